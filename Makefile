@@ -1,0 +1,33 @@
+# ВПР-Координатор: developer entry points. `make run` and `make test` work on a fresh machine.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test dist bench clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+# Reinstall only when the dependency list changes.
+$(STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --upgrade pip >/dev/null
+	$(PY) -m pip install -e ".[test]"
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(PY) -m coordinator_app
+
+test: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
+
+dist: $(STAMP)
+	$(PY) -m pip install -e ".[test,dist]"
+	$(PY) -m PyInstaller --noconfirm --clean pyinstaller.spec
+	QT_QPA_PLATFORM=offscreen dist/vpr-coordinator/vpr-coordinator --smoke-test
+
+bench: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(PY) bench/run_all.py
+
+clean:
+	rm -rf build dist .pytest_cache

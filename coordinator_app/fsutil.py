@@ -1,0 +1,88 @@
+"""Atomic file writes: temporary name in the same folder, flush, fsync, rename.
+
+A crash leaves either the old file or the new one, never half of it. Every file the program
+writes next to its database, or exports, goes through here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import BinaryIO
+
+from .errors import UserError
+
+
+def _fsync_dir(folder: Path) -> None:
+    # Directory fsync makes the rename durable on POSIX; Windows has no such call.
+    if os.name != "posix":
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def disk_error_message(err: OSError, target: Path) -> str:
+    """A Russian explanation of a failed write."""
+    import errno
+
+    if err.errno == errno.ENOSPC:
+        return f"На диске не хватает места для записи «{target}». Освободите место и повторите."
+    if err.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return f"Нет прав на запись «{target}». Выберите другую папку или проверьте, что носитель не защищён от записи."
+    if err.errno in (errno.ENOENT, errno.ENODEV, errno.EIO):
+        return f"Папка для «{target}» недоступна (носитель извлечён?). Проверьте носитель и повторите."
+    return f"Не удалось записать «{target}»: {err.strerror or err}."
+
+
+@contextlib.contextmanager
+def atomic_writer(target: Path | str) -> Iterator[BinaryIO]:
+    """Open a binary stream that becomes `target` only if the block finishes without error."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as stream:
+            yield stream
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(tmp, target)
+        _fsync_dir(target.parent)
+    except OSError as err:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise UserError(disk_error_message(err, target)) from err
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+
+
+def atomic_write_bytes(target: Path | str, data: bytes) -> None:
+    with atomic_writer(target) as stream:
+        stream.write(data)
+
+
+def atomic_copy(source: Path | str, target: Path | str, chunk: int = 1 << 20) -> str:
+    """Copy `source` to `target` atomically and return the SHA-256 of the bytes written."""
+    digest = hashlib.sha256()
+    with open(source, "rb") as src, atomic_writer(target) as dst:
+        while block := src.read(chunk):
+            digest.update(block)
+            dst.write(block)
+    return digest.hexdigest()
+
+
+def sha256_file(path: Path | str, chunk: int = 1 << 20) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as src:
+        while block := src.read(chunk):
+            digest.update(block)
+    return digest.hexdigest()
