@@ -1,0 +1,64 @@
+"""The small bundled catalogue of work structures (`resources/catalogue/works.json`).
+
+Only works whose structure and scale could be sourced are listed; each entry names its source.
+Task rows are `[id, max]` or `[id, max, part]`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+
+from .errors import UserError
+from .resources import resource_path
+from .works import TaskDef, WorkDef
+
+
+@dataclass(frozen=True)
+class CatalogueEntry:
+    id: str
+    subject: str
+    grade: int
+    year: int
+    tasks: tuple[TaskDef, ...]
+    scale: tuple[int, ...] | None
+    source: str
+
+    @property
+    def title(self) -> str:
+        return f"{self.subject}, {self.grade} класс, {self.year}"
+
+    @property
+    def max_total(self) -> int:
+        return sum(t.max_score for t in self.tasks)
+
+    def to_definition(self, work_date: dt.date, classes: list[str] | None = None) -> WorkDef:
+        return WorkDef(
+            subject=self.subject, grade=self.grade, work_date=work_date,
+            tasks=[TaskDef(t.task_id, t.max_score, t.part) for t in self.tasks],
+            parts=max(t.part for t in self.tasks), scale=list(self.scale) if self.scale else None,
+            classes=list(classes or []), source="catalogue",
+        )
+
+
+@lru_cache(maxsize=1)
+def load_catalogue() -> tuple[CatalogueEntry, ...]:
+    data = json.loads(resource_path("catalogue", "works.json").read_text(encoding="utf-8"))
+    entries = []
+    for item in data["works"]:
+        tasks = tuple(TaskDef(str(t[0]), int(t[1]), int(t[2]) if len(t) > 2 else 1) for t in item["tasks"])
+        entries.append(CatalogueEntry(
+            id=item["id"], subject=item["subject"], grade=int(item["grade"]), year=int(item["year"]),
+            tasks=tasks, scale=tuple(item["scale"]) if item.get("scale") else None, source=item["source"],
+        ))
+    return tuple(entries)
+
+
+def get_entry(entry_id: str) -> CatalogueEntry:
+    for entry in load_catalogue():
+        if entry.id == entry_id:
+            return entry
+    known = ", ".join(e.id for e in load_catalogue())
+    raise UserError(f"В каталоге нет работы «{entry_id}». Есть: {known}.")

@@ -1,0 +1,312 @@
+"""Participant codes and the per-work participant list (the electronic protocol).
+
+Rules (DOMAIN.md «Participant codes»):
+- five digits, the first is the grade: grade 4 → 40001, 40002 …; grades 10 and 11 have no
+  digit of their own, so they share the prefix 1 (10 → 10001–14999, 11 → 15001–19999;
+  UNCONFIRMED, see `code_range`);
+- handed out consecutively, class by class in class order, pupils in protocol order (ФИО), so each
+  class holds a contiguous range at the first assignment;
+- a code once given never changes and is never given again, even after its pupil is deleted:
+  the last code given per grade is remembered (`settings: code_counter.<grade>`);
+- with `one_code_per_year` (default) the code belongs to the pupil for every work of the year;
+  otherwise every work numbers its own participants.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import audit, settings
+from .changes import PARTICIPANTS, STUDENTS, Changes
+from .errors import UserError
+from .names import class_display
+from .storage import Store
+from .works import get_work
+
+CODE_RE = re.compile(r"^\d{5}$")
+
+
+def code_range(grade: int) -> tuple[int, int]:
+    if 4 <= grade <= 9:
+        return grade * 10000 + 1, grade * 10000 + 9999
+    if grade == 10:
+        return 10001, 14999
+    if grade == 11:
+        return 15001, 19999
+    raise UserError(f"Для {grade} класса коды участников ВПР не выдаются.")
+
+
+def _counter_key(grade: int, work_id: int | None = None) -> str:
+    return f"code_counter.{grade}" if work_id is None else f"code_counter.work{work_id}"
+
+
+def _last_given(store: Store, grade: int, work_id: int | None) -> int:
+    lo, hi = code_range(grade)
+    remembered = settings.get(store, _counter_key(grade, work_id)) or 0
+    if work_id is None:
+        in_use = store.scalar(
+            "SELECT MAX(CAST(code AS INTEGER)) FROM students WHERE CAST(code AS INTEGER) BETWEEN ? AND ?",
+            [lo, hi],
+        )
+    else:
+        in_use = store.scalar("SELECT MAX(CAST(code AS INTEGER)) FROM participants WHERE work_id = ?", [work_id])
+    return max(int(remembered), int(in_use or 0), lo - 1)
+
+
+def _remember(store: Store, grade: int, work_id: int | None, last: int) -> None:
+    store.db["settings"].upsert({"key": _counter_key(grade, work_id), "value": json.dumps(last)}, pk="key")
+
+
+def _next_codes(store: Store, grade: int, count: int, work_id: int | None) -> list[str]:
+    lo, hi = code_range(grade)
+    last = _last_given(store, grade, work_id)
+    if last + count > hi:
+        raise UserError(f"Для {grade} класса закончились коды (последний возможный — {hi}).")
+    return [str(last + i) for i in range(1, count + 1)]
+
+
+@dataclass
+class AssignResult:
+    assigned: int = 0                 # new codes given
+    participants_added: int = 0
+    by_class: dict[str, tuple[str, str]] = field(default_factory=dict)   # class → (first, last) new code
+    changes: Changes = field(default_factory=Changes)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"assigned": self.assigned, "participants_added": self.participants_added,
+                "ranges": {k: list(v) for k, v in self.by_class.items()}}
+
+    def summary(self) -> str:
+        if not self.assigned and not self.participants_added:
+            return "Новых кодов не понадобилось: у всех учеников коды уже есть."
+        text = f"Выдано новых кодов: {self.assigned}."
+        if self.by_class:
+            text += " " + "; ".join(f"{c}: {a}–{b}" for c, a, b in
+                                    ((c, *r) for c, r in self.by_class.items())) + "."
+        if self.participants_added:
+            text += f" Добавлено в протокол работы: {self.participants_added}."
+        return text
+
+
+def _pupils_in_order(store: Store, class_ids: list[int] | None = None) -> list[dict[str, Any]]:
+    sql = """SELECT s.id, s.code, s.class_id, c.grade, c.letter FROM students s
+             JOIN classes c ON c.id = s.class_id"""
+    params: list[Any] = []
+    if class_ids is not None:
+        if not class_ids:
+            return []
+        sql += f" WHERE s.class_id IN ({','.join('?' * len(class_ids))})"
+        params = list(class_ids)
+    sql += " ORDER BY c.grade, c.letter, s.surname, s.name, s.patronymic, s.id"
+    return store.query(sql, params)
+
+
+def _assign_year_codes(store: Store, pupils: list[dict[str, Any]], result: AssignResult) -> None:
+    missing: dict[int, list[dict[str, Any]]] = {}
+    for p in pupils:
+        if not p["code"]:
+            missing.setdefault(p["grade"], []).append(p)
+    for grade, items in missing.items():
+        codes = _next_codes(store, grade, len(items), None)
+        for pupil, code in zip(items, codes):
+            store.db["students"].update(pupil["id"], {"code": code})
+            pupil["code"] = code
+            name = class_display(pupil["grade"], pupil["letter"])
+            first, _ = result.by_class.get(name, (code, code))
+            result.by_class[name] = (first, code)
+            audit.record(store, "code.assign", "students", pupil["id"], code=code, class_name=name)
+        _remember(store, grade, None, int(codes[-1]))
+        result.assigned += len(items)
+
+
+def assign_codes(store: Store, work_id: int | None = None) -> AssignResult:
+    """Give codes to pupils without one; with a work, also fill its participant list."""
+    result = AssignResult()
+    per_year = bool(settings.get(store, "one_code_per_year"))
+    with store.atomic():
+        if work_id is None:
+            if not per_year:
+                raise UserError("Коды выдаются для каждой работы отдельно (так задано в настройках): укажите работу.")
+            _assign_year_codes(store, _pupils_in_order(store), result)
+            result.changes = Changes.of(STUDENTS)
+            return result
+        work = get_work(store, work_id)
+        class_ids = [cid for cid, _ in work.classes]
+        if not class_ids:
+            raise UserError(f"У работы «{work.title}» не выбраны классы. Укажите, какие классы её пишут.")
+        pupils = _pupils_in_order(store, class_ids)
+        if not pupils:
+            raise UserError("В классах этой работы нет учеников. Сначала импортируйте списки.")
+        if per_year:
+            _assign_year_codes(store, pupils, result)
+        existing = {r["student_id"] for r in store.query(
+            "SELECT student_id FROM participants WHERE work_id = ?", [work_id])}
+        new = [p for p in pupils if p["id"] not in existing]
+        if not per_year and new:
+            codes = _next_codes(store, work.grade, len(new), work_id)
+            for pupil, code in zip(new, codes):
+                pupil["code"] = code
+                name = class_display(pupil["grade"], pupil["letter"])
+                first, _ = result.by_class.get(name, (code, code))
+                result.by_class[name] = (first, code)
+            _remember(store, work.grade, work_id, int(codes[-1]))
+            result.assigned += len(new)
+        for pupil in new:
+            clash = store.scalar("SELECT 1 FROM participants WHERE work_id = ? AND code = ?", [work_id, pupil["code"]])
+            if clash:
+                raise UserError(f"Код {pupil['code']} уже занят в этой работе другим участником.")
+            store.db["participants"].insert({
+                "work_id": work_id, "student_id": pupil["id"], "class_id": pupil["class_id"],
+                "code": pupil["code"], "absent": 0,
+            })
+        if new:
+            audit.record(store, "participants.add", "participants", None, work_id=work_id,
+                         codes=[p["code"] for p in new])
+        result.participants_added = len(new)
+    result.changes = Changes.of(STUDENTS, PARTICIPANTS)
+    return result
+
+
+def _check_code_text(code: str, grade: int) -> str:
+    code = code.strip()
+    if not CODE_RE.match(code):
+        raise UserError(f"Код «{code}» неверен: код участника — пять цифр, например {grade}0001.")
+    lo, hi = code_range(grade)
+    if not lo <= int(code) <= hi:
+        raise UserError(f"Код {code} не подходит для {grade} класса: допустимы коды {lo}–{hi}.")
+    return code
+
+
+def set_student_code(store: Store, student_id: int, code: str) -> Changes:
+    """Manual override of a pupil's year code, checked for range and duplicates."""
+    from .students import get_student
+
+    student = get_student(store, student_id)
+    code = _check_code_text(code, student.grade)
+    if code == student.code:
+        return Changes()
+    holder = store.one("SELECT id FROM students WHERE code = ? AND id != ?", [code, student_id])
+    if holder:
+        raise UserError(f"Код {code} уже выдан другому ученику. Коды не должны повторяться.")
+    clash = store.scalar(
+        "SELECT COUNT(*) FROM participants WHERE code = ? AND student_id != ?", [code, student_id])
+    if clash:
+        raise UserError(f"Код {code} уже использован в протоколе работы другим участником.")
+    with store.atomic() as db:
+        db["students"].update(student_id, {"code": code})
+        db.execute("UPDATE participants SET code = ? WHERE student_id = ?", [code, student_id])
+        if int(code) > _last_given(store, student.grade, None):
+            _remember(store, student.grade, None, int(code))
+        audit.record(store, "code.override", "students", student_id, old=student.code, new=code)
+    return Changes.of(STUDENTS, PARTICIPANTS)
+
+
+# -- participants --------------------------------------------------------------------------------
+
+
+@dataclass
+class Participant:
+    id: int
+    work_id: int
+    student_id: int
+    code: str
+    class_name: str
+    class_id: int
+    surname: str
+    name: str
+    patronymic: str
+    gender: str | None
+    absent: bool
+    variants: dict[int, str | None]
+
+    @property
+    def fio(self) -> str:
+        return " ".join(p for p in (self.surname, self.name, self.patronymic) if p)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "work_id": self.work_id, "code": self.code, "class": self.class_name,
+            "surname": self.surname, "name": self.name, "patronymic": self.patronymic,
+            "gender": self.gender, "absent": self.absent,
+            "variants": {str(k): v for k, v in self.variants.items()},
+        }
+
+
+def list_participants(store: Store, work_id: int) -> list[Participant]:
+    work = get_work(store, work_id)
+    rows = store.query(
+        """SELECT p.id, p.work_id, p.student_id, p.code, p.class_id, p.absent, p.variant1, p.variant2,
+                  c.grade, c.letter, s.surname, s.name, s.patronymic, s.gender
+           FROM participants p JOIN students s ON s.id = p.student_id JOIN classes c ON c.id = p.class_id
+           WHERE p.work_id = ? ORDER BY CAST(p.code AS INTEGER)""",
+        [work_id],
+    )
+    return [
+        Participant(
+            id=r["id"], work_id=r["work_id"], student_id=r["student_id"], code=r["code"],
+            class_name=class_display(r["grade"], r["letter"]), class_id=r["class_id"],
+            surname=r["surname"], name=r["name"], patronymic=r["patronymic"], gender=r["gender"],
+            absent=bool(r["absent"]),
+            variants={part: r[f"variant{part}"] for part in range(1, work.parts + 1)},
+        )
+        for r in rows
+    ]
+
+
+def _participant_row(store: Store, work_id: int, code: str) -> dict[str, Any]:
+    get_work(store, work_id)
+    row = store.one("SELECT * FROM participants WHERE work_id = ? AND code = ?", [work_id, code.strip()])
+    if row is None:
+        raise UserError(f"В протоколе работы № {work_id} нет участника с кодом {code.strip()}.")
+    return row
+
+
+def set_absent(store: Store, work_id: int, code: str, absent: bool = True) -> Changes:
+    row = _participant_row(store, work_id, code)
+    if bool(row["absent"]) == absent:
+        return Changes()
+    with store.atomic() as db:
+        db["participants"].update(row["id"], {"absent": int(absent)})
+        audit.record(store, "participant.absent" if absent else "participant.present", "participants",
+                     row["id"], work_id=work_id, code=row["code"])
+    return Changes.of(PARTICIPANTS)
+
+
+def set_variant(store: Store, work_id: int, code: str, part: int, variant: str | None) -> Changes:
+    work = get_work(store, work_id)
+    if part not in range(1, work.parts + 1):
+        raise UserError(f"У работы {work.parts} часть(и); части {part} нет.")
+    value = (variant or "").strip() or None
+    if value is not None and not re.fullmatch(r"\d{1,2}", value):
+        raise UserError(f"Вариант «{value}» неверен: ожидается номер варианта, например 1 или 2.")
+    row = _participant_row(store, work_id, code)
+    with store.atomic() as db:
+        db["participants"].update(row["id"], {f"variant{part}": value})
+        audit.record(store, "participant.variant", "participants", row["id"], work_id=work_id,
+                     code=row["code"], part=part, old=row[f"variant{part}"], new=value)
+    return Changes.of(PARTICIPANTS)
+
+
+def distribute_variants(store: Store, work_id: int, variants: int = 2, overwrite: bool = False) -> Changes:
+    """Alternate variants 1, 2, 1, 2 … within each class in code order (every part the same)."""
+    work = get_work(store, work_id)
+    if variants < 1:
+        raise UserError("Число вариантов должно быть не меньше 1.")
+    with store.atomic() as db:
+        changed = 0
+        counters: dict[int, int] = {}
+        for p in list_participants(store, work_id):
+            index = counters.get(p.class_id, 0)
+            counters[p.class_id] = index + 1
+            value = str(index % variants + 1)
+            update = {f"variant{part}": value for part in range(1, work.parts + 1)
+                      if overwrite or not p.variants.get(part)}
+            if update:
+                db["participants"].update(p.id, update)
+                changed += 1
+        audit.record(store, "participants.variants", "participants", None, work_id=work_id,
+                     variants=variants, changed=changed)
+    return Changes.of(PARTICIPANTS)

@@ -1,0 +1,45 @@
+"""Typed program settings kept in the database (`settings` table, JSON values).
+
+Defaults live here, in one place; a setting never written reads as its default.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from . import audit
+from .changes import SETTINGS, Changes
+from .storage import Store
+
+DEFAULTS: dict[str, Any] = {
+    # One participant code per pupil for every work of the year (DOMAIN.md: common practice,
+    # not a rule, so it is a setting).
+    "one_code_per_year": True,
+    # Default sticker sheet for labels.
+    "label_layout": "a4-3x8",
+    # Label copies per participant (title page + a spare).
+    "label_copies": 1,
+}
+
+
+def get(store: Store, key: str) -> Any:
+    row = store.one("SELECT value FROM settings WHERE key = ?", [key])
+    if row is None:
+        return DEFAULTS.get(key)
+    return json.loads(row["value"])
+
+
+def set_value(store: Store, key: str, value: Any) -> Changes:
+    old = get(store, key)
+    with store.atomic() as db:
+        db["settings"].upsert({"key": key, "value": json.dumps(value, ensure_ascii=False)}, pk="key")
+        audit.record(store, "settings.set", "settings", key, old=old, new=value)
+    return Changes.of(SETTINGS)
+
+
+def all_settings(store: Store) -> dict[str, Any]:
+    values = dict(DEFAULTS)
+    for row in store.query("SELECT key, value FROM settings"):
+        values[row["key"]] = json.loads(row["value"])
+    return values

@@ -1,0 +1,175 @@
+"""The data store: one SQLite database plus files in one data dir.
+
+Layout of a data dir:
+    coordinator.sqlite3      the database (WAL mode)
+    templates/<key>.xlsx     the ФИС ОКО templates kept with their works
+    backups/                 automatic copies taken before migrations
+    logs/                    rotating log file and crash reports
+    .lock                    held by the running GUI (one instance per data dir)
+
+`Store` owns the connection and the transactions: every multi-row write is one
+`with store.atomic():` block; nothing above this layer calls commit().
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import logging
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from ..errors import StorageError
+from ..resources import schema_path
+from .migrations import BASELINE_VERSION, MIGRATIONS, _split_sql, latest_version
+
+log = logging.getLogger(__name__)
+
+DB_NAME = "coordinator.sqlite3"
+BACKUPS_KEPT = 5
+
+
+def now_iso() -> str:
+    return dt.datetime.now().replace(microsecond=0).isoformat(sep=" ")
+
+
+class Store:
+    """An open data dir. Not thread-safe: a worker thread opens its own Store."""
+
+    def __init__(self, data_dir: Path, db: sqlite_utils.Database, actor: str) -> None:
+        self.data_dir = data_dir
+        self.db = db
+        self.actor = actor
+
+    # -- transactions -----------------------------------------------------------------
+    @contextlib.contextmanager
+    def atomic(self) -> Iterator[sqlite_utils.Database]:
+        try:
+            with self.db.atomic() as db:
+                yield db
+        except sqlite3.OperationalError as err:
+            raise _environment_error(err, self.data_dir) from err
+
+    def query(self, sql: str, params: Any = ()) -> list[dict[str, Any]]:
+        return list(self.db.query(sql, params))
+
+    def one(self, sql: str, params: Any = ()) -> dict[str, Any] | None:
+        rows = self.query(sql, params)
+        return rows[0] if rows else None
+
+    def scalar(self, sql: str, params: Any = ()) -> Any:
+        row = self.db.execute(sql, params).fetchone()
+        return row[0] if row else None
+
+    def path(self, relative: str) -> Path:
+        return self.data_dir / relative
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def schema_version(self) -> int:
+        return int(self.scalar("PRAGMA user_version"))
+
+
+def _environment_error(err: sqlite3.Error, data_dir: Path) -> StorageError:
+    text = str(err).lower()
+    if "locked" in text or "busy" in text:
+        return StorageError("База данных занята другой программой. Подождите и повторите.")
+    if "disk" in text and ("full" in text or "space" in text):
+        return StorageError(f"На диске с папкой данных ({data_dir}) нет места. Освободите место и повторите.")
+    if "readonly" in text or "read-only" in text:
+        return StorageError(f"Папка данных ({data_dir}) доступна только для чтения.")
+    if "not a database" in text or "malformed" in text:
+        return StorageError(
+            f"Файл базы данных в {data_dir} повреждён. Восстановите его из резервной копии."
+        )
+    return StorageError(f"Ошибка базы данных: {err}")
+
+
+def _apply_pragmas(conn: sqlite3.Connection) -> None:
+    # One place for all pragmas. FULL sync: a score typed a second before a power cut must survive.
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=FULL")
+    conn.execute("PRAGMA foreign_keys=ON")
+    conn.execute("PRAGMA busy_timeout=5000")
+
+
+def backup_database(store: Store, target: Path) -> Path:
+    """Copy the live database with SQLite's online backup API."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    dst = sqlite3.connect(target)
+    try:
+        store.db.conn.backup(dst)
+    finally:
+        dst.close()
+    return target
+
+
+def _rotate_backups(folder: Path, prefix: str, keep: int = BACKUPS_KEPT) -> None:
+    old = sorted(folder.glob(f"{prefix}*.sqlite3"))
+    for path in old[:-keep]:
+        with contextlib.suppress(OSError):
+            path.unlink()
+
+
+def _migrate(store: Store) -> None:
+    version = store.schema_version
+    latest = latest_version()
+    if version > latest:
+        raise StorageError(
+            f"База данных в {store.data_dir} создана более новой версией ВПР-Координатора "
+            f"(версия схемы {version}, эта программа знает до {latest}). "
+            "Установите новую версию программы; данные не изменены."
+        )
+    if version == 0:
+        tables = store.db.table_names()
+        if tables:
+            raise StorageError(
+                f"Файл {store.data_dir / DB_NAME} не похож на базу ВПР-Координатора. "
+                "Укажите другую папку данных."
+            )
+        with store.atomic() as db:
+            for statement in _split_sql(schema_path().read_text(encoding="utf-8")):
+                db.execute(statement)
+            db.execute(f"PRAGMA user_version = {BASELINE_VERSION}")
+        version = BASELINE_VERSION
+    elif version < latest:
+        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+        backup = store.data_dir / "backups" / f"pre-migration-v{version}-{stamp}.sqlite3"
+        backup_database(store, backup)
+        _rotate_backups(backup.parent, "pre-migration-")
+        log.info("database backed up to %s before migration", backup)
+    for migration in MIGRATIONS[version - BASELINE_VERSION :]:
+        with store.atomic() as db:
+            migration.apply(db)
+            db.execute(f"PRAGMA user_version = {migration.target}")
+        log.info("migrated database to version %s: %s", migration.target, migration.description)
+
+
+def open_store(data_dir: Path | str, actor: str = "координатор") -> Store:
+    """Open (creating if needed) the data dir's database, migrated to the latest schema."""
+    data_dir = Path(data_dir)
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise StorageError(f"Не удалось создать папку данных {data_dir}: {err.strerror}.") from err
+    try:
+        conn = sqlite3.connect(data_dir / DB_NAME, isolation_level=None)
+        _apply_pragmas(conn)
+        db = sqlite_utils.Database(conn)
+        store = Store(data_dir, db, actor)
+        _migrate(store)
+    except sqlite3.DatabaseError as err:
+        raise _environment_error(err, data_dir) from err
+    return store

@@ -1,0 +1,53 @@
+"""Numbered schema migrations on top of the baseline `db_schema.sql` (version 1).
+
+`MIGRATIONS[n]` takes a database from version `n` to `n + 1`. A new database is created from
+the baseline and then runs the whole chain, exactly like an old one, so every installation
+reaches the same schema by the same steps.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import sqlite_utils
+
+BASELINE_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Migration:
+    target: int
+    description: str
+    apply: Callable[[sqlite_utils.Database], None]
+
+
+def _sql(script: str) -> Callable[[sqlite_utils.Database], None]:
+    def run(db: sqlite_utils.Database) -> None:
+        # Statements one by one inside the caller's transaction (executescript would commit).
+        for statement in _split_sql(script):
+            db.execute(statement)
+
+    return run
+
+
+def _split_sql(script: str) -> list[str]:
+    import sqlite3
+
+    statements, current = [], ""
+    for line in script.splitlines(keepends=True):
+        current += line
+        if sqlite3.complete_statement(current):
+            if current.strip():
+                statements.append(current.strip())
+            current = ""
+    if current.strip():
+        statements.append(current.strip())
+    return statements
+
+
+MIGRATIONS: list[Migration] = []
+
+
+def latest_version() -> int:
+    return BASELINE_VERSION + len(MIGRATIONS)

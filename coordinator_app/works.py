@@ -1,0 +1,404 @@
+"""Works: one ВПР (subject, grade, date, classes, parts, tasks with maxima, score → mark scale).
+
+A work is created by hand, from the bundled catalogue, or from the ФИС ОКО result-form template
+the coordinator downloaded; the template file is kept with the work to be filled later.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import audit
+from .changes import PARTICIPANTS, WORKS, Changes
+from .errors import UserError
+from .fsutil import atomic_copy
+from .names import class_display, normalize_class_name
+from .qr_payload import new_work_key
+from .storage import Store, now_iso
+
+MARKS = ("3", "4", "5")
+_LATIN_TO_CYR = str.maketrans({"K": "К", "k": "К", "к": "К"})
+
+
+@dataclass
+class TaskDef:
+    task_id: str
+    max_score: int
+    part: int = 1
+
+
+@dataclass
+class WorkDef:
+    """Everything needed to create a work; `validate_work` normalises and checks it."""
+
+    subject: str
+    grade: int
+    work_date: dt.date
+    tasks: list[TaskDef]
+    parts: int = 1
+    scale: list[int] | None = None         # lowest score for «3», «4», «5»
+    classes: list[str] = field(default_factory=list)
+    source: str = "manual"
+    template_path: Path | None = None
+    template_info: dict[str, Any] | None = None
+    has_gender: bool = False
+    has_classes_sheet: bool = False
+    allows_not_passed: bool = False
+
+    @property
+    def max_total(self) -> int:
+        return sum(t.max_score for t in self.tasks)
+
+
+@dataclass
+class Work:
+    id: int
+    work_key: str
+    subject: str
+    grade: int
+    work_date: dt.date
+    parts: int
+    scale: list[int] | None
+    source: str
+    tasks: list[TaskDef]
+    classes: list[tuple[int, str]]          # (class id, "4А")
+    template_file: str | None
+    template_info: dict[str, Any] | None
+    has_gender: bool
+    has_classes_sheet: bool
+    allows_not_passed: bool
+
+    @property
+    def max_total(self) -> int:
+        return sum(t.max_score for t in self.tasks)
+
+    @property
+    def title(self) -> str:
+        return f"{self.subject}, {self.grade} класс, {self.work_date:%d.%m.%Y}"
+
+    def mark_for(self, total: int) -> str | None:
+        return mark_for(self.scale, total)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "key": self.work_key,
+            "subject": self.subject,
+            "grade": self.grade,
+            "date": self.work_date.isoformat(),
+            "parts": self.parts,
+            "tasks": [{"id": t.task_id, "max": t.max_score, "part": t.part} for t in self.tasks],
+            "max_total": self.max_total,
+            "scale": self.scale,
+            "classes": [name for _, name in self.classes],
+            "source": self.source,
+            "has_template": bool(self.template_file),
+            "has_gender": self.has_gender,
+            "allows_not_passed": self.allows_not_passed,
+        }
+
+
+def mark_for(scale: list[int] | None, total: int) -> str | None:
+    if not scale:
+        return None
+    mark = "2"
+    for threshold, name in zip(scale, MARKS):
+        if total >= threshold:
+            mark = name
+    return mark
+
+
+# -- parsing of the CLI / dialog notations ----------------------------------------------------
+
+
+def normalize_task_id(raw: str) -> str:
+    return re.sub(r"\s+", "", str(raw)).translate(_LATIN_TO_CYR)
+
+
+def parse_tasks_spec(spec: str) -> list[TaskDef]:
+    """`"1:2,2:1,9.1:1"`; a `|` starts part 2: `"1:1,2:1|10:1,11:2"`."""
+    tasks: list[TaskDef] = []
+    problems: list[str] = []
+    for part_no, part_spec in enumerate(spec.split("|"), start=1):
+        for item in filter(None, (x.strip() for x in part_spec.split(","))):
+            task_id, sep, max_text = item.rpartition(":")
+            if not sep or not task_id.strip():
+                problems.append(f"«{item}»: ожидается номер задания и максимум через двоеточие, например 9.1:2")
+                continue
+            try:
+                max_score = int(max_text)
+            except ValueError:
+                problems.append(f"«{item}»: максимум «{max_text}» — не целое число")
+                continue
+            tasks.append(TaskDef(normalize_task_id(task_id), max_score, part_no))
+    if problems:
+        raise UserError("Список заданий записан неверно.", details=problems)
+    return tasks
+
+
+def parse_scale(text: str | None) -> list[int] | None:
+    if text is None or not str(text).strip():
+        return None
+    try:
+        return [int(x) for x in re.split(r"[,;\s]+", str(text).strip())]
+    except ValueError as err:
+        raise UserError(f"Шкала «{text}» записана неверно: три числа через запятую, например 10,16,21.") from err
+
+
+def parse_date(text: str) -> dt.date:
+    text = str(text).strip()
+    for fmt in ("%Y-%m-%d", "%d.%m.%Y"):
+        try:
+            return dt.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise UserError(f"Дата «{text}» записана неверно: ожидается ГГГГ-ММ-ДД или ДД.ММ.ГГГГ.")
+
+
+# -- validation --------------------------------------------------------------------------------
+
+
+def validate_work(defn: WorkDef) -> WorkDef:
+    problems: list[str] = []
+    subject = " ".join(defn.subject.split())
+    if not subject:
+        problems.append("Укажите предмет.")
+    if not 4 <= int(defn.grade) <= 11:
+        problems.append(f"Параллель {defn.grade}: ВПР пишут в 4–11 классах.")
+    tasks = [TaskDef(normalize_task_id(t.task_id), int(t.max_score), int(t.part)) for t in defn.tasks]
+    if not tasks:
+        problems.append("В работе нет ни одного задания.")
+    seen: set[str] = set()
+    for t in tasks:
+        if not t.task_id:
+            problems.append("У задания пустой номер.")
+        elif t.task_id in seen:
+            problems.append(f"Задание «{t.task_id}» указано дважды: номера заданий не должны повторяться.")
+        seen.add(t.task_id)
+        if t.max_score <= 0:
+            problems.append(f"Задание «{t.task_id}»: максимальный балл должен быть положительным, а указан {t.max_score}.")
+        if t.part not in (1, 2):
+            problems.append(f"Задание «{t.task_id}»: часть {t.part} — у работы бывает одна или две части.")
+    parts = max((t.part for t in tasks), default=1)
+    if defn.parts == 2 and parts == 1:
+        parts = 2 if any(t.part == 2 for t in tasks) else 1
+    max_total = sum(t.max_score for t in tasks if t.max_score > 0)
+    scale = list(defn.scale) if defn.scale else None
+    if scale is not None:
+        if len(scale) != 3:
+            problems.append("Шкала перевода: нужны три порога — наименьший балл для «3», «4» и «5».")
+        else:
+            if any(b <= a for a, b in zip(scale, scale[1:])) or scale[0] <= 0:
+                problems.append(
+                    f"Шкала перевода {scale[0]}/{scale[1]}/{scale[2]}: пороги «3» < «4» < «5» должны возрастать и быть больше 0."
+                )
+            if scale[-1] > max_total:
+                problems.append(f"Шкала перевода: порог «5» ({scale[-1]}) больше максимального балла работы ({max_total}).")
+    classes: list[str] = []
+    for raw in defn.classes:
+        try:
+            grade, letter = normalize_class_name(raw)
+        except UserError as err:
+            problems.append(str(err))
+            continue
+        if grade != int(defn.grade):
+            problems.append(f"Класс {class_display(grade, letter)} не из {defn.grade}-й параллели.")
+        name = class_display(grade, letter)
+        if name not in classes:
+            classes.append(name)
+    if problems:
+        raise UserError("Работа не сохранена.", details=problems)
+    return WorkDef(
+        subject=subject, grade=int(defn.grade), work_date=defn.work_date, tasks=tasks, parts=parts,
+        scale=scale, classes=classes, source=defn.source, template_path=defn.template_path,
+        template_info=defn.template_info, has_gender=defn.has_gender,
+        has_classes_sheet=defn.has_classes_sheet, allows_not_passed=defn.allows_not_passed,
+    )
+
+
+def work_from_template(
+    path: Path | str, *, subject: str, work_date: dt.date, grade: int | None = None,
+    classes: list[str] | None = None, scale: list[int] | None = None,
+) -> WorkDef:
+    """Read the ФИС ОКО template's header into a work definition (not yet saved)."""
+    from .imports.fisoko_template import read_template
+
+    info = read_template(path)
+    if grade is None:
+        if info.grade is None:
+            raise UserError("По шаблону не удалось определить параллель: укажите её.")
+        grade = info.grade
+    elif info.grade is not None and info.grade != grade and not (grade >= 10 and info.grade == 1):
+        raise UserError(
+            f"Шаблон рассчитан на коды {info.code_range[0]}–{info.code_range[1]} ({info.grade} класс), "
+            f"а указан {grade} класс. Проверьте, тот ли шаблон выбран."
+        )
+    template_info = {
+        "code_range": list(info.code_range) if info.code_range else None,
+        "has_journal_mark": info.journal_mark_column is not None,
+        "textbooks": info.textbooks,
+        "file_name": Path(path).name,
+    }
+    return WorkDef(
+        subject=subject, grade=grade, work_date=work_date,
+        tasks=[TaskDef(t.task_id, t.max_score, t.part) for t in info.tasks],
+        parts=info.parts, scale=scale, classes=list(classes or []), source="template",
+        template_path=Path(path), template_info=template_info,
+        has_gender=info.gender_column is not None, has_classes_sheet=info.has_classes_sheet,
+        allows_not_passed=info.allows_not_passed,
+    )
+
+
+# -- persistence -------------------------------------------------------------------------------
+
+
+def _class_ids(store: Store, names: list[str]) -> list[int]:
+    from .classes import ensure_class
+
+    return [ensure_class(store, name) for name in names]
+
+
+def create_work(store: Store, defn: WorkDef) -> tuple[int, Changes]:
+    clean = validate_work(defn)
+    key = new_work_key()
+    while store.scalar("SELECT 1 FROM works WHERE work_key = ?", [key]):
+        key = new_work_key()
+    template_rel = template_sha = None
+    if clean.template_path is not None:
+        template_rel = f"templates/{key}.xlsx"
+        template_sha = atomic_copy(clean.template_path, store.path(template_rel))
+    stamp = now_iso()
+    try:
+        with store.atomic() as db:
+            work_id = db["works"].insert({
+                "work_key": key, "subject": clean.subject, "grade": clean.grade,
+                "work_date": clean.work_date.isoformat(), "parts": clean.parts,
+                "scale": json.dumps(clean.scale) if clean.scale else None, "source": clean.source,
+                "template_file": template_rel, "template_sha256": template_sha,
+                "template_info": json.dumps(clean.template_info, ensure_ascii=False) if clean.template_info else None,
+                "has_gender": int(clean.has_gender), "has_classes_sheet": int(clean.has_classes_sheet),
+                "allows_not_passed": int(clean.allows_not_passed), "created_at": stamp, "updated_at": stamp,
+            }).last_pk
+            db["work_tasks"].insert_all(
+                {"work_id": work_id, "position": i, "task_id": t.task_id, "max_score": t.max_score, "part": t.part}
+                for i, t in enumerate(clean.tasks, start=1)
+            )
+            for class_id in _class_ids(store, clean.classes):
+                db["work_classes"].insert({"work_id": work_id, "class_id": class_id})
+            audit.record(
+                store, "work.create", "works", work_id, subject=clean.subject, grade=clean.grade,
+                date=clean.work_date.isoformat(), source=clean.source, tasks=len(clean.tasks),
+                max_total=clean.max_total, classes=clean.classes, template_sha256=template_sha,
+            )
+    except BaseException:
+        if template_rel:
+            store.path(template_rel).unlink(missing_ok=True)
+        raise
+    return int(work_id), Changes.of(WORKS)
+
+
+def get_work(store: Store, work_id: int) -> Work:
+    row = store.one("SELECT * FROM works WHERE id = ?", [work_id])
+    if row is None:
+        raise UserError(f"Работа № {work_id} не найдена.")
+    tasks = [
+        TaskDef(r["task_id"], r["max_score"], r["part"])
+        for r in store.query("SELECT * FROM work_tasks WHERE work_id = ? ORDER BY position", [work_id])
+    ]
+    classes = [
+        (r["id"], class_display(r["grade"], r["letter"]))
+        for r in store.query(
+            """SELECT c.id, c.grade, c.letter FROM work_classes wc JOIN classes c ON c.id = wc.class_id
+               WHERE wc.work_id = ? ORDER BY c.letter""",
+            [work_id],
+        )
+    ]
+    return Work(
+        id=row["id"], work_key=row["work_key"], subject=row["subject"], grade=row["grade"],
+        work_date=dt.date.fromisoformat(row["work_date"]), parts=row["parts"],
+        scale=json.loads(row["scale"]) if row["scale"] else None, source=row["source"], tasks=tasks,
+        classes=classes, template_file=row["template_file"],
+        template_info=json.loads(row["template_info"]) if row["template_info"] else None,
+        has_gender=bool(row["has_gender"]), has_classes_sheet=bool(row["has_classes_sheet"]),
+        allows_not_passed=bool(row["allows_not_passed"]),
+    )
+
+
+def list_works(store: Store) -> list[Work]:
+    ids = [r["id"] for r in store.query("SELECT id FROM works ORDER BY work_date, grade, subject, id")]
+    return [get_work(store, i) for i in ids]
+
+
+def update_work(
+    store: Store, work_id: int, *, subject: str | None = None, work_date: dt.date | None = None,
+    scale: list[int] | None | bool = False, classes: list[str] | None = None,
+) -> Changes:
+    """Edit what may change after creation. `scale=False` leaves the scale as is."""
+    work = get_work(store, work_id)
+    defn = WorkDef(
+        subject=subject if subject is not None else work.subject, grade=work.grade,
+        work_date=work_date or work.work_date, tasks=work.tasks, parts=work.parts,
+        scale=work.scale if scale is False else scale,  # type: ignore[arg-type]
+        classes=classes if classes is not None else [n for _, n in work.classes],
+    )
+    clean = validate_work(defn)
+    removed = {n for _, n in work.classes} - set(clean.classes)
+    if removed:
+        used = store.scalar(
+            f"""SELECT COUNT(*) FROM participants p JOIN classes c ON c.id = p.class_id
+                WHERE p.work_id = ? AND (CAST(c.grade AS TEXT) || c.letter) IN ({','.join('?' * len(removed))})""",
+            [work_id, *removed],
+        )
+        if used:
+            raise UserError(
+                "Нельзя убрать из работы классы, ученикам которых уже выданы коды этой работы: "
+                + ", ".join(sorted(removed)) + "."
+            )
+    with store.atomic() as db:
+        db["works"].update(work_id, {
+            "subject": clean.subject, "work_date": clean.work_date.isoformat(),
+            "scale": json.dumps(clean.scale) if clean.scale else None, "updated_at": now_iso(),
+        })
+        db.execute("DELETE FROM work_classes WHERE work_id = ?", [work_id])
+        for class_id in _class_ids(store, clean.classes):
+            db["work_classes"].insert({"work_id": work_id, "class_id": class_id})
+        audit.record(
+            store, "work.update", "works", work_id,
+            old={"subject": work.subject, "date": work.work_date.isoformat(), "scale": work.scale,
+                 "classes": [n for _, n in work.classes]},
+            new={"subject": clean.subject, "date": clean.work_date.isoformat(), "scale": clean.scale,
+                 "classes": clean.classes},
+        )
+    return Changes.of(WORKS)
+
+
+def delete_work(store: Store, work_id: int, *, force: bool = False) -> Changes:
+    from .students import NeedsConfirmation
+
+    work = get_work(store, work_id)
+    participants = int(store.scalar("SELECT COUNT(*) FROM participants WHERE work_id = ?", [work_id]))
+    if participants and not force:
+        raise NeedsConfirmation(
+            f"У работы «{work.title}» уже есть протокол ({participants} участников). "
+            "Удалить работу вместе с протоколом?"
+        )
+    with store.atomic() as db:
+        db.execute("DELETE FROM participants WHERE work_id = ?", [work_id])
+        db["works"].delete(work_id)
+        audit.record(store, "work.delete", "works", work_id, title=work.title, participants=participants,
+                     template_file=work.template_file)
+    if work.template_file:
+        store.path(work.template_file).unlink(missing_ok=True)
+    return Changes.of(WORKS, PARTICIPANTS)
+
+
+def definition_as_dict(defn: WorkDef) -> dict[str, Any]:
+    data = asdict(defn)
+    data["work_date"] = defn.work_date.isoformat()
+    data["template_path"] = str(defn.template_path) if defn.template_path else None
+    return data
