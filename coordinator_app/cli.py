@@ -1,0 +1,331 @@
+"""Command line: the same domain functions as the GUI, with no Qt loaded.
+
+`vpr-coordinator [--data-dir DIR] [--json] COMMAND …`; with no command the GUI starts.
+Exit codes: 0 success, 1 bad input (a Russian message, nothing changed), 2 wrong usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+from . import APP_TITLE, __version__
+from .errors import UserError
+
+EXIT_OK, EXIT_INPUT, EXIT_USAGE = 0, 1, 2
+
+# argparse speaks English; the user reads Russian.
+_ARGPARSE_RU = [
+    (r"the following arguments are required: (.*)", r"не указаны обязательные параметры: \1"),
+    (r"unrecognized arguments: (.*)", r"непонятные параметры: \1"),
+    (r"argument (\S+): invalid choice: (.*?) \(choose from (.*)\)", r"параметр \1: недопустимое значение \2 (возможно: \3)"),
+    (r"argument (\S+): invalid int value: (.*)", r"параметр \1: ожидается целое число, а указано \2"),
+    (r"argument (\S+): expected one argument", r"параметру \1 нужно значение"),
+    (r"argument (\S+): not allowed with argument (\S+)", r"параметр \1 нельзя указывать вместе с \2"),
+    (r"one of the arguments (.*) is required", r"нужен один из параметров: \1"),
+]
+
+
+class RussianArgumentParser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        for pattern, replacement in _ARGPARSE_RU:
+            message = re.sub(pattern, replacement, message)
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"Ошибка в команде: {message}\nСправка: vpr-coordinator --help\n")
+
+
+def _out(args: argparse.Namespace, data: Any, text: str) -> None:
+    if args.json:
+        print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    else:
+        print(text)
+
+
+def _store(args: argparse.Namespace):
+    from .paths import resolve_data_dir
+    from .storage import open_store
+
+    return open_store(resolve_data_dir(args.data_dir), actor="координатор (командная строка)")
+
+
+def _csv_list(text: str | None) -> list[str]:
+    return [x.strip() for x in (text or "").split(",") if x.strip()]
+
+
+# -- commands -------------------------------------------------------------------------------------
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from .school import School, get_school, save_school
+
+    with _store(args) as store:
+        old = get_school(store)
+        save_school(store, School(
+            name=args.school, login=args.login, municipality=args.municipality or "",
+            academic_year=args.year or "", director=args.director or "",
+        ))
+        school = get_school(store)
+    assert school is not None
+    verb = "обновлены" if old else "сохранены"
+    _out(args, {"school": school.__dict__, "data_dir": str(store.data_dir)},
+         f"Сведения о школе {verb}: {school.name} ({school.login}), {school.academic_year} учебный год.\n"
+         f"Папка данных: {store.data_dir}")
+    return EXIT_OK
+
+
+def cmd_import_students(args: argparse.Namespace) -> int:
+    from .imports.pupil_list import parse_pupil_list
+    from .students import import_pupils
+
+    parsed = parse_pupil_list(Path(args.file), default_class=args.class_name)
+    problems = [{"row": r.row_number, "sheet": r.sheet, "problems": r.problems} for r in parsed.problem_rows]
+    warnings = [{"row": r.row_number, "sheet": r.sheet, "warnings": r.warnings} for r in parsed.rows if r.warnings]
+    warnings += [{"row": None, "sheet": None, "warnings": [w]} for w in parsed.file_warnings]
+    report: dict[str, Any] = {"file": str(args.file), "rows": len(parsed.rows), "ok_rows": len(parsed.ok_rows),
+                              "problems": problems, "warnings": warnings}
+    lines = [parsed.summary()]
+    lines += [f"  строка {p['row']}{' (лист ' + p['sheet'] + ')' if p['sheet'] else ''}: {'; '.join(p['problems'])}"
+              for p in problems]
+    lines += [f"  внимание{' (строка ' + str(w['row']) + ')' if w['row'] else ''}: {'; '.join(w['warnings'])}"
+              for w in warnings]
+    if problems:
+        report["imported"] = False
+        lines.append("Файл не импортирован: исправьте строки с ошибками и повторите. Ничего не изменено.")
+        _out(args, report, "\n".join(lines))
+        return EXIT_INPUT
+    if args.dry_run:
+        report["imported"] = False
+        lines.append("Проверка без записи (--dry-run): ничего не изменено.")
+        _out(args, report, "\n".join(lines))
+        return EXIT_OK
+    with _store(args) as store:
+        result = import_pupils(store, parsed)
+    report.update(result.as_dict(), imported=True)
+    lines.append(result.summary())
+    _out(args, report, "\n".join(lines))
+    return EXIT_OK
+
+
+def cmd_add_work(args: argparse.Namespace) -> int:
+    from .catalogue import get_entry
+    from .works import WorkDef, create_work, get_work, parse_date, parse_scale, parse_tasks_spec, work_from_template
+
+    work_date = parse_date(args.date)
+    scale = parse_scale(args.scale)
+    classes = _csv_list(args.classes)
+    if args.template:
+        defn = work_from_template(Path(args.template), subject=args.subject, work_date=work_date,
+                                  grade=args.grade, classes=classes, scale=scale)
+    elif args.catalogue:
+        entry = get_entry(args.catalogue)
+        defn = entry.to_definition(work_date, classes)
+        if args.subject:
+            defn.subject = args.subject
+        if scale:
+            defn.scale = scale
+    else:
+        if args.grade is None:
+            raise UserError("Укажите параллель: --grade.")
+        defn = WorkDef(subject=args.subject, grade=args.grade, work_date=work_date,
+                       tasks=parse_tasks_spec(args.tasks), scale=scale, classes=classes)
+        defn.parts = max(t.part for t in defn.tasks) if defn.tasks else 1
+    with _store(args) as store:
+        work_id, _ = create_work(store, defn)
+        work = get_work(store, work_id)
+    _out(args, {"id": work_id, **work.as_dict()},
+         f"Работа создана: № {work_id} — {work.title}; заданий {len(work.tasks)}, максимум {work.max_total} б.")
+    return EXIT_OK
+
+
+def cmd_assign_codes(args: argparse.Namespace) -> int:
+    from .codes import assign_codes
+
+    with _store(args) as store:
+        result = assign_codes(store, args.work)
+    _out(args, result.as_dict(), result.summary())
+    return EXIT_OK
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    from .classes import list_classes
+    from .codes import list_participants
+    from .students import list_students
+    from .works import list_works
+
+    with _store(args) as store:
+        if args.what == "classes":
+            items = [{"id": c.id, "name": c.name, "grade": c.grade, "letter": c.letter, "ordinal": c.ordinal,
+                      "pupils": c.pupils} for c in list_classes(store)]
+            text = "\n".join(f"{c['name']:<5} № {c['ordinal']:<3} учеников: {c['pupils']}" for c in items)
+        elif args.what == "students":
+            items = [s.as_dict() for s in list_students(store)]
+            text = "\n".join(f"{s['code'] or '—':<6} {s['class']:<5} {s['surname']} {s['name']} {s['patronymic']}".rstrip()
+                             for s in items)
+        elif args.what == "works":
+            works = list_works(store)
+            items = [w.as_dict() for w in works]
+            text = "\n".join(f"{w.id:<4} {w.title}; заданий {len(w.tasks)}, максимум {w.max_total} б.; "
+                             f"классы: {', '.join(n for _, n in w.classes) or '—'}" for w in works)
+        else:
+            if args.work is None:
+                raise UserError("Укажите работу: list participants --work ID.")
+            parts = list_participants(store, args.work)
+            items = [p.as_dict() for p in parts]
+            text = "\n".join(f"{p.code} {p.class_name:<5} {p.fio}{'  — отсутствовал' if p.absent else ''}" for p in parts)
+    _out(args, items, text or "Список пуст.")
+    return EXIT_OK
+
+
+def cmd_mark_absent(args: argparse.Namespace) -> int:
+    from .codes import set_absent
+
+    with _store(args) as store:
+        set_absent(store, args.work, args.code, absent=not args.undo)
+    state = "присутствовал" if args.undo else "отсутствовал"
+    _out(args, {"work_id": args.work, "code": args.code, "absent": not args.undo},
+         f"Участник {args.code}: {state}.")
+    return EXIT_OK
+
+
+def _document(maker_name: str, what: str) -> Callable[[argparse.Namespace], int]:
+    def run(args: argparse.Namespace) -> int:
+        from . import documents
+
+        maker: Callable[..., Path] = getattr(documents, maker_name)
+        extra: dict[str, Any] = {"classes": _csv_list(args.classes) or None}
+        if maker_name == "make_labels":
+            extra.update(layout=args.layout, copies=args.copies, skip=args.skip)
+        with _store(args) as store:
+            out = maker(store, args.work, Path(args.out), **extra)
+        _out(args, {"file": str(out)}, f"{what}: {out}")
+        return EXIT_OK
+
+    return run
+
+
+def cmd_layouts(args: argparse.Namespace) -> int:
+    from .exports.labels_pdf import LAYOUTS
+
+    items = [{"name": k, "title": v.title} for k, v in LAYOUTS.items()]
+    _out(args, items, "\n".join(f"{i['name']:<10} {i['title']}" for i in items))
+    return EXIT_OK
+
+
+# -- parser -------------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = RussianArgumentParser(
+        prog="vpr-coordinator",
+        description=f"{APP_TITLE}: классы и ученики, коды участников, протоколы ВПР. Без команды открывается окно программы.",
+    )
+    parser.add_argument("--version", action="version", version=f"{APP_TITLE} {__version__}")
+    parser.add_argument("--data-dir", metavar="DIR", help="папка данных (по умолчанию — папка пользователя)")
+    parser.add_argument("--json", action="store_true", help="вывод в формате JSON")
+    parser.add_argument("--smoke-test", action="store_true",
+                        help="открыть и закрыть главное окно на временной папке данных (проверка сборки)")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="вывод в формате JSON")
+    sub = parser.add_subparsers(dest="command", metavar="КОМАНДА", parser_class=RussianArgumentParser)
+
+    p = sub.add_parser("init", parents=[common], help="сведения о школе")
+    p.add_argument("--school", required=True, help="название школы")
+    p.add_argument("--login", required=True, help="логин ФИС ОКО, например sch123456")
+    p.add_argument("--municipality", help="муниципалитет")
+    p.add_argument("--year", help="учебный год, например 2025/2026")
+    p.add_argument("--director", help="ФИО директора (для писем)")
+    p.set_defaults(func=cmd_init)
+
+    p = sub.add_parser("import-students", parents=[common], help="импорт списков учеников (.xlsx, .csv)")
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--class", dest="class_name", help="класс, если в файле нет столбца «Класс»")
+    p.add_argument("--dry-run", action="store_true", help="только проверить файл, ничего не записывать")
+    p.set_defaults(func=cmd_import_students)
+
+    p = sub.add_parser("add-work", parents=[common], help="создать работу")
+    p.add_argument("--subject", help="предмет")
+    p.add_argument("--grade", type=int, help="параллель (4–11)")
+    p.add_argument("--date", required=True, help="дата проведения, ГГГГ-ММ-ДД")
+    source = p.add_mutually_exclusive_group(required=True)
+    source.add_argument("--template", metavar="FORM.xlsx", help="шаблон формы сбора результатов из ФИС ОКО")
+    source.add_argument("--tasks", help='задания и максимумы: "1:2,2:1,9.1:1"; вторая часть после «|»')
+    source.add_argument("--catalogue", metavar="ID", help="работа из встроенного каталога, например rus4-2026")
+    p.add_argument("--scale", help="наименьший балл для «3», «4», «5»: 10,16,21")
+    p.add_argument("--classes", help="классы через запятую: 4А,4Б")
+    p.set_defaults(func=cmd_add_work)
+
+    p = sub.add_parser("assign-codes", parents=[common], help="выдать коды участников")
+    p.add_argument("--work", type=int, help="работа: выдать коды её классам и составить её протокол")
+    p.set_defaults(func=cmd_assign_codes)
+
+    p = sub.add_parser("list", parents=[common], help="списки: classes, students, works, participants")
+    p.add_argument("what", choices=["classes", "students", "works", "participants"])
+    p.add_argument("--work", type=int, help="работа (для participants)")
+    p.set_defaults(func=cmd_list)
+
+    p = sub.add_parser("mark-absent", parents=[common], help="отметить отсутствующего участника")
+    p.add_argument("--work", type=int, required=True)
+    p.add_argument("--code", required=True)
+    p.add_argument("--undo", action="store_true", help="снять отметку «отсутствовал»")
+    p.set_defaults(func=cmd_mark_absent)
+
+    for name, maker, what, help_text in (
+        ("protocol", "make_protocol", "Протокол сохранён", "PDF: протокол «код — ФИО» по классам"),
+        ("slips", "make_slips", "Листки с кодами сохранены", "PDF: листки с кодами для раздачи"),
+        ("labels", "make_labels", "Наклейки сохранены", "PDF: наклейки с кодом и QR-кодом"),
+    ):
+        p = sub.add_parser(name, parents=[common], help=help_text)
+        p.add_argument("--work", type=int, required=True)
+        p.add_argument("--out", required=True, metavar="FILE.pdf")
+        p.add_argument("--classes", help="только эти классы: 4А,4Б")
+        if name == "labels":
+            p.add_argument("--layout", help="формат листа наклеек (см. команду label-layouts)")
+            p.add_argument("--copies", type=int, default=1, help="наклеек на участника")
+            p.add_argument("--skip", type=int, default=0, help="пропустить уже использованные места на листе")
+        p.set_defaults(func=_document(maker, what))
+
+    p = sub.add_parser("label-layouts", parents=[common], help="форматы листов наклеек")
+    p.set_defaults(func=cmd_layouts)
+    return parser
+
+
+def _configure_stdio() -> None:
+    for stream in (sys.stdout, sys.stderr):
+        if stream is not None and hasattr(stream, "reconfigure"):
+            try:
+                stream.reconfigure(encoding="utf-8")
+            except (ValueError, OSError):  # pragma: no cover - exotic consoles
+                pass
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    _configure_stdio()
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        from ui.app import run_gui  # Qt is loaded only here
+
+        return run_gui(data_dir=args.data_dir, smoke_test=args.smoke_test)
+    from .logging_setup import setup_logging
+    from .paths import resolve_data_dir
+
+    try:
+        setup_logging(resolve_data_dir(args.data_dir), console=False)
+    except OSError:
+        pass
+    try:
+        return int(args.func(args))
+    except UserError as err:
+        if args.json:
+            print(json.dumps({"error": err.message, "details": err.details}, ensure_ascii=False, indent=2))
+        print(f"Ошибка: {err}", file=sys.stderr)
+        return EXIT_INPUT
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Readers of files coming into the program: ФИС ОКО forms, pupil lists, results."""

@@ -1,0 +1,105 @@
+"""GUI start-up: data dir, single-instance lock, logging, crash dialog, wizard, main window."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+from PySide6.QtCore import QTimer
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from coordinator_app import APP_TITLE, __version__
+from coordinator_app.errors import AlreadyRunningError, StorageError
+from coordinator_app.logging_setup import install_crash_hook, setup_logging
+from coordinator_app.paths import resolve_data_dir
+from coordinator_app.resources import resource_path
+from coordinator_app.storage import open_store
+from coordinator_app.storage.lock import DataDirLock
+
+log = logging.getLogger(__name__)
+SMOKE_TEST_MS = 800
+
+
+def _application() -> QApplication:
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setApplicationName("vpr-coordinator")
+    app.setApplicationDisplayName(APP_TITLE)
+    app.setApplicationVersion(__version__)
+    icon = resource_path("icons", "app.png")
+    if icon.exists():
+        app.setWindowIcon(QIcon(str(icon)))
+    return app
+
+
+def show_crash_dialog(report: Path, summary: str) -> None:
+    box = QMessageBox(QMessageBox.Icon.Critical, "Внутренняя ошибка",
+                      "В программе произошла внутренняя ошибка. Введённые данные сохранены.\n\n"
+                      f"Отчёт об ошибке: {report}\nПередайте этот файл разработчикам.")
+    box.setDetailedText(summary)
+    box.exec()
+
+
+def run_gui(data_dir: str | None = None, smoke_test: bool = False) -> int:
+    app = _application()
+    throwaway: Path | None = None
+    if smoke_test:
+        throwaway = Path(tempfile.mkdtemp(prefix="vpr-smoke-"))
+        folder = throwaway
+    else:
+        folder = resolve_data_dir(data_dir)
+    failures: list[str] = []
+    try:
+        setup_logging(folder)
+
+        def notify(report: Path, summary: str) -> None:
+            failures.append(summary)
+            if smoke_test:
+                print(f"smoke test: crash {summary} ({report})", file=sys.stderr)
+                app.exit(1)
+            else:
+                show_crash_dialog(report, summary)
+
+        install_crash_hook(folder, notify)
+        lock = DataDirLock(folder)
+        try:
+            lock.acquire()
+        except AlreadyRunningError as err:
+            QMessageBox.information(None, APP_TITLE, str(err))
+            return 0
+        try:
+            try:
+                store = open_store(folder)
+            except StorageError as err:
+                QMessageBox.critical(None, APP_TITLE, str(err))
+                return 1
+            from .main_window import MainWindow
+
+            window = MainWindow(store, folder)
+            if smoke_test:
+                from coordinator_app.school import School, save_school
+
+                save_school(store, School(name="Проверочная школа", login="sch000001"))
+                window.reload_school()
+                window.show()
+                QTimer.singleShot(SMOKE_TEST_MS, window.close)
+                code = app.exec()
+                ok = code == 0 and not failures and window.isVisible() is False
+                print("smoke test: ok" if ok else "smoke test: FAILED")
+                return 0 if ok else 1
+            window.show()
+            if not window.ensure_school():
+                return 0
+            return app.exec()
+        finally:
+            lock.release()
+    finally:
+        if throwaway is not None:
+            logging.shutdown()
+            shutil.rmtree(throwaway, ignore_errors=True)

@@ -1,0 +1,255 @@
+"""«Коды и протокол»: per work — give codes, mark absentees, set variants, print the documents."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QComboBox, QFileDialog, QGroupBox, QHBoxLayout, QLabel, QPushButton, QSpinBox, QVBoxLayout, QWidget,
+)
+
+from coordinator_app import settings
+from coordinator_app.changes import Changes
+from coordinator_app.codes import Participant, assign_codes, distribute_variants, list_participants, set_absent
+from coordinator_app.errors import UserError
+from coordinator_app.works import Work, list_works
+
+from .. import context
+from ..context import AppContext
+from ..messages import confirm, inform, show_error
+from ..table_model import Column, RecordTableModel, SearchProxy
+from ..tasks import TaskContext
+from ..widgets import page_title, search_field, table_view
+
+ABSENT = "#eeeeee"
+
+
+def _safe(text: str) -> str:
+    return re.sub(r"[^\w\-]+", "_", text).strip("_")
+
+
+class CodesPage(QWidget):
+    def __init__(self, ctx: AppContext) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.work: Work | None = None
+
+        self.work_box = QComboBox()
+        self.work_box.setMinimumWidth(380)
+        self.work_box.currentIndexChanged.connect(lambda _: self._work_changed())
+        self.class_filter = QComboBox()
+        self.class_filter.currentIndexChanged.connect(lambda _: self._apply_filter())
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Работа:"))
+        top.addWidget(self.work_box, 1)
+        top.addWidget(QLabel("Класс:"))
+        top.addWidget(self.class_filter)
+
+        self.assign_button = QPushButton("Выдать коды")
+        self.assign_button.setToolTip("Выдать коды ученикам классов этой работы и составить её протокол")
+        self.assign_button.clicked.connect(self.assign)
+        self.variants_button = QPushButton("Распределить варианты 1/2")
+        self.variants_button.setToolTip("Чередовать варианты 1 и 2 внутри каждого класса (уже указанные не меняются)")
+        self.variants_button.clicked.connect(self.variants)
+        actions = QHBoxLayout()
+        actions.addWidget(self.assign_button)
+        actions.addWidget(self.variants_button)
+        actions.addStretch(1)
+        self.search = search_field(self, "Поиск по коду или ФИО (Ctrl+F)")
+        actions.addWidget(self.search)
+
+        print_box = QGroupBox("Печать (PDF откроется после создания)")
+        print_layout = QHBoxLayout(print_box)
+        self.protocol_button = QPushButton("Протокол «код — ФИО»")
+        self.protocol_button.clicked.connect(lambda: self.print_document("protocol"))
+        self.slips_button = QPushButton("Листки с кодами")
+        self.slips_button.clicked.connect(lambda: self.print_document("slips"))
+        self.labels_button = QPushButton("Наклейки с QR-кодом")
+        self.labels_button.clicked.connect(lambda: self.print_document("labels"))
+        self.layout_box = QComboBox()
+        from coordinator_app.exports.labels_pdf import LAYOUTS
+
+        for name, layout in LAYOUTS.items():
+            self.layout_box.addItem(layout.title, name)
+        self.copies = QSpinBox()
+        self.copies.setRange(1, 10)
+        self.copies.setPrefix("по ")
+        self.copies.setSuffix(" на участника")
+        self.skip = QSpinBox()
+        self.skip.setRange(0, 100)
+        self.skip.setPrefix("пропустить ")
+        self.skip.setToolTip("Сколько мест на первом листе уже использовано")
+        for w in (self.protocol_button, self.slips_button, self.labels_button, self.layout_box, self.copies, self.skip):
+            print_layout.addWidget(w)
+        print_layout.addStretch(1)
+
+        columns: list[Column[Participant]] = [
+            Column("Код", lambda p: p.code, background=self._bg),
+            Column("Класс", lambda p: p.class_name, background=self._bg),
+            Column("ФИО", lambda p: p.fio, background=self._bg),
+            Column("Вариант", lambda p: " / ".join(v or "—" for v in p.variants.values()), Qt.AlignmentFlag.AlignCenter,
+                   background=self._bg),
+            Column("Отсутствовал", lambda p: "", check=lambda p: p.absent, on_check=self._toggle_absent,
+                   background=self._bg),
+        ]
+        self.model: RecordTableModel[Participant] = RecordTableModel(columns, self)
+        self.proxy = SearchProxy(self)
+        self.proxy.setSourceModel(self.model)
+        self.search.textChanged.connect(self.proxy.set_search)
+        self.table = table_view(self)
+        self.table.setModel(self.proxy)
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(page_title("Коды и протокол",
+                                    "Коды: пять цифр, первая — параллель; каждый класс получает свой непрерывный диапазон. "
+                                    "Выданный код больше не меняется."))
+        layout.addLayout(top)
+        layout.addLayout(actions)
+        layout.addWidget(print_box)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.status)
+        ctx.bus.changed.connect(self._on_changes)
+        self.reload()
+
+    @staticmethod
+    def _bg(p: Participant):
+        from PySide6.QtGui import QColor
+
+        return QColor(ABSENT) if p.absent else None
+
+    # -- data -------------------------------------------------------------------------------------
+    def reload(self) -> None:
+        keep = self.work.id if self.work else None
+        self.work_box.blockSignals(True)
+        self.work_box.clear()
+        works = list_works(self.ctx.store)
+        for w in works:
+            self.work_box.addItem(f"№ {w.id}. {w.title}", w.id)
+        if keep is not None and self.work_box.findData(keep) >= 0:
+            self.work_box.setCurrentIndex(self.work_box.findData(keep))
+        self.work_box.blockSignals(False)
+        index = self.layout_box.findData(settings.get(self.ctx.store, "label_layout"))
+        if index >= 0:
+            self.layout_box.setCurrentIndex(index)
+        self._work_changed()
+
+    def select_work(self, work_id: int) -> None:
+        index = self.work_box.findData(work_id)
+        if index >= 0:
+            self.work_box.setCurrentIndex(index)
+
+    def _work_changed(self) -> None:
+        from coordinator_app.works import get_work
+
+        work_id = self.work_box.currentData()
+        self.work = get_work(self.ctx.store, work_id) if work_id is not None else None
+        participants = list_participants(self.ctx.store, work_id) if work_id is not None else []
+        self.model.set_records(participants)
+        self.table.resizeColumnsToContents()
+        keep = self.class_filter.currentText()
+        self.class_filter.blockSignals(True)
+        self.class_filter.clear()
+        self.class_filter.addItem("Все")
+        for name in sorted({p.class_name for p in participants}):
+            self.class_filter.addItem(name)
+        if self.class_filter.findText(keep) >= 0:
+            self.class_filter.setCurrentText(keep)
+        self.class_filter.blockSignals(False)
+        self._apply_filter()
+        has_work = self.work is not None
+        has_list = bool(participants)
+        self.assign_button.setEnabled(has_work)
+        for w in (self.variants_button, self.protocol_button, self.slips_button, self.labels_button):
+            w.setEnabled(has_list)
+        if not has_work:
+            self.status.setText("Работ пока нет. Создайте работу на странице «Работы».")
+        elif not self.work.classes:
+            self.status.setText("У работы не выбраны классы: укажите их на странице «Работы» (кнопка «Изменить…»).")
+        elif not has_list:
+            self.status.setText("Протокол ещё не составлен: нажмите «Выдать коды».")
+        else:
+            absent = sum(p.absent for p in participants)
+            self.status.setText(f"Участников: {len(participants)}, отсутствовали: {absent}. "
+                                "Отметку «отсутствовал» можно поставить флажком в таблице.")
+
+    def _apply_filter(self) -> None:
+        name = self.class_filter.currentText()
+        self.proxy.extra_filter = None if name in ("", "Все") else (lambda p, n=name: p.class_name == n)
+        self.proxy.refilter()
+
+    def _on_changes(self, changes: Changes) -> None:
+        if changes.touches("works", "participants", "students", "classes", "settings"):
+            self.reload()
+
+    # -- actions ----------------------------------------------------------------------------------
+    def _toggle_absent(self, p: Participant, absent: bool) -> None:
+        try:
+            changes = set_absent(self.ctx.store, p.work_id, p.code, absent)
+        except UserError as err:
+            show_error(self, err)
+            return
+        p.absent = absent
+        self.ctx.publish(changes)
+
+    def assign(self) -> None:
+        if self.work is None:
+            return
+        try:
+            result = assign_codes(self.ctx.store, self.work.id)
+        except UserError as err:
+            show_error(self, err)
+            return
+        self.ctx.publish(result.changes)
+        inform(self, result.summary(), "Коды выданы")
+
+    def variants(self) -> None:
+        if self.work is None:
+            return
+        if confirm(self, "Распределить варианты 1 и 2 по очереди внутри каждого класса? Уже указанные варианты не меняются."):
+            self.ctx.publish(distribute_variants(self.ctx.store, self.work.id))
+
+    def default_name(self, kind: str) -> str:
+        assert self.work is not None
+        names = {"protocol": "Протокол", "slips": "Коды", "labels": "Наклейки"}
+        return f"{names[kind]}_{_safe(self.work.subject)}_{self.work.grade}кл_{self.work.work_date:%Y-%m-%d}.pdf"
+
+    def ask_path(self, kind: str) -> Path | None:
+        suggested = str(self.ctx.documents_dir / self.default_name(kind))
+        name, _ = QFileDialog.getSaveFileName(self, "Сохранить PDF", suggested, "PDF (*.pdf)")
+        if not name:
+            return None
+        return Path(name if name.lower().endswith(".pdf") else name + ".pdf")
+
+    def print_document(self, kind: str, out: Path | None = None) -> None:
+        if self.work is None:
+            return
+        out = out or self.ask_path(kind)
+        if out is None:
+            return
+        work_id = self.work.id
+        classes = None if self.class_filter.currentText() in ("", "Все") else [self.class_filter.currentText()]
+        layout, copies, skip = self.layout_box.currentData(), self.copies.value(), self.skip.value()
+        titles = {"protocol": "Создание протокола", "slips": "Создание листков с кодами", "labels": "Создание наклеек"}
+
+        def job(ctx: TaskContext) -> Path:
+            from coordinator_app import documents
+
+            store = ctx.open_store()
+            progress = ctx.progress_callback("страницы")
+            if kind == "protocol":
+                return documents.make_protocol(store, work_id, out, classes=classes, progress=progress)
+            if kind == "slips":
+                return documents.make_slips(store, work_id, out, classes=classes, progress=progress)
+            return documents.make_labels(store, work_id, out, layout=layout, copies=copies, skip=skip,
+                                         classes=classes, progress=progress)
+
+        def done(path: Path) -> None:
+            self.status.setText(f"Сохранено: {path}")
+            self.last_document = path
+            context.open_path(path)
+
+        self.ctx.tasks.run(self, titles[kind], job, done)

@@ -1,0 +1,98 @@
+"""«Школа»: the school's details and the program's settings."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import (
+    QCheckBox, QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget,
+)
+
+from coordinator_app import settings
+from coordinator_app.changes import Changes
+from coordinator_app.errors import UserError
+from coordinator_app.school import get_school, save_school
+
+from ..context import AppContext
+from ..messages import show_error
+from ..widgets import page_title
+from ..wizard import SchoolForm
+
+
+class SchoolPage(QWidget):
+    def __init__(self, ctx: AppContext) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.form = SchoolForm()
+        self.save_button = QPushButton("Сохранить")
+        self.save_button.setDefault(True)
+        self.save_button.clicked.connect(self.save)
+        self.saved_label = QLabel()
+        self.saved_label.setStyleSheet("color: #2e7d32")
+
+        school_box = QGroupBox("Сведения о школе")
+        box_layout = QVBoxLayout(school_box)
+        box_layout.addWidget(self.form)
+        row = QHBoxLayout()
+        row.addWidget(self.save_button)
+        row.addWidget(self.saved_label, 1)
+        box_layout.addLayout(row)
+
+        settings_box = QGroupBox("Настройки")
+        settings_form = QFormLayout(settings_box)
+        self.one_code = QCheckBox("Один код на ученика для всех работ учебного года")
+        self.one_code.setToolTip("Если выключить, каждая работа получает свою нумерацию кодов.")
+        self.one_code.toggled.connect(lambda on: self._set("one_code_per_year", on))
+        settings_form.addRow(self.one_code)
+        self.layout_combo = QComboBox()
+        from coordinator_app.exports.labels_pdf import LAYOUTS
+
+        for name, layout in LAYOUTS.items():
+            self.layout_combo.addItem(layout.title, name)
+        self.layout_combo.currentIndexChanged.connect(
+            lambda _: self._set("label_layout", self.layout_combo.currentData()))
+        settings_form.addRow("Лист наклеек по умолчанию:", self.layout_combo)
+
+        self.stats = QLabel()
+        layout = QVBoxLayout(self)
+        layout.addWidget(page_title("Школа", "Сведения о школе печатаются в протоколах; логин ФИС ОКО входит в QR-коды наклеек."))
+        layout.addWidget(school_box)
+        layout.addWidget(settings_box)
+        layout.addWidget(self.stats)
+        layout.addStretch(1)
+        self._loading = False
+        ctx.bus.changed.connect(self._on_changes)
+        self.reload()
+
+    def reload(self) -> None:
+        self._loading = True
+        school = get_school(self.ctx.store)
+        if school:
+            self.form.set_value(school)
+        self.one_code.setChecked(bool(settings.get(self.ctx.store, "one_code_per_year")))
+        index = self.layout_combo.findData(settings.get(self.ctx.store, "label_layout"))
+        self.layout_combo.setCurrentIndex(max(index, 0))
+        store = self.ctx.store
+        self.stats.setText(
+            f"Классов: {store.scalar('SELECT COUNT(*) FROM classes')} · "
+            f"учеников: {store.scalar('SELECT COUNT(*) FROM students')} · "
+            f"работ: {store.scalar('SELECT COUNT(*) FROM works')}"
+        )
+        self._loading = False
+
+    def _set(self, key: str, value: object) -> None:
+        if self._loading:
+            return
+        self.ctx.publish(settings.set_value(self.ctx.store, key, value))
+
+    def save(self) -> None:
+        try:
+            changes = save_school(self.ctx.store, self.form.value())
+        except UserError as err:
+            self.saved_label.clear()
+            show_error(self, err)
+            return
+        self.saved_label.setText("Сохранено.")
+        self.ctx.publish(changes)
+
+    def _on_changes(self, changes: Changes) -> None:
+        if changes.touches("school", "settings", "classes", "students", "works"):
+            self.reload()

@@ -1,0 +1,288 @@
+"""«Классы и ученики»: classes on the left, the pupils of the chosen class on the right."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import (
+    QHBoxLayout, QInputDialog, QLabel, QListWidget, QListWidgetItem, QMenu, QPushButton, QSplitter, QToolButton,
+    QVBoxLayout, QWidget,
+)
+
+from coordinator_app.changes import Changes
+from coordinator_app.classes import add_class, delete_class, list_classes, set_ordinal
+from coordinator_app.codes import set_student_code
+from coordinator_app.errors import UserError
+from coordinator_app.students import NeedsConfirmation, Student, delete_student, list_students, move_student
+
+from ..context import AppContext
+from ..messages import confirm, show_error
+from ..table_model import Column, RecordTableModel, SearchProxy
+from ..widgets import page_title, search_field, table_view
+
+ALL = -1
+
+
+class StudentsPage(QWidget):
+    def __init__(self, ctx: AppContext) -> None:
+        super().__init__()
+        self.ctx = ctx
+
+        self.class_list = QListWidget()
+        self.class_list.setMaximumWidth(220)
+        self.class_list.currentItemChanged.connect(lambda *_: self._class_changed())
+        class_buttons = QHBoxLayout()
+        add_class_button = QPushButton("Добавить класс…")
+        add_class_button.clicked.connect(self.add_class)
+        self.class_menu_button = QToolButton()
+        self.class_menu_button.setText("Ещё ▾")
+        self.class_menu_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(self)
+        menu.addAction("Порядковый номер класса…", self.set_class_ordinal)
+        menu.addAction("Удалить пустой класс", self.delete_class)
+        self.class_menu_button.setMenu(menu)
+        class_buttons.addWidget(add_class_button)
+        class_buttons.addWidget(self.class_menu_button)
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addWidget(QLabel("Классы:"))
+        left_layout.addWidget(self.class_list, 1)
+        left_layout.addLayout(class_buttons)
+
+        columns: list[Column[Student]] = [
+            Column("Код", lambda s: s.code or "—", sort_key=lambda s: s.code or "99999"),
+            Column("Класс", lambda s: s.class_name, sort_key=lambda s: (s.grade, s.letter)),
+            Column("Фамилия", lambda s: s.surname),
+            Column("Имя", lambda s: s.name),
+            Column("Отчество", lambda s: s.patronymic),
+            Column("Пол", lambda s: s.gender or ""),
+        ]
+        self.model: RecordTableModel[Student] = RecordTableModel(columns, self)
+        self.proxy = SearchProxy(self)
+        self.proxy.setSourceModel(self.model)
+        self.table = table_view(self)
+        self.table.setModel(self.proxy)
+        self.table.doubleClicked.connect(lambda _: self.edit_student())
+        self.table.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
+        self.search = search_field(self, "Поиск по ФИО или коду (Ctrl+F)")
+        self.search.textChanged.connect(self.proxy.set_search)
+
+        self.import_button = QPushButton("Импорт списка…")
+        self.import_button.setShortcut(QKeySequence("Ctrl+I"))
+        self.import_button.setToolTip("Импорт из .xlsx или .csv (Ctrl+I)")
+        self.import_button.clicked.connect(self.import_list)
+        self.add_button = QPushButton("Добавить")
+        self.add_button.setShortcut(QKeySequence("Ctrl+N"))
+        self.add_button.setToolTip("Добавить ученика (Ctrl+N)")
+        self.add_button.clicked.connect(self.add_student)
+        self.edit_button = QPushButton("Изменить")
+        self.edit_button.setToolTip("Изменить ученика (Enter или двойной щелчок)")
+        self.edit_button.clicked.connect(self.edit_student)
+        self.move_button = QPushButton("Перевести в класс…")
+        self.move_button.clicked.connect(self.move_students)
+        self.code_button = QPushButton("Изменить код…")
+        self.code_button.clicked.connect(self.change_code)
+        self.delete_button = QPushButton("Удалить")
+        self.delete_button.setShortcut(QKeySequence.StandardKey.Delete)
+        self.delete_button.setToolTip("Удалить выбранных учеников (Delete)")
+        self.delete_button.clicked.connect(self.delete_students)
+        toolbar = QHBoxLayout()
+        for button in (self.import_button, self.add_button, self.edit_button, self.move_button, self.code_button,
+                       self.delete_button):
+            toolbar.addWidget(button)
+        toolbar.addStretch(1)
+        toolbar.addWidget(self.search)
+
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 0, 0, 0)
+        right_layout.addLayout(toolbar)
+        right_layout.addWidget(self.table, 1)
+        self.count_label = QLabel()
+        right_layout.addWidget(self.count_label)
+
+        splitter = QSplitter()
+        splitter.addWidget(left)
+        splitter.addWidget(right)
+        splitter.setStretchFactor(1, 1)
+        layout = QVBoxLayout(self)
+        layout.addWidget(page_title("Классы и ученики",
+                                    "Импортируйте списки из электронного журнала (.xlsx или .csv) или добавьте учеников вручную."))
+        layout.addWidget(splitter, 1)
+        ctx.bus.changed.connect(self._on_changes)
+        self.reload()
+
+    # -- data -----------------------------------------------------------------------------------
+    def _current_class_id(self) -> int:
+        item = self.class_list.currentItem()
+        return ALL if item is None else int(item.data(Qt.ItemDataRole.UserRole))
+
+    def _current_class_name(self) -> str | None:
+        item = self.class_list.currentItem()
+        if item is None or int(item.data(Qt.ItemDataRole.UserRole)) == ALL:
+            return None
+        return str(item.data(Qt.ItemDataRole.UserRole + 1))
+
+    def reload(self) -> None:
+        keep = self._current_class_id()
+        self.class_list.blockSignals(True)
+        self.class_list.clear()
+        classes = list_classes(self.ctx.store)
+        total = sum(c.pupils for c in classes)
+        all_item = QListWidgetItem(f"Все классы ({total})")
+        all_item.setData(Qt.ItemDataRole.UserRole, ALL)
+        self.class_list.addItem(all_item)
+        current = all_item
+        for c in classes:
+            item = QListWidgetItem(f"{c.name}  ({c.pupils})   № {c.ordinal}")
+            item.setToolTip(f"Порядковый номер класса в форме ФИС ОКО: {c.ordinal}"
+                            + (" (задан вручную)" if c.ordinal_manual else " (по порядку букв)"))
+            item.setData(Qt.ItemDataRole.UserRole, c.id)
+            item.setData(Qt.ItemDataRole.UserRole + 1, c.name)
+            self.class_list.addItem(item)
+            if c.id == keep:
+                current = item
+        self.class_list.setCurrentItem(current)
+        self.class_list.blockSignals(False)
+        self._class_changed()
+
+    def _class_changed(self) -> None:
+        class_id = self._current_class_id()
+        students = list_students(self.ctx.store, None if class_id == ALL else class_id)
+        self.model.set_records(students)
+        self.table.resizeColumnsToContents()
+        with_code = sum(1 for s in students if s.code)
+        self.count_label.setText(f"Учеников: {len(students)}, с кодом: {with_code}")
+        self._update_buttons()
+
+    def _selected(self) -> list[Student]:
+        rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})
+        return [self.proxy.record_at(r) for r in rows]
+
+    def _update_buttons(self) -> None:
+        selected = self._selected()
+        self.edit_button.setEnabled(len(selected) == 1)
+        self.code_button.setEnabled(len(selected) == 1)
+        self.move_button.setEnabled(bool(selected))
+        self.delete_button.setEnabled(bool(selected))
+
+    def _on_changes(self, changes: Changes) -> None:
+        if changes.touches("students", "classes", "participants"):
+            self.reload()
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt name
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.table.hasFocus():
+            self.edit_student()
+            return
+        super().keyPressEvent(event)
+
+    # -- actions --------------------------------------------------------------------------------
+    def _run(self, action) -> bool:
+        try:
+            changes = action()
+        except UserError as err:
+            show_error(self, err)
+            return False
+        if isinstance(changes, tuple):
+            changes = changes[-1]
+        self.ctx.publish(changes)
+        return True
+
+    def import_list(self) -> None:
+        from ..dialogs.import_students import ImportStudentsDialog
+
+        ImportStudentsDialog(self.ctx, self).exec()
+
+    def add_student(self) -> None:
+        from ..dialogs.student_dialog import StudentDialog
+
+        dialog = StudentDialog(self.ctx, default_class=self._current_class_name(), parent=self)
+        if dialog.exec() and dialog.changes:
+            self.ctx.publish(dialog.changes)
+
+    def edit_student(self) -> None:
+        from ..dialogs.student_dialog import StudentDialog
+
+        selected = self._selected()
+        if len(selected) != 1:
+            return
+        dialog = StudentDialog(self.ctx, student=selected[0], parent=self)
+        if dialog.exec() and dialog.changes:
+            self.ctx.publish(dialog.changes)
+
+    def move_students(self) -> None:
+        selected = self._selected()
+        if not selected:
+            return
+        names = [c.name for c in list_classes(self.ctx.store)]
+        target, ok = QInputDialog.getItem(self, "Перевести в класс", f"Учеников: {len(selected)}. Новый класс:",
+                                          names, 0, True)
+        if not ok or not target.strip():
+            return
+        changes = Changes()
+        for student in selected:
+            try:
+                changes = changes | move_student(self.ctx.store, student.id, target)
+            except UserError as err:
+                show_error(self, err)
+                break
+        self.ctx.publish(changes)
+
+    def change_code(self) -> None:
+        selected = self._selected()
+        if len(selected) != 1:
+            return
+        student = selected[0]
+        code, ok = QInputDialog.getText(
+            self, "Изменить код", f"Код участника ({student.class_name}). Пять цифр, первая — параллель:",
+            text=student.code or "")
+        if ok and code.strip():
+            if student.code and not confirm(self, f"Код {student.code} заменится на {code.strip()} во всех протоколах. "
+                                            "Продолжить?", destructive=True, yes="Заменить"):
+                return
+            self._run(lambda: set_student_code(self.ctx.store, student.id, code))
+
+    def delete_students(self) -> None:
+        selected = self._selected()
+        if not selected:
+            return
+        text = (f"Удалить ученика {selected[0].fio} ({selected[0].class_name})?" if len(selected) == 1
+                else f"Удалить выбранных учеников ({len(selected)})?")
+        if not confirm(self, text + " Это действие нельзя отменить.", yes="Удалить", destructive=True):
+            return
+        changes = Changes()
+        for student in selected:
+            try:
+                changes = changes | delete_student(self.ctx.store, student.id)
+            except NeedsConfirmation as err:
+                if confirm(self, err.message, yes="Удалить", destructive=True):
+                    changes = changes | delete_student(self.ctx.store, student.id, force=True)
+            except UserError as err:
+                show_error(self, err)
+        self.ctx.publish(changes)
+
+    def add_class(self) -> None:
+        name, ok = QInputDialog.getText(self, "Добавить класс", "Класс (например, 4А):")
+        if ok and name.strip():
+            self._run(lambda: add_class(self.ctx.store, name))
+
+    def set_class_ordinal(self) -> None:
+        class_id = self._current_class_id()
+        if class_id == ALL:
+            show_error(self, "Сначала выберите класс в списке слева.")
+            return
+        info = next(c for c in list_classes(self.ctx.store) if c.id == class_id)
+        value, ok = QInputDialog.getInt(
+            self, "Порядковый номер класса",
+            f"Порядковый номер класса {info.name} в форме ФИС ОКО (0 — по порядку букв):", info.ordinal, 0, 50)
+        if ok:
+            self._run(lambda: set_ordinal(self.ctx.store, class_id, value or None))
+
+    def delete_class(self) -> None:
+        class_id = self._current_class_id()
+        if class_id == ALL:
+            show_error(self, "Сначала выберите класс в списке слева.")
+            return
+        if confirm(self, "Удалить выбранный класс? Удаляется только пустой класс.", yes="Удалить", destructive=True):
+            self._run(lambda: delete_class(self.ctx.store, class_id))

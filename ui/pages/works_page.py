@@ -1,0 +1,161 @@
+"""«Работы»: the list of works, created from the ФИС ОКО template, the catalogue or by hand."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSplitter, QVBoxLayout, QWidget
+
+from coordinator_app.changes import Changes
+from coordinator_app.errors import UserError
+from coordinator_app.students import NeedsConfirmation
+from coordinator_app.works import Work, delete_work, get_work, list_works
+
+from ..context import AppContext
+from ..messages import confirm, show_error
+from ..table_model import Column, RecordTableModel, SearchProxy
+from ..widgets import page_title, table_view
+
+SOURCES = {"template": "шаблон ФИС ОКО", "catalogue": "каталог", "manual": "вручную"}
+
+
+def _scale_text(work: Work) -> str:
+    return "/".join(str(x) for x in work.scale) if work.scale else "не задана"
+
+
+class WorksPage(QWidget):
+    def __init__(self, ctx: AppContext) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.participants: dict[int, int] = {}
+        columns: list[Column[Work]] = [
+            Column("№", lambda w: w.id, Qt.AlignmentFlag.AlignRight),
+            Column("Предмет", lambda w: w.subject),
+            Column("Параллель", lambda w: w.grade, Qt.AlignmentFlag.AlignCenter),
+            Column("Дата", lambda w: f"{w.work_date:%d.%m.%Y}", sort_key=lambda w: w.work_date.isoformat()),
+            Column("Классы", lambda w: ", ".join(n for _, n in w.classes) or "—"),
+            Column("Заданий", lambda w: len(w.tasks), Qt.AlignmentFlag.AlignRight),
+            Column("Макс. балл", lambda w: w.max_total, Qt.AlignmentFlag.AlignRight),
+            Column("Шкала «3»/«4»/«5»", _scale_text),
+            Column("Частей", lambda w: w.parts, Qt.AlignmentFlag.AlignCenter),
+            Column("Участников", lambda w: self.participants.get(w.id, 0), Qt.AlignmentFlag.AlignRight),
+            Column("Источник", lambda w: SOURCES.get(w.source, w.source)),
+        ]
+        self.model: RecordTableModel[Work] = RecordTableModel(columns, self)
+        self.proxy = SearchProxy(self)
+        self.proxy.setSourceModel(self.model)
+        self.table = table_view(self)
+        self.table.setModel(self.proxy)
+        self.table.setSelectionMode(self.table.SelectionMode.SingleSelection)
+        self.table.doubleClicked.connect(lambda _: self.edit_work())
+        self.table.selectionModel().selectionChanged.connect(lambda *_: self._show_details())
+
+        self.from_template = QPushButton("Из шаблона ФИС ОКО…")
+        self.from_template.setToolTip("Создать работу по форме сбора результатов, скачанной из ФИС ОКО (Ctrl+N)")
+        self.from_template.setShortcut(QKeySequence("Ctrl+N"))
+        self.from_template.clicked.connect(lambda: self.new_work("template"))
+        self.from_catalogue = QPushButton("Из каталога…")
+        self.from_catalogue.clicked.connect(lambda: self.new_work("catalogue"))
+        self.manual = QPushButton("Вручную…")
+        self.manual.clicked.connect(lambda: self.new_work("manual"))
+        self.edit_button = QPushButton("Изменить…")
+        self.edit_button.clicked.connect(self.edit_work)
+        self.delete_button = QPushButton("Удалить")
+        self.delete_button.setShortcut(QKeySequence.StandardKey.Delete)
+        self.delete_button.clicked.connect(self.delete_work)
+        toolbar = QHBoxLayout()
+        for b in (self.from_template, self.from_catalogue, self.manual, self.edit_button, self.delete_button):
+            toolbar.addWidget(b)
+        toolbar.addStretch(1)
+
+        self.details = QLabel("Выберите работу, чтобы увидеть её задания.")
+        self.details.setWordWrap(True)
+        self.details.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(self.table)
+        splitter.addWidget(self.details)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 1)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(page_title("Работы", "Каждая ВПР — отдельная работа: предмет, параллель, дата, классы, задания с "
+                                               "максимальными баллами и шкала перевода в отметку."))
+        layout.addLayout(toolbar)
+        layout.addWidget(splitter, 1)
+        ctx.bus.changed.connect(self._on_changes)
+        self.reload()
+
+    def reload(self) -> None:
+        current = self.selected()
+        self.participants = {r["work_id"]: r["n"] for r in self.ctx.store.query(
+            "SELECT work_id, COUNT(*) AS n FROM participants GROUP BY work_id")}
+        self.model.set_records(list_works(self.ctx.store))
+        self.table.resizeColumnsToContents()
+        if current is not None:
+            for row in range(self.proxy.rowCount()):
+                if self.proxy.record_at(row).id == current.id:
+                    self.table.selectRow(row)
+        self._show_details()
+
+    def selected(self) -> Work | None:
+        rows = self.table.selectionModel().selectedRows() if self.table.selectionModel() else []
+        return self.proxy.record_at(rows[0].row()) if rows else None
+
+    def _show_details(self) -> None:
+        work = self.selected()
+        self.edit_button.setEnabled(work is not None)
+        self.delete_button.setEnabled(work is not None)
+        if work is None:
+            self.details.setText("Выберите работу, чтобы увидеть её задания.")
+            return
+        parts = []
+        for part in range(1, work.parts + 1):
+            tasks = ", ".join(f"{t.task_id} ({t.max_score} б.)" for t in work.tasks if t.part == part)
+            parts.append((f"<b>Часть {part}:</b> " if work.parts > 1 else "<b>Задания:</b> ") + tasks)
+        extras = []
+        if work.template_file:
+            extras.append("шаблон формы ФИС ОКО сохранён с работой")
+        extras.append("столбец «Пол» есть" if work.has_gender else "столбца «Пол» нет")
+        if work.allows_not_passed:
+            extras.append("допускается «не пройд.»")
+        scale = (f"«3» от {work.scale[0]}, «4» от {work.scale[1]}, «5» от {work.scale[2]}" if work.scale
+                 else "<span style='color:#b00020'>не задана — внесите из критериев оценивания</span>")
+        self.details.setText(f"<b>{work.title}</b> — максимум {work.max_total} б.<br>" + "<br>".join(parts)
+                             + f"<br><b>Шкала:</b> {scale}<br>" + "; ".join(extras).capitalize() + ".")
+
+    def _on_changes(self, changes: Changes) -> None:
+        if changes.touches("works", "participants", "classes"):
+            self.reload()
+
+    def new_work(self, mode: str) -> None:
+        from ..dialogs.work_dialog import WorkDialog
+
+        dialog = WorkDialog(self.ctx, mode=mode, parent=self)
+        if dialog.exec() and dialog.changes:
+            self.ctx.publish(dialog.changes)
+
+    def edit_work(self) -> None:
+        from ..dialogs.work_dialog import WorkDialog
+
+        work = self.selected()
+        if work is None:
+            return
+        dialog = WorkDialog(self.ctx, work=get_work(self.ctx.store, work.id), parent=self)
+        if dialog.exec() and dialog.changes:
+            self.ctx.publish(dialog.changes)
+
+    def delete_work(self) -> None:
+        work = self.selected()
+        if work is None or not confirm(self, f"Удалить работу «{work.title}»?", yes="Удалить", destructive=True):
+            return
+        try:
+            changes = delete_work(self.ctx.store, work.id)
+        except NeedsConfirmation as err:
+            if not confirm(self, err.message, yes="Удалить", destructive=True):
+                return
+            changes = delete_work(self.ctx.store, work.id, force=True)
+        except UserError as err:
+            show_error(self, err)
+            return
+        self.ctx.publish(changes)

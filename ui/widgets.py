@@ -1,0 +1,39 @@
+"""Small shared widgets: a page title, a search field, a table view set up the same way everywhere."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QLineEdit, QTableView, QWidget
+
+
+def page_title(text: str, hint: str = "") -> QLabel:
+    label = QLabel(f"<h2 style='margin:0'>{text}</h2>" + (f"<div style='color:#555'>{hint}</div>" if hint else ""))
+    label.setTextFormat(Qt.TextFormat.RichText)
+    label.setWordWrap(True)
+    return label
+
+
+def search_field(parent: QWidget, placeholder: str = "Поиск (Ctrl+F)") -> QLineEdit:
+    field = QLineEdit(parent)
+    field.setPlaceholderText(placeholder)
+    field.setClearButtonEnabled(True)
+    shortcut = QShortcut(QKeySequence.StandardKey.Find, parent)
+    shortcut.activated.connect(lambda: (field.setFocus(), field.selectAll()))
+    return field
+
+
+def table_view(parent: QWidget) -> QTableView:
+    view = QTableView(parent)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+    view.setSortingEnabled(True)
+    view.setAlternatingRowColors(True)
+    view.setWordWrap(False)
+    view.verticalHeader().setDefaultSectionSize(24)
+    view.verticalHeader().setVisible(False)
+    view.horizontalHeader().setStretchLastSection(True)
+    view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.setTabKeyNavigation(False)
+    return view
