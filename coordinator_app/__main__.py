@@ -1,4 +1,4 @@
-"""`python -m coordinator_app`: the same entry point as the `vpr-coordinator` script."""
+"""`python -m coordinator_app COMMAND`: the command line only (the GUI starts via `python -m ui`)."""
 
 import sys
 

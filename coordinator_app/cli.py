@@ -303,14 +303,22 @@ def _configure_stdio() -> None:
                 pass
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+GuiLauncher = Callable[[str | None, bool], int]
+
+
+def main(argv: Sequence[str] | None = None, gui: GuiLauncher | None = None) -> int:
+    """Run a command. With no command, start the GUI through `gui` (given by `ui.launcher`, so
+    that this package never imports the Qt side)."""
     _configure_stdio()
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
-        from ui.app import run_gui  # Qt is loaded only here
-
-        return run_gui(data_dir=args.data_dir, smoke_test=args.smoke_test)
+        if gui is None:
+            parser.print_usage(sys.stderr)
+            print("Ошибка в команде: укажите команду. Окно программы открывается командой vpr-coordinator "
+                  "без параметров.", file=sys.stderr)
+            return EXIT_USAGE
+        return gui(args.data_dir, args.smoke_test)
     from .logging_setup import setup_logging
     from .paths import resolve_data_dir
 

@@ -100,7 +100,7 @@ def _pupils_in_order(store: Store, class_ids: list[int] | None = None) -> list[d
             return []
         sql += f" WHERE s.class_id IN ({','.join('?' * len(class_ids))})"
         params = list(class_ids)
-    sql += " ORDER BY c.grade, c.letter, s.surname, s.name, s.patronymic, s.id"
+    sql += " ORDER BY c.grade, c.letter, s.surname COLLATE RU, s.name COLLATE RU, s.patronymic COLLATE RU, s.id"
     return store.query(sql, params)
 
 

@@ -36,7 +36,7 @@ def disk_error_message(err: OSError, target: Path) -> str:
         return f"На диске не хватает места для записи «{target}». Освободите место и повторите."
     if err.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
         return f"Нет прав на запись «{target}». Выберите другую папку или проверьте, что носитель не защищён от записи."
-    if err.errno in (errno.ENOENT, errno.ENODEV, errno.EIO):
+    if err.errno in (errno.ENOENT, errno.ENODEV, errno.EIO, errno.ENOTDIR):
         return f"Папка для «{target}» недоступна (носитель извлечён?). Проверьте носитель и повторите."
     return f"Не удалось записать «{target}»: {err.strerror or err}."
 
@@ -45,8 +45,11 @@ def disk_error_message(err: OSError, target: Path) -> str:
 def atomic_writer(target: Path | str) -> Iterator[BinaryIO]:
     """Open a binary stream that becomes `target` only if the block finishes without error."""
     target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    except OSError as err:
+        raise UserError(disk_error_message(err, target)) from err
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "wb") as stream:

@@ -75,7 +75,7 @@ def list_students(store: Store, class_id: int | None = None, search: str = "") -
         params.append(class_id)
     if where:
         sql += " WHERE " + " AND ".join(where)
-    sql += " ORDER BY c.grade, c.letter, s.surname, s.name, s.patronymic, s.id"
+    sql += " ORDER BY c.grade, c.letter, s.surname COLLATE RU, s.name COLLATE RU, s.patronymic COLLATE RU, s.id"
     students = [_student(r) for r in store.query(sql, params)]
     if search:
         needle = name_key(search, "", "").strip()

@@ -258,13 +258,27 @@ def work_from_template(
 
 
 def _class_ids(store: Store, names: list[str]) -> list[int]:
-    from .classes import ensure_class
+    """Ids of existing classes; a work never creates classes (a typo would make an empty one)."""
+    from .classes import find_class
 
-    return [ensure_class(store, name) for name in names]
+    ids, missing = [], []
+    for name in names:
+        class_id = find_class(store, name)
+        if class_id is None:
+            missing.append(name)
+        else:
+            ids.append(class_id)
+    if missing:
+        raise UserError(
+            f"Классов {', '.join(missing)} нет в программе. Сначала импортируйте списки учеников "
+            "или добавьте классы на странице «Классы и ученики»."
+        )
+    return ids
 
 
 def create_work(store: Store, defn: WorkDef) -> tuple[int, Changes]:
     clean = validate_work(defn)
+    _class_ids(store, clean.classes)  # refuse unknown classes before copying any file
     key = new_work_key()
     while store.scalar("SELECT 1 FROM works WHERE work_key = ?", [key]):
         key = new_work_key()

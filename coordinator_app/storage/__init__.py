@@ -97,7 +97,19 @@ def _environment_error(err: sqlite3.Error, data_dir: Path) -> StorageError:
     return StorageError(f"Ошибка базы данных: {err}")
 
 
+def _ru_key(text: str) -> str:
+    return text.casefold().replace("ё", "е")
+
+
+def _collate_ru(a: str, b: str) -> int:
+    """Russian alphabetical order: case-insensitive, «ё» sorts as «е» (SQLite's binary order
+    puts «Ё» before «А»). Used as `ORDER BY surname COLLATE RU`."""
+    ka, kb = _ru_key(a), _ru_key(b)
+    return (ka > kb) - (ka < kb) or (a > b) - (a < b)
+
+
 def _apply_pragmas(conn: sqlite3.Connection) -> None:
+    conn.create_collation("RU", _collate_ru)
     # One place for all pragmas. FULL sync: a score typed a second before a power cut must survive.
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=FULL")

@@ -1,0 +1,56 @@
+"""Shared fixtures. Qt runs offscreen; every test gets its own data dir."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from coordinator_app.school import School, save_school  # noqa: E402
+from coordinator_app.storage import Store, open_store  # noqa: E402
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    return tmp_path / "data"
+
+
+@pytest.fixture
+def store(data_dir: Path):
+    s = open_store(data_dir)
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def school_store(store: Store) -> Store:
+    save_school(store, School(name="МБОУ СОШ № 7", login="sch123456", municipality="г. Тестовск",
+                              academic_year="2025/2026", director="Петрова Анна Ивановна"))
+    return store
+
+
+def add_pupils(store: Store, rows: list[tuple[str, str, str, str]]) -> list[int]:
+    """rows: (surname, name, patronymic, class)."""
+    from coordinator_app.students import add_student
+
+    return [add_student(store, s, n, p, c)[0] for s, n, p, c in rows]
+
+
+@pytest.fixture
+def grade4(school_store: Store) -> Store:
+    """Two grade-4 classes, entered out of order on purpose."""
+    add_pupils(school_store, [
+        ("Яковлев", "Ян", "Ильич", "4Б"),
+        ("Борисова", "Мария", "Ивановна", "4А"),
+        ("Ёлкин", "Фёдор", "Петрович", "4А"),
+        ("Абрамов", "Кирилл", "Олегович", "4А"),
+        ("Андреева", "Ольга", "", "4Б"),
+    ])
+    return school_store

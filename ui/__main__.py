@@ -1,0 +1,7 @@
+"""`python -m ui`: the full program (GUI without a command, CLI with one)."""
+
+import sys
+
+from .launcher import main
+
+sys.exit(main())
