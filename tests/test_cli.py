@@ -1,0 +1,141 @@
+"""The command line end to end: the same flow a coordinator does in the GUI, with --json output."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from coordinator_app.cli import main
+from tests.fixtures import fisoko_forms
+from tests.fixtures.pupil_lists import xlsx_from_rows
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Cli:
+    def __init__(self, data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        self.data_dir, self.capsys = data_dir, capsys
+
+    def __call__(self, *args: str) -> tuple[int, str, str]:
+        self.capsys.readouterr()
+        code = main(["--data-dir", str(self.data_dir), *args])
+        out, err = self.capsys.readouterr()
+        return code, out, err
+
+    def json(self, *args: str):
+        code, out, err = self("--json", *args)
+        assert code == 0, err
+        return json.loads(out)
+
+
+@pytest.fixture
+def cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Cli:
+    return Cli(tmp_path / "data", capsys)
+
+
+@pytest.fixture
+def pupils_file(tmp_path: Path) -> Path:
+    rows = [["Список обучающихся"], [], ["ФИО", "Класс", "Пол"]]
+    rows += [[f"{surname} Иван Петрович", "4-а", "м"] for surname in ("Иванов", "Орлов", "Соколов")]
+    rows += [[f"{surname} Анна Сергеевна", "4 б", "Женский"] for surname in ("Петрова", "Лебедева")]
+    return xlsx_from_rows(tmp_path / "journal.xlsx", {"Класс": rows})
+
+
+def test_whole_flow_from_an_empty_dir_to_printed_documents(cli: Cli, pupils_file: Path, tmp_path: Path) -> None:
+    code, out, _ = cli("init", "--school", "МБОУ СОШ № 7", "--login", "sch123456", "--year", "2025/2026",
+                       "--director", "Петрова А. И.")
+    assert code == 0 and "Сведения о школе сохранены" in out
+
+    report = cli.json("import-students", str(pupils_file))
+    assert (report["created"], report["problems"], report["imported"]) == (5, [], True)
+
+    template = fisoko_forms.russian4_2026(tmp_path / "form.xlsx")
+    work = cli.json("add-work", "--subject", "Русский язык", "--grade", "4", "--date", "2026-04-21",
+                    "--template", str(template), "--scale", "10,16,21", "--classes", "4А,4Б")
+    assert work["id"] == 1 and work["max_total"] == 24 and work["parts"] == 1
+    assert {"id": "9.1", "max": 1, "part": 1} in work["tasks"]
+
+    works = cli.json("list", "works")
+    assert works[0]["scale"] == [10, 16, 21] and works[0]["date"] == "2026-04-21"
+
+    assigned = cli.json("assign-codes", "--work", "1")
+    assert assigned["assigned"] == 5 and assigned["ranges"] == {"4А": ["40001", "40003"], "4Б": ["40004", "40005"]}
+
+    students = cli.json("list", "students")
+    assert {s["code"] for s in students} == {"40001", "40002", "40003", "40004", "40005"}
+    assert set(students[0]) >= {"surname", "name", "patronymic", "class", "gender", "code"}
+
+    assert cli("mark-absent", "--work", "1", "--code", "40004")[0] == 0
+    participants = cli.json("list", "participants", "--work", "1")
+    assert [p["code"] for p in participants if p["absent"]] == ["40004"]
+    assert set(participants[0]) >= {"work_id", "code", "class", "surname", "name", "absent"}
+    assert cli("mark-absent", "--work", "1", "--code", "40004", "--undo")[0] == 0
+    assert not any(p["absent"] for p in cli.json("list", "participants", "--work", "1"))
+
+    for command in ("protocol", "slips", "labels"):
+        out_file = tmp_path / f"{command}.pdf"
+        result = cli.json(command, "--work", "1", "--out", str(out_file))
+        assert Path(result["file"]) == out_file and out_file.read_bytes().startswith(b"%PDF")
+
+
+def test_tasks_by_hand_and_from_the_catalogue(cli: Cli, pupils_file: Path) -> None:
+    cli("init", "--school", "Школа", "--login", "sch123456")
+    cli("import-students", str(pupils_file))
+    manual = cli.json("add-work", "--subject", "Математика", "--grade", "4", "--date", "21.04.2026",
+                      "--tasks", "1:2,2:1,9.1:1,8(1):2,4К1:3")
+    assert [t["id"] for t in manual["tasks"]] == ["1", "2", "9.1", "8(1)", "4К1"]
+    catalogue = cli.json("add-work", "--date", "2026-04-22", "--catalogue", "rus4-2026", "--classes", "4А")
+    assert catalogue["subject"] == "Русский язык" and catalogue["scale"] == [10, 16, 21]
+
+
+def test_bad_input_exits_1_with_a_russian_message_and_changes_nothing(cli: Cli, tmp_path: Path) -> None:
+    cli("init", "--school", "Школа", "--login", "sch123456")
+    code, out, err = cli("add-work", "--subject", "Математика", "--grade", "4", "--date", "2026-04-21",
+                         "--tasks", "1:2,1:3", "--scale", "3,2,1")
+    assert code == 1 and "указано дважды" in err and "возрастать" in err
+    assert cli.json("list", "works") == []
+
+    fake_xls = tmp_path / "list.xls"
+    fake_xls.write_bytes(b"\xd0\xcf\x11\xe0" + b"\0" * 600)
+    code, _, err = cli("import-students", str(fake_xls))
+    assert code == 1 and ".xlsx" in err
+    assert cli.json("list", "students") == []
+
+    code, out, err = cli("--json", "mark-absent", "--work", "7", "--code", "40001")
+    assert code == 1 and json.loads(out)["error"].startswith("Работа № 7 не найдена")
+
+    code, _, err = cli("init", "--school", "Школа", "--login", "school")
+    assert code == 1 and "sch123456" in err
+
+
+def test_import_with_problem_rows_reports_each_row_and_saves_nothing(cli: Cli, tmp_path: Path) -> None:
+    cli("init", "--school", "Школа", "--login", "sch123456")
+    bad = xlsx_from_rows(tmp_path / "bad.xlsx", {"Лист1": [
+        ["Фамилия", "Имя", "Класс"], ["Иванов", "Иван", "5А"], ["Петров", "", "5А"], ["Сидоров", "Олег", "15Я"]]})
+    code, out, _ = cli("--json", "import-students", str(bad))
+    report = json.loads(out)
+    assert code == 1 and report["imported"] is False
+    assert [p["row"] for p in report["problems"]] == [3, 4]
+    assert cli.json("list", "students") == []
+
+
+def test_wrong_usage_exits_2(cli: Cli) -> None:
+    with pytest.raises(SystemExit) as exc:
+        cli("add-work", "--subject", "X")
+    assert exc.value.code == 2
+    assert "обязательные параметры" in cli.capsys.readouterr().err
+
+
+def test_console_script_runs_as_a_real_process(tmp_path: Path) -> None:
+    exe = [sys.executable, "-m", "ui", "--data-dir", str(tmp_path / "d")]
+    ok = subprocess.run([*exe, "init", "--school", "Школа", "--login", "sch123456"], capture_output=True,
+                        text=True, timeout=120, cwd=ROOT)
+    assert ok.returncode == 0, ok.stderr
+    bad = subprocess.run([*exe, "list", "pupils"], capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert bad.returncode == 2 and "недопустимое значение" in bad.stderr
+    wrong = subprocess.run([*exe, "assign-codes", "--work", "5"], capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert wrong.returncode == 1 and "не найдена" in wrong.stderr
