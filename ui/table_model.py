@@ -25,6 +25,7 @@ class Column(Generic[T]):
     align: Qt.AlignmentFlag = Qt.AlignmentFlag.AlignLeft
     tooltip: Callable[[T], str | None] | None = None
     background: Callable[[T], QColor | None] | None = None
+    foreground: Callable[[T], QColor | None] | None = None
     check: Callable[[T], bool] | None = None           # a checkbox column
     on_check: Callable[[T, bool], None] | None = None   # makes it user-checkable
     sort_key: Callable[[T], Any] | None = None
@@ -90,6 +91,9 @@ class RecordTableModel(QAbstractTableModel, Generic[T]):
             return column.tooltip(record)
         if role == Qt.ItemDataRole.BackgroundRole and column.background is not None:
             color = column.background(record)
+            return QBrush(color) if color is not None else None
+        if role == Qt.ItemDataRole.ForegroundRole and column.foreground is not None:
+            color = column.foreground(record)
             return QBrush(color) if color is not None else None
         if role == self.SortRole:
             if column.sort_key is not None:

@@ -18,6 +18,7 @@ def search_field(parent: QWidget, placeholder: str = "Поиск (Ctrl+F)") -> Q
     field = QLineEdit(parent)
     field.setPlaceholderText(placeholder)
     field.setClearButtonEnabled(True)
+    field.setMinimumWidth(240)
     shortcut = QShortcut(QKeySequence.StandardKey.Find, parent)
     shortcut.activated.connect(lambda: (field.setFocus(), field.selectAll()))
     return field
@@ -32,7 +33,7 @@ def table_view(parent: QWidget) -> QTableView:
     view.setWordWrap(False)
     view.verticalHeader().setDefaultSectionSize(24)
     view.verticalHeader().setVisible(False)
-    view.horizontalHeader().setStretchLastSection(True)
+    view.horizontalHeader().setStretchLastSection(False)
     view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
     view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     view.setTabKeyNavigation(False)

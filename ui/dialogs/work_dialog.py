@@ -35,7 +35,7 @@ class WorkDialog(QDialog):
         self.created_id: int | None = None
         self.changes = None
         self.setWindowTitle(f"Работа «{work.title}»" if work else "Новая работа")
-        self.resize(760, 680)
+        self.resize(780, 820)
 
         # -- source --------------------------------------------------------------------------
         self.source_box = QGroupBox("Откуда взять задания и максимальные баллы")
@@ -87,7 +87,7 @@ class WorkDialog(QDialog):
         self.date.setCalendarPopup(True)
         self.date.setDisplayFormat("dd.MM.yyyy")
         self.classes = QListWidget()
-        self.classes.setMaximumHeight(90)
+        self.classes.setMaximumHeight(64)
         self.classes.setFlow(QListWidget.Flow.LeftToRight)
         self.classes.setWrapping(True)
         self.scale_known = QCheckBox("задана")
@@ -115,6 +115,7 @@ class WorkDialog(QDialog):
         self.tasks = QTableWidget(0, 3)
         self.tasks.setHorizontalHeaderLabels(["Задание", "Макс. балл", "Часть"])
         self.tasks.horizontalHeader().setStretchLastSection(True)
+        self.tasks.setMinimumHeight(220)
         self.tasks.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.tasks.itemChanged.connect(lambda _: self._update_total())
         self.add_task = QPushButton("Добавить задание")

@@ -23,7 +23,8 @@ from ..table_model import Column, RecordTableModel, SearchProxy
 from ..tasks import TaskContext
 from ..widgets import page_title, search_field, table_view
 
-ABSENT = "#eeeeee"
+ABSENT = "#e4e4e4"
+ABSENT_TEXT = "#777777"
 
 
 def _safe(text: str) -> str:
@@ -68,6 +69,8 @@ class CodesPage(QWidget):
         self.slips_button.clicked.connect(lambda: self.print_document("slips"))
         self.labels_button = QPushButton("Наклейки с QR-кодом")
         self.labels_button.clicked.connect(lambda: self.print_document("labels"))
+        self.labels_button.setToolTip("Печатайте наклейки в масштабе 100 % (не «по размеру страницы»), "
+                                      "иначе они сместятся относительно листа")
         self.layout_box = QComboBox()
         from coordinator_app.exports.labels_pdf import LAYOUTS
 
@@ -86,13 +89,13 @@ class CodesPage(QWidget):
         print_layout.addStretch(1)
 
         columns: list[Column[Participant]] = [
-            Column("Код", lambda p: p.code, background=self._bg),
-            Column("Класс", lambda p: p.class_name, background=self._bg),
-            Column("ФИО", lambda p: p.fio, background=self._bg),
+            Column("Код", lambda p: p.code, background=self._bg, foreground=self._fg),
+            Column("Класс", lambda p: p.class_name, background=self._bg, foreground=self._fg),
+            Column("ФИО", lambda p: p.fio, background=self._bg, foreground=self._fg),
             Column("Вариант", lambda p: " / ".join(v or "—" for v in p.variants.values()), Qt.AlignmentFlag.AlignCenter,
-                   background=self._bg),
+                   background=self._bg, foreground=self._fg),
             Column("Отсутствовал", lambda p: "", check=lambda p: p.absent, on_check=self._toggle_absent,
-                   background=self._bg),
+                   background=self._bg, foreground=self._fg),
         ]
         self.model: RecordTableModel[Participant] = RecordTableModel(columns, self)
         self.proxy = SearchProxy(self)
@@ -120,6 +123,12 @@ class CodesPage(QWidget):
         from PySide6.QtGui import QColor
 
         return QColor(ABSENT) if p.absent else None
+
+    @staticmethod
+    def _fg(p: Participant):
+        from PySide6.QtGui import QColor
+
+        return QColor(ABSENT_TEXT) if p.absent else None
 
     # -- data -------------------------------------------------------------------------------------
     def reload(self) -> None:
@@ -248,7 +257,8 @@ class CodesPage(QWidget):
                                          classes=classes, progress=progress)
 
         def done(path: Path) -> None:
-            self.status.setText(f"Сохранено: {path}")
+            hint = " Печатайте в масштабе 100 % (без «подгонки по размеру страницы»)." if kind == "labels" else ""
+            self.status.setText(f"Сохранено: {path}.{hint}")
             self.last_document = path
             context.open_path(path)
 

@@ -135,7 +135,7 @@ class StudentsPage(QWidget):
         self.class_list.addItem(all_item)
         current = all_item
         for c in classes:
-            item = QListWidgetItem(f"{c.name}  ({c.pupils})   № {c.ordinal}")
+            item = QListWidgetItem(f"{c.name} · {c.pupils} уч. · № {c.ordinal}")
             item.setToolTip(f"Порядковый номер класса в форме ФИС ОКО: {c.ordinal}"
                             + (" (задан вручную)" if c.ordinal_manual else " (по порядку букв)"))
             item.setData(Qt.ItemDataRole.UserRole, c.id)

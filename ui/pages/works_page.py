@@ -19,6 +19,10 @@ from ..widgets import page_title, table_view
 SOURCES = {"template": "шаблон ФИС ОКО", "catalogue": "каталог", "manual": "вручную"}
 
 
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:] + "." if text else ""
+
+
 def _scale_text(work: Work) -> str:
     return "/".join(str(x) for x in work.scale) if work.scale else "не задана"
 
@@ -122,7 +126,7 @@ class WorksPage(QWidget):
         scale = (f"«3» от {work.scale[0]}, «4» от {work.scale[1]}, «5» от {work.scale[2]}" if work.scale
                  else "<span style='color:#b00020'>не задана — внесите из критериев оценивания</span>")
         self.details.setText(f"<b>{work.title}</b> — максимум {work.max_total} б.<br>" + "<br>".join(parts)
-                             + f"<br><b>Шкала:</b> {scale}<br>" + "; ".join(extras).capitalize() + ".")
+                             + f"<br><b>Шкала:</b> {scale}<br>" + _sentence("; ".join(extras)))
 
     def _on_changes(self, changes: Changes) -> None:
         if changes.touches("works", "participants", "classes"):
