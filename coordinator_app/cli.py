@@ -216,6 +216,86 @@ def cmd_layouts(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_import_scans(args: argparse.Namespace) -> int:
+    from .scans.importer import import_scans
+
+    with _store(args) as store:
+        def progress(done: int, total: int, label: str) -> None:
+            if not args.json and sys.stderr is not None and total:
+                print(f"\r{label}", end="", file=sys.stderr, flush=True)
+
+        report = import_scans(store, [Path(p) for p in args.paths], work_id=args.work, progress=progress)
+        if not args.json and sys.stderr is not None:
+            print(file=sys.stderr)
+    lines = [report.summary()]
+    lines += [f"  не принят: {r['file']} — {r['reason']}" for r in report.rejected]
+    lines += [f"  внимание: {f['file']}, стр. {f['page']} — {f['reason']}" for f in report.flagged]
+    _out(args, report.as_dict(), "\n".join(lines))
+    return EXIT_OK
+
+
+def cmd_scans(args: argparse.Namespace) -> int:
+    from .scans.pages import queue, work_scans
+
+    with _store(args) as store:
+        people = work_scans(store, args.work)
+        waiting = queue(store, "unassigned", args.work)
+        conflicts = queue(store, "conflict", args.work)
+    data = {"participants": [p.as_dict() for p in people],
+            "unassigned": [p.as_dict() for p in waiting], "conflicts": [p.as_dict() for p in conflicts]}
+    lines = [f"{p.code} {p.class_name:<4} страниц: {len(p.pages)}{'  (отсутствовал)' if p.absent else ''}" for p in people]
+    lines.append(f"Нераспознанные страницы: {len(waiting)}; спорные: {len(conflicts)}.")
+    lines += [f"  страница {p.id}: {p.source} — {p.note or ''}" for p in waiting + conflicts]
+    _out(args, data, "\n".join(lines))
+    return EXIT_OK
+
+
+def cmd_assign_page(args: argparse.Namespace) -> int:
+    from .scans.pages import assign_page, get_page
+
+    with _store(args) as store:
+        assign_page(store, args.page_id, args.code, args.work)
+        page = get_page(store, args.page_id)
+    _out(args, page.as_dict(), f"Страница {args.page_id} отнесена к участнику {page.code}.")
+    return EXIT_OK
+
+
+def cmd_attach_audio(args: argparse.Namespace) -> int:
+    from .scans.audio import attach_audio
+
+    with _store(args) as store:
+        audio_id, _ = attach_audio(store, args.work, args.code, Path(args.file))
+    _out(args, {"id": audio_id, "code": args.code, "work_id": args.work},
+         f"Аудиофайл прикреплён к участнику {args.code}.")
+    return EXIT_OK
+
+
+def cmd_purge_expired(args: argparse.Namespace) -> int:
+    from .scans.retention import expired_works, purge_work
+
+    with _store(args) as store:
+        expired = expired_works(store)
+        if args.dry_run or not expired:
+            data = {"dry_run": bool(args.dry_run), "works": [e.as_dict() for e in expired], "purged": []}
+            text = "\n".join(f"Работа № {e.work.id} «{e.work.title}»: страниц {e.pages}, файлов {e.file_count}; "
+                             f"хранить до {e.deletable_from:%d.%m.%Y}" for e in expired) or "Работ с истёкшим сроком хранения нет."
+            _out(args, data, text + ("\nПроверка без удаления (--dry-run)." if args.dry_run and expired else ""))
+            return EXIT_OK
+        purged = [purge_work(store, e.work.id) for e in expired]
+    _out(args, {"dry_run": False, "works": [e.as_dict() for e in expired], "purged": [p.as_dict() for p in purged]},
+         "\n".join(f"Удалено: «{p.work_title}» — страниц {p.pages}, файлов {p.files}. Акт: {p.act_path}" for p in purged))
+    return EXIT_OK
+
+
+def cmd_set_retention(args: argparse.Namespace) -> int:
+    from .scans.retention import set_retention
+
+    with _store(args) as store:
+        set_retention(store, args.days, args.order or "")
+    _out(args, {"days": args.days, "order": args.order or ""}, f"Срок хранения: {args.days} дней с даты работы.")
+    return EXIT_OK
+
+
 # -- parser -------------------------------------------------------------------------------------
 
 
@@ -291,6 +371,36 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("label-layouts", parents=[common], help="форматы листов наклеек")
     p.set_defaults(func=cmd_layouts)
+
+    p = sub.add_parser("import-scans", parents=[common], help="импорт сканов работ (файлы и папки)")
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("--work", type=int, help="работа, к которой относятся сканы")
+    p.set_defaults(func=cmd_import_scans)
+
+    p = sub.add_parser("scans", parents=[common], help="сканы работы по участникам и очереди")
+    p.add_argument("--work", type=int, required=True)
+    p.set_defaults(func=cmd_scans)
+
+    p = sub.add_parser("assign-page", parents=[common], help="отнести страницу к участнику")
+    p.add_argument("page_id", type=int, metavar="PAGE_ID")
+    p.add_argument("code", metavar="CODE")
+    p.add_argument("--work", type=int)
+    p.set_defaults(func=cmd_assign_page)
+
+    p = sub.add_parser("attach-audio", parents=[common], help="прикрепить аудиозапись устного ответа")
+    p.add_argument("--work", type=int, required=True)
+    p.add_argument("--code", required=True)
+    p.add_argument("file", metavar="FILE")
+    p.set_defaults(func=cmd_attach_audio)
+
+    p = sub.add_parser("purge-expired", parents=[common], help="удалить сканы работ с истёкшим сроком хранения")
+    p.add_argument("--dry-run", action="store_true", help="только показать, что будет удалено")
+    p.set_defaults(func=cmd_purge_expired)
+
+    p = sub.add_parser("set-retention", parents=[common], help="срок хранения сканов")
+    p.add_argument("--days", type=int, required=True)
+    p.add_argument("--order", help="реквизиты приказа о сроке хранения")
+    p.set_defaults(func=cmd_set_retention)
     return parser
 
 

@@ -20,6 +20,12 @@ DEFAULTS: dict[str, Any] = {
     "label_layout": "a4-3x8",
     # Label copies per participant (title page + a spare).
     "label_copies": 1,
+    # Scans and audio are kept this many days from the work's date (seed 004 §5.9–5.10).
+    "retention_days": 90,
+    # The local order that sets the retention period, printed in the destruction act.
+    "retention_order": "",
+    # A page without a label that follows a labelled page belongs to the same participant.
+    "follow_unlabelled": True,
 }
 
 

@@ -193,6 +193,16 @@ def move_student(store: Store, student_id: int, class_name: str) -> Changes:
 def delete_student(store: Store, student_id: int, *, force: bool = False) -> Changes:
     student = get_student(store, student_id)
     works = _participations(store, student_id)
+    stored = store.scalar(
+        """SELECT COUNT(*) FROM scan_pages WHERE participant_id IN (SELECT id FROM participants WHERE student_id = ?)""",
+        [student_id]) + store.scalar(
+        """SELECT COUNT(*) FROM audio_files WHERE participant_id IN (SELECT id FROM participants WHERE student_id = ?)""",
+        [student_id])
+    if stored:
+        raise UserError(
+            f"У ученика с кодом {student.code} есть сканы работ. Удалить его можно только после окончания срока "
+            "хранения сканов."
+        )
     if works and not force:
         raise NeedsConfirmation(
             f"Ученик с кодом {student.code} записан в протоколы работ ({works}). "

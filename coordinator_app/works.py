@@ -395,6 +395,13 @@ def delete_work(store: Store, work_id: int, *, force: bool = False) -> Changes:
     from .students import NeedsConfirmation
 
     work = get_work(store, work_id)
+    stored = int(store.scalar("SELECT COUNT(*) FROM scan_pages WHERE work_id = ?", [work_id])) + int(
+        store.scalar("SELECT COUNT(*) FROM audio_files WHERE work_id = ?", [work_id]))
+    if stored:
+        raise UserError(
+            f"У работы «{work.title}» есть сканы или аудиозаписи ({stored}). Их хранят весь срок хранения; "
+            "после него удалите их («Удалить просроченные»), затем работу."
+        )
     participants = int(store.scalar("SELECT COUNT(*) FROM participants WHERE work_id = ?", [work_id]))
     if participants and not force:
         raise NeedsConfirmation(

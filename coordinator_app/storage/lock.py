@@ -12,8 +12,9 @@ from ..errors import AlreadyRunningError
 
 
 class DataDirLock:
-    def __init__(self, data_dir: Path) -> None:
-        self.path = Path(data_dir) / ".lock"
+    def __init__(self, data_dir: Path, name: str = ".lock", busy_message: str | None = None) -> None:
+        self.path = Path(data_dir) / name
+        self.busy_message = busy_message
         self._fd: int | None = None
 
     def acquire(self) -> None:
@@ -31,7 +32,7 @@ class DataDirLock:
         except OSError as err:
             os.close(fd)
             raise AlreadyRunningError(
-                "ВПР-Координатор уже открыт с этой папкой данных "
+                self.busy_message or "ВПР-Координатор уже открыт с этой папкой данных "
                 f"({self.path.parent}). Переключитесь на открытое окно программы."
             ) from err
         os.ftruncate(fd, 0)

@@ -46,7 +46,15 @@ def _split_sql(script: str) -> list[str]:
     return statements
 
 
-MIGRATIONS: list[Migration] = []
+def _sql_file(name: str) -> Callable[[sqlite_utils.Database], None]:
+    from pathlib import Path
+
+    return _sql((Path(__file__).parent / name).read_text(encoding="utf-8"))
+
+
+MIGRATIONS: list[Migration] = [
+    Migration(2, "scanned works, audio files, purges", _sql_file("migration_0002.sql")),
+]
 
 
 def latest_version() -> int:

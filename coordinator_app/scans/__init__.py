@@ -1,0 +1,12 @@
+"""Scanned works: import, immutable storage, matching pages to participants, retention.
+
+Modules:
+    filestore  content-addressed storage of originals, page images and thumbnails
+    decode     turning an input file (JPEG, PNG, TIFF, BMP, PDF) into page images
+    qr         finding the label QR codes on a page
+    worker     the per-file processing run in worker processes (hash, pages, thumbnails, QR)
+    importer   the batch import: ordering, duplicates, matching, rows
+    pages      queries and manual edits: assign, mark blank/extra, rotate, reorder
+    retention  keeping works for N days, and the purge with its act
+    audio      audio files of the oral part of foreign-language works
+"""

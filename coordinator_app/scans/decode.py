@@ -1,0 +1,173 @@
+"""Turning an input file into page images, with a Russian reason for every file that can't be used.
+
+Supported: JPEG, PNG, BMP (one page each), TIFF (multi-page), PDF (multi-page, rasterised with
+pypdfium2 at `PDF_DPI`). The kind is told by the file's first bytes, not its name.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from PIL import Image, ImageSequence, UnidentifiedImageError
+
+PDF_DPI = 200                       # enough for reading the work and its labels; ≈ 1654×2339 px per A4
+MAX_PIXELS = 120_000_000            # a 600 dpi A3 page is ≈ 70 Mpx; larger is not a scan
+AUDIO_EXTENSIONS = {".mp3", ".wav", ".ogg", ".m4a"}
+
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+
+
+class RejectedFile(Exception):
+    """The file cannot be imported; `str()` is the Russian reason."""
+
+
+@dataclass
+class DecodedPage:
+    image: Image.Image
+    encoded: bytes | None      # bytes to store for this page; None = the original file is the page
+    ext: str
+
+
+def sniff(head: bytes) -> str | None:
+    if head.startswith(b"\xff\xd8\xff"):
+        return "jpeg"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if head[:4] in (b"II*\x00", b"MM\x00*"):
+        return "tiff"
+    if head.startswith(b"BM"):
+        return "bmp"
+    if head.startswith(b"%PDF"):
+        return "pdf"
+    return None
+
+
+def reject_reason_for_unknown(name: str, head: bytes) -> str:
+    lower = name.lower()
+    if any(lower.endswith(ext) for ext in AUDIO_EXTENSIONS):
+        return "это аудиофайл: прикрепите его к участнику кнопкой «Аудио…» или командой attach-audio"
+    if not head:
+        return "пустой файл"
+    if lower.endswith((".heic", ".heif")):
+        return "формат HEIC не поддерживается: сохраните снимок как JPEG"
+    return "формат не поддерживается: нужны JPEG, PNG, TIFF, BMP или PDF"
+
+
+def _encode_png(image: Image.Image) -> bytes:
+    buf = io.BytesIO()
+    image.save(buf, "PNG", optimize=False, compress_level=1)
+    return buf.getvalue()
+
+
+def _encode_jpeg(image: Image.Image) -> bytes:
+    buf = io.BytesIO()
+    image.save(buf, "JPEG", quality=90)  # keeps the mode: "L" stays greyscale
+    return buf.getvalue()
+
+
+def _page_bytes(image: Image.Image) -> tuple[bytes, str]:
+    """Rendered pages: lossless PNG for black-and-white (small and exact), JPEG q90 otherwise
+    (a 200 dpi greyscale A4 page is ≈ 0.3 MB as JPEG and several MB as PNG)."""
+    if image.mode == "1":
+        return _encode_png(image), "png"
+    if image.mode in ("L", "P", "LA", "I;16", "I", "I;16B"):
+        image = image.convert("L")
+        return _encode_jpeg(image), "jpg"
+    return _encode_jpeg(image.convert("RGB")), "jpg"
+
+
+def _open_image(data: bytes) -> Image.Image:
+    try:
+        image = Image.open(io.BytesIO(data))
+        image.load()
+    except Image.DecompressionBombError as err:
+        raise RejectedFile("изображение слишком большое для скана страницы") from err
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as err:
+        raise RejectedFile("файл повреждён: не удалось прочитать изображение") from err
+    return image
+
+
+def page_count(kind: str, data: bytes) -> int:
+    """Number of pages, cheaply (no rendering); raises RejectedFile for a broken file."""
+    if kind in ("jpeg", "png", "bmp"):
+        return 1
+    if kind == "tiff":
+        image = _open_image(data)
+        return getattr(image, "n_frames", 1)
+    if kind == "pdf":
+        pdf = _open_pdf(data)
+        try:
+            count = len(pdf)
+        finally:
+            pdf.close()
+        if count == 0:
+            raise RejectedFile("в PDF нет ни одной страницы")
+        return count
+    raise RejectedFile("формат не поддерживается: нужны JPEG, PNG, TIFF, BMP или PDF")
+
+
+def iter_pages(kind: str, data: bytes, first: int = 1, last: int | None = None) -> Iterator[tuple[int, DecodedPage]]:
+    """(1-based page number, page) for pages `first`..`last` (inclusive; None = to the end)."""
+    if kind in ("jpeg", "png", "bmp"):
+        image = _open_image(data)
+        yield 1, DecodedPage(image, None, {"jpeg": "jpg"}.get(kind, kind))
+        return
+    if kind == "tiff":
+        image = _open_image(data)
+        total = getattr(image, "n_frames", 1)
+        for number in range(first, min(last or total, total) + 1):
+            try:
+                image.seek(number - 1)
+                frame = image.copy()
+            except (OSError, ValueError, EOFError) as err:
+                raise RejectedFile(f"файл TIFF повреждён: не удалось прочитать страницу {number}") from err
+            encoded, ext = _page_bytes(frame)
+            yield number, DecodedPage(frame, encoded, ext)
+        return
+    if kind == "pdf":
+        yield from _pdf_pages(data, first, last)
+        return
+    raise RejectedFile("формат не поддерживается: нужны JPEG, PNG, TIFF, BMP или PDF")
+
+
+def _open_pdf(data: bytes):
+    import pypdfium2 as pdfium
+
+    try:
+        return pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as err:
+        if "password" in str(err).lower():
+            raise RejectedFile("PDF защищён паролем: сохраните его без пароля") from err
+        raise RejectedFile("файл PDF повреждён: не удалось открыть") from err
+
+
+def _pdf_pages(data: bytes, first: int, last: int | None) -> Iterator[tuple[int, DecodedPage]]:
+    import pypdfium2 as pdfium
+
+    pdf = _open_pdf(data)
+    try:
+        total = len(pdf)
+        for number in range(first, min(last or total, total) + 1):
+            page = pdf[number - 1]
+            try:
+                image = page.render(scale=PDF_DPI / 72).to_pil()
+            except pdfium.PdfiumError as err:
+                raise RejectedFile(f"страница {number} PDF повреждена") from err
+            finally:
+                page.close()
+            if _is_grey(image):
+                image = image.convert("L")
+            encoded, ext = _page_bytes(image)
+            yield number, DecodedPage(image, encoded, ext)
+    finally:
+        pdf.close()
+
+
+def _is_grey(image: Image.Image) -> bool:
+    """True when an RGB render has no colour (a greyscale scan inside a PDF): stored as PNG."""
+    if image.mode == "L":
+        return True
+    small = image.convert("RGB").resize((64, 64))
+    return all(abs(r - g) < 8 and abs(g - b) < 8 for r, g, b in small.getdata())

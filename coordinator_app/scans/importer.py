@@ -1,0 +1,475 @@
+"""The batch import of scans: plan, process in worker processes, match, record.
+
+1. Plan (this thread): expand folders (recursive, natural order), read and hash each file, skip
+   duplicates (same SHA-256 already stored or earlier in the batch), tell the kind by its first
+   bytes, count pages, store the original (atomic, content-addressed) and cut the work into tasks
+   (a file, or 8 pages of a PDF/TIFF).
+2. Process (worker processes): render pages, store page images and thumbnails, read QR labels.
+3. Record (this thread, in input order): match every page and insert the file's rows in ONE
+   transaction. A file either has all its rows or none; a crash or a cancel leaves at most files
+   without rows, which `filestore.sweep_orphans` removes, never a row without its file.
+
+Matching precedence, page by page (docs/scans.md):
+   a valid label of this school → that participant (the title page);
+   a flagged label (damaged, another school, another work, a code not in the protocol) → the
+     «Нераспознанные» queue with the reason, and the chain of following pages is broken;
+   a code in the file name (`40012.pdf`, `40012_2.jpg`, `4А_40012.tif`) → that participant;
+   a page following a labelled page in the same batch (setting `follow_unlabelled`) → the same
+     participant;
+   anything else → the «Нераспознанные» queue.
+A second title page for a participant goes to the conflicts queue; nothing is overwritten.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import multiprocessing
+import os
+import re
+import time
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .. import audit, settings
+from ..changes import Changes
+from ..errors import UserError
+from ..qr_payload import LabelFormatError, decode_label
+from ..school import require_school
+from ..storage import Store, now_iso
+from . import filestore
+from .decode import RejectedFile, page_count, reject_reason_for_unknown, sniff
+from .worker import PageResult, Task, run_task, sha256_bytes
+
+log = logging.getLogger(__name__)
+
+PDF_CHUNK = 8
+MAX_FILE_BYTES = 1 << 30
+SKIPPED_NAMES = {"thumbs.db", "desktop.ini", ".ds_store"}
+FILENAME_CODE = re.compile(r"(?<!\d)(\d{5})(?!\d)")
+SCANS = "scans"
+PAGES = "scan_pages"
+
+ProgressFn = Callable[[int, int, str], None]
+
+
+@dataclass
+class ScanImportReport:
+    files: int = 0
+    imported: int = 0                 # pages stored
+    identified_qr: int = 0
+    identified_filename: int = 0
+    identified_following: int = 0
+    unassigned: int = 0
+    duplicates: int = 0
+    conflicts: int = 0
+    rejected: list[dict[str, str]] = field(default_factory=list)
+    flagged: list[dict[str, Any]] = field(default_factory=list)
+    cancelled: bool = False
+    batch_id: int | None = None
+    seconds: float = 0.0
+    changes: Changes = field(default_factory=Changes)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "files": self.files, "imported": self.imported, "identified_qr": self.identified_qr,
+            "identified_filename": self.identified_filename, "identified_following": self.identified_following,
+            "unassigned": self.unassigned, "duplicates": self.duplicates, "conflicts": self.conflicts,
+            "rejected": self.rejected, "flagged": self.flagged, "cancelled": self.cancelled,
+            "batch_id": self.batch_id, "seconds": round(self.seconds, 2),
+        }
+
+    def summary(self) -> str:
+        lines = [("Импорт прерван. Сохранено" if self.cancelled else "Импорт завершён. Сохранено")
+                 + f" страниц: {self.imported} (файлов: {self.files})."]
+        lines.append(f"По QR-наклейке: {self.identified_qr}; по имени файла: {self.identified_filename}; "
+                     f"следом за титульным листом: {self.identified_following}.")
+        if self.unassigned:
+            lines.append(f"Ждут в «Нераспознанных»: {self.unassigned}.")
+        if self.conflicts:
+            lines.append(f"Спорные (второй титульный лист участника): {self.conflicts}.")
+        if self.duplicates:
+            lines.append(f"Повторы уже сохранённых файлов пропущены: {self.duplicates}.")
+        if self.rejected:
+            lines.append(f"Не приняты файлы: {len(self.rejected)}.")
+        return "\n".join(lines)
+
+
+# -- planning ---------------------------------------------------------------------------------
+
+
+def _natural_key(path: Path) -> list[Any]:
+    return [int(part) if part.isdigit() else part.casefold() for part in re.split(r"(\d+)", str(path))]
+
+
+def expand_paths(paths: Iterable[Path | str], report: ScanImportReport) -> list[Path]:
+    files: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found = [p for p in path.rglob("*") if p.is_file() and not any(part.startswith(".") for part in p.relative_to(path).parts)]
+            files.extend(sorted((p for p in found if p.name.lower() not in SKIPPED_NAMES), key=_natural_key))
+        elif path.is_file():
+            files.append(path)
+        else:
+            report.rejected.append({"file": str(path), "reason": "файл или папка не найдены"})
+    return files
+
+
+@dataclass
+class PlannedFile:
+    path: Path
+    sha256: str
+    kind: str
+    size: int
+    pages: int
+    original_rel: str
+    tasks: list[Task]
+
+
+def _plan_file(path: Path, data_dir: Path, known: set[str], report: ScanImportReport) -> PlannedFile | None:
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            report.rejected.append({"file": str(path), "reason": "файл больше 1 ГБ — это не скан работы"})
+            return None
+        data = path.read_bytes()
+    except OSError as err:
+        report.rejected.append({"file": str(path), "reason": f"не удалось прочитать файл: {err.strerror or err}"})
+        return None
+    sha = sha256_bytes(data)
+    if sha in known:
+        report.duplicates += 1
+        return None
+    kind = sniff(data[:16])
+    if kind is None:
+        report.rejected.append({"file": str(path), "reason": reject_reason_for_unknown(path.name, data[:16])})
+        return None
+    try:
+        pages = page_count(kind, data)
+    except RejectedFile as err:
+        report.rejected.append({"file": str(path), "reason": str(err)})
+        return None
+    original_rel = filestore.rel_path("originals", sha, {"jpeg": "jpg"}.get(kind, kind))
+    filestore.put(data_dir, original_rel, data)
+    known.add(sha)
+    step = PDF_CHUNK if kind in ("pdf", "tiff") else pages
+    tasks = [Task(str(path), kind, sha, original_rel, first, min(first + step - 1, pages))
+             for first in range(1, pages + 1, step)]
+    return PlannedFile(path, sha, kind, len(data), pages, original_rel, tasks)
+
+
+# -- matching ---------------------------------------------------------------------------------
+
+
+@dataclass
+class _Chain:
+    work_id: int
+    participant_id: int | None     # None: the chain is a conflict without a participant
+    status: str                    # assigned | conflict
+    rotation: int
+
+
+class Matcher:
+    """Decides where each page goes, in batch order. Holds the batch's state (the chain)."""
+
+    def __init__(self, store: Store, work_id: int | None) -> None:
+        self.store = store
+        self.work_id = work_id
+        self.login = require_school(store).login
+        self.works = {r["work_key"]: r for r in store.query("SELECT id, work_key, subject, grade, work_date FROM works")}
+        self.work_by_id = {r["id"]: r for r in self.works.values()}
+        self.codes: dict[int, dict[str, int]] = {}
+        for r in store.query("SELECT id, work_id, code FROM participants"):
+            self.codes.setdefault(r["work_id"], {})[r["code"]] = r["id"]
+        self.titles = {r["participant_id"]: r["id"] for r in store.query(
+            f"SELECT id, participant_id FROM {PAGES} WHERE is_title = 1 AND status = 'assigned'")}
+        self.next_position: dict[int, int] = {r["participant_id"]: r["pos"] + 1 for r in store.query(
+            f"SELECT participant_id, MAX(position) AS pos FROM {PAGES} WHERE participant_id IS NOT NULL GROUP BY participant_id")}
+        self.follow = bool(settings.get(store, "follow_unlabelled"))
+        self.chain: _Chain | None = None
+        self.last_rotation = 0
+        self.implied_work: int | None = work_id
+        if work_id is not None and work_id not in self.work_by_id:
+            raise UserError(f"Работа № {work_id} не найдена.")
+
+    def _position(self, participant_id: int, title: bool = False) -> int:
+        if title:
+            first = self.store.scalar(f"SELECT MIN(position) FROM {PAGES} WHERE participant_id = ?", [participant_id])
+            return 0 if first is None or first > 0 else int(first) - 1
+        position = self.next_position.get(participant_id, 1)
+        self.next_position[participant_id] = position + 1
+        return position
+
+    def _work_title(self, work_id: int) -> str:
+        w = self.work_by_id[work_id]
+        return f"{w['subject']}, {w['grade']} класс, {w['work_date']}"
+
+    def _labels(self, page: PageResult) -> tuple[list[tuple[int, int, str]], list[str]]:
+        """Valid (work_id, participant_id, code) labels and the reasons of flagged ones."""
+        valid, flags = [], []
+        for text in page.labels:
+            try:
+                payload = decode_label(text)
+            except LabelFormatError as err:
+                if err.kind == "foreign":
+                    continue          # somebody else's QR (e.g. printed on the variant): not a label
+                flags.append(f"наклейка не читается: {err.reason}")
+                continue
+            if payload.login != self.login:
+                flags.append(f"наклейка другой школы ({payload.login}), код {payload.code}")
+                continue
+            work = self.works.get(payload.work_key)
+            if work is None:
+                flags.append(f"наклейка работы, которой нет в программе (ключ {payload.work_key}), код {payload.code}")
+                continue
+            if self.work_id is not None and work["id"] != self.work_id:
+                flags.append(f"наклейка другой работы («{self._work_title(work['id'])}»), код {payload.code}")
+                continue
+            participant = self.codes.get(work["id"], {}).get(payload.code)
+            if participant is None:
+                flags.append(f"кода {payload.code} нет в протоколе работы «{self._work_title(work['id'])}»")
+                continue
+            valid.append((work["id"], participant, payload.code))
+        distinct = {(w, p) for w, p, _ in valid}
+        if len(distinct) > 1:
+            flags.append("на странице наклейки разных участников: " + ", ".join(sorted({c for _, _, c in valid})))
+            valid = []
+        return valid[:1], flags
+
+    def _filename_target(self, name: str) -> tuple[int, int, str] | str | None:
+        match = FILENAME_CODE.search(Path(name).stem)
+        if not match:
+            return None
+        code = match.group(1)
+        candidates = [self.implied_work] if self.implied_work is not None else [
+            w for w, codes in self.codes.items() if code in codes]
+        candidates = [w for w in candidates if code in self.codes.get(w, {})]
+        if len(candidates) == 1:
+            return candidates[0], self.codes[candidates[0]][code], code
+        if not candidates:
+            return f"код {code} из имени файла не найден в протоколах"
+        return f"код {code} из имени файла есть в нескольких работах: выберите работу при импорте"
+
+    def match(self, file_name: str, page: PageResult) -> dict[str, Any]:
+        row: dict[str, Any] = {"work_id": self.implied_work, "participant_id": None, "status": "unassigned",
+                               "method": None, "is_title": 0, "rotation": page.rotation or self.last_rotation,
+                               "qr_text": "\n".join(page.labels) or None, "note": None, "position": None}
+        valid, flags = self._labels(page)
+        if page.labels and (valid or flags):
+            self.last_rotation = page.rotation
+            row["rotation"] = page.rotation
+        if valid:
+            work_id, participant_id, code = valid[0]
+            self.implied_work = self.work_id or work_id
+            row.update(work_id=work_id, participant_id=participant_id, is_title=1, method="qr")
+            if participant_id in self.titles:
+                row.update(status="conflict",
+                           note=f"второй титульный лист участника {code}: проверьте, какой из них верный")
+                self.chain = _Chain(work_id, participant_id, "conflict", page.rotation)
+            else:
+                self.titles[participant_id] = -1
+                row.update(status="assigned", position=self._position(participant_id, title=True))
+                self.chain = _Chain(work_id, participant_id, "assigned", page.rotation)
+            return row
+        if flags:
+            row["note"] = "; ".join(flags)
+            self.chain = None
+            return row
+        target = self._filename_target(file_name)
+        if isinstance(target, tuple):
+            work_id, participant_id, _ = target
+            row.update(work_id=work_id, participant_id=participant_id, status="assigned", method="filename",
+                       position=self._position(participant_id))
+            self.chain = None
+            return row
+        if isinstance(target, str):
+            row["note"] = target
+            self.chain = None
+            return row
+        if self.follow and self.chain is not None:
+            row.update(work_id=self.chain.work_id, participant_id=self.chain.participant_id,
+                       rotation=self.chain.rotation, method="following", status=self.chain.status)
+            if self.chain.status == "assigned":
+                row["position"] = self._position(self.chain.participant_id)
+            else:
+                row["note"] = "следует за спорным титульным листом"
+            return row
+        row["note"] = "на странице нет наклейки, и она не следует за титульным листом"
+        return row
+
+
+# -- the import -------------------------------------------------------------------------------
+
+
+def _known_hashes(store: Store) -> set[str]:
+    return {r[0] for r in store.db.execute("SELECT sha256 FROM scan_files").fetchall()}
+
+
+def _iter_results(planned: list[PlannedFile], data_dir: Path, workers: int,
+                  cancelled: Callable[[], bool]) -> Iterator[tuple[PlannedFile, list[PageResult] | str]]:
+    """Results per file in input order; tasks run in a process pool with a bounded window."""
+    tasks = [(f, t) for f in planned for t in f.tasks]
+    if workers <= 1 or len(tasks) <= 2:
+        for f in planned:
+            pages: list[PageResult] = []
+            for task in f.tasks:
+                if cancelled():
+                    return
+                result = run_task(task, str(data_dir))
+                if isinstance(result, str):
+                    pages = result  # type: ignore[assignment]
+                    break
+                pages.extend(result)
+            yield f, pages
+        return
+    context = multiprocessing.get_context("spawn")
+    window = workers * 3
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        futures: list[tuple[PlannedFile, Future]] = []
+        queue = iter(tasks)
+        try:
+            for _ in range(window):
+                nxt = next(queue, None)
+                if nxt is None:
+                    break
+                futures.append((nxt[0], pool.submit(run_task, nxt[1], str(data_dir))))
+            current: PlannedFile | None = None
+            collected: list[PageResult] | str = []
+            while futures:
+                if cancelled():
+                    return
+                owner, future = futures.pop(0)
+                result = future.result()
+                nxt = next(queue, None)
+                if nxt is not None:
+                    futures.append((nxt[0], pool.submit(run_task, nxt[1], str(data_dir))))
+                if current is not owner:
+                    if current is not None:
+                        yield current, collected
+                    current, collected = owner, []
+                if isinstance(collected, list):
+                    collected = result if isinstance(result, str) else collected + result
+            if current is not None:
+                yield current, collected
+        finally:
+            for _, future in futures:
+                future.cancel()
+
+
+def _record_file(store: Store, planned: PlannedFile, pages: list[PageResult], matcher: Matcher,
+                 batch_id: int, seq: int, report: ScanImportReport) -> int:
+    stamp = now_iso()
+    rows = []
+    for page in pages:
+        row = matcher.match(planned.path.name, page)
+        rows.append((page, row))
+    with store.atomic() as db:
+        file_id = db["scan_files"].insert({
+            "sha256": planned.sha256, "kind": planned.kind, "original_name": planned.path.name,
+            "stored_path": planned.original_rel, "size": planned.size, "pages": planned.pages,
+            "batch_id": batch_id, "imported_at": stamp,
+        }).last_pk
+        for page, row in rows:
+            seq += 1
+            page_id = db[PAGES].insert({
+                "file_id": file_id, "page_no": page.page_no, "sha256": page.sha256, "image_path": page.image_rel,
+                "thumb_path": page.thumb_rel, "width": page.width, "height": page.height, "batch_id": batch_id,
+                "seq": seq, **row,
+            }).last_pk
+            if row["is_title"] and row["status"] == "assigned":
+                matcher.titles[row["participant_id"]] = page_id
+            report.imported += 1
+            if row["status"] == "conflict":
+                report.conflicts += 1
+            elif row["status"] == "unassigned":
+                report.unassigned += 1
+            elif row["method"] == "qr":
+                report.identified_qr += 1
+            elif row["method"] == "filename":
+                report.identified_filename += 1
+            elif row["method"] == "following":
+                report.identified_following += 1
+            if row["note"] and row["status"] == "unassigned" and row["qr_text"]:
+                report.flagged.append({"file": str(planned.path), "page": page.page_no, "reason": row["note"]})
+        audit.record(store, "scans.file", "scan_files", file_id, batch_id=batch_id, sha256=planned.sha256,
+                     pages=len(rows), name=planned.path.name)
+    report.files += 1
+    return seq
+
+
+def import_scans(
+    store: Store,
+    paths: Iterable[Path | str],
+    *,
+    work_id: int | None = None,
+    progress: ProgressFn | None = None,
+    cancelled: Callable[[], bool] = lambda: False,
+    workers: int | None = None,
+) -> ScanImportReport:
+    """Import files and folders of scans. One import at a time per data dir (an OS lock), so the
+    orphan sweep can never remove a file another import is about to record."""
+    from ..storage.lock import DataDirLock
+
+    lock = DataDirLock(store.data_dir, ".scans-import.lock",
+                       "Уже идёт импорт сканов в эту папку данных. Дождитесь его окончания.")
+    lock.acquire()
+    try:
+        return _import(store, paths, work_id, progress, cancelled, workers)
+    finally:
+        lock.release()
+
+
+def _import(store: Store, paths: Iterable[Path | str], work_id: int | None, progress: ProgressFn | None,
+            cancelled: Callable[[], bool], workers: int | None) -> ScanImportReport:
+    started = time.perf_counter()
+    report = ScanImportReport()
+    matcher = Matcher(store, work_id)
+    data_dir = store.data_dir
+    filestore.sweep_orphans(data_dir, store.db, older_than_s=0)
+    files = expand_paths(paths, report)
+    known = _known_hashes(store)
+    planned: list[PlannedFile] = []
+    for index, path in enumerate(files, start=1):
+        if cancelled():
+            report.cancelled = True
+            break
+        if progress:
+            progress(0, 0, f"Подготовка файлов: {index} из {len(files)}")
+        plan = _plan_file(path, data_dir, known, report)
+        if plan is not None:
+            planned.append(plan)
+    with store.atomic() as db:
+        batch_id = db["scan_batches"].insert({"started_at": now_iso(), "work_id": work_id, "actor": store.actor}).last_pk
+    report.batch_id = batch_id
+    total_pages = sum(p.pages for p in planned)
+    workers = workers or min(2, os.cpu_count() or 1)
+    seq, done = 0, 0
+    handled: set[str] = set()
+    if not report.cancelled:
+        for plan, pages in _iter_results(planned, data_dir, workers, cancelled):
+            handled.add(plan.sha256)
+            if isinstance(pages, str):
+                report.rejected.append({"file": str(plan.path), "reason": pages})
+            else:
+                seq = _record_file(store, plan, pages, matcher, batch_id, seq, report)
+            done += plan.pages
+            if progress:
+                rate = done / max(time.perf_counter() - started, 1e-6)
+                progress(done, total_pages, f"Страниц: {done} из {total_pages} ({rate:.0f} стр./с)")
+        if cancelled():
+            report.cancelled = True
+    if report.cancelled or len(handled) < len(planned) or report.rejected:
+        # Files stored for pages that never got their rows (cancelled or rejected mid-way).
+        filestore.sweep_orphans(data_dir, store.db, older_than_s=0)
+    report.seconds = time.perf_counter() - started
+    with store.atomic() as db:
+        db["scan_batches"].update(batch_id, {"finished_at": now_iso(),
+                                             "report": json.dumps(report.as_dict(), ensure_ascii=False)})
+        audit.record(store, "scans.import", "scan_batches", batch_id, work_id=work_id,
+                     **{k: v for k, v in report.as_dict().items() if k not in ("rejected", "flagged")},
+                     rejected=len(report.rejected))
+    report.changes = Changes.of(SCANS)
+    return report

@@ -1,0 +1,86 @@
+"""Processing of pages in worker processes: render, store, thumbnail, find the QR labels.
+
+A task is one image file, or a range of pages of a PDF/TIFF, so a single 500-page PDF keeps both
+cores busy. Workers take and return plain data and never touch the database. Every file they
+write is content-addressed and written atomically, so two workers, a retry or a crash can never
+leave a half-written or wrong file under a name.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image
+
+from . import filestore
+from .decode import RejectedFile, iter_pages
+
+THUMB_SIZE = (240, 340)
+
+
+@dataclass
+class PageResult:
+    page_no: int
+    sha256: str
+    image_rel: str
+    thumb_rel: str
+    width: int
+    height: int
+    labels: list[str]          # texts of the QR codes found on the page
+    rotation: int              # clockwise rotation that makes the page upright (from its label)
+
+
+@dataclass
+class Task:
+    path: str
+    kind: str
+    sha256: str
+    original_rel: str
+    first_page: int = 1        # 1-based, inclusive
+    last_page: int | None = None
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _thumbnail(image: Image.Image) -> bytes:
+    thumb = image if image.mode in ("L", "RGB") else image.convert("RGB" if image.mode in ("P", "RGBA", "CMYK") else "L")
+    thumb = thumb.copy()
+    thumb.thumbnail(THUMB_SIZE, Image.Resampling.BILINEAR, reducing_gap=2.0)
+    buf = io.BytesIO()
+    thumb.save(buf, "JPEG", quality=75)
+    return buf.getvalue()
+
+
+def run_task(task: Task, data_dir: str) -> list[PageResult] | str:
+    """Pages of the task, or a Russian reason why the file cannot be used."""
+    from .qr import find_labels, page_rotation
+
+    root = Path(data_dir)
+    try:
+        with open(task.path, "rb") as stream:
+            data = stream.read()
+    except OSError as err:
+        return f"не удалось прочитать файл: {err.strerror or err}"
+    results: list[PageResult] = []
+    try:
+        for page_no, page in iter_pages(task.kind, data, task.first_page, task.last_page):
+            image = page.image
+            if page.encoded is None:
+                page_sha, image_rel = task.sha256, task.original_rel
+            else:
+                page_sha = sha256_bytes(page.encoded)
+                image_rel = filestore.rel_path("pages", page_sha, page.ext)
+                filestore.put(root, image_rel, page.encoded)
+            thumb_rel = filestore.rel_path("thumbs", page_sha, "jpg")
+            filestore.put(root, thumb_rel, _thumbnail(image))
+            hits = find_labels(image)
+            results.append(PageResult(page_no, page_sha, image_rel, thumb_rel, image.width, image.height,
+                                      [hit.text for hit in hits], page_rotation(hits) or 0))
+    except RejectedFile as err:
+        return str(err)
+    return results
