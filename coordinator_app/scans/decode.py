@@ -169,5 +169,8 @@ def _is_grey(image: Image.Image) -> bool:
     """True when an RGB render has no colour (a greyscale scan inside a PDF): stored as PNG."""
     if image.mode == "L":
         return True
-    small = image.convert("RGB").resize((64, 64))
-    return all(abs(r - g) < 8 and abs(g - b) < 8 for r, g, b in small.getdata())
+    from PIL import ImageChops
+
+    red, green, blue = image.convert("RGB").resize((64, 64)).split()
+    return (ImageChops.difference(red, green).getextrema()[1] < 8
+            and ImageChops.difference(green, blue).getextrema()[1] < 8)

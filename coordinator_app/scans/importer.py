@@ -105,12 +105,17 @@ def _natural_key(path: Path) -> list[Any]:
     return [int(part) if part.isdigit() else part.casefold() for part in re.split(r"(\d+)", str(path))]
 
 
-def expand_paths(paths: Iterable[Path | str], report: ScanImportReport) -> list[Path]:
+def expand_paths(paths: Iterable[Path | str], report: ScanImportReport, exclude: Path | None = None) -> list[Path]:
+    """Files in input order; folders recursively in natural order (scan2 before scan10). Hidden
+    files, system files and the program's own data dir are skipped."""
     files: list[Path] = []
+    excluded = exclude.resolve() if exclude else None
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            found = [p for p in path.rglob("*") if p.is_file() and not any(part.startswith(".") for part in p.relative_to(path).parts)]
+            found = [p for p in path.rglob("*") if p.is_file()
+                     and not any(part.startswith(".") for part in p.relative_to(path).parts)
+                     and not (excluded and p.resolve().is_relative_to(excluded))]
             files.extend(sorted((p for p in found if p.name.lower() not in SKIPPED_NAMES), key=_natural_key))
         elif path.is_file():
             files.append(path)
@@ -429,7 +434,7 @@ def _import(store: Store, paths: Iterable[Path | str], work_id: int | None, prog
     matcher = Matcher(store, work_id)
     data_dir = store.data_dir
     filestore.sweep_orphans(data_dir, store.db, older_than_s=0)
-    files = expand_paths(paths, report)
+    files = expand_paths(paths, report, exclude=data_dir)
     known = _known_hashes(store)
     planned: list[PlannedFile] = []
     for index, path in enumerate(files, start=1):
