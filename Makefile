@@ -22,9 +22,9 @@ test: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
 
 dist: $(STAMP)
-	$(PY) -m pip install -e ".[test,dist]"
+	$(PY) -m pip install -e ".[dist]"
 	$(PY) -m PyInstaller --noconfirm --clean pyinstaller.spec
-	QT_QPA_PLATFORM=offscreen dist/vpr-coordinator/vpr-coordinator --smoke-test
+	QT_QPA_PLATFORM=offscreen $(PY) packaging/check_dist.py dist/vpr-coordinator
 
 bench: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) bench/run_all.py

@@ -1,0 +1,126 @@
+"""Check the PyInstaller build in dist/vpr-coordinator/ (run by `make dist` after the build).
+
+1. GUI smoke test: `vpr-coordinator --smoke-test` (offscreen) must exit 0, print "smoke test: ok"
+   and print no Python traceback.
+2. CLI: `--data-dir TMP init --school … --login sch123456`, then `list classes --json` must
+   succeed and print JSON; then a small pupil list is imported, a catalogue work created, codes
+   assigned and the protocol, slips and labels PDFs written (the lazily imported modules, the
+   bundled fonts and catalogue), and those PDFs imported as scans (the worker process pool of
+   the frozen executable). Every step must exit 0 with no traceback.
+3. Prints the bundle size.
+
+Exit status 0 when everything passes, 1 otherwise. Usage: python packaging/check_dist.py [DIST_DIR]
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TIMEOUT_S = 120
+CSV_LIST = "Фамилия;Имя;Отчество;Класс;Пол\r\nИванов;Иван;Иванович;4А;м\r\nПетрова;Анна;Сергеевна;4А;ж\r\n"
+
+
+def _exe(dist_dir: Path) -> Path:
+    name = "vpr-coordinator-cli.exe" if os.name == "nt" else "vpr-coordinator"
+    return dist_dir / name
+
+
+def _run(cmd: list[str]) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"),
+               PYTHONIOENCODING="utf-8")
+    print("$", " ".join(cmd), flush=True)
+    proc = subprocess.run(cmd, capture_output=True, text=True, encoding="utf-8", errors="replace",
+                          env=env, timeout=TIMEOUT_S)
+    for stream in (proc.stdout, proc.stderr):
+        if stream.strip():
+            print(stream.rstrip())
+    return proc
+
+
+def _failed(proc: subprocess.CompletedProcess[str], what: str) -> str | None:
+    if proc.returncode != 0:
+        return f"{what}: exit code {proc.returncode}"
+    if "Traceback" in proc.stdout or "Traceback" in proc.stderr:
+        return f"{what}: a Python traceback in the output"
+    return None
+
+
+def _size(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file() and not p.is_symlink())
+
+
+def main(argv: list[str]) -> int:
+    dist_dir = Path(argv[0]) if argv else ROOT / "dist" / "vpr-coordinator"
+    exe = _exe(dist_dir)
+    if not exe.exists():
+        print(f"check_dist: {exe} not found; build first", file=sys.stderr)
+        return 1
+    problems: list[str] = []
+
+    proc = _run([str(exe), "--smoke-test"])
+    problems.append(_failed(proc, "smoke test"))
+    if proc.returncode == 0 and "smoke test: ok" not in proc.stdout:
+        problems.append("smoke test: no 'smoke test: ok' line")
+
+    with tempfile.TemporaryDirectory(prefix="vpr-dist-check-") as tmp:
+        data = str(Path(tmp) / "data")
+        cli = [str(exe), "--data-dir", data]
+        proc = _run(cli + ["init", "--school", "Школа", "--login", "sch123456"])
+        problems.append(_failed(proc, "cli init"))
+        proc = _run(cli + ["list", "classes", "--json"])
+        problems.append(_failed(proc, "cli list classes --json"))
+        if proc.returncode == 0:
+            try:
+                json.loads(proc.stdout)
+            except ValueError:
+                problems.append("cli list classes --json: the output is not JSON")
+        # The lazily imported modules: the pupil-list parser, the catalogue (a bundled json),
+        # and the three PDF makers (reportlab, the bundled DejaVu fonts, QR codes).
+        pupils = Path(tmp) / "список.csv"
+        pupils.write_text(CSV_LIST, encoding="utf-8")
+        steps = [
+            ["import-students", str(pupils)],
+            ["add-work", "--catalogue", "rus4-2026", "--date", "2026-04-15", "--classes", "4А"],
+            ["assign-codes", "--work", "1"],
+        ]
+        for kind in ("protocol", "slips", "labels"):
+            steps.append([kind, "--work", "1", "--out", str(Path(tmp) / f"{kind}.pdf")])
+        for step in steps:
+            proc = _run(cli + step)
+            problems.append(_failed(proc, "cli " + step[0]))
+        pdfs = [Path(tmp) / f"{kind}.pdf" for kind in ("protocol", "slips", "labels")]
+        for pdf in pdfs:
+            if not pdf.exists() or not pdf.read_bytes().startswith(b"%PDF"):
+                problems.append(f"cli {pdf.stem}: no PDF written")
+        # The scans import renders PDF pages (pypdfium2) and decodes QR codes in a "spawn" process
+        # pool of the frozen executable itself (more than two pages -> more than one worker
+        # task): it only works if the entry script calls multiprocessing.freeze_support().
+        # The labels sheet carries the participants' QR codes.
+        if all(p.exists() for p in pdfs):
+            proc = _run(cli + ["--json", "import-scans", *map(str, pdfs), "--work", "1"])
+            problems.append(_failed(proc, "cli import-scans"))
+            if proc.returncode == 0:
+                try:
+                    json.loads(proc.stdout)
+                except ValueError:
+                    problems.append("cli import-scans --json: the output is not JSON")
+
+    size = _size(dist_dir)
+    files = sum(1 for p in dist_dir.rglob("*") if p.is_file())
+    print(f"bundle: {dist_dir} — {size / 2**20:.1f} MiB in {files} files")
+    problems = [p for p in problems if p]
+    for p in problems:
+        print(f"check_dist: FAILED — {p}", file=sys.stderr)
+    if not problems:
+        print("check_dist: ok")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
