@@ -35,6 +35,8 @@ def table_view(parent: QWidget) -> QTableView:
     view.verticalHeader().setVisible(False)
     view.horizontalHeader().setStretchLastSection(False)
     view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    # Size columns from the first rows only: measuring 1500 rows costs ~0.7 s at start-up.
+    view.horizontalHeader().setResizeContentsPrecision(60)
     view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     view.setTabKeyNavigation(False)
     return view
