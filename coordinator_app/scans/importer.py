@@ -49,7 +49,9 @@ log = logging.getLogger(__name__)
 PDF_CHUNK = 8
 MAX_FILE_BYTES = 1 << 30
 SKIPPED_NAMES = {"thumbs.db", "desktop.ini", ".ds_store"}
-FILENAME_CODE = re.compile(r"(?<!\d)(\d{5})(?!\d)")
+# A code in a file name is a whole segment of the name: `40012`, `40012_2`, `4А_40012`, `40012-1`.
+# Digits glued to letters (`scan00001`, `IMG40012`) are a scanner's counter, not a code.
+FILENAME_CODE = re.compile(r"(?:^|[_\-\s.])([1-9]\d{4})(?=$|[_\-\s.])")
 SCANS = "scans"
 PAGES = "scan_pages"
 
@@ -255,7 +257,7 @@ class Matcher:
         if len(candidates) == 1:
             return candidates[0], self.codes[candidates[0]][code], code
         if not candidates:
-            return f"код {code} из имени файла не найден в протоколах"
+            return None          # a number that is no participant's code: the name says nothing
         return f"код {code} из имени файла есть в нескольких работах: выберите работу при импорте"
 
     def match(self, file_name: str, page: PageResult) -> dict[str, Any]:
