@@ -18,6 +18,7 @@ class AppContext:
     bus: ChangeBus
     tasks: TaskRunner
     data_dir: Path
+    expert_mode: bool = False   # an expert checks works by code: pupils' names are never shown
 
     def publish(self, changes: Changes) -> None:
         self.bus.publish(changes)

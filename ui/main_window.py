@@ -30,6 +30,7 @@ class MainWindow(QMainWindow):
         self.setMinimumSize(QSize(960, 600))
 
         from .pages.codes_page import CodesPage
+        from .pages.scans_page import ScansPage
         from .pages.school_page import SchoolPage
         from .pages.students_page import StudentsPage
         from .pages.works_page import WorksPage
@@ -46,6 +47,7 @@ class MainWindow(QMainWindow):
             ("Классы и ученики", QStyle.StandardPixmap.SP_FileDialogDetailedView, StudentsPage(self.ctx)),
             ("Работы", QStyle.StandardPixmap.SP_FileDialogContentsView, WorksPage(self.ctx)),
             ("Коды и протокол", QStyle.StandardPixmap.SP_FileDialogListView, CodesPage(self.ctx)),
+            ("Сканы", QStyle.StandardPixmap.SP_FileIcon, ScansPage(self.ctx)),
         ]
         self.pages: dict[str, QWidget] = {}
         for number, (title, icon, page) in enumerate(steps, start=1):
@@ -124,6 +126,12 @@ class MainWindow(QMainWindow):
         self.ctx.publish(Changes.of("school"))
         self.nav.setCurrentRow(1)
         return True
+
+    def offer_purge(self) -> None:
+        """At start (after `ensure_school`): offer to delete scans whose retention period is over."""
+        from .dialogs.retention_dialog import offer_purge
+
+        offer_purge(self.ctx, self, at_start=True)
 
     def _on_changes(self, changes: Changes) -> None:
         if changes.touches("school"):

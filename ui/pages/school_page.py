@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget,
+    QCheckBox, QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox, QVBoxLayout,
+    QWidget,
 )
 
 from coordinator_app import settings
@@ -50,6 +51,23 @@ class SchoolPage(QWidget):
         self.layout_combo.currentIndexChanged.connect(
             lambda _: self._set("label_layout", self.layout_combo.currentData()))
         settings_form.addRow("Лист наклеек по умолчанию:", self.layout_combo)
+        self.retention_days = QSpinBox()
+        self.retention_days.setRange(1, 3650)
+        self.retention_days.setSuffix(" дн.")
+        self.retention_days.setToolTip("Сколько дней с даты проведения работы хранить её сканы и аудиозаписи")
+        self.retention_order = QLineEdit()
+        self.retention_order.setPlaceholderText("основание, например: приказ № 45 от 01.09.2025")
+        self.retention_order.setToolTip("Печатается в акте об уничтожении сканов")
+        self.retention_save = QPushButton("Сохранить срок")
+        self.retention_save.clicked.connect(self.save_retention)
+        self.retention_saved = QLabel()
+        self.retention_saved.setStyleSheet("color: #2e7d32")
+        retention_row = QHBoxLayout()
+        retention_row.addWidget(self.retention_days)
+        retention_row.addWidget(self.retention_order, 1)
+        retention_row.addWidget(self.retention_save)
+        retention_row.addWidget(self.retention_saved)
+        settings_form.addRow("Срок хранения сканов:", retention_row)
 
         self.stats = QLabel()
         layout = QVBoxLayout(self)
@@ -70,6 +88,8 @@ class SchoolPage(QWidget):
         self.one_code.setChecked(bool(settings.get(self.ctx.store, "one_code_per_year")))
         index = self.layout_combo.findData(settings.get(self.ctx.store, "label_layout"))
         self.layout_combo.setCurrentIndex(max(index, 0))
+        self.retention_days.setValue(int(settings.get(self.ctx.store, "retention_days")))
+        self.retention_order.setText(str(settings.get(self.ctx.store, "retention_order") or ""))
         store = self.ctx.store
         self.stats.setText(
             f"Классов: {store.scalar('SELECT COUNT(*) FROM classes')} · "
@@ -92,6 +112,18 @@ class SchoolPage(QWidget):
             return
         self.saved_label.setText("Сохранено.")
         self.ctx.publish(changes)
+
+    def save_retention(self) -> None:
+        from coordinator_app.scans.retention import set_retention
+
+        try:
+            changes = set_retention(self.ctx.store, self.retention_days.value(), self.retention_order.text())
+        except UserError as err:
+            self.retention_saved.clear()
+            show_error(self, err)
+            return
+        self.ctx.publish(changes)
+        self.retention_saved.setText("Сохранено.")
 
     def _on_changes(self, changes: Changes) -> None:
         if changes.touches("school", "settings", "classes", "students", "works"):

@@ -1,0 +1,546 @@
+"""The «Сканы» page as a coordinator uses it: import a folder (buttons or drag-and-drop), look through
+participants, type codes for unrecognised pages, settle conflicts, rotate and reorder, attach audio,
+delete expired scans with an act; an expert sees codes only.
+
+Runs offscreen (conftest). Message boxes and file dialogs are replaced by recorders; screenshots of
+every tab are saved to /tmp/scans_*.png for a person to look at.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import statistics
+import time
+import wave
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel, QListWidget
+
+from coordinator_app.codes import assign_codes
+from coordinator_app.scans.importer import import_scans
+from coordinator_app.scans.pages import get_page, participant_pages, queue, work_scans
+from coordinator_app.storage import Store
+from coordinator_app.works import TaskDef, WorkDef, create_work, get_work
+from tests.conftest import add_pupils
+from tests.fixtures.scan_pages import plain_page, save_jpeg, save_pdf, title_page
+
+PUPILS = [("Абрамов", "Кирилл", "Олегович", "4А"), ("Борисова", "Мария", "", "4А"),
+          ("Васильев", "Глеб", "", "4А"), ("Григорьева", "Софья", "", "4Б"), ("Данилов", "Егор", "", "4Б")]
+NAMES = [p[0] for p in PUPILS] + [p[1] for p in PUPILS if p[1]]
+SHOTS = Path("/tmp")
+
+
+def _make_work(store: Store, date: dt.date, subject: str = "Русский язык") -> int:
+    work_id, _ = create_work(store, WorkDef(subject, 4, date, [TaskDef("1", 2), TaskDef("2", 1)], classes=["4А", "4Б"]))
+    assign_codes(store, work_id)
+    return work_id
+
+
+@pytest.fixture
+def said(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every message a dialog would show; confirmations are answered «yes»; import reports recorded."""
+    messages: list[str] = []
+    import ui.dialogs.retention_dialog as retention
+    import ui.messages as msgs
+    import ui.pages.scans_page as scans
+
+    def record(_parent, text, *args, **kwargs):
+        messages.append(str(text))
+        return True
+
+    for module in (msgs, scans, retention):
+        for name in ("show_error", "inform", "confirm"):
+            if hasattr(module, name):
+                monkeypatch.setattr(module, name, record)
+    monkeypatch.setattr(scans, "show_import_report", lambda _parent, report: messages.append(report.summary()))
+    return messages
+
+
+@pytest.fixture
+def opened(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    import ui.context
+
+    paths: list[Path] = []
+    monkeypatch.setattr(ui.context, "open_path", lambda p: paths.append(Path(p)) or True)
+    return paths
+
+
+@pytest.fixture
+def work(school_store: Store):
+    add_pupils(school_store, PUPILS)
+    return get_work(school_store, _make_work(school_store, dt.date.today()))
+
+
+@pytest.fixture
+def window(qtbot, school_store, data_dir: Path, said, work):
+    from ui.main_window import MainWindow
+
+    win = MainWindow(school_store, data_dir)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    win.nav.setCurrentRow(4)
+    win.pages["Сканы"].import_workers = 1
+    return win
+
+
+@pytest.fixture
+def page(window):
+    return window.pages["Сканы"]
+
+
+def title(work, code: str, **kw):
+    return title_page(code, login="sch123456", work_key=work.work_key, **kw)
+
+
+def labelled_folder(work, folder: Path) -> Path:
+    """40001: title + 1 page; 40002: title + 2 pages; 40003: title only."""
+    folder.mkdir(parents=True, exist_ok=True)
+    save_jpeg(title(work, "40001"), folder / "scan01.jpg")
+    save_jpeg(plain_page(seed=1), folder / "scan02.jpg")
+    save_jpeg(title(work, "40002"), folder / "scan03.jpg")
+    save_jpeg(plain_page(seed=2), folder / "scan04.jpg")
+    save_jpeg(plain_page(seed=3), folder / "scan05.jpg")
+    save_jpeg(title(work, "40003"), folder / "scan06.jpg")
+    return folder
+
+
+def loose_pages(folder: Path, count: int = 3) -> Path:
+    """Pages without a label and not following one: they wait in «Нераспознанные»."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for i in range(count):
+        save_jpeg(plain_page(seed=20 + i), folder / f"loose{i + 1}.jpg")
+    return folder
+
+
+def import_and_wait(qtbot, page, paths) -> None:
+    before = page.last_report
+    page.import_paths(paths)
+    qtbot.waitUntil(lambda: page.last_report is not before and not page.importing, timeout=60000)
+
+
+def counts_by_code(page) -> dict[str, str]:
+    model = page.model
+    pages_col = next(i for i, c in enumerate(model.columns) if c.title == "Страниц")
+    return {model.record(r).code: model.data(model.index(r, pages_col)) for r in range(model.rowCount())}
+
+
+def file_hash(store: Store, page) -> str:
+    return hashlib.sha256(store.path(page.image_path).read_bytes()).hexdigest()
+
+
+def shot(widget, name: str) -> None:
+    QApplication.processEvents()
+    widget.grab().save(str(SHOTS / f"scans_{name}.png"))
+
+
+# -- import --------------------------------------------------------------------------------------
+
+
+def test_the_fifth_step_is_the_scans_page(qtbot, window) -> None:
+    assert window.nav.item(4).text() == "5. Сканы"
+    window.nav.setCurrentRow(0)
+    qtbot.keyClick(window, Qt.Key.Key_5, Qt.KeyboardModifier.ControlModifier)
+    assert window.stack.currentWidget() is window.pages["Сканы"]
+
+
+def test_importing_a_folder_fills_the_participants_table(qtbot, window, page, work, tmp_path: Path, said) -> None:
+    assert page.work_id == work.id
+    import_and_wait(qtbot, page, [labelled_folder(work, tmp_path / "batch")])
+    assert page.last_report.imported == 6 and page.last_report.identified_qr == 3
+    assert any("Импорт завершён" in m and "страниц: 6" in m for m in said)
+    assert counts_by_code(page) == {"40001": "2", "40002": "3", "40003": "1", "40004": "0", "40005": "0"}
+    assert page.tabs.tabText(1) == "Нераспознанные (0)"
+    # The first participant is selected: the strip has its pages, the viewer the title page.
+    assert page.current_participant().code == "40001"
+    assert page.strip.count() == 2 and page.strip.item(0).text() == "1 · титул"
+    assert page.viewer.page.is_title and page.viewer.header.text() == "Код 40001 — Абрамов Кирилл"
+    assert not page.viewer.view.item.pixmap().isNull()
+    page.search.setText("40002")
+    assert page.proxy.rowCount() == 1
+    page.search.setText("")
+    shot(window, "participants")
+
+
+def test_rejected_files_are_listed_in_the_report(qtbot, page, work, tmp_path: Path, said) -> None:
+    folder = loose_pages(tmp_path / "mixed", 1)
+    (folder / "notes.txt").write_text("не скан")
+    import_and_wait(qtbot, page, [folder])
+    assert page.last_report.rejected and page.last_report.rejected[0]["file"].endswith("notes.txt")
+    from ui.dialogs.scan_report_dialog import ScanReportDialog
+
+    dialog = ScanReportDialog(page.last_report, page)
+    qtbot.addWidget(dialog)
+    assert "notes.txt" in dialog.problems.toPlainText() and "Не приняты файлы: 1" in dialog.summary.text()
+    dialog.show()
+    shot(dialog, "report")
+
+
+def test_drop_of_a_folder_on_the_page_starts_an_import(qtbot, page, work, tmp_path: Path) -> None:
+    folder = labelled_folder(work, tmp_path / "dropped")
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(folder))])
+    args = (QPointF(50, 50), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    enter = QDragEnterEvent(*args)
+    QApplication.sendEvent(page, enter)
+    assert enter.isAccepted()                       # the page takes files dragged over it
+    text_only = QMimeData()
+    text_only.setText("просто текст")
+    refused = QDragEnterEvent(QPointF(50, 50), Qt.DropAction.CopyAction, text_only, Qt.MouseButton.LeftButton,
+                              Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(page, refused)
+    assert not refused.isAccepted()
+    drop = QDropEvent(*args)
+    page.dropEvent(drop)                            # Qt delivers a drop only inside a real drag
+    assert drop.isAccepted()
+    qtbot.waitUntil(lambda: page.last_report is not None and not page.importing, timeout=60000)
+    assert page.last_report.imported == 6
+    assert counts_by_code(page)["40002"] == "3"
+
+
+def test_import_progress_can_be_cancelled(qtbot, page, work, tmp_path: Path, monkeypatch) -> None:
+    import ui.pages.scans_page as scans
+
+    real = scans.import_scans
+
+    def cancelled_at_once(store, paths, **kw):
+        kw["cancelled"] = lambda: True
+        return real(store, paths, **kw)
+
+    monkeypatch.setattr(scans, "import_scans", cancelled_at_once)
+    import_and_wait(qtbot, page, [labelled_folder(work, tmp_path / "batch")])
+    assert page.last_report.cancelled and page.last_report.imported == 0
+    assert page.import_files_button.isEnabled()
+
+
+# -- the «Нераспознанные» queue ------------------------------------------------------------------
+
+
+# The code completer's popup: the offscreen platform cannot raise it or grab the keyboard (harmless).
+@pytest.mark.qt_log_ignore("This plugin does not support raise", "This plugin does not support grabbing the keyboard")
+def test_typing_a_code_and_enter_assigns_the_page_and_shows_the_next(qtbot, window, page, work, tmp_path: Path) -> None:
+    store = window.ctx.store
+    import_and_wait(qtbot, page, [loose_pages(tmp_path / "loose", 3)])
+    assert page.tabs.tabText(1) == "Нераспознанные (3)"
+    page.tabs.setCurrentIndex(1)
+    waiting = [p.id for p in queue(store, "unassigned", work.id)]
+    assert page.wait_viewer.page.id == waiting[0]
+    assert "нет наклейки" in page.wait_note.text()
+    shot(window, "unassigned")
+
+    # A wrong code: a red message under the field, nothing assigned, the same page stays.
+    qtbot.keyClicks(page.code_edit, "49999")
+    qtbot.keyClick(page.code_edit, Qt.Key.Key_Return)
+    assert "нет участника с кодом 49999" in page.code_error.text()
+    assert page.wait_viewer.page.id == waiting[0]
+    assert len(queue(store, "unassigned", work.id)) == 3
+    shot(page, "unassigned_error")
+
+    page.code_edit.clear()
+    qtbot.keyClicks(page.code_edit, "40004")
+    qtbot.keyClick(page.code_edit, Qt.Key.Key_Return)
+    assert page.code_error.text() == "" and page.code_edit.text() == ""
+    assert get_page(store, waiting[0]).code == "40004" and get_page(store, waiting[0]).status == "assigned"
+    assert page.wait_viewer.page.id == waiting[1]            # the next page is on screen
+    assert not page.wait_viewer.view.item.pixmap().isNull()
+    assert page.tabs.tabText(1) == "Нераспознанные (2)"
+
+    page.step_waiting(1)                                     # «Пропустить»
+    assert page.wait_viewer.page.id == waiting[2]
+    page.mark_waiting("blank")
+    assert get_page(store, waiting[2]).status == "blank"
+    assert page.wait_viewer.page.id == waiting[1]
+    assert page.tabs.tabText(1) == "Нераспознанные (1)"
+    page.mark_waiting("extra")
+    assert page.wait_viewer.page is None and page.tabs.tabText(1) == "Нераспознанные (0)"
+    assert counts_by_code(page)["40004"] == "1"
+
+
+def test_rotation_is_metadata_and_the_stored_file_never_changes(qtbot, window, page, work, tmp_path: Path) -> None:
+    store = window.ctx.store
+    import_and_wait(qtbot, page, [labelled_folder(work, tmp_path / "batch")])
+    shown = page.viewer.page
+    before = file_hash(store, shown)
+    page.viewer.view.setFocus()
+    qtbot.keyClick(page.viewer.view, Qt.Key.Key_R)
+    assert get_page(store, shown.id).rotation == 90
+    assert page.viewer.view.rotation == 90
+    rect = page.viewer.view.page_rect()
+    assert rect.width() > rect.height()                      # an A4 page on its side now
+    page.viewer.rotate()
+    page.viewer.rotate()
+    page.viewer.rotate()
+    assert get_page(store, shown.id).rotation == 0
+    page.select_participant("40002")
+    page.strip.setCurrentRow(1)
+    second = page.viewer.page
+    qtbot.keyClick(page.viewer.view, Qt.Key.Key_R)            # the page list reloads: the same page stays shown
+    assert page.strip.currentRow() == 1 and page.viewer.page.id == second.id
+    assert get_page(store, second.id).rotation == 90 and page.current_participant().code == "40002"
+    assert file_hash(store, shown) == before == get_page(store, shown.id).sha256
+
+
+def test_viewer_zoom_fit_and_keys(qtbot, window, page, work, tmp_path: Path) -> None:
+    import_and_wait(qtbot, page, [labelled_folder(work, tmp_path / "batch")])
+    view = page.viewer.view
+    width = view.viewport().width()
+    assert view.mode == "width" and abs(view.page_rect().width() * view.zoom - width) < 40
+    start = view.zoom
+    qtbot.keyClick(view, Qt.Key.Key_Plus, Qt.KeyboardModifier.ControlModifier)
+    assert view.zoom > start and view.mode is None
+    qtbot.keyClick(view, Qt.Key.Key_Minus, Qt.KeyboardModifier.ControlModifier)
+    assert abs(view.zoom - start) < 1e-6
+    view.fit_page()
+    assert view.page_rect().height() * view.zoom <= view.viewport().height()
+    qtbot.keyClick(view, Qt.Key.Key_W)
+    assert view.mode == "width"
+    view.zoom_by(4)                      # past the loaded resolution: the full one is read
+    qtbot.waitUntil(lambda: view.factor == 1, timeout=3000)
+
+
+def test_keyboard_moves_between_participants(qtbot, window, page, work, tmp_path: Path) -> None:
+    import_and_wait(qtbot, page, [labelled_folder(work, tmp_path / "batch")])
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+    page.table.setFocus()
+    assert page.current_participant().code == "40001"
+    qtbot.keyClick(page.table, Qt.Key.Key_PageDown)
+    assert page.current_participant().code == "40002" and page.viewer.header.text().startswith("Код 40002")
+    qtbot.keyClick(page.table, Qt.Key.Key_Right, Qt.KeyboardModifier.AltModifier)
+    assert page.current_participant().code == "40003"
+    qtbot.keyClick(page.table, Qt.Key.Key_Left, Qt.KeyboardModifier.AltModifier)
+    qtbot.keyClick(page.table, Qt.Key.Key_PageUp)
+    assert page.current_participant().code == "40001"
+
+
+def test_participant_switch_shows_the_first_page_quickly(qtbot, window, page, work, tmp_path: Path) -> None:
+    """A 200 dpi JPEG per participant, nothing cached: the switch (queries, strip, decode, paint)."""
+    folder = tmp_path / "fast"
+    folder.mkdir()
+    for i in range(5):
+        save_jpeg(title(work, f"4000{i + 1}"), folder / f"p{i + 1}.jpg")
+    import_and_wait(qtbot, page, [folder])
+    times = []
+    for _ in range(2):
+        for row in range(5):
+            page.viewer.cache.clear()
+            start = time.perf_counter()
+            page.table.selectRow(row)
+            page.table.setCurrentIndex(page.proxy.index(row, 0))
+            page.viewer.view.viewport().repaint()
+            times.append((time.perf_counter() - start) * 1000)
+            assert page.viewer.page is not None and not page.viewer.view.item.pixmap().isNull()
+    median = statistics.median(times)
+    print(f"participant switch: median {median:.1f} ms, max {max(times):.1f} ms")
+    assert median < 100
+    # Browsing on: the neighbours are decoded in idle time, so the next switch decodes nothing.
+    page.table.setCurrentIndex(page.proxy.index(1, 0))
+    decodes = page.viewer.cache.decodes
+    qtbot.waitUntil(lambda: page.viewer.cache.decodes == decodes + 2, timeout=3000)
+    page.step_participant(1)
+    assert page.current_participant().code == "40003" and page.viewer.cache.decodes == decodes + 2
+
+
+# -- per participant: reorder, reassign, audio ---------------------------------------------------
+
+
+def test_reordering_the_strip_is_saved(qtbot, window, page, work, tmp_path: Path) -> None:
+    store = window.ctx.store
+    import_and_wait(qtbot, page, [labelled_folder(work, tmp_path / "batch")])
+    page.select_participant("40002")
+    pid = page.current_participant().participant_id
+    ids = [p.id for p in participant_pages(store, pid)]
+    page.move_strip_page(2, 0)                     # the last page dragged to the top
+    qtbot.waitUntil(lambda: [p.id for p in participant_pages(store, pid)] == [ids[2], ids[0], ids[1]])
+    assert page.strip.page_ids() == [ids[2], ids[0], ids[1]]
+    assert page.strip.item(0).text() == "1 · титул"
+    assert page.current_participant().code == "40002"
+
+
+def test_reassign_moves_the_page_to_another_code(qtbot, window, page, work, tmp_path: Path, said) -> None:
+    import_and_wait(qtbot, page, [labelled_folder(work, tmp_path / "batch")])
+    page.select_participant("40002")
+    page.strip.setCurrentRow(2)
+    moved = page.current_strip_page().id
+    page.reassign("40005")
+    assert counts_by_code(page)["40002"] == "2" and counts_by_code(page)["40005"] == "1"
+    assert get_page(window.ctx.store, moved).code == "40005"
+    page.reassign("12345")
+    assert any("нет участника с кодом 12345" in m for m in said)
+
+
+def test_audio_is_attached_listed_and_played(qtbot, window, page, work, tmp_path: Path, opened) -> None:
+    import_and_wait(qtbot, page, [labelled_folder(work, tmp_path / "batch")])
+    page.select_participant("40003")
+    assert not page.audio_list.isVisible()
+    wav = tmp_path / "Устный ответ.wav"
+    with wave.open(str(wav), "wb") as w:
+        w.setnchannels(1), w.setsampwidth(2), w.setframerate(8000), w.writeframes(b"\0\0" * 800)
+    page.attach_audio_file(wav)
+    assert page.current_participant().code == "40003"
+    assert page.audio_list.count() == 1 and "Устный ответ.wav" in page.audio_list.item(0).text()
+    assert page.play_button.isVisible()
+    page.play_button.click()
+    assert opened and opened[0].read_bytes() == wav.read_bytes()
+
+
+# -- «Спорные» -----------------------------------------------------------------------------------
+
+
+def test_a_second_title_page_is_settled_in_the_conflicts_tab(qtbot, window, page, work, tmp_path: Path) -> None:
+    store = window.ctx.store
+    import_and_wait(qtbot, page, [labelled_folder(work, tmp_path / "batch")])
+    again = tmp_path / "again"
+    again.mkdir()
+    save_jpeg(title(work, "40001", seed=5), again / "rescan.jpg")
+    import_and_wait(qtbot, page, [again])
+    assert page.tabs.tabText(2) == "Спорные (1)"
+    page.tabs.setCurrentIndex(2)
+    new = page.conflict_new.page
+    old = page.conflict_old.page
+    assert new.status == "conflict" and old.is_title and old.code == new.code == "40001"
+    assert "Абрамов" in page.conflict_info.text()
+    shot(window, "conflicts")
+    page.keep_new_button.click()
+    pages = participant_pages(store, new.participant_id)
+    assert pages[0].id == new.id and pages[0].is_title
+    assert not get_page(store, old.id).is_title and get_page(store, old.id).status == "assigned"
+    assert page.tabs.tabText(2) == "Спорные (0)" and page.conflict_new.page is None
+
+
+# -- expert mode ---------------------------------------------------------------------------------
+
+
+def test_expert_mode_shows_no_pupil_name_anywhere(qtbot, school_store, data_dir: Path, work, tmp_path: Path,
+                                                   said) -> None:
+    from ui.bus import ChangeBus
+    from ui.context import AppContext
+    from ui.pages.scans_page import ScansPage
+    from ui.tasks import TaskRunner
+
+    import_scans(school_store, [labelled_folder(work, tmp_path / "batch")], work_id=work.id, workers=1)
+    import_scans(school_store, [loose_pages(tmp_path / "loose", 2)], work_id=work.id, workers=1)
+    again = tmp_path / "again"
+    again.mkdir()
+    save_jpeg(title(work, "40002", seed=9), again / "rescan.jpg")
+    import_scans(school_store, [again], work_id=work.id, workers=1)
+
+    bus = ChangeBus()
+    ctx = AppContext(store=school_store, bus=bus, tasks=TaskRunner(data_dir, school_store.actor), data_dir=data_dir,
+                     expert_mode=True)
+    page = ScansPage(ctx)
+    qtbot.addWidget(page)
+    page.resize(1100, 700)
+    page.show()
+    qtbot.waitExposed(page)
+
+    texts: list[str] = []
+
+    def collect() -> None:
+        model = page.model
+        assert [c.title for c in model.columns] == ["Код", "Класс", "Страниц", "Отсутствовал"]
+        for r in range(model.rowCount()):
+            for c in range(model.columnCount()):
+                for role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+                    texts.append(str(model.data(model.index(r, c), role) or ""))
+        for label in page.findChildren(QLabel):
+            texts.extend([label.text(), label.toolTip()])
+        for button in page.findChildren(QAbstractButton):
+            texts.extend([button.text(), button.toolTip()])
+        for widget in page.findChildren(QListWidget):
+            for i in range(widget.count()):
+                texts.extend([widget.item(i).text(), widget.item(i).toolTip() or ""])
+        texts.extend(page.code_model.stringList())
+
+    for tab in range(3):
+        page.tabs.setCurrentIndex(tab)
+        for row in range(page.proxy.rowCount()):
+            page.table.selectRow(row)
+            page.table.setCurrentIndex(page.proxy.index(row, 0))
+            collect()
+        if tab == 1:
+            page.step_waiting(1)
+            collect()
+    assert page.viewer.header.text().startswith("Код ")
+    assert "Код 40002" in page.conflict_info.text()
+    joined = "\n".join(texts)
+    for name in NAMES:
+        assert name not in joined
+    page.tabs.setCurrentIndex(0)
+    page.select_participant("40002")
+    shot(page, "expert")
+
+
+# -- retention ------------------------------------------------------------------------------------
+
+
+def test_expired_works_are_offered_for_purge_at_start(qtbot, school_store, data_dir: Path, tmp_path: Path, said,
+                                                      opened, work) -> None:
+    from ui.main_window import MainWindow
+
+    old_id = _make_work(school_store, dt.date.today() - dt.timedelta(days=120), "Математика")
+    old = get_work(school_store, old_id)
+    save_pdf([title(old, "40001"), plain_page()], tmp_path / "old.pdf")
+    import_scans(school_store, [tmp_path / "old.pdf"], work_id=old_id, workers=1)
+    save_jpeg(title(work, "40001"), tmp_path / "current.jpg")
+    import_scans(school_store, [tmp_path / "current.jpg"], work_id=work.id, workers=1)
+
+    win = MainWindow(school_store, data_dir)
+    qtbot.addWidget(win)
+    win.show()
+    page = win.pages["Сканы"]
+    assert page.purge_button.isEnabled()
+    win.offer_purge()
+    qtbot.waitUntil(lambda: len(opened) == 1, timeout=20000)
+    assert any("Математика" in m and "страниц: 2" in m for m in said)          # the confirmation
+    assert opened[0].suffix == ".pdf" and opened[0].read_bytes().startswith(b"%PDF")
+    assert school_store.scalar("SELECT COUNT(*) FROM scan_pages WHERE work_id = ?", [old_id]) == 0
+    assert school_store.scalar("SELECT COUNT(*) FROM scan_pages WHERE work_id = ?", [work.id]) == 1
+    assert not page.purge_button.isEnabled()
+    said.clear()
+    win.offer_purge()                                   # nothing left: silent at start
+    assert said == []
+
+
+def test_nothing_is_deleted_when_the_purge_is_declined(qtbot, window, school_store, tmp_path: Path, monkeypatch,
+                                                        opened) -> None:
+    import ui.dialogs.retention_dialog as retention
+
+    old_id = _make_work(school_store, dt.date.today() - dt.timedelta(days=120), "Математика")
+    save_jpeg(title(get_work(school_store, old_id), "40001"), tmp_path / "old.jpg")
+    import_scans(school_store, [tmp_path / "old.jpg"], work_id=old_id, workers=1)
+    monkeypatch.setattr(retention, "confirm", lambda *a, **k: False)
+    window.offer_purge()
+    assert school_store.scalar("SELECT COUNT(*) FROM scan_pages") == 1 and opened == []
+
+
+def test_retention_period_is_set_on_the_school_page(qtbot, window, said) -> None:
+    from coordinator_app import settings
+
+    school = window.pages["Школа"]
+    school.retention_days.setValue(120)
+    school.retention_order.setText("приказ № 45 от 01.09.2025")
+    school.save_retention()
+    assert settings.get(window.ctx.store, "retention_days") == 120
+    assert settings.get(window.ctx.store, "retention_order") == "приказ № 45 от 01.09.2025"
+    assert school.retention_saved.text() == "Сохранено."
+    window.nav.setCurrentRow(0)
+    shot(window, "school_settings")
+
+
+def test_all_scans_of_a_work_with_many_participants_look_right(qtbot, window, page, work, tmp_path: Path) -> None:
+    """A screenshot with a fuller work: the participants tab with a selected participant's pages."""
+    folder = labelled_folder(work, tmp_path / "batch")
+    save_jpeg(title(work, "40004", rotation=180), folder / "scan07.jpg")
+    save_jpeg(plain_page(seed=7, rotation=180), folder / "scan08.jpg")
+    import_and_wait(qtbot, page, [folder])
+    page.select_participant("40002")
+    page.strip.setCurrentRow(1)
+    shot(window, "participants_page2")
+    page.select_participant("40004")
+    assert page.viewer.view.rotation == 180
+    assert [s.code for s in work_scans(window.ctx.store, work.id) if s.pages] == ["40001", "40002", "40003", "40004"]
