@@ -1,7 +1,6 @@
-"""`python -m ui`: the full program (GUI without a command, CLI with one)."""
-
 import sys
 
 from .launcher import main
 
-sys.exit(main())
+if __name__ == "__main__":
+    sys.exit(main())

@@ -20,6 +20,44 @@ from .context import AppContext
 from .tasks import TaskRunner
 
 
+class _LazyPages:
+    """The pages by title, each built on first use and swapped into its place in the stack."""
+
+    def __init__(self, window: "MainWindow") -> None:
+        self.window = window
+        self.specs: dict[str, tuple[int, str, str]] = {}
+        self.built: dict[str, QWidget] = {}
+
+    def register(self, title: str, index: int, module: str, cls: str) -> None:
+        self.specs[title] = (index, module, cls)
+
+    def build(self, index: int) -> QWidget:
+        title = next(t for t, (i, _, _) in self.specs.items() if i == index)
+        return self[title]
+
+    def __getitem__(self, title: str) -> QWidget:
+        if title not in self.built:
+            import importlib
+
+            index, module, cls = self.specs[title]
+            page = getattr(importlib.import_module(f"ui.pages.{module}"), cls)(self.window.ctx)
+            stack = self.window.stack
+            placeholder = stack.widget(index)
+            current = stack.currentIndex()
+            stack.insertWidget(index, page)
+            stack.removeWidget(placeholder)
+            placeholder.deleteLater()
+            stack.setCurrentIndex(current)
+            self.built[title] = page
+        return self.built[title]
+
+    def __contains__(self, title: str) -> bool:
+        return title in self.specs
+
+    def values(self) -> list[QWidget]:
+        return list(self.built.values())
+
+
 class MainWindow(QMainWindow):
     def __init__(self, store: Store, data_dir: Path) -> None:
         super().__init__()
@@ -29,38 +67,35 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(APP_TITLE)
         self.setMinimumSize(QSize(960, 600))
 
-        from .pages.codes_page import CodesPage
-        from .pages.scans_page import ScansPage
-        from .pages.school_page import SchoolPage
-        from .pages.students_page import StudentsPage
-        from .pages.works_page import WorksPage
-
         self.nav = QListWidget()
         self.nav.setObjectName("navigation")
         self.nav.setIconSize(QSize(22, 22))
-        self.nav.setMaximumWidth(230)
+        self.nav.setMinimumWidth(228)
+        self.nav.setMaximumWidth(260)
+        self.nav.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.nav.setStyleSheet("QListWidget#navigation { font-size: 11pt; } QListWidget#navigation::item { padding: 8px; }")
         self.stack = QStackedWidget()
         style = self.style()
         steps = [
-            ("Школа", QStyle.StandardPixmap.SP_DirHomeIcon, SchoolPage(self.ctx)),
-            ("Классы и ученики", QStyle.StandardPixmap.SP_FileDialogDetailedView, StudentsPage(self.ctx)),
-            ("Работы", QStyle.StandardPixmap.SP_FileDialogContentsView, WorksPage(self.ctx)),
-            ("Коды и протокол", QStyle.StandardPixmap.SP_FileDialogListView, CodesPage(self.ctx)),
-            ("Сканы", QStyle.StandardPixmap.SP_FileIcon, ScansPage(self.ctx)),
+            ("Школа", QStyle.StandardPixmap.SP_DirHomeIcon, "school_page", "SchoolPage"),
+            ("Классы и ученики", QStyle.StandardPixmap.SP_FileDialogDetailedView, "students_page", "StudentsPage"),
+            ("Работы", QStyle.StandardPixmap.SP_FileDialogContentsView, "works_page", "WorksPage"),
+            ("Коды и протокол", QStyle.StandardPixmap.SP_FileDialogListView, "codes_page", "CodesPage"),
+            ("Сканы", QStyle.StandardPixmap.SP_FileIcon, "scans_page", "ScansPage"),
         ]
-        self.pages: dict[str, QWidget] = {}
-        for number, (title, icon, page) in enumerate(steps, start=1):
+        # Pages are built when first shown: start-up builds only the page the user sees.
+        self.pages = _LazyPages(self)
+        for number, (title, icon, module, cls) in enumerate(steps, start=1):
             item = QListWidgetItem(style.standardIcon(icon), f"{number}. {title}")
             item.setToolTip(f"{title} (Ctrl+{number})")
             self.nav.addItem(item)
-            self.stack.addWidget(page)
-            self.pages[title] = page
+            self.stack.addWidget(QWidget())
+            self.pages.register(title, number - 1, module, cls)
             action = QAction(self)
             action.setShortcut(QKeySequence(f"Ctrl+{number}"))
             action.triggered.connect(lambda _=False, row=number - 1: self.nav.setCurrentRow(row))
             self.addAction(action)
-        self.nav.currentRowChanged.connect(self.stack.setCurrentIndex)
+        self.nav.currentRowChanged.connect(self._show_step)
 
         splitter = QSplitter()
         splitter.addWidget(self.nav)
@@ -82,6 +117,10 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         else:
             self.resize(1200, 760)
+
+    def _show_step(self, row: int) -> None:
+        self.pages.build(row)
+        self.stack.setCurrentIndex(row)
 
     def _build_menu(self) -> None:
         file_menu = self.menuBar().addMenu("&Файл")
