@@ -1,3 +1,5 @@
+"""`python -m ui`: the full program (GUI without a command, CLI with one)."""
+
 import sys
 
 from .launcher import main
