@@ -1,0 +1,260 @@
+"""Finding the label QR codes on a scanned page (zxing-cpp).
+
+`find_labels(image)` returns every QR code found on the page, whatever its text (checking the
+payload with `coordinator_app.qr_payload.decode_label` is the caller's job), de-duplicated by
+text, in the order found. `page_rotation(hits)` is the orientation of the page its labels imply.
+
+Strategy. The page is turned into 8-bit greyscale; pages finer than `WORK_MAX_DPI` (the
+resolution is estimated as if the sheet were A4) are first box-reduced by an integer factor
+(300 dpi -> 150, 400 -> 200, 600 -> 200): the smallest label's modules stay 4 pixels or wider
+and the decoder runs several times faster. Then decoder passes run in this order, stopping at
+the first one that finds a label of ours (text starting with ``VPR``; other QR codes found on
+the way are returned too, but do not stop the search):
+
+1. the fast pass: LocalAverage binarizer with zxing-cpp's own internal downscaling (its
+   averaging also defeats moderate salt-and-pepper noise), inverted symbols not tried;
+2. only if the fast pass found no label of ours, the fallbacks:
+   a. a separable 3x3 median of the image (specks, dust, noisy 1-bit scans, JPEG mosquito
+      noise) - first, since in the stress runs it rescued every label the fast pass missed;
+   b. the GlobalHistogram binarizer (another threshold: low contrast, uneven paper);
+   c. the image box-averaged by 2 or more, down to about `REDUCED_DPI` or less, with both
+      binarizers (averages 1-bit grain and heavy noise away).
+
+So at most 5 decoder runs, none on an image larger than the working image. Tried and dropped,
+since they never rescued a page the median had not and cost 25-100 ms on every page without a
+label: a 1.5x upscale of 150 dpi pages, and a pass at full resolution for reduced pages.
+
+Cost, one core of a loaded 2-CPU test machine (bench/qr_identification.py measures it): an A4
+page WITH a label ~10 ms at 200 dpi (fast pass only), ~5 ms at 150 dpi, ~15-25 ms at 300 dpi
+colour, ~45 ms at 600 dpi; WITHOUT one (every pass) ~40 ms at 200 dpi, ~25 ms at 150 dpi,
+~30 ms at 300 dpi colour, ~45 ms at 600 dpi. Heavy noise costs more, since every run chases
+false finder patterns: ~60 ms for a 200 dpi page with 2 % speckle; the worst measured is a page
+of pure random pixels, ~0.12 s. Inputs over `MAX_PIXELS` are reduced before anything else
+(a 140 Mpx image: ~0.25 s, nearly all of it the reduction). On Linux the first pages of a
+fresh process cost up to ~20 ms more (glibc gives freed big buffers back to the OS and the
+next page faults them in again) until big page images have passed through the process.
+
+Rotation convention: `QrHit.rotation` is how far the PAGE image has to be turned CLOCKWISE
+(0/90/180/270) to make the label upright; with PIL that is ``image.rotate(-rotation,
+expand=True)``. It comes from the direction of the symbol's top edge (zxing-cpp's corner
+positions), snapped to the nearest quarter turn, so a few degrees of skew do not matter.
+EXIF orientation is not applied here: the caller passes the image as it wants it displayed.
+
+Nothing here raises on odd input: a tiny, blank, truncated or unconvertible image gives [].
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image
+
+from ..qr_payload import MAGIC as LABEL_MAGIC
+
+__all__ = ["QrHit", "find_labels", "page_rotation"]
+
+#: Larger inputs are box-reduced by an integer factor before anything else (a 600 dpi A3 page
+#: is 70 Mpx: decoding that at full resolution is pointless and slow).
+MAX_PIXELS = 40_000_000
+#: Nothing can be read from a smaller image.
+MIN_SIDE = 21
+#: Long side of an A4 sheet, inches: the scan resolution is guessed from the image size.
+A4_LONG_IN = 297 / 25.4
+#: Pages finer than this are box-reduced before the fast pass.
+WORK_MAX_DPI = 250
+#: Target resolution of the box-reduced fallback (c).
+REDUCED_DPI = 150
+
+_FAST = "LocalAverage"
+_OTHER = "GlobalHistogram"
+
+
+@dataclass(frozen=True)
+class QrHit:
+    text: str  # raw QR text
+    rotation: int  # 0/90/180/270: rotate the PAGE clockwise by this to make the label upright
+    center: tuple[float, float]  # label (QR symbol) centre in the given image's pixel coordinates
+
+
+def find_labels(image: Image.Image) -> list[QrHit]:
+    """Every QR code on the page, de-duplicated by text, in the order found. Never raises."""
+    found: dict[str, QrHit] = {}
+    try:
+        page, scale = _to_grey(image)
+        if page is None:
+            return []
+        for array, factor, binarizer in _passes(page):
+            for hit in _read(array, binarizer, scale * factor):
+                found.setdefault(hit.text, hit)
+            # Stop at the first pass that found a label of ours; a page with only some other
+            # QR code on it (a publisher's, a URL) still gets the fallbacks.
+            if any(text.startswith(LABEL_MAGIC) for text in found):
+                break
+    except Exception:  # noqa: BLE001 - a broken page must not stop an import: it has no label
+        return list(found.values())
+    return list(found.values())
+
+
+def page_rotation(hits: list[QrHit]) -> int | None:
+    """The clockwise rotation that makes the page upright, as its labels say (None if no hit).
+
+    Our labels (text starting with ``VPR``) vote if there are any, otherwise every QR code on
+    the page does; the most common rotation wins, a tie goes to the one found first.
+    """
+    if not hits:
+        return None
+    ours = [hit for hit in hits if hit.text.startswith(LABEL_MAGIC)]
+    hits = ours or hits
+    counts = Counter(hit.rotation for hit in hits)
+    best = max(counts.values())
+    return next(hit.rotation for hit in hits if counts[hit.rotation] == best)
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def _passes(page: Image.Image) -> Iterator[tuple[np.ndarray, float, str]]:
+    """(greyscale array, its scale relative to `page`, binarizer): the fast pass, then the
+    fallbacks. A generator, so a page pays only for the passes it needs."""
+    width, height = page.size
+    dpi = max(width, height) / A4_LONG_IN
+    work_factor = math.ceil(dpi / WORK_MAX_DPI) if dpi > WORK_MAX_DPI else 1
+    if min(width, height) // work_factor < MIN_SIDE:
+        work_factor = 1
+    work_image = page.reduce(work_factor) if work_factor > 1 else page
+    work = np.asarray(work_image)
+    del work_image
+    if int(work.max()) == int(work.min()):
+        return  # blank: nothing to find
+    work_scale = 1.0 / work_factor
+    # 1. The fast pass.
+    yield work, work_scale, _FAST
+    # 2a. Specks removed.
+    yield _median3(work), work_scale, _FAST
+    # 2b. Another threshold.
+    yield work, work_scale, _OTHER
+    # 2c. Box-averaged down to 1/2 or less.
+    factor = max(2, round(dpi / work_factor / REDUCED_DPI))
+    if min(work.shape) // factor >= MIN_SIDE:
+        reduced = np.asarray(Image.fromarray(work).reduce(factor))
+        yield reduced, work_scale / factor, _FAST
+        yield reduced, work_scale / factor, _OTHER
+        del reduced
+
+
+def _median3(grey: np.ndarray) -> np.ndarray:
+    """Separable 3x3 median (median of 3 along rows, then along columns; the one-pixel border is
+    kept as it is): removes isolated specks while keeping edges. Written with `out=` buffers
+    (3 allocations) since at this size allocation costs as much as the arithmetic."""
+    height, width = grey.shape
+    if height < 3 or width < 3:
+        return grey.copy()
+    out = np.empty_like(grey)
+    out[0], out[-1] = grey[0], grey[-1]
+    out[:, 0], out[:, -1] = grey[:, 0], grey[:, -1]
+    rows = np.empty((height, width - 2), dtype=grey.dtype)
+    scratch = np.empty_like(rows)
+    a, b, c = grey[:, :-2], grey[:, 1:-1], grey[:, 2:]
+    np.minimum(a, b, out=rows)
+    np.maximum(a, b, out=scratch)
+    np.minimum(scratch, c, out=scratch)
+    np.maximum(rows, scratch, out=rows)  # median of each horizontal triple
+    a, b, c = rows[:-2], rows[1:-1], rows[2:]
+    low, high = scratch[:-2], out[1:-1, 1:-1]
+    np.minimum(a, b, out=low)
+    np.maximum(a, b, out=high)
+    np.minimum(high, c, out=high)
+    np.maximum(low, high, out=high)
+    return out
+
+
+def _read(array: np.ndarray, binarizer: str, scale: float) -> list[QrHit]:
+    """Decode `array`; positions are divided by `scale` to get back to the input image."""
+    import zxingcpp
+
+    try:
+        barcodes = zxingcpp.read_barcodes(
+            np.ascontiguousarray(array),
+            formats=zxingcpp.BarcodeFormat.QRCode,
+            try_rotate=True,
+            try_downscale=True,
+            try_invert=False,
+            binarizer=getattr(zxingcpp.Binarizer, binarizer),
+        )
+    except Exception:  # noqa: BLE001 - a decoder failure on one pass: try the next one
+        return []
+    hits: dict[str, QrHit] = {}
+    for barcode in barcodes:
+        text = barcode.text
+        if not text or text in hits:
+            continue
+        position = barcode.position
+        corners = (position.top_left, position.top_right, position.bottom_right,
+                   position.bottom_left)
+        cx = sum(p.x for p in corners) / 4 / scale
+        cy = sum(p.y for p in corners) / 4 / scale
+        dx = position.top_right.x - position.top_left.x
+        dy = position.top_right.y - position.top_left.y
+        if dx == 0 and dy == 0:
+            angle = float(getattr(barcode, "orientation", 0) or 0)
+        else:
+            # Image coordinates, y down: a positive angle is the symbol turned clockwise
+            # (zxing-cpp's `orientation` has the same sign: 90 for a symbol lying on its left
+            # side, which the page needs turned by 270 clockwise to stand upright).
+            angle = math.degrees(math.atan2(dy, dx))
+        rotation = (-round(angle / 90) * 90) % 360
+        hits[text] = QrHit(text=text, rotation=rotation, center=(cx, cy))
+    return list(hits.values())
+
+
+def _to_grey(image: Image.Image) -> tuple[Image.Image | None, float]:
+    """The page as a mode "L" image and its scale relative to `image` (below 1 when a huge
+    image was reduced); (None, 1) if it cannot be used."""
+    if not isinstance(image, Image.Image):
+        return None, 1.0
+    width, height = image.size
+    if min(width, height) < MIN_SIDE:
+        return None, 1.0
+    scale = 1.0
+    if width * height > MAX_PIXELS:
+        factor = math.ceil(math.sqrt(width * height / MAX_PIXELS))
+        if image.mode in ("1", "P"):
+            image = image.convert("L")
+        elif image.mode not in ("L", "RGB", "RGBA", "LA", "CMYK"):
+            image = _grey(image)
+        image = image.reduce(factor)
+        scale = 1.0 / factor
+        if min(image.size) < MIN_SIDE:
+            return None, 1.0
+    return _grey(image), scale
+
+
+def _grey(image: Image.Image) -> Image.Image:
+    """`image` in mode "L": transparency over white paper, high bit depths stretched."""
+    mode = image.mode
+    if mode == "L":
+        return image
+    if mode in ("RGBA", "LA", "PA", "La", "RGBa") or (mode == "P" and "transparency" in image.info):
+        rgba = image.convert("RGBA")
+        paper = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        return Image.alpha_composite(paper, rgba).convert("L")
+    if mode in ("1", "P", "RGB", "RGBX", "CMYK", "YCbCr"):
+        return image.convert("L")
+    if mode.startswith("I") or mode == "F":
+        # 16-bit, 32-bit integer or float: stretch the range actually used to 0..255.
+        values = np.asarray(image, dtype=np.float32)
+        if values.ndim != 2:
+            raise ValueError(f"unsupported image mode {mode}")
+        low, high = float(values.min()), float(values.max())
+        if not (math.isfinite(low) and math.isfinite(high)) or high <= low:
+            return Image.new("L", image.size, 255)
+        scaled = (values - low) * (255.0 / (high - low))
+        return Image.fromarray(np.clip(scaled, 0, 255).astype(np.uint8), "L")
+    try:
+        return image.convert("L")
+    except (ValueError, OSError):
+        return image.convert("RGB").convert("L")
