@@ -324,3 +324,22 @@ def test_cli_scan_commands(school_store, work, tmp_path: Path, capsys) -> None:
     capsys.readouterr()
     assert main([*base, "purge-expired", "--dry-run"]) == 0
     assert json.loads(capsys.readouterr().out)["works"] == []
+
+
+def test_a_broken_worker_pool_does_not_lose_the_import(school_store, work, tmp_path: Path, monkeypatch) -> None:
+    """If the worker processes die (killed, or a build without worker support), the remaining
+    files are processed in the importing process and the import completes."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    import coordinator_app.scans.importer as importer
+
+    def broken(tasks, data_dir, workers, cancelled):
+        first_file, _ = tasks[0]
+        yield first_file, importer.run_task(tasks[0][1], str(data_dir))
+        raise BrokenProcessPool("worker died")
+
+    monkeypatch.setattr(importer, "_pooled", broken)
+    for i in range(4):
+        save_jpeg(plain_page(seed=i), tmp_path / f"4000{i + 1}.jpg")
+    report = import_scans(school_store, [tmp_path], work_id=work.id, workers=2)
+    assert (report.imported, report.identified_filename) == (4, 4)

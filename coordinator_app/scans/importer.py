@@ -30,6 +30,7 @@ import re
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -315,23 +316,42 @@ def _known_hashes(store: Store) -> set[str]:
     return {r[0] for r in store.db.execute("SELECT sha256 FROM scan_files").fetchall()}
 
 
+def _sequential(planned: list[PlannedFile], data_dir: Path,
+                cancelled: Callable[[], bool]) -> Iterator[tuple[PlannedFile, list[PageResult] | str]]:
+    for f in planned:
+        pages: list[PageResult] | str = []
+        for task in f.tasks:
+            if cancelled():
+                return
+            result = run_task(task, str(data_dir))
+            if isinstance(result, str):
+                pages = result
+                break
+            pages = pages + result  # type: ignore[operator]
+        yield f, pages
+
+
 def _iter_results(planned: list[PlannedFile], data_dir: Path, workers: int,
                   cancelled: Callable[[], bool]) -> Iterator[tuple[PlannedFile, list[PageResult] | str]]:
-    """Results per file in input order; tasks run in a process pool with a bounded window."""
+    """Results per file in input order; tasks run in a process pool with a bounded window. If the
+    pool breaks (a worker killed, a frozen build without worker support), the files not yet
+    yielded are processed here, in this process: slower, but the import completes."""
     tasks = [(f, t) for f in planned for t in f.tasks]
     if workers <= 1 or len(tasks) <= 2:
-        for f in planned:
-            pages: list[PageResult] = []
-            for task in f.tasks:
-                if cancelled():
-                    return
-                result = run_task(task, str(data_dir))
-                if isinstance(result, str):
-                    pages = result  # type: ignore[assignment]
-                    break
-                pages.extend(result)
-            yield f, pages
+        yield from _sequential(planned, data_dir, cancelled)
         return
+    yielded: set[int] = set()
+    try:
+        for item in _pooled(tasks, data_dir, workers, cancelled):
+            yielded.add(id(item[0]))
+            yield item
+    except BrokenProcessPool:
+        log.warning("scan worker pool broke; continuing in-process")
+        yield from _sequential([f for f in planned if id(f) not in yielded], data_dir, cancelled)
+
+
+def _pooled(tasks: list[tuple[PlannedFile, Task]], data_dir: Path, workers: int,
+            cancelled: Callable[[], bool]) -> Iterator[tuple[PlannedFile, list[PageResult] | str]]:
     context = multiprocessing.get_context("spawn")
     window = workers * 3
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:

@@ -48,11 +48,17 @@ def sha256_bytes(data: bytes) -> str:
 
 
 def _thumbnail(image: Image.Image) -> bytes:
-    thumb = image if image.mode in ("L", "RGB") else image.convert("RGB" if image.mode in ("P", "RGBA", "CMYK") else "L")
-    thumb = thumb.copy()
-    thumb.thumbnail(THUMB_SIZE, Image.Resampling.BILINEAR, reducing_gap=2.0)
+    """A ≤240×340 JPEG preview: integer box reduction first (fast), then a small bilinear resize."""
+    if image.mode not in ("L", "RGB"):
+        image = image.convert("RGB" if image.mode in ("P", "RGBA", "CMYK") else "L")
+    factor = max(1, min(image.width // THUMB_SIZE[0], image.height // THUMB_SIZE[1]))
+    small = image.reduce(factor) if factor > 1 else image
+    scale = min(THUMB_SIZE[0] / small.width, THUMB_SIZE[1] / small.height, 1.0)
+    if scale < 1.0:
+        small = small.resize((max(1, round(small.width * scale)), max(1, round(small.height * scale))),
+                             Image.Resampling.BILINEAR)
     buf = io.BytesIO()
-    thumb.save(buf, "JPEG", quality=75)
+    small.save(buf, "JPEG", quality=75)
     return buf.getvalue()
 
 
@@ -61,9 +67,12 @@ def run_task(task: Task, data_dir: str) -> list[PageResult] | str:
     from .qr import find_labels, page_rotation
 
     root = Path(data_dir)
+    # Pages come from the stored original (already hashed, immutable), never from the source,
+    # which may change or vanish (a pulled-out stick) after planning. PDFs and TIFFs are opened
+    # by path so that a task reads only its own pages of a large file.
+    stored = root / task.original_rel
     try:
-        with open(task.path, "rb") as stream:
-            data = stream.read()
+        data: bytes | str = str(stored) if task.kind in ("pdf", "tiff") else stored.read_bytes()
     except OSError as err:
         return f"не удалось прочитать файл: {err.strerror or err}"
     results: list[PageResult] = []
