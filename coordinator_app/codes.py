@@ -268,6 +268,8 @@ def set_absent(store: Store, work_id: int, code: str, absent: bool = True) -> Ch
     row = _participant_row(store, work_id, code)
     if bool(row["absent"]) == absent:
         return Changes()
+    if absent and store.scalar("SELECT 1 FROM scores WHERE participant_id = ? AND round = 1 LIMIT 1", [row["id"]]):
+        raise UserError(f"У участника {row['code']} уже есть баллы. Очистите их, прежде чем отмечать отсутствие.")
     with store.atomic() as db:
         db["participants"].update(row["id"], {"absent": int(absent)})
         audit.record(store, "participant.absent" if absent else "participant.present", "participants",

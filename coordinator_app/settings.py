@@ -26,6 +26,8 @@ DEFAULTS: dict[str, Any] = {
     "retention_order": "",
     # A page without a label that follows a labelled page belongs to the same participant.
     "follow_unlabelled": True,
+    # Refuse (not only warn) assigning an expert to a work of a class they teach (seed 004 §5.3).
+    "forbid_own_class": False,
 }
 
 
@@ -36,11 +38,17 @@ def get(store: Store, key: str) -> Any:
     return json.loads(row["value"])
 
 
+SECRET_KEYS = frozenset({"coordinator_pin"})
+
+
 def set_value(store: Store, key: str, value: Any) -> Changes:
     old = get(store, key)
     with store.atomic() as db:
         db["settings"].upsert({"key": key, "value": json.dumps(value, ensure_ascii=False)}, pk="key")
-        audit.record(store, "settings.set", "settings", key, old=old, new=value)
+        if key in SECRET_KEYS:
+            audit.record(store, "settings.set", "settings", key, changed=True)
+        else:
+            audit.record(store, "settings.set", "settings", key, old=old, new=value)
     return Changes.of(SETTINGS)
 
 

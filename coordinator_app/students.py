@@ -198,6 +198,9 @@ def delete_student(store: Store, student_id: int, *, force: bool = False) -> Cha
         [student_id]) + store.scalar(
         """SELECT COUNT(*) FROM audio_files WHERE participant_id IN (SELECT id FROM participants WHERE student_id = ?)""",
         [student_id])
+    if store.scalar("""SELECT COUNT(*) FROM scores WHERE participant_id IN
+                       (SELECT id FROM participants WHERE student_id = ?)""", [student_id]):
+        raise UserError(f"У ученика с кодом {student.code} есть баллы за работы: удалить его нельзя.")
     if stored:
         raise UserError(
             f"У ученика с кодом {student.code} есть сканы работ. Удалить его можно только после окончания срока "

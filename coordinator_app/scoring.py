@@ -1,0 +1,305 @@
+"""Scores against the criteria: entry, validation, totals and marks, progress, journal marks.
+
+A value is a string: an integer "0".."max", "X" (no answer; typed also as Cyrillic «Х»; counts as
+0) or "не пройд." (topic not taught yet, where the work allows it; counts as 0). An empty value
+clears the cell. Every cell is committed the moment it is entered (one short transaction with its
+audit record holding the old and new value), so closing the program mid-row loses nothing.
+
+Rounds: 1 = the school's experts, 2 = the second check (blind), 3 = settled by the commission.
+The final value of a task is round 3 if present, else round 1.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import audit
+from .changes import Changes
+from .errors import UserError
+from .names import class_display, normalize_gender
+from .storage import Store, now_iso
+from .works import TaskDef, Work, get_work, mark_for
+
+SCORES = "scores"
+X = "X"
+NOT_PASSED = "не пройд."
+JOURNAL_MARKS = ("5", "4", "3", "2", "нет отметки")
+STATUS_RU = {"scored": "проверена", "partial": "частично", "absent": "отсутствовал", "not_started": "не начата"}
+_X_FORMS = {"x", "х"}           # Latin and Cyrillic, any case
+_NOT_PASSED_RE = re.compile(r"^не\s*пройд\.?$", re.IGNORECASE)
+
+
+def normalize_value(raw: Any, task: TaskDef, allows_not_passed: bool) -> str | None:
+    """The stored form of what an expert typed, or UserError with the reason (Russian)."""
+    if raw is None:
+        return None
+    if isinstance(raw, float) and raw.is_integer():
+        raw = int(raw)
+    text = str(raw).strip()
+    if not text:
+        return None
+    if text.casefold() in _X_FORMS:
+        return X
+    if _NOT_PASSED_RE.match(text) or text.casefold() in {"н", "нп", "н/п"}:
+        if not allows_not_passed:
+            raise UserError(f"Задание {task.task_id}: «не пройд.» в этой работе не допускается.")
+        return NOT_PASSED
+    if re.fullmatch(r"\d+", text):
+        value = int(text)
+        if value > task.max_score:
+            raise UserError(f"Задание {task.task_id}: {value} больше максимума {task.max_score}.")
+        return str(value)
+    raise UserError(
+        f"Задание {task.task_id}: «{text}» — не балл. Допустимо: целое от 0 до {task.max_score}, X (нет ответа)"
+        + (", «не пройд.»." if allows_not_passed else ".")
+    )
+
+
+def points(value: str | None) -> int:
+    return int(value) if value and value.isdigit() else 0
+
+
+@dataclass
+class ScoreRow:
+    participant_id: int
+    code: str
+    class_name: str
+    class_id: int
+    absent: bool
+    variants: dict[int, str | None]
+    journal_mark: str | None
+    gender: str | None
+    scores: dict[str, str | None]
+    experts: dict[str, str | None] = field(default_factory=dict)
+    total: int = 0
+    mark: str | None = None
+    status: str = "not_started"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "class": self.class_name, "variants": {str(k): v for k, v in self.variants.items()},
+                "absent": self.absent, "scores": self.scores, "total": self.total if not self.absent else None,
+                "mark": self.mark, "status": self.status, "journal_mark": self.journal_mark}
+
+
+def _status(row: ScoreRow, tasks: list[TaskDef]) -> str:
+    if row.absent:
+        return "absent"
+    filled = sum(1 for t in tasks if row.scores.get(t.task_id) is not None)
+    if filled == 0:
+        return "not_started"
+    return "scored" if filled == len(tasks) else "partial"
+
+
+def score_sheet(store: Store, work_id: int, round: int = 1, *, final: bool = False,
+                participant_ids: set[int] | None = None) -> list[ScoreRow]:
+    """Every participant of the work with its scores of `round` (`final=True`: round 3 over 1)."""
+    work = get_work(store, work_id)
+    rows = store.query(
+        """SELECT p.id, p.code, p.class_id, p.absent, p.variant1, p.variant2, p.journal_mark, s.gender,
+                  c.grade, c.letter
+           FROM participants p JOIN classes c ON c.id = p.class_id JOIN students s ON s.id = p.student_id
+           WHERE p.work_id = ? ORDER BY CAST(p.code AS INTEGER)""", [work_id])
+    rounds = (1, 3) if final else (round,)
+    values: dict[int, dict[str, tuple[str, str | None]]] = {}
+    for r in store.query(
+            f"""SELECT sc.participant_id, sc.task_id, sc.value, sc.expert, sc.round FROM scores sc
+                JOIN participants p ON p.id = sc.participant_id
+                WHERE p.work_id = ? AND sc.round IN ({','.join('?' * len(rounds))}) ORDER BY sc.round""",
+            [work_id, *rounds]):
+        values.setdefault(r["participant_id"], {})[r["task_id"]] = (r["value"], r["expert"])
+    result = []
+    for r in rows:
+        if participant_ids is not None and r["id"] not in participant_ids:
+            continue
+        own = values.get(r["id"], {})
+        row = ScoreRow(
+            participant_id=r["id"], code=r["code"], class_name=class_display(r["grade"], r["letter"]),
+            class_id=r["class_id"], absent=bool(r["absent"]),
+            variants={part: r[f"variant{part}"] for part in range(1, work.parts + 1)},
+            journal_mark=r["journal_mark"], gender=r["gender"],
+            scores={t.task_id: own.get(t.task_id, (None, None))[0] for t in work.tasks},
+            experts={t.task_id: own.get(t.task_id, (None, None))[1] for t in work.tasks},
+        )
+        row.total = sum(points(v) for v in row.scores.values())
+        row.status = _status(row, work.tasks)
+        row.mark = mark_for(work.scale, row.total) if row.status == "scored" else None
+        result.append(row)
+    return result
+
+
+def _participant(store: Store, work_id: int, code: str) -> dict[str, Any]:
+    row = store.one("SELECT id, code, absent FROM participants WHERE work_id = ? AND code = ?", [work_id, str(code).strip()])
+    if row is None:
+        raise UserError(f"В протоколе работы № {work_id} нет участника с кодом {str(code).strip()}.")
+    return row
+
+
+def _task(work: Work, task_id: str) -> TaskDef:
+    from .works import normalize_task_id
+
+    wanted = normalize_task_id(task_id)
+    for task in work.tasks:
+        if task.task_id == wanted:
+            return task
+    raise UserError(f"В работе «{work.title}» нет задания «{task_id}». Есть: {', '.join(t.task_id for t in work.tasks)}.")
+
+
+def _write(store: Store, work: Work, participant: dict[str, Any], task: TaskDef, value: str | None,
+           expert: str | None, round: int, reason: str | None = None) -> bool:
+    """One cell, inside the caller's transaction. Returns whether anything changed."""
+    if participant["absent"] and value is not None and round == 1:
+        raise UserError(f"Участник {participant['code']} отмечен отсутствующим: баллы ему не ставятся.")
+    key = [participant["id"], round, task.task_id]
+    old = store.one("SELECT value, expert FROM scores WHERE participant_id = ? AND round = ? AND task_id = ?", key)
+    old_value = old["value"] if old else None
+    if old_value == value:
+        return False
+    if value is None:
+        store.db.execute("DELETE FROM scores WHERE participant_id = ? AND round = ? AND task_id = ?", key)
+    else:
+        store.db.execute(
+            """INSERT INTO scores (participant_id, round, task_id, value, expert, reason, entered_at)
+               VALUES (?, ?, ?, ?, ?, ?, ?)
+               ON CONFLICT (participant_id, round, task_id) DO UPDATE SET
+                 value = excluded.value, expert = excluded.expert, reason = excluded.reason,
+                 entered_at = excluded.entered_at""",
+            [*key, value, expert or store.actor, reason, now_iso()])
+    audit.record(store, "score.set", "scores", participant["id"], work_id=work.id, code=participant["code"],
+                 task=task.task_id, round=round, old=old_value, new=value, expert=expert or store.actor,
+                 **({"reason": reason} if reason else {}))
+    return True
+
+
+def set_score(store: Store, work_id: int, code: str, task_id: str, value: Any, *, expert: str | None = None,
+              round: int = 1, reason: str | None = None) -> Changes:
+    work = get_work(store, work_id)
+    task = _task(work, task_id)
+    clean = normalize_value(value, task, work.allows_not_passed)
+    participant = _participant(store, work_id, code)
+    if round == 3 and clean is not None and not (reason or "").strip():
+        raise UserError("Укажите причину итогового балла (решение комиссии).")
+    with store.atomic():
+        changed = _write(store, work, participant, task, clean, expert, round, reason)
+    return Changes.of(SCORES) if changed else Changes()
+
+
+@dataclass
+class CellProblem:
+    code: str
+    task_id: str
+    value: str
+    reason: str
+
+
+def set_scores(store: Store, work_id: int, cells: list[tuple[str, str, Any]], *, expert: str | None = None,
+               round: int = 1) -> Changes:
+    """Many cells at once (a pasted range): all valid → one transaction; any invalid → nothing
+    is written and every problem is listed."""
+    work = get_work(store, work_id)
+    prepared, problems = [], []
+    participants: dict[str, dict[str, Any]] = {}
+    for code, task_id, value in cells:
+        try:
+            task = _task(work, task_id)
+            clean = normalize_value(value, task, work.allows_not_passed)
+            participant = participants.get(code) or _participant(store, work_id, code)
+            participants[code] = participant
+            if participant["absent"] and clean is not None and round == 1:
+                raise UserError(f"участник {code} отмечен отсутствующим")
+            prepared.append((participant, task, clean))
+        except UserError as err:
+            problems.append(f"код {code}, задание {task_id}, значение «{value}»: {err.message}")
+    if problems:
+        raise UserError(f"Баллы не сохранены: ошибок — {len(problems)}.", details=problems)
+    changed = False
+    with store.atomic():
+        for participant, task, clean in prepared:
+            changed |= _write(store, work, participant, task, clean, expert, round)
+    return Changes.of(SCORES) if changed else Changes()
+
+
+def set_journal_mark(store: Store, work_id: int, code: str, mark: Any) -> Changes:
+    text = "" if mark is None else str(mark).strip()
+    if isinstance(mark, float) and mark.is_integer():
+        text = str(int(mark))
+    value = None if not text else ("нет отметки" if text.casefold() in ("нет отметки", "нет", "-", "—") else text)
+    if value is not None and value not in JOURNAL_MARKS:
+        raise UserError(f"Отметка «{text}» неверна: допустимо 5, 4, 3, 2 или «нет отметки».")
+    participant = _participant(store, work_id, code)
+    old = store.scalar("SELECT journal_mark FROM participants WHERE id = ?", [participant["id"]])
+    if old == value:
+        return Changes()
+    with store.atomic() as db:
+        db["participants"].update(participant["id"], {"journal_mark": value})
+        audit.record(store, "participant.journal_mark", "participants", participant["id"], work_id=work_id,
+                     code=participant["code"], old=old, new=value)
+    return Changes.of(SCORES, "participants")
+
+
+def set_gender(store: Store, work_id: int, code: str, gender: Any) -> Changes:
+    value = normalize_gender(gender)
+    participant = _participant(store, work_id, code)
+    student_id = store.scalar("SELECT student_id FROM participants WHERE id = ?", [participant["id"]])
+    old = store.scalar("SELECT gender FROM students WHERE id = ?", [student_id])
+    if old == value:
+        return Changes()
+    with store.atomic() as db:
+        db["students"].update(student_id, {"gender": value, "updated_at": now_iso()})
+        audit.record(store, "student.gender", "students", student_id, code=participant["code"], old=old, new=value)
+    return Changes.of(SCORES, "students")
+
+
+def has_scores(store: Store, participant_id: int) -> bool:
+    return bool(store.scalar("SELECT 1 FROM scores WHERE participant_id = ? LIMIT 1", [participant_id]))
+
+
+# -- progress ---------------------------------------------------------------------------------
+
+
+@dataclass
+class ClassProgress:
+    class_name: str
+    scored: int = 0
+    partial: int = 0
+    absent: int = 0
+    not_started: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.scored + self.partial + self.absent + self.not_started
+
+
+@dataclass
+class WorkProgress:
+    classes: list[ClassProgress]
+    missing: list[tuple[str, list[str]]]        # (code, unfilled task ids or «вариант») for present pupils
+    ready: bool
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"ready": self.ready, "classes": [c.__dict__ | {"total": c.total} for c in self.classes],
+                "missing": [{"code": c, "tasks": t} for c, t in self.missing]}
+
+    def summary(self) -> str:
+        parts = [f"{c.class_name}: проверено {c.scored}, частично {c.partial}, не начато {c.not_started}, "
+                 f"отсутствовали {c.absent}" for c in self.classes]
+        head = "Работа готова к выгрузке." if self.ready else f"Не заполнено у участников: {len(self.missing)}."
+        return head + "\n" + "\n".join(parts)
+
+
+def work_progress(store: Store, work_id: int) -> WorkProgress:
+    work = get_work(store, work_id)
+    sheet = score_sheet(store, work_id, final=True)
+    classes: dict[str, ClassProgress] = {}
+    missing = []
+    for row in sheet:
+        progress = classes.setdefault(row.class_name, ClassProgress(row.class_name))
+        setattr(progress, row.status, getattr(progress, row.status) + 1)
+        if not row.absent:
+            gaps = [t.task_id for t in work.tasks if row.scores.get(t.task_id) is None]
+            gaps += [f"вариант{' части ' + str(p) if work.parts > 1 else ''}" for p, v in row.variants.items() if not v]
+            if gaps:
+                missing.append((row.code, gaps))
+    ready = bool(sheet) and not missing
+    return WorkProgress(sorted(classes.values(), key=lambda c: c.class_name), missing, ready)
