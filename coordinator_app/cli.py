@@ -31,7 +31,24 @@ _ARGPARSE_RU = [
 ]
 
 
+class _RussianHelpFormatter(argparse.HelpFormatter):
+    def add_usage(self, usage, actions, groups, prefix=None):  # type: ignore[no-untyped-def]
+        return super().add_usage(usage, actions, groups, "использование: " if prefix is None else prefix)
+
+
 class RussianArgumentParser(argparse.ArgumentParser):
+    """argparse with its own words in Russian: usage, section titles, -h, and errors."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        add_help = kwargs.pop("add_help", True)
+        kwargs.setdefault("formatter_class", _RussianHelpFormatter)
+        super().__init__(*args, add_help=False, **kwargs)
+        self._positionals.title = "аргументы"
+        self._optionals.title = "параметры"
+        if add_help:
+            self.add_argument("-h", "--help", action="help", default=argparse.SUPPRESS,
+                              help="показать эту справку и выйти")
+
     def error(self, message: str) -> NoReturn:
         for pattern, replacement in _ARGPARSE_RU:
             message = re.sub(pattern, replacement, message)
@@ -296,22 +313,70 @@ def cmd_set_retention(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_import_form(args: argparse.Namespace) -> int:
+    from .form_import import import_form
+
+    with _store(args) as store:
+        result = import_form(store, args.work, Path(args.file), expert=args.expert)
+    _out(args, result.as_dict(), result.summary())
+    return EXIT_OK
+
+
+def cmd_scores(args: argparse.Namespace) -> int:
+    from .scoring import STATUS_RU, score_sheet, work_progress
+
+    with _store(args) as store:
+        sheet = score_sheet(store, args.work, final=True)
+        progress = work_progress(store, args.work)
+    items = [row.as_dict() for row in sheet]
+    lines = [f"{r.code} {r.class_name:<4} " + (" ".join(f"{k}:{v if v is not None else '·'}" for k, v in r.scores.items())
+             if not r.absent else "отсутствовал")
+             + (f"  итого {r.total}" + (f", отметка {r.mark}" if r.mark else "") if not r.absent else "")
+             + f"  [{STATUS_RU[r.status]}]" for r in sheet]
+    lines.append(progress.summary())
+    _out(args, items, "\n".join(lines))
+    return EXIT_OK
+
+
+def cmd_set_score(args: argparse.Namespace) -> int:
+    from .scoring import score_sheet, set_score
+
+    with _store(args) as store:
+        set_score(store, args.work, args.code, args.task, args.value, expert=args.expert)
+        row = next(r for r in score_sheet(store, args.work) if r.code == args.code.strip())
+    _out(args, row.as_dict(), f"Участник {row.code}: задание {args.task} — {args.value or 'очищено'}; итого {row.total}.")
+    return EXIT_OK
+
+
+def cmd_set_journal_mark(args: argparse.Namespace) -> int:
+    from .scoring import set_journal_mark
+
+    with _store(args) as store:
+        set_journal_mark(store, args.work, args.code, args.mark)
+    _out(args, {"work_id": args.work, "code": args.code, "journal_mark": args.mark},
+         f"Участник {args.code}: отметка по журналу {args.mark}.")
+    return EXIT_OK
+
+
 # -- parser -------------------------------------------------------------------------------------
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = RussianArgumentParser(
         prog="vpr-coordinator",
-        description=f"{APP_TITLE}: классы и ученики, коды участников, протоколы ВПР. Без команды открывается окно программы.",
+        description=f"{APP_TITLE}: классы и ученики, коды участников, протоколы, сканы и проверка работ ВПР. "
+                    "Без команды открывается окно программы.",
     )
-    parser.add_argument("--version", action="version", version=f"{APP_TITLE} {__version__}")
+    parser.add_argument("--version", action="version", version=f"{APP_TITLE} {__version__}",
+                        help="показать версию программы и выйти")
     parser.add_argument("--data-dir", metavar="DIR", help="папка данных (по умолчанию — папка пользователя)")
     parser.add_argument("--json", action="store_true", help="вывод в формате JSON")
     parser.add_argument("--smoke-test", action="store_true",
                         help="открыть и закрыть главное окно на временной папке данных (проверка сборки)")
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="вывод в формате JSON")
-    sub = parser.add_subparsers(dest="command", metavar="КОМАНДА", parser_class=RussianArgumentParser)
+    sub = parser.add_subparsers(dest="command", metavar="КОМАНДА", parser_class=RussianArgumentParser,
+                                title="команды")
 
     p = sub.add_parser("init", parents=[common], help="сведения о школе")
     p.add_argument("--school", required=True, help="название школы")
@@ -401,6 +466,30 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--days", type=int, required=True)
     p.add_argument("--order", help="реквизиты приказа о сроке хранения")
     p.set_defaults(func=cmd_set_retention)
+
+    p = sub.add_parser("import-form", parents=[common], help="импорт заполненной формы ФИС ОКО с баллами")
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--work", type=int, required=True)
+    p.add_argument("--expert", help="кто заполнял форму (для журнала)")
+    p.set_defaults(func=cmd_import_form)
+
+    p = sub.add_parser("scores", parents=[common], help="баллы работы по участникам")
+    p.add_argument("--work", type=int, required=True)
+    p.set_defaults(func=cmd_scores)
+
+    p = sub.add_parser("set-score", parents=[common], help="поставить балл за задание")
+    p.add_argument("--work", type=int, required=True)
+    p.add_argument("--code", required=True)
+    p.add_argument("--task", required=True)
+    p.add_argument("--value", required=True, help="балл, X или «не пройд.»; пустая строка очищает")
+    p.add_argument("--expert", help="эксперт")
+    p.set_defaults(func=cmd_set_score)
+
+    p = sub.add_parser("set-journal-mark", parents=[common], help="отметка по журналу за предыдущий период")
+    p.add_argument("--work", type=int, required=True)
+    p.add_argument("--code", required=True)
+    p.add_argument("--mark", required=True, help="5, 4, 3, 2 или «нет отметки»")
+    p.set_defaults(func=cmd_set_journal_mark)
     return parser
 
 
