@@ -55,6 +55,7 @@ def _sql_file(name: str) -> Callable[[sqlite_utils.Database], None]:
 MIGRATIONS: list[Migration] = [
     Migration(2, "scanned works, audio files, purges", _sql_file("migration_0002.sql")),
     Migration(3, "experts, scores by round, second checks, journal marks", _sql_file("migration_0003.sql")),
+    Migration(4, "work attachments, class textbooks, export records", _sql_file("migration_0004.sql")),
 ]
 
 

@@ -1,0 +1,104 @@
+"""Files attached to a work: the criteria of each variant (scans or PDFs from ФИС ОКО), sent with
+the re-check package. Stored content-addressed under `attachments/` and never changed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from . import audit
+from .changes import WORKS, Changes
+from .errors import UserError
+from .fsutil import atomic_copy, sha256_file
+from .storage import Store, now_iso
+from .works import get_work
+
+MAX_BYTES = 200 << 20
+
+
+@dataclass
+class Attachment:
+    id: int
+    work_id: int
+    kind: str
+    variant: str | None
+    original_name: str
+    stored_path: str
+    sha256: str
+    size: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "kind": self.kind, "variant": self.variant, "name": self.original_name,
+                "sha256": self.sha256, "size": self.size}
+
+
+def attach(store: Store, work_id: int, path: Path | str, *, variant: str | None = None,
+           kind: str = "criteria") -> tuple[int, Changes]:
+    work = get_work(store, work_id)
+    path = Path(path)
+    if not path.is_file():
+        raise UserError(f"Файл «{path}» не найден.")
+    if path.stat().st_size > MAX_BYTES:
+        raise UserError(f"Файл «{path.name}» больше 200 МБ.")
+    if path.stat().st_size == 0:
+        raise UserError(f"Файл «{path.name}» пустой.")
+    sha = sha256_file(path)
+    if store.scalar("SELECT 1 FROM work_attachments WHERE work_id = ? AND sha256 = ?", [work_id, sha]):
+        raise UserError(f"Этот файл уже прикреплён к работе «{work.title}».")
+    suffix = path.suffix.lower().lstrip(".") or "bin"
+    rel = f"attachments/{sha[:2]}/{sha}.{suffix}"
+    target = store.path(rel)
+    if not target.exists():
+        atomic_copy(path, target)
+    with store.atomic() as db:
+        attachment_id = db["work_attachments"].insert({
+            "work_id": work_id, "kind": kind, "variant": (variant or "").strip() or None,
+            "original_name": path.name, "stored_path": rel, "sha256": sha, "size": path.stat().st_size,
+            "added_at": now_iso()}).last_pk
+        audit.record(store, "attachment.add", "work_attachments", attachment_id, work_id=work_id,
+                     name=path.name, sha256=sha, variant=variant)
+    return int(attachment_id), Changes.of(WORKS)
+
+
+def list_attachments(store: Store, work_id: int) -> list[Attachment]:
+    return [Attachment(**{k: r[k] for k in Attachment.__dataclass_fields__})
+            for r in store.query("SELECT * FROM work_attachments WHERE work_id = ? ORDER BY variant, id", [work_id])]
+
+
+def remove(store: Store, attachment_id: int) -> Changes:
+    row = store.one("SELECT * FROM work_attachments WHERE id = ?", [attachment_id])
+    if row is None:
+        raise UserError("Вложение не найдено.")
+    with store.atomic() as db:
+        db["work_attachments"].delete(attachment_id)
+        audit.record(store, "attachment.remove", "work_attachments", attachment_id, work_id=row["work_id"],
+                     name=row["original_name"], sha256=row["sha256"])
+    if not store.scalar("SELECT 1 FROM work_attachments WHERE stored_path = ?", [row["stored_path"]]):
+        store.path(row["stored_path"]).unlink(missing_ok=True)
+    return Changes.of(WORKS)
+
+
+def set_textbook(store: Store, work_id: int, class_name: str, textbook: str) -> Changes:
+    """The textbook for the form's «Классы» sheet, chosen from the template's own list."""
+    from .classes import find_class
+
+    work = get_work(store, work_id)
+    class_id = find_class(store, class_name)
+    if class_id is None or class_id not in [cid for cid, _ in work.classes]:
+        raise UserError(f"Класс {class_name} не пишет работу «{work.title}».")
+    books = (work.template_info or {}).get("textbooks") or []
+    if books and textbook not in books:
+        raise UserError("Учебник нужно выбрать из списка формы ФИС ОКО.")
+    with store.atomic() as db:
+        db.execute("""INSERT INTO class_textbooks (work_id, class_id, textbook) VALUES (?, ?, ?)
+                      ON CONFLICT (work_id, class_id) DO UPDATE SET textbook = excluded.textbook""",
+                   [work_id, class_id, textbook])
+        audit.record(store, "work.textbook", "works", work_id, class_name=class_name, textbook=textbook)
+    return Changes.of(WORKS)
+
+
+def textbooks(store: Store, work_id: int) -> dict[int, str]:
+    """{class id: textbook}."""
+    return {r["class_id"]: r["textbook"] for r in store.query(
+        "SELECT class_id, textbook FROM class_textbooks WHERE work_id = ?", [work_id])}
