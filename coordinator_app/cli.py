@@ -358,6 +358,35 @@ def cmd_set_journal_mark(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_backup(args: argparse.Namespace) -> int:
+    from .backup import create_backup
+
+    with _store(args) as store:
+        result = create_backup(store, Path(args.out))
+    _out(args, result.as_dict(), f"Резервная копия создана: {result.path} (файлов: {result.files}).")
+    return EXIT_OK
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from .backup import restore_backup
+    from .paths import resolve_data_dir
+
+    result = restore_backup(Path(args.archive), resolve_data_dir(args.data_dir))
+    _out(args, result.as_dict(), f"Данные восстановлены в {result.data_dir} (файлов: {result.files}).")
+    return EXIT_OK
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    from .backup import verify_store
+
+    with _store(args) as store:
+        report = verify_store(store)
+    text = (f"Проверка хранилища: всё в порядке (проверено файлов: {report.files_checked})." if report.ok else
+            f"Проверка хранилища: найдены проблемы ({len(report.problems)}):\n" + "\n".join(f"  {p}" for p in report.problems))
+    _out(args, report.as_dict(), text)
+    return EXIT_OK if report.ok else EXIT_INPUT
+
+
 # -- parser -------------------------------------------------------------------------------------
 
 
@@ -490,6 +519,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--code", required=True)
     p.add_argument("--mark", required=True, help="5, 4, 3, 2 или «нет отметки»")
     p.set_defaults(func=cmd_set_journal_mark)
+
+    p = sub.add_parser("backup", parents=[common], help="резервная копия всех данных в один архив")
+    p.add_argument("--out", required=True, metavar="DIR", help="папка (например, на флешке)")
+    p.set_defaults(func=cmd_backup)
+
+    p = sub.add_parser("restore", parents=[common], help="восстановить данные из архива в пустую папку данных")
+    p.add_argument("archive", metavar="ARCHIVE")
+    p.set_defaults(func=cmd_restore)
+
+    p = sub.add_parser("verify", parents=[common], help="проверить базу и все сохранённые файлы")
+    p.set_defaults(func=cmd_verify)
     return parser
 
 
@@ -521,10 +561,11 @@ def main(argv: Sequence[str] | None = None, gui: GuiLauncher | None = None) -> i
     from .logging_setup import setup_logging
     from .paths import resolve_data_dir
 
-    try:
-        setup_logging(resolve_data_dir(args.data_dir), console=False)
-    except OSError:
-        pass
+    if args.command != "restore":  # restore needs the data dir empty: log there only afterwards
+        try:
+            setup_logging(resolve_data_dir(args.data_dir), console=False)
+        except OSError:
+            pass
     try:
         return int(args.func(args))
     except UserError as err:

@@ -28,6 +28,10 @@ DEFAULTS: dict[str, Any] = {
     "follow_unlabelled": True,
     # Refuse (not only warn) assigning an expert to a work of a class they teach (seed 004 §5.3).
     "forbid_own_class": False,
+    # Scheduled backups: folder, every N days (0 = off), how many archives to keep in the folder.
+    "backup_dir": None,
+    "backup_every_days": 0,
+    "backup_keep": 10,
 }
 
 

@@ -1,0 +1,136 @@
+"""Backup of the whole store, restore into an empty dir, refusal of bad archives, store self-check."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from coordinator_app.backup import create_backup, restore_backup, rotate, verify_archive, verify_store
+from coordinator_app.codes import assign_codes
+from coordinator_app.errors import UserError
+from coordinator_app.scans.importer import import_scans
+from coordinator_app.scoring import score_sheet, set_score
+from coordinator_app.storage import open_store
+from coordinator_app.works import TaskDef, WorkDef, create_work, get_work
+from tests.conftest import add_pupils
+from tests.fixtures.scan_pages import plain_page, save_jpeg, title_page
+
+
+@pytest.fixture
+def full_store(school_store, tmp_path: Path):
+    add_pupils(school_store, [("Абрамов", "Кирилл", "", "4А"), ("Борисова", "Мария", "", "4А")])
+    work_id, _ = create_work(school_store, WorkDef("Русский язык", 4, dt.date.today(), [TaskDef("1", 2)], classes=["4А"]))
+    assign_codes(school_store, work_id)
+    work = get_work(school_store, work_id)
+    scans = tmp_path / "scans-in"
+    scans.mkdir()
+    save_jpeg(title_page("40001", work_key=work.work_key), scans / "a.jpg")
+    save_jpeg(plain_page(), scans / "b.jpg")
+    import_scans(school_store, [scans], work_id=work_id, workers=1)
+    set_score(school_store, work_id, "40001", "1", "2")
+    return school_store, work_id
+
+
+def test_backup_then_restore_gives_the_same_data(full_store, tmp_path: Path) -> None:
+    store, work_id = full_store
+    result = create_backup(store, tmp_path / "usb")
+    assert result.path.exists() and not list((tmp_path / "usb").glob(".*partial"))
+    assert verify_archive(result.path) == []
+    restored = restore_backup(result.path, tmp_path / "restored")
+    again = open_store(restored.data_dir)
+    assert [r.scores for r in score_sheet(again, work_id)] == [r.scores for r in score_sheet(store, work_id)]
+    assert again.scalar("SELECT COUNT(*) FROM scan_pages") == 2
+    assert verify_store(again).ok
+    again.close()
+
+
+def test_restore_refuses_a_non_empty_dir_and_bad_archives(full_store, tmp_path: Path) -> None:
+    store, _ = full_store
+    archive = create_backup(store, tmp_path / "usb").path
+    with pytest.raises(UserError, match="не пуста"):
+        restore_backup(archive, store.data_dir)
+    truncated = tmp_path / "cut.zip"
+    truncated.write_bytes(archive.read_bytes()[: archive.stat().st_size // 2])
+    with pytest.raises(UserError, match="повреждён"):
+        restore_backup(truncated, tmp_path / "r1")
+    foreign = tmp_path / "foreign.zip"
+    with zipfile.ZipFile(foreign, "w") as z:
+        z.writestr("hello.txt", "hi")
+    with pytest.raises(UserError) as err:
+        restore_backup(foreign, tmp_path / "r2")
+    assert "не резервная копия" in "\n".join(err.value.details)
+    altered = tmp_path / "altered.zip"
+    with zipfile.ZipFile(archive) as src, zipfile.ZipFile(altered, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename.endswith(".jpg"):
+                data = data[:-10] + b"0123456789"
+            dst.writestr(item, data)
+    problems = verify_archive(altered)
+    assert any(p.startswith("изменён:") for p in problems)
+    assert not (tmp_path / "r1").exists() and not (tmp_path / "r2").exists()
+
+
+def test_backups_are_rotated(full_store, tmp_path: Path) -> None:
+    store, _ = full_store
+    folder = tmp_path / "usb"
+    folder.mkdir()
+    for day in range(1, 6):
+        (folder / f"vpr-backup-sch123456-2026010{day}-120000.zip").write_bytes(b"old")
+    create_backup(store, folder, keep=3)
+    kept = sorted(p.name for p in folder.glob("vpr-backup-*.zip"))
+    assert len(kept) == 3 and kept[0] == "vpr-backup-sch123456-20260104-120000.zip"
+    assert rotate(folder, "sch123456", 0) == []
+
+
+def test_a_full_disk_leaves_no_archive(full_store, tmp_path: Path, monkeypatch) -> None:
+    import errno
+
+    import coordinator_app.backup as backup
+
+    store, _ = full_store
+    real = zipfile.ZipFile.write
+
+    def failing(self, *args, **kwargs):
+        if str(args[1] if len(args) > 1 else "").startswith("scans"):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(zipfile.ZipFile, "write", failing)
+    with pytest.raises(UserError, match="не хватает места"):
+        backup.create_backup(store, tmp_path / "usb")
+    assert list((tmp_path / "usb").iterdir()) == []
+
+
+def test_verify_names_altered_and_missing_files_and_orphans(full_store) -> None:
+    store, _ = full_store
+    assert verify_store(store).ok
+    page = store.one("SELECT image_path FROM scan_pages LIMIT 1")["image_path"]
+    store.path(page).write_bytes(b"tampered")
+    thumb = store.one("SELECT thumb_path FROM scan_pages LIMIT 1 OFFSET 1")["thumb_path"]
+    store.path(thumb).unlink()
+    (store.data_dir / "scans" / "originals" / "stray.jpg").write_bytes(b"x")
+    problems = verify_store(store).problems
+    assert any("файл изменён" in p for p in problems)
+    assert any("нет миниатюры" in p for p in problems)
+    assert any("файл без записи в базе: scans/originals/stray.jpg" in p for p in problems)
+
+
+def test_cli_backup_restore_verify(full_store, tmp_path: Path, capsys) -> None:
+    from coordinator_app.cli import main
+
+    store, _ = full_store
+    assert main(["--data-dir", str(store.data_dir), "--json", "backup", "--out", str(tmp_path / "usb")]) == 0
+    archive = json.loads(capsys.readouterr().out)["archive"]
+    assert main(["--data-dir", str(tmp_path / "new"), "--json", "restore", archive]) == 0
+    capsys.readouterr()
+    assert main(["--data-dir", str(tmp_path / "new"), "--json", "verify"]) == 0
+    assert json.loads(capsys.readouterr().out)["ok"] is True
+    conn = sqlite3.connect(tmp_path / "new" / "coordinator.sqlite3")
+    assert conn.execute("SELECT COUNT(*) FROM scores").fetchone()[0] == 1
+    conn.close()
