@@ -1,0 +1,81 @@
+"""The results form for ФИС ОКО: the work's template filled in place (or a generated form of the
+same structure when there is no template), checked against the template's own lists first.
+
+A form ФИС ОКО would reject is not written: the coordinator gets every problem (code, column,
+value, why). Names never go into the form: it carries codes, variants, task values, the class
+ordinal, gender and the journal mark only.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from . import audit
+from .attachments import textbooks as class_textbooks
+from .classes import list_classes
+from .errors import UserError
+from .fsutil import sha256_file
+from .scoring import score_sheet
+from .storage import Store, now_iso
+from .works import get_work
+
+
+@dataclass
+class FormExportResult:
+    path: Path
+    rows: int
+    from_template: bool
+    sha256: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"file": str(self.path), "rows": self.rows, "from_template": self.from_template, "sha256": self.sha256}
+
+
+def form_rows(store: Store, work_id: int) -> list[Any]:
+    from .exports.fisoko_form import FormRowData
+
+    work = get_work(store, work_id)
+    ordinals = {c.id: c.ordinal for c in list_classes(store, grade=work.grade)}
+    has_mark = bool((work.template_info or {}).get("has_journal_mark", True))
+    return [FormRowData(
+        code=row.code, absent=row.absent, variants=row.variants, scores=row.scores,
+        class_ordinal=ordinals.get(row.class_id), gender=row.gender if work.has_gender else None,
+        journal_mark=row.journal_mark if has_mark else None,
+    ) for row in score_sheet(store, work_id, final=True)]
+
+
+def export_form(store: Store, work_id: int, out: Path | str, *, template: Path | str | None = None,
+                progress=None) -> FormExportResult:
+    from .exports.fisoko_form import FormSpec, fill_template, generate_form
+
+    work = get_work(store, work_id)
+    out = Path(out)
+    rows = form_rows(store, work_id)
+    if not rows:
+        raise UserError(f"У работы «{work.title}» ещё нет участников: сначала выдайте коды.")
+    ordinals = {c.id: c.ordinal for c in list_classes(store, grade=work.grade)}
+    books = {ordinals[cid]: book for cid, book in class_textbooks(store, work_id).items() if cid in ordinals}
+    source = Path(template) if template else (store.path(work.template_file) if work.template_file else None)
+    if source is not None and not source.is_file():
+        raise UserError(f"Шаблон формы «{source}» не найден.")
+    if source is not None:
+        fill_template(source, out, rows, textbooks=books or None, progress=progress)
+    else:
+        info = work.template_info or {}
+        spec = FormSpec(grade=work.grade, tasks=[(t.task_id, t.max_score, t.part) for t in work.tasks],
+                        parts=work.parts, has_gender=work.has_gender, allows_not_passed=work.allows_not_passed,
+                        has_journal_mark=bool(info.get("has_journal_mark", True)),
+                        code_range=tuple(info["code_range"]) if info.get("code_range") else None,
+                        textbooks=list(info.get("textbooks") or []))
+        generate_form(out, spec, rows, textbooks=books or None, progress=progress)
+    result = FormExportResult(out, len(rows), source is not None, sha256_file(out))
+    with store.atomic() as db:
+        db["exports"].insert({"kind": "form", "work_id": work_id, "target": str(out), "files": 1,
+                              "manifest_sha256": result.sha256, "at": now_iso(), "actor": store.actor,
+                              "details": json.dumps({"rows": len(rows), "from_template": result.from_template})})
+        audit.record(store, "export.form", "works", work_id, file=str(out), rows=len(rows), sha256=result.sha256,
+                     from_template=result.from_template)
+    return result
