@@ -1,0 +1,1005 @@
+"""Fill the ФИС ОКО «форма сбора результатов» (.xlsx) with a work's results.
+
+Two ways to get the file the school uploads:
+
+- `fill_template()`: the coordinator downloaded the form from ФИС ОКО; the rows of «Протокол» are
+  filled in place, everything else of the workbook is kept (header, the `Итого баллов` formulas,
+  the hidden «Служебный» sheet, data validations, widths, styles, defined names);
+- `generate_form()`: there is no template at hand; a form of the same structure is built from the
+  work definition (`FormSpec`) and filled the same way.
+
+Nothing is written unless every value passes `check_rows()`: each value is checked against the
+form's own validation lists (the lists on «Служебный» behind the cells' data validations), the
+code against the form's decimal range; a duplicated code, a present pupil's empty task cell, a
+variant missing, or more rows than the form's data area are problems too. All problems are
+reported at once in one `UserError` (Russian, one line per problem in `details`).
+
+Values are written the way ФИС ОКО's own forms hold them: the code, variants, scores, class
+ordinal and journal mark as numbers, «X» (Latin), «не пройд.», «отсутствовал», «м»/«ж» and
+«нет отметки» as text spelled exactly as in the form's list. An absent pupil gets «отсутствовал» in
+the variant column of part 1 only (like the real 2025 form), every task cell left empty.
+
+openpyxl drops the Excel 2010+ data validations kept in a sheet's `<extLst>` (lists pointing to
+another sheet); they are copied back from the template into the saved file. openpyxl keeps no
+cached formula results either: the `Итого баллов` results are computed here (for the ФИС ОКО
+formula `=IF(LEN(first task)>0, SUM(tasks), "")`) and stored in the cells, so a reader that does
+not calculate sees the right totals; Excel recalculates on opening anyway (`fullCalcOnLoad`).
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+import tempfile
+import warnings
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+from xml.etree import ElementTree
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.cell.cell import Cell
+from openpyxl.styles import Alignment, Border, Font, Side
+from openpyxl.utils import column_index_from_string, get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
+
+from coordinator_app.errors import UserError
+from coordinator_app.fsutil import atomic_writer
+from coordinator_app.imports.fisoko_template import (
+    ABSENT,
+    CLASSES_SHEET,
+    NOT_PASSED,
+    PROTOCOL_SHEET,
+    SERVICE_SHEET,
+    TemplateInfo,
+    read_template,
+)
+
+__all__ = [
+    "FormRowData",
+    "ExportProblem",
+    "FormSpec",
+    "check_rows",
+    "fill_template",
+    "generate_form",
+    "X",
+    "NO_MARK",
+    "NOT_PASSED",
+    "ABSENT",
+]
+
+log = logging.getLogger(__name__)
+
+#: The «no answer» value of a task cell (Latin capital X).
+X = "X"
+#: The journal-mark value of a pupil without a mark.
+NO_MARK = "нет отметки"
+
+ProgressFn = Callable[[int, int], None]
+
+# Header texts as ФИС ОКО writes them (used for generated forms and in problem messages).
+HEADER_CODE = "Код участника"
+HEADER_VARIANT = "Вариант"
+HEADER_CLASS_ORDINAL = "Порядковый номер класса"
+HEADER_GENDER = "Пол"
+HEADER_MARK = "Отметка за предыдущий триместр/ четверть/полугодие"
+HEADER_TOTAL = "Итого баллов"
+ORDINALS_SHEET = "Порядковый номер класса"
+CLASSES_HEADER = (
+    "Порядковый номер класса",
+    "Основной учебник по предмету",
+    "Другое (автор учебника)",
+    "Другое (название учебника)",
+)
+TEXTBOOK_COLUMN = "Основной учебник по предмету (лист «Классы»)"
+
+_CODE_RE = re.compile(r"^\d{5}$")
+_X_VARIANTS = {"x", "х"}  # Latin and Cyrillic, after lower-casing
+_MARKS = ("5", "4", "3", "2", NO_MARK)
+_GENDERS = ("м", "ж")
+
+# Generated forms: the real form's proportions.
+_GEN_LAST_ROW = 1499
+_GEN_CLASS_ORDINALS = 50
+_GEN_CLASSES_ROWS = 1000
+_GEN_WIDTH = 9.14
+_GEN_SERVICE_WIDTH = 8.71
+
+_X14_DV_URI = "{CCE6A557-97BC-4b89-ADB6-D9C93CAAB3DF}"
+_NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_NS_PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
+
+
+# --------------------------------------------------------------------------------------------
+# Data
+
+
+@dataclass
+class FormRowData:
+    """One participant's row for the form, values as the domain holds them (text)."""
+
+    code: str
+    absent: bool
+    variants: dict[int, str | None]  # part -> "1", "2", … (ignored when absent)
+    # task_id -> "0".."max" | "X" | "не пройд." | None (ignored when absent)
+    scores: dict[str, str | None]
+    class_ordinal: int | None = None
+    gender: str | None = None  # "м" / "ж"
+    journal_mark: str | None = None  # "5", "4", "3", "2", "нет отметки"
+
+
+@dataclass
+class ExportProblem:
+    """One value that cannot go into the form."""
+
+    code: str  # the participant code ("" for a problem not tied to a participant)
+    column: str  # the column's header, e.g. "9.1 (1б)"
+    value: str  # the value as text ("" for an empty cell)
+    reason: str  # Russian
+
+    def text(self) -> str:
+        """«код 40001, столбец «9.1 (1б)», значение «3»: нет в списке допустимых значений формы»."""
+        parts = []
+        if self.code:
+            parts.append(f"код {self.code}")
+        if self.column:
+            parts.append(f"столбец «{self.column}»")
+        if self.value != "":
+            parts.append(f"значение «{self.value}»")
+        where = ", ".join(parts)
+        return f"{where}: {self.reason}" if where else self.reason
+
+    def __str__(self) -> str:  # pragma: no cover - trivial
+        return self.text()
+
+
+@dataclass
+class FormSpec:
+    """The work definition, for generating a form without a template."""
+
+    grade: int
+    tasks: list[tuple[str, int, int]]  # (task_id, max, part), in the order of the form
+    parts: int
+    has_gender: bool
+    allows_not_passed: bool
+    has_journal_mark: bool = True
+    code_range: tuple[int, int] | None = None
+    textbooks: list[str] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------------------------
+# Values
+
+
+def _clean(value: Any) -> str:
+    """A value as one-line text: 3.0 → "3", no-break spaces and runs of spaces collapsed."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = str(value).replace("\xa0", " ").replace("\u202f", " ")
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _canon(value: Any) -> str:
+    """For matching a value with a list entry: no spaces, lower case, ё → е, Х → x, no final dot."""
+    text = re.sub(r"\s+", "", _clean(value)).lower().replace("ё", "е")
+    if text in _X_VARIANTS:
+        return "x"
+    return text.rstrip(".")
+
+
+def _match(value: str, allowed: list[str]) -> str | None:
+    """The list's own spelling of `value`, or None if the list has no such entry."""
+    wanted = _canon(value)
+    for entry in allowed:
+        if _canon(entry) == wanted:
+            return entry
+    return None
+
+
+def _describe(allowed: list[str]) -> str:
+    """«1, 0, X, не пройд.», or «от 1 до 50» for a run of numbers."""
+    numbers = [int(x) for x in allowed if x.isascii() and x.isdigit()]
+    if len(numbers) == len(allowed) and len(numbers) > 6:
+        ordered = sorted(numbers)
+        if ordered == list(range(ordered[0], ordered[-1] + 1)):
+            return f"от {ordered[0]} до {ordered[-1]}"
+    shown = [f"«{x}»" if not (x.isascii() and x.isdigit()) else x for x in allowed[:12]]
+    return ", ".join(shown) + (", …" if len(allowed) > 12 else "")
+
+
+def _not_in_list(allowed: list[str]) -> str:
+    return f"нет в списке допустимых значений формы (допустимы: {_describe(allowed)})"
+
+
+def _cell_value(text: str) -> int | str:
+    """What goes into the cell: digits as a number, anything else as text."""
+    return int(text) if text.isascii() and text.isdigit() else text
+
+
+def _score_text(raw: Any) -> str | None:
+    """A task value from the domain as text: None / "" → None, Cyrillic Х → X."""
+    text = _clean(raw)
+    if not text:
+        return None
+    if text.lower() in _X_VARIANTS:
+        return X
+    return text
+
+
+def _plural_rows(n: int) -> str:
+    if n % 10 == 1 and n % 100 != 11:
+        return f"{n} строка"
+    if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
+        return f"{n} строки"
+    return f"{n} строк"
+
+
+# --------------------------------------------------------------------------------------------
+# Checking
+
+
+class _Columns:
+    """Display names of the form's columns (task headers as in the file)."""
+
+    def __init__(self, info: TemplateInfo) -> None:
+        self.info = info
+
+    def variant(self, part: int) -> str:
+        return f"{HEADER_VARIANT} (часть {part})" if self.info.parts > 1 else HEADER_VARIANT
+
+
+@dataclass
+class _Planned:
+    """A row as it will be written: column -> cell value (None: leave empty)."""
+
+    cells: dict[int, int | str | None]
+
+
+def _plan(
+    info: TemplateInfo, rows: list[FormRowData], textbooks: dict[int, str] | None
+) -> tuple[list[_Planned], dict[int, str] | None, list[ExportProblem]]:
+    """Check every value; return the cell values to write and the problems."""
+    problems: list[ExportProblem] = []
+    names = _Columns(info)
+    capacity = info.last_data_row - info.first_data_row + 1
+
+    if len(rows) > capacity:
+        extra = rows[capacity]
+        problems.append(
+            ExportProblem(
+                extra.code, HEADER_CODE, _clean(extra.code),
+                f"участник не помещается в форму: в ней {_plural_rows(capacity)} для участников "
+                f"(строки {info.first_data_row}–{info.last_data_row}), а участников {len(rows)}",
+            )
+        )
+
+    planned: list[_Planned] = []
+    seen: set[str] = set()
+    for row in rows:
+        cells: dict[int, int | str | None] = {}
+        code = _clean(row.code)
+
+        def problem(column: str, value: Any, reason: str, code: str = code) -> None:
+            problems.append(ExportProblem(code, column, _clean(value), reason))
+
+        # Code.
+        if not _CODE_RE.match(code):
+            problem(HEADER_CODE, code, "код участника — пять цифр" if code else
+                    "не указан код участника")
+        elif info.code_range is not None and not (
+            info.code_range[0] <= int(code) <= info.code_range[1]
+        ):
+            low, high = info.code_range
+            problem(HEADER_CODE, code, f"код вне диапазона формы ({low}–{high})")
+        elif code in seen:
+            problem(HEADER_CODE, code, "код повторяется: участник уже есть в форме")
+        seen.add(code)
+        cells[info.code_column] = int(code) if code.isascii() and code.isdigit() else code
+
+        # Variants and absence.
+        if row.absent:
+            first_part = min(info.variant_columns)
+            col = info.variant_columns[first_part]
+            allowed = info.allowed_values.get(col)
+            spelled = ABSENT
+            if allowed is not None:
+                found = _match(ABSENT, allowed)
+                if found is None:
+                    problem(names.variant(first_part), ABSENT, _not_in_list(allowed))
+                else:
+                    spelled = found
+            cells[col] = spelled
+            for part, vcol in info.variant_columns.items():
+                if part != first_part:
+                    cells[vcol] = None
+            for t in info.tasks:
+                cells[t.column] = None
+        else:
+            for part, col in info.variant_columns.items():
+                raw = _clean(row.variants.get(part))
+                cells[col] = None
+                if not raw:
+                    problem(names.variant(part), "", "не указан вариант")
+                    continue
+                allowed = info.allowed_values.get(col)
+                if allowed is not None:
+                    found = _match(raw, allowed)
+                    if found is not None and _canon(found) == _canon(ABSENT):
+                        problem(names.variant(part), raw,
+                                "ученик не отмечен отсутствующим: нужен номер варианта")
+                        continue
+                    if found is None:
+                        problem(names.variant(part), raw, _not_in_list(allowed))
+                        continue
+                    cells[col] = _cell_value(found)
+                elif raw.isascii() and raw.isdigit() and int(raw) > 0:
+                    cells[col] = int(raw)
+                else:
+                    problem(names.variant(part), raw, "вариант — номер варианта (1, 2, …)")
+
+            # Scores: every task of the form, in the form's order.
+            given: dict[int, Any] = {}
+            for task_id, value in row.scores.items():
+                try:
+                    t = info.task(str(task_id))
+                except KeyError:
+                    if _score_text(value) is not None:
+                        problem(str(task_id), value, "в форме нет такого задания")
+                    continue
+                given[t.column] = value
+            for t in info.tasks:
+                text = _score_text(given.get(t.column))
+                cells[t.column] = None
+                if text is None:
+                    problem(t.header, "", "не заполнено (для ученика, писавшего работу, нужен "
+                                          "балл, X или «не пройд.»)" if info.allows_not_passed
+                            else "не заполнено (для ученика, писавшего работу, нужен балл или X)")
+                    continue
+                allowed = info.allowed_values.get(t.column)
+                if allowed is not None:
+                    found = _match(text, allowed)
+                    if found is None:
+                        problem(t.header, text, _not_in_list(allowed))
+                        continue
+                    cells[t.column] = _cell_value(found)
+                    continue
+                cells[t.column] = _score_without_list(text, t.max_score, info, t.header, problem)
+
+        # Optional columns, where the form has them.
+        if info.class_ordinal_column is not None:
+            col = info.class_ordinal_column
+            cells[col] = None
+            if row.class_ordinal is not None:
+                text = _clean(row.class_ordinal)
+                allowed = info.allowed_values.get(col)
+                if not (text.isascii() and text.isdigit() and int(text) > 0):
+                    problem(HEADER_CLASS_ORDINAL, text,
+                            "порядковый номер класса — целое число больше нуля")
+                elif allowed is not None and _match(text, allowed) is None:
+                    problem(HEADER_CLASS_ORDINAL, text, _not_in_list(allowed))
+                else:
+                    cells[col] = int(text)
+        if info.gender_column is not None:
+            col = info.gender_column
+            cells[col] = None
+            text = _clean(row.gender)
+            if text:
+                allowed = info.allowed_values.get(col) or list(_GENDERS)
+                found = _match(text, allowed)
+                if found is None:
+                    problem(HEADER_GENDER, text, _not_in_list(allowed))
+                else:
+                    cells[col] = found
+        if info.journal_mark_column is not None:
+            col = info.journal_mark_column
+            cells[col] = None
+            text = _clean(row.journal_mark)
+            if text:
+                allowed = info.allowed_values.get(col) or list(_MARKS)
+                found = _match(text, allowed)
+                if found is None:
+                    problem(HEADER_MARK, text, _not_in_list(allowed))
+                else:
+                    cells[col] = _cell_value(found)
+        planned.append(_Planned(cells))
+
+    books = _plan_textbooks(info, textbooks, problems)
+    return planned, books, problems
+
+
+def _score_without_list(
+    text: str, max_score: int, info: TemplateInfo, header: str,
+    problem: Callable[[str, Any, str], None],
+) -> int | str | None:
+    """A task value for a column the form does not guard with a list: the domain's rules."""
+    if text == X:
+        return X
+    if _canon(text) == _canon(NOT_PASSED):
+        if info.allows_not_passed:
+            return NOT_PASSED
+        problem(header, text, f"«{NOT_PASSED}» в этой форме не используется")
+        return None
+    if text.isascii() and text.isdigit():
+        if int(text) <= max_score:
+            return int(text)
+        problem(header, text, f"больше максимума {max_score}")
+        return None
+    problem(header, text, f"допустимо целое от 0 до {max_score} или X")
+    return None
+
+
+def _plan_textbooks(
+    info: TemplateInfo, textbooks: dict[int, str] | None, problems: list[ExportProblem]
+) -> dict[int, str] | None:
+    """Textbooks per class ordinal in the list's own spelling; None: leave «Классы» alone."""
+    if textbooks is None or not info.has_classes_sheet:
+        return None
+    out: dict[int, str] = {}
+    for ordinal, book in sorted(textbooks.items(), key=lambda kv: _clean(kv[0])):
+        text = _clean(book)
+        ordinal_text = _clean(ordinal)
+        if not (ordinal_text.isascii() and ordinal_text.isdigit() and int(ordinal_text) > 0):
+            problems.append(ExportProblem("", TEXTBOOK_COLUMN, text,
+                                          f"порядковый номер класса «{ordinal_text}» — "
+                                          f"должно быть целое число больше нуля"))
+            continue
+        number = int(ordinal_text)
+        if not text:
+            problems.append(ExportProblem("", TEXTBOOK_COLUMN, "",
+                                          f"класс {number}: не выбран учебник"))
+            continue
+        if info.textbooks:
+            found = next((b for b in info.textbooks if _clean(b) == text), None)
+            if found is None:
+                problems.append(ExportProblem("", TEXTBOOK_COLUMN, text,
+                                              f"класс {number}: такого учебника нет в списке "
+                                              f"формы"))
+                continue
+            text = found
+        out[number] = text
+    return out
+
+
+def check_rows(
+    info: TemplateInfo, rows: list[FormRowData], textbooks: dict[int, str] | None = None
+) -> list[ExportProblem]:
+    """Every reason the rows (and textbooks) cannot go into the form `info`; [] if they can."""
+    return _plan(info, list(rows), textbooks)[2]
+
+
+def _raise_problems(problems: list[ExportProblem]) -> None:
+    n = len(problems)
+    raise UserError(
+        f"Форма не сохранена: ошибок — {n}. Исправьте данные и сохраните форму снова.",
+        details=[p.text() for p in problems],
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Writing into a workbook
+
+
+def _put(cell: Cell, value: int | str | None) -> None:
+    cell.value = value
+    if isinstance(value, str) and value.startswith("="):
+        cell.data_type = "s"  # text, never a formula
+
+
+def _clear(ws: Worksheet, columns: list[int], first_row: int, last_row: int) -> None:
+    """Empty the values (not the styles) of existing cells in `columns` × rows."""
+    cells = ws._cells  # noqa: SLF001 - iterating via ws.cell() would create every empty cell
+    for (row, col), cell in list(cells.items()):
+        if first_row <= row <= last_row and col in columns and cell.value is not None:
+            cell.value = None
+
+
+def _find_sheet(wb: Workbook, title: str) -> Worksheet | None:
+    wanted = _clean(title).lower()
+    for ws in wb.worksheets:
+        if _clean(ws.title).lower() == wanted:
+            return ws
+    return None
+
+
+def _fill_workbook(
+    wb: Workbook,
+    info: TemplateInfo,
+    planned: list[_Planned],
+    books: dict[int, str] | None,
+    progress: ProgressFn | None,
+) -> dict[int, int | str]:
+    """Write the rows; return the Итого results to cache ({row: value}, see `_totals`)."""
+    ws = wb[info.sheet]
+    inputs = [info.code_column, *info.variant_columns.values(), *(t.column for t in info.tasks)]
+    inputs += [c for c in (info.class_ordinal_column, info.gender_column,
+                           info.journal_mark_column) if c is not None]
+    # A template filled before: stale rows below ours must not reach ФИС ОКО.
+    _clear(ws, inputs, info.first_data_row, max(ws.max_row, info.last_data_row))
+    total = len(planned)
+    if progress is not None:
+        progress(0, total)
+    for i, row in enumerate(planned):
+        r = info.first_data_row + i
+        for col, value in row.cells.items():
+            if value is None:
+                continue
+            _put(ws.cell(row=r, column=col), value)
+        if progress is not None:
+            progress(i + 1, total)
+    if books is not None:
+        _fill_classes(wb, books)
+    # openpyxl keeps no cached formula results: let Excel recalculate on opening, and store
+    # the Итого results ourselves for readers that never calculate (see `_finish`).
+    if wb.calculation is not None:
+        wb.calculation.fullCalcOnLoad = True
+    return _totals(ws, info)
+
+
+# «=IF(LEN(C5)>0, SUM(C5,D5,…), "")», the Итого formula of the ФИС ОКО forms.
+_TOTAL_RE = re.compile(
+    r'^=\s*IF\(\s*LEN\(\s*\$?([A-Z]{1,3})\$?(\d+)\s*\)\s*>\s*0\s*,\s*SUM\(([^()]*)\)\s*,'
+    r'\s*""\s*\)$',
+    re.I,
+)
+_REF_RE = re.compile(r"^\$?([A-Z]{1,3})\$?(\d+)(?::\$?([A-Z]{1,3})\$?(\d+))?$", re.I)
+
+
+def _totals(ws: Worksheet, info: TemplateInfo) -> dict[int, int | str]:
+    """What Excel would cache for each data row's Итого formula (other formulas: left out)."""
+    if info.total_column is None:
+        return {}
+    out: dict[int, int | str] = {}
+    for r in range(info.first_data_row, max(ws.max_row, info.last_data_row) + 1):
+        cell = ws._cells.get((r, info.total_column))  # noqa: SLF001 - do not create cells
+        if cell is None or not isinstance(cell.value, str):
+            continue
+        m = _TOTAL_RE.match(cell.value.strip())
+        if m is None:
+            continue
+        try:
+            first_ref = (int(m.group(2)), column_index_from_string(m.group(1).upper()))
+            first = ws._cells.get(first_ref)  # noqa: SLF001
+            refs: list[tuple[int, int]] = []
+            for arg in m.group(3).split(","):
+                ref = _REF_RE.match(arg.strip())
+                if ref is None:
+                    raise ValueError(arg)
+                c1, r1 = column_index_from_string(ref.group(1).upper()), int(ref.group(2))
+                c2 = column_index_from_string(ref.group(3).upper()) if ref.group(3) else c1
+                r2 = int(ref.group(4)) if ref.group(4) else r1
+                refs += [(rr, cc) for rr in range(r1, r2 + 1) for cc in range(c1, c2 + 1)]
+        except ValueError:
+            continue
+        if first is None or first.value is None or str(first.value) == "":
+            out[r] = ""
+            continue
+        total = 0
+        for rr, cc in refs:
+            value = ws._cells.get((rr, cc))  # noqa: SLF001
+            v = value.value if value is not None else None
+            if isinstance(v, (int, float)) and not isinstance(v, bool):
+                total += v  # SUM skips text: «X», «не пройд.»
+        out[r] = int(total) if float(total).is_integer() else total
+    return out
+
+
+def _fill_classes(wb: Workbook, books: dict[int, str]) -> None:
+    ws = _find_sheet(wb, CLASSES_SHEET)
+    if ws is None:
+        return
+    header_row, ordinal_col, book_col = 1, 1, 2
+    for row in ws.iter_rows(min_row=1, max_row=min(ws.max_row, 10)):
+        keys = {cell.column: _clean(cell.value).lower().replace("ё", "е") for cell in row}
+        book = [c for c, k in keys.items() if k.startswith("основной учебник")]
+        if book:
+            header_row, book_col = row[0].row, book[0]
+            ordinal = [c for c, k in keys.items() if "номер класса" in k]
+            ordinal_col = ordinal[0] if ordinal else 1
+            break
+    width = max(ws.max_column, book_col, ordinal_col, len(CLASSES_HEADER))
+    _clear(ws, list(range(1, width + 1)), header_row + 1, ws.max_row)
+    for i, (ordinal, book) in enumerate(sorted(books.items()), start=header_row + 1):
+        _put(ws.cell(row=i, column=ordinal_col), ordinal)
+        _put(ws.cell(row=i, column=book_col), book)
+
+
+def _load(data: bytes) -> Workbook:
+    with warnings.catch_warnings():
+        # "Data Validation extension is not supported": copied back after saving.
+        warnings.simplefilter("ignore")
+        return load_workbook(io.BytesIO(data))
+
+
+def _save(wb: Workbook) -> bytes:
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+# --------------------------------------------------------------------------------------------
+# Excel 2010+ data validations (sheet <extLst>), lost by openpyxl
+
+
+def _sheet_paths(zf: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet title → its XML member in the package."""
+    workbook = ElementTree.fromstring(zf.read("xl/workbook.xml"))
+    rels = ElementTree.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
+    targets = {
+        rel.get("Id"): rel.get("Target") or ""
+        for rel in rels.iter(f"{{{_NS_PKG_REL}}}Relationship")
+    }
+    out: dict[str, str] = {}
+    for sheet in workbook.iter(f"{{{_NS_MAIN}}}sheet"):
+        target = targets.get(sheet.get(f"{{{_NS_REL}}}id"))
+        if not target:
+            continue
+        if target.startswith("/"):
+            path = target.lstrip("/")
+        else:
+            parts: list[str] = []
+            for piece in PurePosixPath("xl", target).parts:
+                if piece == "..":
+                    if parts:
+                        parts.pop()
+                elif piece != ".":
+                    parts.append(piece)
+            path = "/".join(parts)
+        out[_clean(sheet.get("name"))] = path
+    return out
+
+
+_ROOT_TAG_RE = re.compile(r"<(?:[\w.-]+:)?worksheet\b[^>]*>", re.S)
+_NS_DECL_RE = re.compile(r'\bxmlns(?::([\w.-]+))?\s*=\s*"([^"]*)"')
+_EXT_RE = re.compile(
+    r"<(?P<tag>(?:[\w.-]+:)?ext)\b(?P<attrs>[^>]*\buri\s*=\s*\"" + re.escape(_X14_DV_URI)
+    + r"\"[^>]*)>(?P<body>.*?)</(?P=tag)\s*>",
+    re.S | re.I,
+)
+_PREFIX_RE = re.compile(r"</?([\w.-]+):[\w.-]+|\s([\w.-]+):[\w.-]+\s*=")
+
+
+def _x14_block(xml: str) -> str | None:
+    """The sheet's x14 data-validation `<ext>` element, namespaces declared on it; None if none."""
+    m = _EXT_RE.search(xml)
+    if m is None:
+        return None
+    root = _ROOT_TAG_RE.search(xml)
+    declared_on_root = dict(_NS_DECL_RE.findall(root.group(0))) if root else {}
+    block = m.group(0)
+    declared_inside = {p for p, _uri in _NS_DECL_RE.findall(block)}
+    used = {a or b for a, b in _PREFIX_RE.findall(block)} - {"xmlns", "xml"}
+    missing = sorted(p for p in used - declared_inside if p in declared_on_root)
+    if any(p not in declared_on_root for p in used - declared_inside):
+        return None  # a prefix we cannot resolve: better no block than a broken file
+    decls = "".join(f' xmlns:{p}="{declared_on_root[p]}"' for p in missing)
+    tag, attrs = m.group("tag"), m.group("attrs")
+    if ":" not in tag and declared_on_root.get("", _NS_MAIN) != _NS_MAIN:
+        return None
+    return f"<{tag}{attrs}{decls}>{m.group('body')}</{tag}>"
+
+
+def _x14_blocks(template: bytes) -> dict[str, str]:
+    """Sheet title → its x14 data-validation `<ext>` block in the template."""
+    blocks: dict[str, str] = {}
+    try:
+        with zipfile.ZipFile(io.BytesIO(template)) as zf:
+            for title, member in _sheet_paths(zf).items():
+                try:
+                    xml = zf.read(member).decode("utf-8")
+                except (KeyError, UnicodeDecodeError):
+                    continue
+                block = _x14_block(xml)
+                if block is not None:
+                    blocks[title] = block
+    except Exception:  # noqa: BLE001 - the template was read by openpyxl already
+        log.warning("could not read the template's x14 data validations", exc_info=True)
+    return blocks
+
+
+def _finish(
+    output: bytes,
+    *,
+    template: bytes | None,
+    sheet: str,
+    total_column: int | None,
+    totals: dict[int, int | str],
+) -> bytes:
+    """Post-process the saved package: x14 validations back from the template; Итого results
+    cached in the formula cells of `sheet`."""
+    blocks = _x14_blocks(template) if template is not None else {}
+    if not blocks and not (totals and total_column):
+        return output
+    with zipfile.ZipFile(io.BytesIO(output)) as zf:
+        paths = _sheet_paths(zf)
+        members = [(item, zf.read(item.filename)) for item in zf.infolist()]
+    by_member = {paths[t]: b for t, b in blocks.items() if t in paths}
+    protocol = paths.get(_clean(sheet))
+    result = io.BytesIO()
+    with zipfile.ZipFile(result, "w", zipfile.ZIP_DEFLATED) as out:
+        for item, data in members:
+            if item.filename == protocol and totals and total_column:
+                data = _cache_totals(data, get_column_letter(total_column), totals, item.filename)
+            block = by_member.get(item.filename)
+            if block is not None:
+                data = _insert_ext(data, block, item.filename)
+            out.writestr(item, data)
+    return result.getvalue()
+
+
+_FORMULA_CELL_RE = re.compile(
+    r'<c r="(?P<col>[A-Z]{1,3})(?P<row>\d+)"(?P<attrs>[^>]*?)>(?P<f><f>[^<]*</f>)'
+    r"(?:<v\s*/>|<v></v>)?</c>"
+)
+
+
+def _cache_totals(data: bytes, letter: str, totals: dict[int, int | str], member: str) -> bytes:
+    xml = data.decode("utf-8")
+
+    def replace(m: re.Match[str]) -> str:
+        if m.group("col") != letter or " t=" in m.group("attrs"):
+            return m.group(0)
+        value = totals.get(int(m.group("row")))
+        if value is None:
+            return m.group(0)
+        ref, attrs, formula = m.group("col") + m.group("row"), m.group("attrs"), m.group("f")
+        if value == "":
+            return f'<c r="{ref}"{attrs} t="str">{formula}<v></v></c>'
+        return f'<c r="{ref}"{attrs}>{formula}<v>{value}</v></c>'
+
+    new = _FORMULA_CELL_RE.sub(replace, xml)
+    try:
+        ElementTree.fromstring(new.encode("utf-8"))
+    except ElementTree.ParseError:
+        log.warning("caching the Итого results broke %s; left out", member, exc_info=True)
+        return data
+    return new.encode("utf-8")
+
+
+def _insert_ext(data: bytes, block: str, member: str) -> bytes:
+    xml = data.decode("utf-8")
+    if "<extLst>" in xml and "</extLst>" in xml:
+        new = xml.replace("</extLst>", block + "</extLst>", 1)
+    else:
+        end = xml.rfind("</worksheet>")
+        if end < 0:
+            log.warning("no </worksheet> in %s; x14 validations not restored", member)
+            return data
+        new = xml[:end] + "<extLst>" + block + "</extLst>" + xml[end:]
+    try:
+        ElementTree.fromstring(new.encode("utf-8"))
+    except ElementTree.ParseError:
+        log.warning("restoring x14 validations broke %s; left out", member, exc_info=True)
+        return data
+    return new.encode("utf-8")
+
+
+# --------------------------------------------------------------------------------------------
+# Public: fill a template, generate a form
+
+
+def _write(out: Path, data: bytes) -> None:
+    with atomic_writer(out) as stream:
+        stream.write(data)
+
+
+def fill_template(
+    template: Path,
+    out: Path,
+    rows: list[FormRowData],
+    *,
+    textbooks: dict[int, str] | None = None,
+    progress: ProgressFn | None = None,
+) -> None:
+    """Fill the ФИС ОКО form `template` with `rows` (in order) and save it as `out`.
+
+    `textbooks` ({class ordinal: textbook from the form's list}) fills the «Классы» sheet when the
+    form has one (None: leave it as it is). `progress(done, total)` counts rows written.
+    Raises `UserError` and writes nothing if any value does not fit the form.
+    """
+    template, out = Path(template), Path(out)
+    if out.resolve() == template.resolve():
+        raise UserError(
+            "Сохраните заполненную форму под другим именем: файл, скачанный из ФИС ОКО, "
+            "остаётся пустым шаблоном."
+        )
+    info = read_template(template)
+    planned, books, problems = _plan(info, list(rows), textbooks)
+    if problems:
+        _raise_problems(problems)
+    try:
+        data = template.read_bytes()
+    except OSError as exc:
+        raise UserError(f"Не удалось прочитать файл «{template.name}»: "
+                        f"{exc.strerror or exc}.") from None
+    wb = _load(data)
+    try:
+        totals = _fill_workbook(wb, info, planned, books, progress)
+        output = _save(wb)
+    finally:
+        wb.close()
+    output = _finish(output, template=data, sheet=info.sheet, total_column=info.total_column,
+                     totals=totals)
+    _write(out, output)
+
+
+def generate_form(
+    out: Path,
+    spec: FormSpec,
+    rows: list[FormRowData],
+    *,
+    textbooks: dict[int, str] | None = None,
+    progress: ProgressFn | None = None,
+) -> None:
+    """Build a form of the ФИС ОКО structure for `spec`, fill it with `rows`, save it as `out`.
+
+    Sheets: «Классы» (when `spec.textbooks`), «Протокол», hidden «Служебный» (the lists),
+    «Порядковый номер класса». Raises `UserError` and writes nothing if a value does not fit.
+    """
+    out = Path(out)
+    _check_spec(spec)
+    variants = max([2] + [int(v) for r in rows if not r.absent for v in r.variants.values()
+                          if _clean(v).isascii() and _clean(v).isdigit()])
+    ordinals = max([_GEN_CLASS_ORDINALS] + [int(r.class_ordinal) for r in rows
+                                             if isinstance(r.class_ordinal, int)])
+    wb = _blank_form(spec, variants=variants, ordinals=ordinals)
+    blank = _save(wb)
+    wb.close()
+    # Read our own form back the way a downloaded one is read: one code path for both.
+    with tempfile.TemporaryDirectory(prefix="vpr-form-") as tmp:
+        path = Path(tmp) / "form.xlsx"
+        path.write_bytes(blank)
+        info = read_template(path)
+    planned, books, problems = _plan(info, list(rows), textbooks)
+    if problems:
+        _raise_problems(problems)
+    wb = _load(blank)
+    try:
+        totals = _fill_workbook(wb, info, planned, books, progress)
+        output = _save(wb)
+    finally:
+        wb.close()
+    output = _finish(output, template=None, sheet=info.sheet, total_column=info.total_column,
+                     totals=totals)
+    _write(out, output)
+
+
+def _check_spec(spec: FormSpec) -> None:
+    problems = []
+    if not spec.tasks:
+        problems.append("в работе нет заданий")
+    if spec.parts not in (1, 2):
+        problems.append(f"частей работы должно быть 1 или 2, а указано {spec.parts}")
+    seen: set[str] = set()
+    for task_id, max_score, part in spec.tasks:
+        tid = _clean(task_id)
+        if not tid:
+            problems.append("у задания нет номера")
+        elif tid in seen:
+            problems.append(f"задание «{tid}» указано дважды")
+        seen.add(tid)
+        if int(max_score) <= 0:
+            problems.append(f"у задания «{tid}» максимальный балл должен быть больше нуля")
+        if not 1 <= int(part) <= max(spec.parts, 1):
+            problems.append(f"задание «{tid}» отнесено к части {part}, а частей {spec.parts}")
+    if spec.parts in (1, 2):
+        for part in range(1, spec.parts + 1):
+            if not any(int(p) == part for _t, _m, p in spec.tasks):
+                problems.append(f"в части {part} нет заданий")
+    if spec.code_range is not None and spec.code_range[0] > spec.code_range[1]:
+        problems.append("диапазон кодов задан наоборот")
+    if problems:
+        raise UserError("Нельзя построить форму по описанию работы: " + "; ".join(problems) + ".")
+
+
+def _default_code_range(grade: int) -> tuple[int, int] | None:
+    """The real form's range: 70001–71500 for grade 7; unknown for 10–11 (first digit «1»)."""
+    if 1 <= grade <= 9:
+        return grade * 10000 + 1, grade * 10000 + 1500
+    return None
+
+
+_THIN = Side(style="thin")
+_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+
+
+def _header_cell(ws: Worksheet, row: int, col: int, text: str) -> None:
+    cell = ws.cell(row=row, column=col, value=text)
+    cell.font = Font(bold=True)
+    cell.alignment = Alignment(wrap_text=True, vertical="center")
+    cell.border = _BORDER
+
+
+def _list_validation(formula: str, sqref: str) -> DataValidation:
+    dv = DataValidation(type="list", formula1=formula, allow_blank=True, showErrorMessage=True)
+    dv.add(sqref)
+    return dv
+
+
+def _blank_form(spec: FormSpec, *, variants: int, ordinals: int) -> Workbook:
+    """An empty form laid out like ФИС ОКО's (see the module docstring of fisoko_template)."""
+    first, last = 2, _GEN_LAST_ROW
+    two_parts = spec.parts > 1
+    # (key, header, list of values or None)
+    columns: list[tuple[str, str, list[Any] | None]] = [("code", HEADER_CODE, None)]
+    for part in range(1, spec.parts + 1):
+        header = f"{HEADER_VARIANT} (часть {part})" if two_parts else HEADER_VARIANT
+        columns.append(("variant", header, [*range(1, variants + 1), ABSENT]))
+        for task_id, max_score, task_part in spec.tasks:
+            if int(task_part) != part:
+                continue
+            values: list[Any] = [*range(int(max_score), -1, -1), X]
+            if spec.allows_not_passed:
+                values.append(NOT_PASSED)
+            columns.append(("task", f"{_clean(task_id)} ({int(max_score)}б)", values))
+    columns.append(("class_ordinal", HEADER_CLASS_ORDINAL, None))
+    if spec.has_gender:
+        columns.append(("gender", HEADER_GENDER, list(_GENDERS)))
+    if spec.has_journal_mark:
+        columns.append(("mark", HEADER_MARK, [5, 4, 3, 2, NO_MARK]))
+    columns.append(("total", HEADER_TOTAL, None))
+
+    books = [b for b in (_clean(b) for b in spec.textbooks) if b]
+    wb = Workbook()
+    wb.remove(wb.active)
+    classes = wb.create_sheet(CLASSES_SHEET) if books else None
+    ws = wb.create_sheet(PROTOCOL_SHEET)
+    service = wb.create_sheet(SERVICE_SHEET)
+    service.sheet_state = "hidden"
+    ordinal_ws = wb.create_sheet(ORDINALS_SHEET)
+
+    for r, book in enumerate(books, start=1):
+        _put(service.cell(row=r, column=1), book)
+    service_col = 1
+    code_range = spec.code_range or _default_code_range(spec.grade)
+    for index, (key, header, values) in enumerate(columns, start=1):
+        letter = get_column_letter(index)
+        sqref = f"{letter}{first}:{letter}{last}"
+        _header_cell(ws, 1, index, header)
+        ws.column_dimensions[letter].width = _GEN_WIDTH
+        if values is not None:
+            service_col += 1
+            s_letter = get_column_letter(service_col)
+            for r, value in enumerate(values, start=1):
+                _put(service.cell(row=r, column=service_col), value)
+            ref = f"'{SERVICE_SHEET}'!${s_letter}$1:${s_letter}${len(values)}"
+            ws.add_data_validation(_list_validation(ref, sqref))
+        elif key == "code" and code_range is not None:
+            dv = DataValidation(type="decimal", formula1=str(code_range[0]),
+                                formula2=str(code_range[1]), allow_blank=True,
+                                showErrorMessage=True)
+            dv.add(sqref)
+            ws.add_data_validation(dv)
+        elif key == "class_ordinal":
+            ref = f"'{ORDINALS_SHEET}'!$A$1:$A${ordinals}"
+            ws.add_data_validation(_list_validation(ref, sqref))
+    for c in range(1, service_col + 1):
+        service.column_dimensions[get_column_letter(c)].width = _GEN_SERVICE_WIDTH
+
+    task_letters = [get_column_letter(i) for i, (k, _h, _v) in enumerate(columns, 1) if k == "task"]
+    total_letter = get_column_letter(len(columns))
+    for r in range(first, last + 1):
+        refs = ",".join(f"{letter}{r}" for letter in task_letters)
+        ws[f"{total_letter}{r}"] = f'=IF(LEN({task_letters[0]}{r})>0, SUM({refs}), "")'
+
+    for n in range(1, ordinals + 1):
+        ordinal_ws.cell(row=n, column=1, value=n)
+    ordinal_ws.column_dimensions["A"].width = _GEN_SERVICE_WIDTH
+
+    if classes is not None:
+        for c, text in enumerate(CLASSES_HEADER, start=1):
+            _header_cell(classes, 1, c, text)
+        for letter, width in (("A", 9.14), ("B", 33.14), ("C", 9.14), ("D", 9.14)):
+            classes.column_dimensions[letter].width = width
+        classes.add_data_validation(
+            _list_validation(f"'{SERVICE_SHEET}'!$A$1:$A${len(books)}",
+                             f"B2:B{_GEN_CLASSES_ROWS}")
+        )
+    wb.active = wb.sheetnames.index(PROTOCOL_SHEET)
+    return wb
