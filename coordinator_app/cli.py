@@ -387,6 +387,15 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return EXIT_OK if report.ok else EXIT_INPUT
 
 
+def cmd_export_form(args: argparse.Namespace) -> int:
+    from .form_export import export_form
+
+    with _store(args) as store:
+        result = export_form(store, args.work, Path(args.out), template=Path(args.template) if args.template else None)
+    _out(args, result.as_dict(), f"Форма сохранена: {result.path} (строк: {result.rows}).")
+    return EXIT_OK
+
+
 # -- parser -------------------------------------------------------------------------------------
 
 
@@ -530,6 +539,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("verify", parents=[common], help="проверить базу и все сохранённые файлы")
     p.set_defaults(func=cmd_verify)
+
+    p = sub.add_parser("export-form", parents=[common], help="заполненная форма сбора результатов для ФИС ОКО")
+    p.add_argument("--work", type=int, required=True)
+    p.add_argument("--out", required=True, metavar="FILE.xlsx")
+    p.add_argument("--template", metavar="FILE.xlsx", help="другой шаблон формы (по умолчанию — сохранённый с работой)")
+    p.set_defaults(func=cmd_export_form)
     return parser
 
 
