@@ -396,6 +396,36 @@ def cmd_export_form(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_export_package(args: argparse.Namespace) -> int:
+    from .exports.package import export_package
+
+    codes = _csv_list(args.codes)
+    everyone = bool(args.everyone)
+    pct = None if everyone else (args.sample if args.sample is not None else (None if codes else 1.0))
+    with _store(args) as store:
+        result = export_package(store, args.work, Path(args.out), sample_pct=pct, seed=args.seed, codes=codes,
+                                everyone=everyone)
+    data = {"folder": str(result.folder), "files": result.files, "bytes": result.bytes, "codes": result.codes,
+            "seed": result.seed, "manifest_sha256": result.manifest_sha256,
+            "warnings": list(getattr(result, "warnings", []))}
+    text = (f"Пакет записан и проверен: {result.folder}\nРабот: {len(result.codes)} ({', '.join(result.codes)}), "
+            f"файлов: {result.files}, зерно выборки: {result.seed}.")
+    text += "".join(f"\n  внимание: {w}" for w in data["warnings"])
+    _out(args, data, text)
+    return EXIT_OK
+
+
+def cmd_verify_package(args: argparse.Namespace) -> int:
+    from .exports.package import verify_package
+
+    report = verify_package(Path(args.folder))
+    data = {"ok": report.ok, "files_checked": report.files_checked, "problems": report.problems}
+    text = (f"Пакет в порядке: проверено файлов {report.files_checked}." if report.ok else
+            "Пакет повреждён:\n" + "\n".join(f"  {p}" for p in report.problems))
+    _out(args, data, text)
+    return EXIT_OK if report.ok else EXIT_INPUT
+
+
 # -- parser -------------------------------------------------------------------------------------
 
 
@@ -545,6 +575,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, metavar="FILE.xlsx")
     p.add_argument("--template", metavar="FILE.xlsx", help="другой шаблон формы (по умолчанию — сохранённый с работой)")
     p.set_defaults(func=cmd_export_form)
+
+    p = sub.add_parser("export-package", parents=[common], help="пакет для муниципальной перепроверки (на флешку)")
+    p.add_argument("--work", type=int, required=True)
+    p.add_argument("--sample", type=float, metavar="PCT", help="доля работ в выборке, % (по умолчанию 1 %, не меньше одной)")
+    p.add_argument("--seed", type=int, help="зерно случайной выборки (записывается в пакет)")
+    p.add_argument("--codes", help="дополнительные коды через запятую")
+    p.add_argument("--everyone", action="store_true", help="все работы, без выборки")
+    p.add_argument("--out", required=True, metavar="DIR", help="папка или съёмный носитель")
+    p.set_defaults(func=cmd_export_package)
+
+    p = sub.add_parser("verify-package", parents=[common], help="проверить пакет: отсутствующие, обрезанные, изменённые файлы")
+    p.add_argument("folder", metavar="DIR")
+    p.set_defaults(func=cmd_verify_package)
     return parser
 
 

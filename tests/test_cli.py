@@ -139,3 +139,43 @@ def test_console_script_runs_as_a_real_process(tmp_path: Path) -> None:
     assert bad.returncode == 2 and "недопустимое значение" in bad.stderr
     wrong = subprocess.run([*exe, "assign-codes", "--work", "5"], capture_output=True, text=True, timeout=120, cwd=ROOT)
     assert wrong.returncode == 1 and "не найдена" in wrong.stderr
+
+
+def test_cli_package_export_and_verify(tmp_path: Path, capsys) -> None:
+    """export-package writes a verified package; verify-package names a damaged file (exit 1)."""
+    import datetime as dt
+
+    from coordinator_app.codes import assign_codes
+    from coordinator_app.scans.importer import import_scans
+    from coordinator_app.scoring import set_score
+    from coordinator_app.storage import open_store
+    from coordinator_app.school import School, save_school
+    from coordinator_app.students import add_student
+    from coordinator_app.works import TaskDef, WorkDef, create_work
+    from tests.fixtures.scan_pages import plain_page, save_jpeg
+
+    data = tmp_path / "data"
+    store = open_store(data)
+    save_school(store, School(name="Школа", login="sch123456", academic_year="2025/2026"))
+    for surname in ("Иванов", "Петров"):
+        add_student(store, surname, "Иван", "", "4А")
+    work_id, _ = create_work(store, WorkDef("Русский язык", 4, dt.date.today(), [TaskDef("1", 2)], classes=["4А"]))
+    assign_codes(store, work_id)
+    for code in ("40001", "40002"):
+        save_jpeg(plain_page(seed=int(code)), tmp_path / f"{code}.jpg")
+        set_score(store, work_id, code, "1", "1")
+    import_scans(store, [tmp_path / "40001.jpg", tmp_path / "40002.jpg"], work_id=work_id, workers=1)
+    store.close()
+    usb = tmp_path / "usb"
+    usb.mkdir()
+    base = ["--data-dir", str(data), "--json"]
+    assert main([*base, "export-package", "--work", str(work_id), "--seed", "5", "--out", str(usb)]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert len(result["codes"]) == 1 and result["seed"] == 5
+    folder = Path(result["folder"])
+    assert main([*base, "verify-package", str(folder)]) == 0
+    capsys.readouterr()
+    victim = next((folder / "works").iterdir())
+    victim.write_bytes(victim.read_bytes()[:100])
+    assert main([*base, "verify-package", str(folder)]) == 1
+    assert any("обрезан" in p for p in json.loads(capsys.readouterr().out)["problems"])

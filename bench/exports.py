@@ -1,0 +1,148 @@
+"""Exports: the ФИС ОКО form for 1500 participants; the USB package of 2000 pages against a plain
+copy of the same bytes; backup and restore of that store.
+
+Targets (issue 5): package throughput at least 70 % of the plain copy's, read-back check included.
+
+Usage: python bench/exports.py [--participants 1500] [--pages 2000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from _common import Report
+
+
+def build(root: Path, participants: int, pages: int):
+    from coordinator_app.codes import assign_codes
+    from coordinator_app.school import School, save_school
+    from coordinator_app.scoring import set_scores
+    from coordinator_app.storage import open_store
+    from coordinator_app.students import add_student
+    from coordinator_app.works import create_work, work_from_template
+    from coordinator_app.codes import set_variant
+    from tests.fixtures import fisoko_forms
+
+    store = open_store(root / "data")
+    save_school(store, School(name="МБОУ СОШ № 1", login="sch123456", academic_year="2025/2026", director="Петрова А. И."))
+    letters = "АБВГДЕЖИКЛМНОПРС"
+    with store.atomic():
+        for i in range(participants):
+            add_student(store, f"Фамилия{chr(1072 + i % 32)}", "Имя", "", f"5{letters[i // 100 % len(letters)]}")
+    template = fisoko_forms.make_form(root / "template.xlsx", tasks=fisoko_forms.RUSSIAN4_2026_TASKS, grade=5,
+                                      rows=participants + 2, code_range=(50001, 59999))
+    classes = sorted({f"5{letters[i // 100 % len(letters)]}" for i in range(participants)})
+    defn = work_from_template(template, subject="Русский язык", work_date=dt.date.today(), classes=classes,
+                              scale=[10, 16, 21])
+    work_id, _ = create_work(store, defn)
+    assign_codes(store, work_id)
+    codes = [r["code"] for r in store.query("SELECT code FROM participants WHERE work_id = ? ORDER BY code", [work_id])]
+    cells = []
+    for n, code in enumerate(codes):
+        set_variant(store, work_id, code, 1, str(n % 2 + 1))
+        cells += [(code, task, str((n + i) % (m + 1))) for i, (task, m) in enumerate(fisoko_forms.RUSSIAN4_2026_TASKS)]
+    set_scores(store, work_id, cells)
+    return store, work_id, codes
+
+
+def add_pages(store, work_id: int, codes: list[str], pages: int, root: Path) -> None:
+    from PIL import ImageDraw
+
+    from coordinator_app.scans.importer import import_scans
+    from tests.fixtures.scan_pages import plain_page
+
+    folder = root / "scans-in"
+    folder.mkdir()
+    base = plain_page(seed=1)
+    per = max(1, pages // len(codes))
+    made = 0
+    for code in codes:
+        for k in range(per):
+            if made >= pages:
+                break
+            page = base.copy()
+            ImageDraw.Draw(page).text((60, 60), f"{code}-{k}", fill=0)
+            page.save(folder / f"{code}_{k + 1}.jpg", "JPEG", quality=85)
+            made += 1
+    import_scans(store, [folder], work_id=work_id, workers=2)
+
+
+def plain_copy(store, work_id: int, target: Path) -> tuple[float, int]:
+    """Copy the bytes the package carries (the page images) and read them back, with fsync."""
+    import hashlib
+
+    paths = [store.path(r["image_path"]) for r in store.query("SELECT image_path FROM scan_pages WHERE work_id = ?", [work_id])]
+    target.mkdir(parents=True)
+    start = time.perf_counter()
+    size = 0
+    for i, src in enumerate(paths):
+        dst = target / f"{i}.jpg"
+        with open(src, "rb") as a, open(dst, "wb") as b:
+            data = a.read()
+            b.write(data)
+            b.flush()
+            os.fsync(b.fileno())
+        size += len(data)
+    for i in range(len(paths)):
+        hashlib.sha256((target / f"{i}.jpg").read_bytes()).hexdigest()
+    return time.perf_counter() - start, size
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--participants", type=int, default=1500)
+    parser.add_argument("--pages", type=int, default=2000)
+    args = parser.parse_args()
+    report = Report("exports")
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        t = time.perf_counter()
+        store, work_id, codes = build(root, args.participants, args.pages)
+        report.note(f"store with {len(codes)} scored participants built in {time.perf_counter() - t:.1f} s")
+
+        from coordinator_app.form_export import export_form
+
+        start = time.perf_counter()
+        export_form(store, work_id, root / "form.xlsx")
+        report.figure("form_export_seconds", round(time.perf_counter() - start, 2), "s",
+                      f"form export, {len(codes)} participants")
+
+        t = time.perf_counter()
+        add_pages(store, work_id, codes, args.pages, root)
+        report.note(f"{args.pages} pages imported in {time.perf_counter() - t:.1f} s")
+
+        copy_seconds, size = plain_copy(store, work_id, root / "plain")
+        report.figure("plain_copy_seconds", round(copy_seconds, 2), "s", f"plain copy + read-back of {size / 2**20:.0f} MiB")
+        from coordinator_app.exports.package import export_package
+
+        start = time.perf_counter()
+        result = export_package(store, work_id, root / "usb", everyone=True, sample_pct=None)
+        package_seconds = time.perf_counter() - start
+        report.figure("package_seconds", round(package_seconds, 2), "s",
+                      f"package of everyone ({len(result.codes)} works, {result.files} files), read-back included")
+        report.figure("package_vs_plain_copy", round(copy_seconds / package_seconds * 100, 1), "%",
+                      "package throughput as a share of the plain copy's")
+
+        from coordinator_app.backup import create_backup, restore_backup
+
+        start = time.perf_counter()
+        backup = create_backup(store, root / "backups")
+        report.figure("backup_seconds", round(time.perf_counter() - start, 2), "s",
+                      f"backup ({backup.files} files, {backup.bytes / 2**20:.0f} MiB)")
+        store.close()
+        start = time.perf_counter()
+        restore_backup(backup.path, root / "restored")
+        report.figure("restore_seconds", round(time.perf_counter() - start, 2), "s", "restore into an empty data dir")
+        shutil.rmtree(root / "plain", ignore_errors=True)
+    report.finish()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
