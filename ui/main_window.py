@@ -82,6 +82,7 @@ class MainWindow(QMainWindow):
             ("Работы", QStyle.StandardPixmap.SP_FileDialogContentsView, "works_page", "WorksPage"),
             ("Коды и протокол", QStyle.StandardPixmap.SP_FileDialogListView, "codes_page", "CodesPage"),
             ("Сканы", QStyle.StandardPixmap.SP_FileIcon, "scans_page", "ScansPage"),
+            ("Проверка", QStyle.StandardPixmap.SP_DialogApplyButton, "scoring_page", "ScoringPage"),
         ]
         # Pages are built when first shown: start-up builds only the page the user sees.
         self.pages = _LazyPages(self)
@@ -93,7 +94,7 @@ class MainWindow(QMainWindow):
             self.pages.register(title, number - 1, module, cls)
             action = QAction(self)
             action.setShortcut(QKeySequence(f"Ctrl+{number}"))
-            action.triggered.connect(lambda _=False, row=number - 1: self.nav.setCurrentRow(row))
+            action.triggered.connect(lambda _=False, row=number - 1: self.go_to_step(row))
             self.addAction(action)
         self.nav.currentRowChanged.connect(self._show_step)
 
@@ -107,16 +108,25 @@ class MainWindow(QMainWindow):
         self.school_label = QLabel()
         self.statusBar().addWidget(self.school_label, 1)
         self.statusBar().addPermanentWidget(QLabel(f"Данные: {data_dir}"))
+        from .expert_mode import ExpertMode
+
+        self.name_revealing_actions: list[QAction] = []   # disabled in expert mode
+        self.expert = ExpertMode(self)                     # before any page is built
         self._build_menu()
         self.bus.changed.connect(self._on_changes)
         self.reload_school()
-        self.nav.setCurrentRow(1 if get_school(store) else 0)
+        start = 1 if get_school(store) else 0
+        self.nav.setCurrentRow(start if self.expert.allows_row(start) else self.pages.specs["Проверка"][0])
         self._settings = QSettings(str(data_dir / "window.ini"), QSettings.Format.IniFormat)
         geometry = self._settings.value("geometry")
         if geometry is not None:
             self.restoreGeometry(geometry)
         else:
             self.resize(1200, 760)
+
+    def go_to_step(self, row: int) -> None:
+        if self.expert.allows_row(row):
+            self.nav.setCurrentRow(row)
 
     def _show_step(self, row: int) -> None:
         self.pages.build(row)
@@ -128,10 +138,13 @@ class MainWindow(QMainWindow):
         open_dir.triggered.connect(lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.ctx.data_dir))))
         open_docs = file_menu.addAction("Открыть папку документов")
         open_docs.triggered.connect(lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.ctx.documents_dir))))
+        self.name_revealing_actions += [open_dir, open_docs]   # the protocol PDFs and the database have names
         file_menu.addSeparator()
         quit_action = file_menu.addAction("Выход")
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
+        self.expert.add_menu(self.menuBar())
+        self.expert.apply()
         help_menu = self.menuBar().addMenu("&Справка")
         logs = help_menu.addAction("Открыть папку журналов")
         logs.triggered.connect(lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.ctx.data_dir / "logs"))))
@@ -148,7 +161,7 @@ class MainWindow(QMainWindow):
         school = get_school(self.ctx.store)
         if school:
             self.school_label.setText(f"{school.name} · {school.login} · {school.academic_year}")
-            self.setWindowTitle(f"{APP_TITLE} — {school.name}")
+            self.setWindowTitle(f"{APP_TITLE} — {school.name}" + (" — режим эксперта" if self.ctx.expert_mode else ""))
         else:
             self.school_label.setText("Сведения о школе не заполнены")
 

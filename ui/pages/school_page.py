@@ -68,6 +68,21 @@ class SchoolPage(QWidget):
         retention_row.addWidget(self.retention_save)
         retention_row.addWidget(self.retention_saved)
         settings_form.addRow("Срок хранения сканов:", retention_row)
+        self.pin_state = QLabel()
+        self.pin_set_button = QPushButton("Задать PIN…")
+        self.pin_set_button.clicked.connect(lambda: self.change_pin(remove=False))
+        self.pin_remove_button = QPushButton("Удалить PIN…")
+        self.pin_remove_button.clicked.connect(lambda: self.change_pin(remove=True))
+        pin_row = QHBoxLayout()
+        pin_row.addWidget(self.pin_state)
+        pin_row.addWidget(self.pin_set_button)
+        pin_row.addWidget(self.pin_remove_button)
+        pin_row.addStretch(1)
+        settings_form.addRow("PIN координатора:", pin_row)
+        self.forbid_own_class = QCheckBox("Запретить назначать учителя на проверку своего класса")
+        self.forbid_own_class.setToolTip("Если выключено, программа только предупреждает и просит подтверждения.")
+        self.forbid_own_class.toggled.connect(lambda on: self._set("forbid_own_class", on))
+        settings_form.addRow(self.forbid_own_class)
 
         self.stats = QLabel()
         layout = QVBoxLayout(self)
@@ -90,6 +105,8 @@ class SchoolPage(QWidget):
         self.layout_combo.setCurrentIndex(max(index, 0))
         self.retention_days.setValue(int(settings.get(self.ctx.store, "retention_days")))
         self.retention_order.setText(str(settings.get(self.ctx.store, "retention_order") or ""))
+        self.forbid_own_class.setChecked(bool(settings.get(self.ctx.store, "forbid_own_class")))
+        self._show_pin_state()
         store = self.ctx.store
         self.stats.setText(
             f"Классов: {store.scalar('SELECT COUNT(*) FROM classes')} · "
@@ -124,6 +141,27 @@ class SchoolPage(QWidget):
             return
         self.ctx.publish(changes)
         self.retention_saved.setText("Сохранено.")
+
+    def _show_pin_state(self) -> None:
+        from coordinator_app.access import has_pin
+
+        on = has_pin(self.ctx.store)
+        self.pin_state.setText("задан" if on else "не задан — из режима эксперта выйдет любой")
+        self.pin_set_button.setText("Изменить PIN…" if on else "Задать PIN…")
+        self.pin_remove_button.setEnabled(on and not self.ctx.expert_mode)
+        self.pin_set_button.setEnabled(not self.ctx.expert_mode)   # an expert must not lock the coordinator out
+        # An expert must not lift the rules that bind the experts.
+        self.forbid_own_class.setEnabled(not self.ctx.expert_mode)
+        self.forbid_own_class.setToolTip("Меняет только координатор (вне режима эксперта)." if self.ctx.expert_mode
+                                         else "Если выключено, программа только предупреждает и просит подтверждения.")
+
+    def change_pin(self, remove: bool = False) -> None:
+        from ..expert_mode import SetPinDialog
+
+        dialog = SetPinDialog(self.ctx.store, self, remove=remove)
+        if dialog.exec() == SetPinDialog.DialogCode.Accepted:
+            self._show_pin_state()
+            self.ctx.publish(dialog.changes)
 
     def _on_changes(self, changes: Changes) -> None:
         if changes.touches("school", "settings", "classes", "students", "works"):

@@ -1,0 +1,255 @@
+"""Expert mode: the program handed to an expert who scores works by participant code.
+
+In expert mode no pupil's name is reachable: the steps that show names («Классы и ученики»,
+«Коды и протокол» with the protocol) leave the navigation, their shortcuts do nothing, the data
+and documents folders (protocol PDFs) cannot be opened from the menu, and every page that stays
+reads `ctx.expert_mode` and shows codes only. Entering needs nothing; leaving asks for the
+coordinator's PIN when one is set (`coordinator_app.access`). The mode is remembered in the
+database, so restarting the program does not leave it.
+
+`Changes.of("mode")` goes out on the bus after every switch; pages that do not listen for it are
+reloaded here.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, QRegularExpression, Qt
+from PySide6.QtGui import QAction, QRegularExpressionValidator
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QMenuBar, QVBoxLayout, QWidget
+
+from coordinator_app import settings
+from coordinator_app.access import check_pin, has_pin, set_pin
+from coordinator_app.changes import Changes
+from coordinator_app.errors import UserError
+from coordinator_app.storage import Store
+
+if TYPE_CHECKING:
+    from .main_window import MainWindow
+
+MODE = "mode"
+SETTING = "expert_mode"
+NAME_STEPS = ("Классы и ученики", "Коды и протокол")      # steps that show pupils' names
+EXPERT_HOME = "Проверка"
+ERROR_STYLE = "color: #b00020"
+
+
+def _pin_field() -> QLineEdit:
+    field = QLineEdit()
+    field.setEchoMode(QLineEdit.EchoMode.Password)
+    field.setMaxLength(12)
+    field.setValidator(QRegularExpressionValidator(QRegularExpression(r"\d{0,12}"), field))
+    field.setPlaceholderText("4–12 цифр")
+    return field
+
+
+class PinDialog(QDialog):
+    """Asks the coordinator's PIN to leave expert mode; a wrong PIN is refused inline."""
+
+    def __init__(self, store: Store, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.setWindowTitle("Выход из режима эксперта")
+        text = QLabel("Чтобы выйти из режима эксперта и снова видеть ФИО учеников, введите PIN координатора.")
+        text.setWordWrap(True)
+        self.pin = _pin_field()
+        self.error = QLabel()
+        self.error.setStyleSheet(ERROR_STYLE)
+        self.error.setWordWrap(True)
+        self.pin.textEdited.connect(lambda _: self.error.clear())
+        buttons = QDialogButtonBox()
+        self.ok_button = buttons.addButton("Выйти из режима эксперта", QDialogButtonBox.ButtonRole.AcceptRole)
+        buttons.addButton("Остаться", QDialogButtonBox.ButtonRole.RejectRole)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form = QFormLayout()
+        form.addRow("PIN координатора:", self.pin)
+        layout = QVBoxLayout(self)
+        layout.addWidget(text)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(buttons)
+        self.setMinimumWidth(420)
+
+    def accept(self) -> None:
+        if check_pin(self.store, self.pin.text()):
+            super().accept()
+            return
+        self.error.setText("Неверный PIN. Режим эксперта не снят.")
+        self.pin.clear()
+        self.pin.setFocus()
+
+
+class SetPinDialog(QDialog):
+    """Set, change (`remove=False`) or remove the coordinator's PIN; the current PIN is asked first."""
+
+    def __init__(self, store: Store, parent: QWidget | None = None, remove: bool = False) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.remove = remove
+        self.changes = Changes()
+        self.had_pin = has_pin(store)
+        self.setWindowTitle("Удалить PIN координатора" if remove else
+                            ("Изменить PIN координатора" if self.had_pin else "Задать PIN координатора"))
+        text = QLabel("PIN нужен, чтобы выйти из режима эксперта: без него эксперт не увидит ФИО учеников."
+                      if not remove else "Без PIN из режима эксперта сможет выйти любой.")
+        text.setWordWrap(True)
+        self.current = _pin_field()
+        self.new = _pin_field()
+        self.repeat = _pin_field()
+        self.error = QLabel()
+        self.error.setStyleSheet(ERROR_STYLE)
+        self.error.setWordWrap(True)
+        form = QFormLayout()
+        if self.had_pin:
+            form.addRow("Текущий PIN:", self.current)
+        if not remove:
+            form.addRow("Новый PIN:", self.new)
+            form.addRow("Повторите PIN:", self.repeat)
+        for field in (self.current, self.new, self.repeat):
+            field.textEdited.connect(lambda _: self.error.clear())
+        buttons = QDialogButtonBox()
+        self.ok_button = buttons.addButton("Удалить PIN" if remove else "Сохранить",
+                                           QDialogButtonBox.ButtonRole.AcceptRole)
+        buttons.addButton("Отмена", QDialogButtonBox.ButtonRole.RejectRole)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(text)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(buttons)
+        self.setMinimumWidth(420)
+
+    def accept(self) -> None:
+        if self.had_pin and not check_pin(self.store, self.current.text()):
+            self.error.setText("Текущий PIN неверен.")
+            self.current.clear()
+            self.current.setFocus()
+            return
+        if self.remove:
+            value = None
+        else:
+            value = self.new.text()
+            if not value:
+                self.error.setText("Введите новый PIN.")
+                self.new.setFocus()
+                return
+            if value != self.repeat.text():
+                self.error.setText("PIN и повтор не совпадают.")
+                self.repeat.clear()
+                self.repeat.setFocus()
+                return
+        try:
+            self.changes = set_pin(self.store, value)
+        except UserError as err:
+            self.error.setText(err.message)
+            return
+        super().accept()
+
+
+class ExpertMode(QObject):
+    """Switches the main window between the coordinator's and the expert's view."""
+
+    def __init__(self, window: "MainWindow") -> None:
+        super().__init__(window)
+        self.window = window
+        self.ctx = window.ctx
+        self.dialog: PinDialog | None = None
+        self.indicator = QLabel("Режим эксперта: ФИО учеников скрыты")
+        self.indicator.setStyleSheet("color: white; background: #b35c00; padding: 1px 8px; font-weight: bold")
+        self.indicator.setVisible(False)
+        window.statusBar().addPermanentWidget(self.indicator)
+        self.enter_action = QAction("Режим эксперта", self)
+        self.enter_action.setToolTip("Передать программу эксперту: ФИО учеников будут скрыты везде")
+        self.enter_action.triggered.connect(self.enter)
+        self.leave_action = QAction("Выйти из режима эксперта…", self)
+        self.leave_action.triggered.connect(self.request_leave)
+        if settings.get(self.ctx.store, SETTING):
+            self.ctx.expert_mode = True
+        self.apply()
+
+    @property
+    def active(self) -> bool:
+        return self.ctx.expert_mode
+
+    def add_menu(self, bar: QMenuBar, before: QAction | None = None) -> None:
+        from PySide6.QtWidgets import QMenu
+
+        menu = QMenu("&Режим", bar)
+        menu.addAction(self.enter_action)
+        menu.addAction(self.leave_action)
+        if before is not None:
+            bar.insertMenu(before, menu)
+        else:
+            bar.addMenu(menu)
+        self.menu = menu
+
+    # -- switching --------------------------------------------------------------------------------
+    def enter(self) -> None:
+        if self.active:
+            return
+        self._switch(True)
+        home = self.window.pages.specs.get(EXPERT_HOME)
+        if home is not None:
+            self.window.nav.setCurrentRow(home[0])
+        if not has_pin(self.ctx.store):
+            self.window.statusBar().showMessage(
+                "PIN координатора не задан: выйти из режима эксперта сможет любой. PIN задаётся на странице «Школа».",
+                15000)
+
+    def request_leave(self) -> None:
+        """«Выйти из режима эксперта…»: at once without a PIN, else through the PIN dialog."""
+        if not self.active:
+            return
+        if not has_pin(self.ctx.store):
+            self.leave()
+            return
+        dialog = PinDialog(self.ctx.store, self.window)
+        dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        dialog.accepted.connect(self.leave)
+        dialog.finished.connect(lambda _: setattr(self, "dialog", None))
+        self.dialog = dialog
+        dialog.open()
+
+    def leave(self, pin: str | None = None) -> bool:
+        """Back to the coordinator's view (a given `pin` is checked first)."""
+        if not self.active:
+            return True
+        if pin is not None and not check_pin(self.ctx.store, pin):
+            return False
+        self._switch(False)
+        return True
+
+    def _switch(self, on: bool) -> None:
+        self.ctx.expert_mode = on
+        settings.set_value(self.ctx.store, SETTING, on)   # remembered; not published: only the mode changed
+        self.apply()
+        self.ctx.publish(Changes.of(MODE))
+        for page in self.window.pages.values():
+            if not getattr(page, "handles_mode", False) and hasattr(page, "reload"):
+                page.reload()
+
+    def allows_row(self, row: int) -> bool:
+        item = self.window.nav.item(row)
+        return item is not None and not item.isHidden()
+
+    def apply(self) -> None:
+        on = self.active
+        window = self.window
+        for title in NAME_STEPS:
+            spec = window.pages.specs.get(title)
+            if spec is not None:
+                window.nav.setRowHidden(spec[0], on)
+        current = window.nav.currentRow()
+        if on and current >= 0 and not self.allows_row(current):
+            home = window.pages.specs.get(EXPERT_HOME)
+            window.nav.setCurrentRow(home[0] if home else 0)
+        self.enter_action.setEnabled(not on)
+        self.leave_action.setEnabled(on)
+        self.indicator.setVisible(on)
+        for action in getattr(window, "name_revealing_actions", []):
+            action.setEnabled(not on)
+        title = window.windowTitle().removesuffix(" — режим эксперта")
+        window.setWindowTitle(title + (" — режим эксперта" if on else ""))
