@@ -16,7 +16,7 @@ import wave
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtCore import QMimeData, QPoint, QPointF, QUrl, Qt
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel, QListWidget
 
@@ -184,13 +184,14 @@ def test_drop_of_a_folder_on_the_page_starts_an_import(qtbot, page, work, tmp_pa
     folder = labelled_folder(work, tmp_path / "dropped")
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(folder))])
-    args = (QPointF(50, 50), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    # QDragEnterEvent takes an integer QPoint (PySide6 < 6.12 refuses QPointF).
+    args = (QPoint(50, 50), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
     enter = QDragEnterEvent(*args)
     QApplication.sendEvent(page, enter)
     assert enter.isAccepted()                       # the page takes files dragged over it
     text_only = QMimeData()
     text_only.setText("просто текст")
-    refused = QDragEnterEvent(QPointF(50, 50), Qt.DropAction.CopyAction, text_only, Qt.MouseButton.LeftButton,
+    refused = QDragEnterEvent(QPoint(50, 50), Qt.DropAction.CopyAction, text_only, Qt.MouseButton.LeftButton,
                               Qt.KeyboardModifier.NoModifier)
     QApplication.sendEvent(page, refused)
     assert not refused.isAccepted()
