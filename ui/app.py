@@ -97,6 +97,7 @@ def run_gui(data_dir: str | None = None, smoke_test: bool = False) -> int:
             if not window.ensure_school():
                 return 0
             QTimer.singleShot(0, window.offer_purge)   # once the window is on screen
+            QTimer.singleShot(0, window.run_scheduled_backup)
             return app.exec()
         finally:
             lock.release()

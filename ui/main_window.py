@@ -83,6 +83,7 @@ class MainWindow(QMainWindow):
             ("Коды и протокол", QStyle.StandardPixmap.SP_FileDialogListView, "codes_page", "CodesPage"),
             ("Сканы", QStyle.StandardPixmap.SP_FileIcon, "scans_page", "ScansPage"),
             ("Проверка", QStyle.StandardPixmap.SP_DialogApplyButton, "scoring_page", "ScoringPage"),
+            ("Выгрузка", QStyle.StandardPixmap.SP_DriveFDIcon, "exports_page", "ExportsPage"),
         ]
         # Pages are built when first shown: start-up builds only the page the user sees.
         self.pages = _LazyPages(self)
@@ -184,6 +185,27 @@ class MainWindow(QMainWindow):
         from .dialogs.retention_dialog import offer_purge
 
         offer_purge(self.ctx, self, at_start=True)
+
+    def run_scheduled_backup(self) -> None:
+        """At start: if the coordinator set a backup schedule and a copy is due, make it in the
+        background; the status bar says how it went (a missing stick is not an error dialog)."""
+        from coordinator_app import settings
+        from coordinator_app.backup import backup_due, create_backup
+
+        if not backup_due(self.ctx.store):
+            return
+        folder = Path(settings.get(self.ctx.store, "backup_dir"))
+
+        def job(ctx):
+            return create_backup(ctx.open_store(), folder)
+
+        def done(result) -> None:
+            self.statusBar().showMessage(f"Резервная копия по расписанию создана: {result.path}", 15000)
+
+        def failed(err: BaseException) -> None:
+            self.statusBar().showMessage(f"Резервная копия по расписанию не создана: {err}", 30000)
+
+        self.ctx.tasks.run(self, "Резервная копия по расписанию", job, done, failed)
 
     def _on_changes(self, changes: Changes) -> None:
         if changes.touches("school"):

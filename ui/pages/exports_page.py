@@ -126,6 +126,7 @@ class ExportsPage(QWidget):
 
         # -- backups ---------------------------------------------------------------------------
         backup_box = QGroupBox("Резервные копии и проверка хранилища")
+        self.backup_box = backup_box
         backup_layout = QFormLayout(backup_box)
         now = QPushButton("Создать копию сейчас…")
         now.clicked.connect(lambda: self.backup_now())
@@ -190,6 +191,10 @@ class ExportsPage(QWidget):
         self.keep.setValue(int(settings.get(store, "backup_keep") or 0))
         last = settings.get(store, "last_backup_at")
         self.backup_status.setText(f"Последняя копия: {last}." if last else "Резервных копий ещё не было.")
+        # A backup holds the protocol with names: not for expert mode.
+        self.backup_box.setEnabled(not self.ctx.expert_mode)
+        if self.ctx.expert_mode:
+            self.backup_status.setText("В режиме эксперта резервные копии недоступны: в них есть протокол с фамилиями.")
         self._work_changed()
 
     def _work_changed(self) -> None:
@@ -232,7 +237,7 @@ class ExportsPage(QWidget):
             self.textbooks.addRow(QLabel("Листа «Классы» в форме этой работы нет."))
 
     def _on_changes(self, changes: Changes) -> None:
-        if changes.touches("works", "scores", "participants", "scans", "settings"):
+        if changes.touches("works", "scores", "participants", "scans", "settings", "mode"):
             self.reload()
 
     def _set_textbook(self, class_name: str, book: str | None) -> None:
@@ -394,8 +399,8 @@ class ExportsPage(QWidget):
                                  cancelled=lambda: ctx.cancelled)
 
         def done(result) -> None:
+            self.ctx.publish(Changes.of("settings"))   # reloads the page: report after it
             self.backup_status.setText(f"Резервная копия создана и проверена: {result.path} (файлов: {result.files}).")
-            self.ctx.publish(Changes.of("settings"))
 
         self.ctx.tasks.run(self, "Резервное копирование", job, done)
 
