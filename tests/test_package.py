@@ -452,7 +452,7 @@ def test_full_stick_halfway_leaves_nothing(setup, monkeypatch) -> None:
     calls = _fail_on_call(monkeypatch, 4, OSError(errno.ENOSPC, "No space left on device"))
     with pytest.raises(UserError) as err:
         export_package(store, work_id, stick, everyone=True)
-    assert len(calls) == 4
+    assert 4 <= len(calls) <= 4 + package.WRITE_THREADS    # writing stops at the first failure
     assert "Запись на носитель прервана" in str(err.value) and "не хватает места" in str(err.value)
     assert "Пакет не создан" in str(err.value)
     assert list(stick.iterdir()) == []                       # neither the final nor the partial folder
@@ -486,7 +486,7 @@ def test_error_during_read_back_removes_the_package(setup, monkeypatch) -> None:
     monkeypatch.setattr(package, "_hash_file", failing)
     with pytest.raises(UserError, match="Запись на носитель прервана.*Пакет не создан"):
         export_package(store, work_id, stick, everyone=True)
-    assert len(calls) == 3 and list(stick.iterdir()) == []
+    assert len(calls) >= 3 and list(stick.iterdir()) == []
     assert store.scalar("SELECT COUNT(*) FROM exports") == 0
 
 
