@@ -58,7 +58,7 @@ SUMS = "SHA256SUMS"
 #: Files an operating system drops into folders by itself; never reported as extra.
 OS_JUNK = frozenset({".DS_Store", "Thumbs.db", "desktop.ini"})
 A4_LONG_PT = 841.89
-WRITE_THREADS = 2
+WRITE_THREADS = 4
 CHUNK = 1 << 20
 
 ProgressFn = Callable[[int, int, str], None]
