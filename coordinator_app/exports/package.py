@@ -270,6 +270,54 @@ def _strip_jpeg(data: bytes) -> bytes:
     return bytes(out)
 
 
+_SOF = {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}
+
+
+def _jpeg_passthrough(data: bytes) -> "_PdfImage | None":
+    """An 8-bit greyscale or RGB JPEG straight from its header, without decoding it with PIL
+    (size, components and JFIF density are in the markers); anything else → None (PIL path)."""
+    if not data.startswith(b"\xff\xd8"):
+        return None
+    pos, size = 2, len(data)
+    dims = None
+    dpi: float | None = None
+    while pos + 4 <= size:
+        if data[pos] != 0xFF:
+            return None
+        marker = data[pos + 1]
+        if marker == 0xFF:
+            pos += 1
+            continue
+        if marker in (0xD8, 0x01) or 0xD0 <= marker <= 0xD7:
+            pos += 2
+            continue
+        length = int.from_bytes(data[pos + 2:pos + 4], "big")
+        body = data[pos + 4:pos + 2 + length]
+        if marker == 0xE0 and body[:5] == b"JFIF\x00" and len(body) >= 12 and body[7] in (1, 2):
+            density = int.from_bytes(body[8:10], "big")
+            dpi = float(density) * (2.54 if body[7] == 2 else 1.0)
+        elif marker == 0xEE:           # Adobe: maybe CMYK/YCCK — let PIL decide
+            return None
+        elif marker in _SOF and len(body) >= 6:
+            precision, height, width, components = body[0], int.from_bytes(body[1:3], "big"), \
+                int.from_bytes(body[3:5], "big"), body[5]
+            if precision != 8 or components not in (1, 3) or not width or not height:
+                return None
+            dims = (width, height, components)
+        elif marker == 0xDA:
+            break
+        pos += 2 + length
+    if dims is None:
+        return None
+    try:
+        stripped = _strip_jpeg(data)
+    except ValueError:
+        return None
+    width, height, components = dims
+    return _PdfImage(width, height, "DeviceGray" if components == 1 else "DeviceRGB", 8, "DCTDecode", stripped,
+                     dpi if dpi and 50 <= dpi <= 1200 else None)
+
+
 @dataclass
 class _PdfImage:
     width: int
@@ -336,7 +384,7 @@ def _load_page_image(path: Path) -> _PdfImage:
         raw = path.read_bytes()
     except OSError as err:
         raise _SourceError(f"скан «{path.name}» не читается: {err.strerror or err}") from err
-    passed = _png_passthrough(raw)
+    passed = _png_passthrough(raw) or _jpeg_passthrough(raw)
     if passed is not None:
         return passed
     try:
