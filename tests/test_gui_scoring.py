@@ -714,3 +714,45 @@ def test_scoring_through_the_ui_is_fast_with_300_participants(qtbot, school_stor
     median = statistics.median(times)
     print(f"\nscore through the UI: median {median * 1000:.1f} ms, max {max(times) * 1000:.1f} ms")
     assert median < 0.05
+
+
+def test_importing_a_filled_form_from_the_page(qtbot, school_store, data_dir, tmp_path, monkeypatch) -> None:
+    """«Импорт формы…»: a good form fills the scores; a bad one is refused with its problems."""
+    import datetime as dt
+
+    import ui.messages as messages
+    from coordinator_app.codes import assign_codes
+    from coordinator_app.scoring import score_sheet
+    from coordinator_app.works import create_work, work_from_template
+    from tests.conftest import add_pupils
+    from tests.fixtures import fisoko_forms
+    from ui.main_window import MainWindow
+
+    shown: list[str] = []
+    monkeypatch.setattr(messages, "inform", lambda _p, text, *a, **k: shown.append(text))
+    monkeypatch.setattr(messages, "show_error", lambda _p, err, *a, **k: shown.append(str(err)))
+    add_pupils(school_store, [("Абрамов", "Кирилл", "", "4А")])
+    template = fisoko_forms.russian4_2026(tmp_path / "t.xlsx")
+    work_id, _ = create_work(school_store, work_from_template(template, subject="Русский язык",
+                                                              work_date=dt.date(2026, 4, 21), classes=["4А"]))
+    assign_codes(school_store, work_id)
+    values = {t: 1 for t, _ in fisoko_forms.RUSSIAN4_2026_TASKS}
+    good = fisoko_forms.russian4_2026(tmp_path / "good.xlsx", filled=[
+        {"code": "40001", "variants": {1: "1"}, "scores": values, "class_ordinal": 1, "gender": "м", "mark": "4"}])
+    bad = fisoko_forms.russian4_2026(tmp_path / "bad.xlsx", filled=[
+        {"code": "40001", "variants": {1: "1"}, "scores": {**values, "4": 9}, "class_ordinal": 1}])
+    window = MainWindow(school_store, data_dir)
+    qtbot.addWidget(window)
+    window.show()
+    window.nav.setCurrentRow(5)
+    page = window.pages["Проверка"]
+    page.work_box.setCurrentIndex(page.work_box.findData(work_id))
+    page.import_form(bad)
+    qtbot.waitUntil(lambda: hasattr(page, "last_form_import"), timeout=15000)
+    assert any("не импортирована" in m and "«9»" in m for m in shown)
+    assert score_sheet(school_store, work_id)[0].status == "not_started"
+    del page.last_form_import
+    page.import_form(good)
+    qtbot.waitUntil(lambda: hasattr(page, "last_form_import"), timeout=15000)
+    assert score_sheet(school_store, work_id)[0].status == "scored"
+    assert any("Форма импортирована" in m for m in shown)

@@ -1562,6 +1562,9 @@ class ScoringPage(QWidget):
         self.experts_button = QPushButton("Эксперты…")
         self.experts_button.setToolTip("Список экспертов и назначение на эту работу")
         self.experts_button.clicked.connect(self.open_experts)
+        self.import_form_button = QPushButton("Импорт формы…")
+        self.import_form_button.setToolTip("Импорт заполненной формы ФИС ОКО с баллами (всё или ничего)")
+        self.import_form_button.clicked.connect(lambda: self.import_form())
         top = QHBoxLayout()
         top.addWidget(QLabel("Работа:"))
         top.addWidget(self.work_box, 2)
@@ -1570,6 +1573,7 @@ class ScoringPage(QWidget):
         top.addWidget(QLabel("Эксперт:"))
         top.addWidget(self.expert_box, 1)
         top.addWidget(self.experts_button)
+        top.addWidget(self.import_form_button)
         self.expert_hint = QLabel()
         self.expert_hint.setStyleSheet("color: #8a6d00")
         self.summary = QLabel()
@@ -1749,6 +1753,38 @@ class ScoringPage(QWidget):
             self.class_box.setCurrentIndex(0)
         self.tabs.setCurrentIndex(TAB_PARTICIPANT)
         return self.participant_tab.go_to(row.participant_id, task_id)
+
+    def import_form(self, path: Path | None = None) -> None:
+        """Import a filled ФИС ОКО form into the work: every cell checked, all or nothing."""
+        from PySide6.QtWidgets import QFileDialog
+
+        from ..messages import inform, show_error
+
+        if self.work is None:
+            return
+        if path is None:
+            name, _ = QFileDialog.getOpenFileName(self, "Заполненная форма ФИС ОКО", str(Path.home()),
+                                                  "Книга Excel (*.xlsx);;Все файлы (*)")
+            if not name:
+                return
+            path = Path(name)
+        work_id, expert = self.work.id, self.expert_box.currentData()
+
+        def job(ctx: TaskContext):
+            from coordinator_app.form_import import import_form
+
+            return import_form(ctx.open_store(), work_id, path, expert=expert)
+
+        def done(result) -> None:
+            self.last_form_import = result
+            self.ctx.publish(result.changes)
+            inform(self, result.summary(), "Форма импортирована")
+
+        def failed(err: BaseException) -> None:
+            self.last_form_import = err
+            show_error(self, err, "Форма не импортирована")
+
+        self.ctx.tasks.run(self, "Импорт заполненной формы", job, done, failed, cancellable=False)
 
     def open_experts(self) -> None:
         from ..dialogs.experts_dialog import ExpertsDialog
