@@ -122,6 +122,7 @@ def main() -> None:
         report.figure("plain_copy_seconds", round(copy_seconds, 2), "s", f"plain copy + read-back of {size / 2**20:.0f} MiB")
         from coordinator_app.exports.package import export_package
 
+        (root / "usb").mkdir()      # the "stick": export_package never creates its target
         start = time.perf_counter()
         result = export_package(store, work_id, root / "usb", everyone=True, sample_pct=None)
         package_seconds = time.perf_counter() - start
