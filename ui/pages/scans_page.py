@@ -14,8 +14,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QModelIndex, QRegularExpression, QSize, QStringListModel, Qt, QTimer
 from PySide6.QtGui import (
-    QColor, QDragEnterEvent, QDragMoveEvent, QDropEvent, QIcon, QKeySequence, QPixmap, QRegularExpressionValidator,
-    QShortcut, QTransform,
+    QColor, QDragEnterEvent, QDragMoveEvent, QDropEvent, QIcon, QKeySequence, QRegularExpressionValidator, QShortcut,
 )
 from PySide6.QtWidgets import (
     QAbstractItemView, QComboBox, QCompleter, QFileDialog, QFrame, QGridLayout, QHBoxLayout, QInputDialog, QLabel,
@@ -40,6 +39,7 @@ from ..dialogs.retention_dialog import offer_purge
 from ..dialogs.scan_report_dialog import show_import_report
 from ..messages import show_error
 from ..scan_viewer import ScanViewer
+from ..thumbnails import ThumbnailCache
 from ..table_model import Column, RecordTableModel, SearchProxy
 from ..tasks import TaskContext
 from ..widgets import page_title, search_field, table_view
@@ -104,7 +104,7 @@ class ScansPage(QWidget):
         self.importing = False
         self.last_report: ScanImportReport | None = None
         self.import_workers: int | None = None          # tests use 1 (no worker processes)
-        self._thumbs: dict[tuple[str, int], QIcon] = {}
+        self._thumbs = ThumbnailCache(ctx.store, THUMB)
         self._expert = ctx.expert_mode
         self._any_pages = False
         self._keep_page_id: int | None = None
@@ -630,19 +630,7 @@ class ScansPage(QWidget):
         self.viewer.show_page(page, header=header, info=self._page_info(page, number, len(participant.pages)))
 
     def _thumb(self, page: Page) -> QIcon:
-        key = (page.thumb_path, page.rotation)
-        icon = self._thumbs.get(key)
-        if icon is None:
-            pixmap = QPixmap(str(self.ctx.store.path(page.thumb_path)))
-            if pixmap.isNull():
-                pixmap = QPixmap(THUMB)
-                pixmap.fill(QColor("#dddddd"))
-            elif page.rotation:
-                pixmap = pixmap.transformed(QTransform().rotate(page.rotation), Qt.TransformationMode.SmoothTransformation)
-            if len(self._thumbs) > 600:
-                self._thumbs.clear()
-            icon = self._thumbs[key] = QIcon(pixmap)
-        return icon
+        return self._thumbs.icon(page)
 
     def _strip_reordered(self) -> None:
         participant = self.current_participant()

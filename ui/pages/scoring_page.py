@@ -20,8 +20,8 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QEvent, QModelIndex, QPersistentModelIndex, QRegularExpression, \
     QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QBrush, QColor, QFocusEvent, QIcon, QKeyEvent, QKeySequence, QPixmap, \
-    QRegularExpressionValidator, QShortcut, QTransform
+from PySide6.QtGui import QBrush, QColor, QFocusEvent, QIcon, QKeyEvent, QKeySequence, \
+    QRegularExpressionValidator, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView, QCheckBox, QComboBox, QFrame, QGridLayout, QHBoxLayout, QLabel, QLineEdit,
     QListView, QListWidget, QListWidgetItem, QPushButton, QScrollArea, QSpinBox, QSplitter,
@@ -41,6 +41,7 @@ from coordinator_app.works import Work, get_work, list_works
 from .. import context
 from ..context import AppContext
 from ..scan_viewer import ScanViewer
+from ..thumbnails import ThumbnailCache
 from ..score_grid import ABSENT_BG, ABSENT_FG, MISSING_BG, ScoreGridModel, ScoreGridView, ScoreSheet, shown, \
     task_title
 from ..table_model import Column, RecordTableModel
@@ -82,7 +83,7 @@ class PagesPanel(QWidget):
         self.keep_index = keep_index          # «По заданию»: the same page number for the next participant
         self.pages: list[Page] = []
         self.row: ScoreRow | None = None
-        self._thumbs: dict[tuple[str, int], QIcon] = {}
+        self._thumbs = ThumbnailCache(ctx.store, THUMB)
         self._header = ""
         self.viewer = ScanViewer(ctx, empty_text="Выберите участника")
         self.viewer.rotated.connect(self._rotated)
@@ -142,19 +143,7 @@ class PagesPanel(QWidget):
             self.strip.setCurrentRow(min(max(self.strip.currentRow() + delta, 0), len(self.pages) - 1))
 
     def _thumb(self, page: Page) -> QIcon:
-        key = (page.thumb_path, page.rotation)
-        icon = self._thumbs.get(key)
-        if icon is None:
-            pixmap = QPixmap(str(self.ctx.store.path(page.thumb_path)))
-            if pixmap.isNull():
-                pixmap = QPixmap(THUMB)
-                pixmap.fill(QColor("#dddddd"))
-            elif page.rotation:
-                pixmap = pixmap.transformed(QTransform().rotate(page.rotation), Qt.TransformationMode.SmoothTransformation)
-            if len(self._thumbs) > 600:
-                self._thumbs.clear()
-            icon = self._thumbs[key] = QIcon(pixmap)
-        return icon
+        return self._thumbs.icon(page)
 
     def _rotated(self, page: Page) -> None:
         item = self.strip.currentItem()
