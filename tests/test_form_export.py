@@ -693,3 +693,28 @@ def test_present_pupil_cannot_have_absent_as_variant(tmp_path: Path) -> None:
     err = _problem_case(tmp_path, LAYOUTS[0], rows)
     assert err.details == ["код 40001, столбец «Вариант», значение «отсутствовал»: ученик не "
                            "отмечен отсутствующим: нужен номер варианта"]
+
+
+def test_text_goes_into_a_shared_strings_table_like_excel_writes_it(tmp_path: Path) -> None:
+    """openpyxl writes text inline; the form keeps Excel's layout (xl/sharedStrings.xml), which an
+    uploader reading only shared strings needs to see «отсутствовал», «X», «не пройд.»."""
+    import zipfile
+
+    from coordinator_app.exports.fisoko_form import FormRowData, fill_template
+    from tests.fixtures import fisoko_forms as forms
+
+    template = forms.russian4_2026(tmp_path / "t.xlsx")
+    rows = [FormRowData(code="40001", absent=True, variants={1: None}, scores={}, class_ordinal=None, gender=None,
+                        journal_mark=None),
+            FormRowData(code="40002", absent=False, variants={1: "1"},
+                        scores={t: "X" for t, _ in forms.RUSSIAN4_2026_TASKS}, class_ordinal=1, gender="ж",
+                        journal_mark="нет отметки")]
+    fill_template(template, tmp_path / "out.xlsx", rows)
+    with zipfile.ZipFile(tmp_path / "out.xlsx") as z:
+        assert "xl/sharedStrings.xml" in z.namelist()
+        table = z.read("xl/sharedStrings.xml").decode("utf-8")
+        sheets = [n for n in z.namelist() if n.startswith("xl/worksheets/sheet")]
+        assert all(b'inlineStr' not in z.read(n) for n in sheets)
+        assert "sharedStrings" in z.read("[Content_Types].xml").decode()
+    for text in ("отсутствовал", "X", "нет отметки", "ж"):
+        assert f">{text}<" in table

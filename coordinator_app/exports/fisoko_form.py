@@ -784,7 +784,85 @@ def _insert_ext(data: bytes, block: str, member: str) -> bytes:
 # Public: fill a template, generate a form
 
 
+# --------------------------------------------------------------------------------------------
+# Shared strings: openpyxl writes every text cell inline (`t="inlineStr"`); Excel, and the form
+# downloaded from ФИС ОКО, keep text in xl/sharedStrings.xml. Uploaders that read only shared
+# strings would see «отсутствовал», «X» and «не пройд.» as empty cells, so the saved package is
+# rewritten to Excel's own layout.
+
+_INLINE_RE = re.compile(
+    r'<c (?P<a>[^>]*?)t="inlineStr"(?P<b>[^>]*)><is><t(?: xml:space="preserve")?>(?P<text>[^<]*)</t></is></c>')
+_SST_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
+_SST_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings"
+
+
+def _shared_strings(data: bytes) -> bytes:
+    """The package with inline strings moved into a shared-strings table; the original bytes if
+    anything looks unusual (an existing table, rich text) or the result does not read back the same."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            names = zf.namelist()
+            if "xl/sharedStrings.xml" in names:
+                return data
+            members = [(item, zf.read(item.filename)) for item in zf.infolist()]
+        strings: dict[str, int] = {}
+        count = 0
+
+        def replace(m: re.Match[str]) -> str:
+            nonlocal count
+            count += 1
+            index = strings.setdefault(m.group("text"), len(strings))
+            return f'<c {m.group("a")}t="s"{m.group("b")}><v>{index}</v></c>'
+
+        rewritten = []
+        for item, body in members:
+            if item.filename.startswith("xl/worksheets/sheet") and item.filename.endswith(".xml"):
+                body = _INLINE_RE.sub(replace, body.decode("utf-8")).encode("utf-8")
+                if b't="inlineStr"' in body:      # rich text or an odd form: keep the original
+                    return data
+            rewritten.append((item, body))
+        if not strings:
+            return data
+        sst = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+               f'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="{count}" '
+               f'uniqueCount="{len(strings)}">'
+               + "".join(f'<si><t xml:space="preserve">{text}</t></si>' for text in strings) + "</sst>")
+        result = io.BytesIO()
+        with zipfile.ZipFile(result, "w", zipfile.ZIP_DEFLATED) as out:
+            for item, body in rewritten:
+                if item.filename == "[Content_Types].xml":
+                    body = body.replace(b"</Types>", f'<Override PartName="/xl/sharedStrings.xml" '
+                                                       f'ContentType="{_SST_TYPE}"/></Types>'.encode())
+                elif item.filename == "xl/_rels/workbook.xml.rels":
+                    body = body.replace(b"</Relationships>", f'<Relationship Id="rIdVprSharedStrings" '
+                                                               f'Type="{_SST_REL}" Target="sharedStrings.xml"/>'
+                                                               f"</Relationships>".encode())
+                out.writestr(item, body)
+            out.writestr("xl/sharedStrings.xml", sst.encode("utf-8"))
+        converted = result.getvalue()
+        if not _same_values(data, converted):
+            log.warning("shared-strings rewrite changed values; the inline form is kept")
+            return data
+        return converted
+    except Exception:  # noqa: BLE001 - the inline form is valid; never lose an export over this
+        log.warning("shared-strings rewrite failed; the inline form is kept", exc_info=True)
+        return data
+
+
+def _same_values(a: bytes, b: bytes) -> bool:
+    first, second = _load(a), _load(b)
+    if first.sheetnames != second.sheetnames:
+        return False
+    for name in first.sheetnames:
+        rows_a = list(first[name].iter_rows(values_only=True))
+        rows_b = list(second[name].iter_rows(values_only=True))
+        if rows_a != rows_b:
+            return False
+    return True
+
+
 def _write(out: Path, data: bytes) -> None:
+    data = _shared_strings(data)
     with atomic_writer(out) as stream:
         stream.write(data)
 
