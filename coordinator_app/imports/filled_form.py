@@ -12,7 +12,6 @@ A file that cannot be read, is not a form, or is the form of another work raises
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import re
 import warnings
@@ -23,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from openpyxl import load_workbook
 
 from coordinator_app.errors import UserError
+from coordinator_app.imports.cells import cell_text
 from coordinator_app.imports.fisoko_template import (
     ABSENT,
     NOT_PASSED,
@@ -110,24 +110,7 @@ class FilledForm:
 # Cell values
 
 
-def _text(value: Any) -> str:
-    """A cell value as the user would see it: "3" for 3.0, "09.01.2025" for a date, one line."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "ИСТИНА" if value else "ЛОЖЬ"
-    if isinstance(value, float):
-        if value.is_integer():
-            return str(int(value))
-        return repr(value).replace(".", ",")
-    if isinstance(value, dt.datetime):
-        if value.time() == dt.time(0, 0):
-            return value.strftime("%d.%m.%Y")
-        return value.strftime("%d.%m.%Y %H:%M")
-    if isinstance(value, (dt.date, dt.time)):
-        return value.strftime("%d.%m.%Y") if isinstance(value, dt.date) else value.strftime("%H:%M")
-    s = str(value).replace("\xa0", " ").replace("\u202f", " ")
-    return re.sub(r"\s+", " ", s).strip()
+_text = cell_text
 
 
 def _key(value: Any) -> str:

@@ -22,16 +22,15 @@ The class of a row comes from the «Класс» column, else from a title row a
 from __future__ import annotations
 
 import csv
-import datetime as _dt
 import io
 import re
 import zipfile
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from ..errors import UserError
+from .cells import cell_text
 from ..names import (
     class_display,
     name_key,
@@ -171,24 +170,7 @@ class ParsedPupilList:
 # -- cell and header helpers ----------------------------------------------------------------
 
 
-def _cell_text(value: Any) -> str:
-    """What the user sees in a cell, as text ("" for empty)."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "ИСТИНА" if value else "ЛОЖЬ"
-    if isinstance(value, float):
-        if value.is_integer():
-            return str(int(value))
-        return str(value).replace(".", ",")
-    if isinstance(value, _dt.datetime):
-        if value.time() == _dt.time(0, 0):
-            return value.strftime("%d.%m.%Y")
-        return value.strftime("%d.%m.%Y %H:%M")
-    if isinstance(value, _dt.date):
-        return value.strftime("%d.%m.%Y")
-    text = str(value).replace("\u00a0", " ").replace("\ufeff", "")
-    return " ".join(text.split())
+_cell_text = cell_text
 
 
 def _header_key(text: str) -> str:
