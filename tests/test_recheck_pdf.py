@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import datetime
 import random
-from pathlib import Path
 
-import pypdfium2 as pdfium
 import pytest
 
 from coordinator_app.exports.pdf_common import WorkHeader
+from tests.pdf_helpers import char_boxes, page_texts
 from coordinator_app.exports.recheck_pdf import (
     RecheckDoc,
     RecheckParticipant,
@@ -104,37 +103,6 @@ def make_doc(header: WorkHeader, participants: list[RecheckParticipant], **kw) -
     )
     values.update(kw)
     return RecheckDoc(**values)
-
-
-def page_texts(path: Path) -> list[str]:
-    pdf = pdfium.PdfDocument(str(path))
-    try:
-        texts = []
-        for page in pdf:
-            textpage = page.get_textpage()
-            texts.append(textpage.get_text_range())
-            textpage.close()
-            page.close()
-        return texts
-    finally:
-        pdf.close()
-
-
-def char_boxes(path: Path, index: int):
-    pdf = pdfium.PdfDocument(str(path))
-    try:
-        page = pdf[index]
-        textpage = page.get_textpage()
-        boxes = []
-        for i in range(textpage.count_chars()):
-            char = textpage.get_text_range(i, 1)
-            if char.strip():
-                boxes.append((char, textpage.get_charbox(i)))
-        textpage.close()
-        page.close()
-        return boxes
-    finally:
-        pdf.close()
 
 
 def flat(text: str) -> str:
