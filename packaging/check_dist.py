@@ -111,6 +111,11 @@ def main(argv: list[str]) -> int:
                 except ValueError:
                     problems.append("cli import-scans --json: the output is not JSON")
 
+    # reportlab's C accelerators are a hidden import (see pyinstaller.spec); without them the PDFs
+    # are still made, only slower, so nothing above would notice their absence.
+    if not any(dist_dir.rglob("_rl_accel*")):
+        problems.append("reportlab's C accelerators (_rl_accel) are not in the bundle")
+
     size = _size(dist_dir)
     files = sum(1 for p in dist_dir.rglob("*") if p.is_file())
     print(f"bundle: {dist_dir} — {size / 2**20:.1f} MiB in {files} files")

@@ -371,6 +371,17 @@ def test_strip_jpeg_keeps_the_image_data() -> None:
         package._strip_jpeg(b"not a jpeg")
 
 
+def test_strip_jpeg_passes_a_clean_jpeg_through_unchanged() -> None:
+    # What scanners and Pillow write (JFIF header only) goes into the PDF byte for byte, uncopied.
+    buffer = io.BytesIO()
+    plain_page(dpi=40, seed=4).save(buffer, "JPEG", quality=70)
+    data = buffer.getvalue()
+    assert package._strip_jpeg(data) is data
+    # A segment to drop anywhere among the headers: only it goes.
+    with_comment = data[:2] + b"\xff\xfe\x00\x08secret" + data[2:]
+    assert package._strip_jpeg(with_comment) == data
+
+
 # ---------------------------------------------------------------- verification
 
 
@@ -433,17 +444,16 @@ def test_verify_names_every_damage(setup, tmp_path: Path) -> None:
 
 def _fail_on_call(monkeypatch, number: int, err: OSError) -> list[int]:
     calls = []
-    real = package._write_stream
+    real = package._write_into
 
-    def failing(path, chunks):
+    def failing(stream, chunks):
         calls.append(1)
         if len(calls) == number:
-            with open(path, "xb") as stream:       # half a file, as a full stick leaves it
-                stream.write(b"%PDF-1.4 half")
+            stream.write(b"%PDF-1.4 half")       # half a file, as a full stick leaves it
             raise err
-        return real(path, chunks)
+        return real(stream, chunks)
 
-    monkeypatch.setattr(package, "_write_stream", failing)
+    monkeypatch.setattr(package, "_write_into", failing)
     return calls
 
 
@@ -474,35 +484,72 @@ def test_pulled_out_stick_and_read_only_target(setup, monkeypatch) -> None:
 
 def test_error_during_read_back_removes_the_package(setup, monkeypatch) -> None:
     store, work_id, stick = setup
-    real = package._hash_file
+    real = package._read_back
     calls = []
 
-    def failing(path):
-        calls.append(path)
+    def failing(stream, written):
+        calls.append(stream)
         if len(calls) == 3:
             raise OSError(errno.EIO, "Input/output error")
-        return real(path)
+        return real(stream, written)
 
-    monkeypatch.setattr(package, "_hash_file", failing)
+    monkeypatch.setattr(package, "_read_back", failing)
     with pytest.raises(UserError, match="Запись на носитель прервана.*Пакет не создан"):
         export_package(store, work_id, stick, everyone=True)
     assert len(calls) >= 3 and list(stick.iterdir()) == []
     assert store.scalar("SELECT COUNT(*) FROM exports") == 0
 
 
-def test_read_back_mismatch_removes_the_package(setup, monkeypatch) -> None:
+@pytest.mark.parametrize("damage, detail", [
+    ("flip", "изменён: protocol.xlsx (прочитано не то, что записано)"),
+    ("cut", "обрезан: protocol.xlsx (прочитано 100 байт из "),
+])
+@pytest.mark.parametrize("compare", ["bytes", "crc"])
+def test_read_back_mismatch_removes_the_package(setup, monkeypatch, damage: str, detail: str,
+                                                compare: str) -> None:
+    # A stick that keeps other bytes than it was given (a failing flash cell, a fake capacity);
+    # small files are compared byte for byte, large ones by CRC-32.
     store, work_id, stick = setup
-    real = package._hash_file
+    if compare == "crc":
+        monkeypatch.setattr(package, "KEEP_FOR_COMPARE", 1000)
+    real = package._write_into
 
-    def lying(path):
-        size, sha = real(path)
-        return (size, "0" * 64) if path.name == "protocol.xlsx" else (size, sha)
+    def damaging(stream, chunks):
+        written = real(stream, chunks)
+        if stream.name.endswith("protocol.xlsx"):
+            if damage == "flip":
+                stream.seek(written.size // 2)
+                byte = stream.read(1)[0]
+                stream.seek(written.size // 2)
+                stream.write(bytes([byte ^ 0x01]))
+            else:
+                stream.truncate(100)
+            stream.flush()
+        return written
 
-    monkeypatch.setattr(package, "_hash_file", lying)
+    monkeypatch.setattr(package, "_write_into", damaging)
     with pytest.raises(UserError) as err:
         export_package(store, work_id, stick, everyone=True)
     assert "не совпадает с исходным" in err.value.message
-    assert err.value.details == ["изменён: protocol.xlsx (SHA-256 не совпадает)"]
+    assert len(err.value.details) == 1 and err.value.details[0].startswith(detail)
+    assert list(stick.iterdir()) == []
+    assert store.scalar("SELECT COUNT(*) FROM exports") == 0
+
+
+def test_a_file_changed_after_the_rename_is_caught_by_the_final_check(setup, monkeypatch) -> None:
+    store, work_id, stick = setup
+    real = package._check_final
+
+    def tampered(folder, entries, manifest_bytes, sums_bytes):
+        (folder / "works" / "stray.pdf").write_bytes(b"%PDF-1.4")
+        (folder / "cover_letter.pdf").write_bytes(b"%PDF-1.4 short")
+        return real(folder, entries, manifest_bytes, sums_bytes)
+
+    monkeypatch.setattr(package, "_check_final", tampered)
+    with pytest.raises(UserError) as err:
+        export_package(store, work_id, stick, everyone=True)
+    assert err.value.details[0].startswith("изменён: cover_letter.pdf (размер 14 вместо ")
+    assert err.value.details[1:] == ["лишний файл: works/stray.pdf"]
     assert list(stick.iterdir()) == []
 
 

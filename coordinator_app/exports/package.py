@@ -46,7 +46,7 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from .. import APP_TITLE, audit
 from ..errors import UserError
@@ -235,10 +235,13 @@ class _SourceError(Exception):
 
 def _strip_jpeg(data: bytes) -> bytes:
     """The JPEG without APP1..APP13, APP15 and COM segments (EXIF, XMP, ICC, comments: they may
-    carry a name or a device owner); the compressed image data are untouched."""
+    carry a name or a device owner); the compressed image data are untouched. A JPEG with none of
+    them (what a scanner or Pillow writes) is returned as is, without a copy."""
     if not data.startswith(b"\xff\xd8"):
         raise ValueError("not a JPEG")
-    out = bytearray(b"\xff\xd8")
+    view = memoryview(data)
+    kept: list[memoryview] = []       # runs of `data` to keep, in order
+    run_start = 0                     # where the current kept run began
     pos = 2
     size = len(data)
     while pos < size:
@@ -251,23 +254,26 @@ def _strip_jpeg(data: bytes) -> bytes:
         marker = data[pos]
         pos += 1
         if marker in (0xD8, 0x01) or 0xD0 <= marker <= 0xD7:
-            out += bytes((0xFF, marker))
             continue
         if marker == 0xD9:
-            out += b"\xff\xd9"
+            size = pos
             break
         if pos + 2 > size:
             raise ValueError("truncated JPEG")
         length = int.from_bytes(data[pos:pos + 2], "big")
-        segment = data[pos - 2:pos + length]
         if marker == 0xDA:            # start of scan: the rest is image data
-            out += data[pos - 2:]
             break
-        drop = (0xE1 <= marker <= 0xED) or marker in (0xEF, 0xFE)
-        if not drop:
-            out += segment
+        if (0xE1 <= marker <= 0xED) or marker in (0xEF, 0xFE):
+            segment_start = pos - 2
+            while segment_start > run_start and data[segment_start - 1] == 0xFF:
+                segment_start -= 1    # fill bytes before the marker go with it
+            kept.append(view[run_start:segment_start])
+            run_start = pos + length
         pos += length
-    return bytes(out)
+    if not kept:
+        return data if size == len(data) else data[:size]
+    kept.append(view[run_start:size])
+    return b"".join(kept)
 
 
 _SOF = {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}
@@ -573,17 +579,81 @@ def _fsync(fd: int) -> None:
             raise
 
 
-def _write_stream(path: Path, chunks: Iterable[bytes]) -> tuple[int, str]:
-    """Write `chunks` to a new file `path`, flush and fsync; (size, SHA-256) of what was written."""
-    digest, size = hashlib.sha256(), 0
-    with open(path, "xb") as stream:
-        for chunk in chunks:
-            stream.write(chunk)
-            digest.update(chunk)
-            size += len(chunk)
-        stream.flush()
-        _fsync(stream.fileno())
-    return size, digest.hexdigest()
+#: Up to this many bytes of a file are kept in memory while it is written, to compare the
+#: read-back with (a scan PDF: ≈ 0.5 MB); a larger file (a big criteria scan) is compared by CRC-32.
+KEEP_FOR_COMPARE = 32 << 20
+
+
+@dataclass
+class _Written:
+    size: int
+    chunks: list[bytes] | None     # what was written, when it is small enough to keep
+    crc: int                       # CRC-32 of what was written, when `chunks` is None
+
+
+def _write_into(stream: BinaryIO, chunks: Iterable[bytes]) -> _Written:
+    """Write `chunks` to a new file, flush and fsync; what was written, to check the read-back
+    against (the bytes themselves, or a CRC-32 for a large file)."""
+    kept: list[bytes] | None = []
+    crc, size = 0, 0
+    for chunk in chunks:
+        stream.write(chunk)
+        size += len(chunk)
+        if kept is not None:
+            kept.append(chunk)
+            if size > KEEP_FOR_COMPARE:
+                for old in kept:
+                    crc = zlib.crc32(old, crc)
+                kept = None
+        else:
+            crc = zlib.crc32(chunk, crc)
+    stream.flush()
+    _fsync(stream.fileno())
+    return _Written(size, kept, crc)
+
+
+def _read_back(stream: BinaryIO, written: _Written) -> tuple[int, str, bool]:
+    """Read the file from its start as the medium returns it: (size, SHA-256, whether it is what
+    was written). Every byte is hashed once: the manifest's SHA-256 is taken from these bytes."""
+    stream.seek(0)
+    digest, crc, size = hashlib.sha256(), 0, 0
+    if written.chunks is not None:
+        data = stream.read(written.size + 1)
+        size = len(data)
+        digest.update(data)
+        same = size == written.size
+        pos = 0
+        for chunk in written.chunks if same else ():
+            if not data.startswith(chunk, pos):        # a memcmp, no copy
+                same = False
+                break
+            pos += len(chunk)
+        while block := stream.read(CHUNK):      # a file that grew: hash it all the same
+            digest.update(block)
+            size += len(block)
+        return size, digest.hexdigest(), same and size == written.size
+    while block := stream.read(CHUNK):
+        digest.update(block)
+        crc = zlib.crc32(block, crc)
+        size += len(block)
+    return size, digest.hexdigest(), size == written.size and crc == written.crc
+
+
+class _Mismatch(Exception):
+    """A file read back from the target differs from what was written."""
+
+
+def _write_and_check(path: Path, rel: str, chunks: Iterable[bytes]) -> dict[str, Any]:
+    """Write one file, fsync it, read it back: its manifest entry, or _Mismatch naming it."""
+    # One handle for both: the write's fsync and the read-back go to the same file on the medium.
+    with open(path, "x+b") as stream:
+        written = _write_into(stream, chunks)
+        size_read, sha, same = _read_back(stream, written)
+    if size_read < written.size:
+        raise _Mismatch(f"обрезан: {rel} (прочитано {size_read} байт из {written.size})")
+    if not same:
+        raise _Mismatch(f"изменён: {rel} (прочитано не то, что записано)")
+    return {"path": rel, "size": written.size, "sha256": sha}
 
 
 def _read_chunks(path: Path) -> Iterator[bytes]:
@@ -802,7 +872,7 @@ def export_package(store: Store, work_id: int, out_dir: Path | str, *, sample_pc
             raise UserError(f"На носителе «{out_dir}» свободно {_mb(free)}, а пакету нужно около {_mb(estimate)}. "
                             "Освободите место или вставьте другой носитель.")
 
-    total = 2 * (len(plan) + 2)       # every file written, then read back
+    total = len(plan) + 3       # every file written and read back, manifest, sums, the final check
     done = 0
 
     def step(label: str) -> None:
@@ -819,9 +889,10 @@ def export_package(store: Store, work_id: int, out_dir: Path | str, *, sample_pc
         os.mkdir(partial)
         for sub in ("works", "criteria"):
             os.mkdir(partial / sub)
-        # Two files at a time: reading, hashing, writing and fsync release the GIL, so one file's
-        # fsync overlaps the next one's hashing (issue 5's target: ≥ 70 % of a plain copy).
-        stop = threading.Event()       # the first failure stops the other writer at once
+        # Several files at a time: reading, hashing, writing and fsync release the GIL, so one
+        # file's fsync overlaps the others' work (issue 5's target: ≥ 70 % of a plain copy).
+        # Each file is read back right after its fsync; its SHA-256 is taken from those bytes.
+        stop = threading.Event()       # the first failure stops the other writers at once
 
         def write(item: _Planned) -> dict[str, Any] | None:
             if stop.is_set():
@@ -830,16 +901,15 @@ def export_package(store: Store, work_id: int, out_dir: Path | str, *, sample_pc
                 stop.set()
                 raise _Cancelled()
             try:
-                size, sha = _write_stream(partial / item.rel, item.chunks())
+                return _write_and_check(partial / item.rel, item.rel, item.chunks())
             except BaseException:
                 stop.set()
                 raise
-            return {"path": item.rel, "size": size, "sha256": sha}
 
         with ThreadPoolExecutor(max_workers=WRITE_THREADS) as writers:
             for item, entry in zip(plan, writers.map(write, plan)):
                 entries.append(entry)
-                step(f"Запись: {item.rel}")
+                step(f"Запись и проверка: {item.rel}")
         if not attachments:
             os.rmdir(partial / "criteria")
         entries.sort(key=lambda e: e["path"])
@@ -855,10 +925,11 @@ def export_package(store: Store, work_id: int, out_dir: Path | str, *, sample_pc
             "files": entries,
         }
         manifest_bytes = json.dumps(manifest, ensure_ascii=False, indent=1).encode("utf-8")
-        size, manifest_sha = _write_stream(partial / MANIFEST, [manifest_bytes])
+        manifest_sha = _write_and_check(partial / MANIFEST, MANIFEST, [manifest_bytes])["sha256"]
         step(f"Запись: {MANIFEST}")
         sums = sorted([(e["path"], e["sha256"]) for e in entries] + [(MANIFEST, manifest_sha)])
-        _write_stream(partial / SUMS, ["".join(f"{sha}  {path}\n" for path, sha in sums).encode("utf-8")])
+        sums_bytes = "".join(f"{sha}  {path}\n" for path, sha in sums).encode("utf-8")
+        _write_and_check(partial / SUMS, SUMS, [sums_bytes])
         step(f"Запись: {SUMS}")
         for folder in (partial / "works", partial / "criteria", partial):
             if folder.is_dir():
@@ -869,11 +940,15 @@ def export_package(store: Store, work_id: int, out_dir: Path | str, *, sample_pc
         os.rename(partial, target)          # only now does the package appear under its name
         final, partial = target, None
         _fsync_dir(out_dir)
-        report = _verify(final, progress=lambda label: step(f"Проверка: {label}"), strict=True)
-        if not report.ok:
-            _remove_tree(final)
-            raise UserError("Записанный на носитель пакет не совпадает с исходным (носитель неисправен?). "
-                            "Пакет удалён; вставьте другой носитель и повторите.", details=report.problems)
+        problems = _check_final(final, entries, manifest_bytes, sums_bytes)
+        step("Проверка пакета на носителе")
+        if problems:
+            raise _Mismatch(*problems)
+    except _Mismatch as err:
+        _remove_tree(partial)
+        _remove_tree(final)
+        raise UserError("Записанный на носитель пакет не совпадает с исходным (носитель неисправен?). "
+                        "Пакет удалён; вставьте другой носитель и повторите.", details=list(err.args)) from None
     except _Cancelled:
         _remove_tree(partial)
         _remove_tree(final)
@@ -892,7 +967,7 @@ def export_package(store: Store, work_id: int, out_dir: Path | str, *, sample_pc
         raise
 
     files = len(entries) + 2
-    written = sum(e["size"] for e in entries) + len(manifest_bytes) + (final / SUMS).stat().st_size
+    written = sum(e["size"] for e in entries) + len(manifest_bytes) + len(sums_bytes)
     details = {"codes": chosen, "seed": seed, "pct": pct_used, "extra_codes": extra, "everyone": everyone,
                "bytes": written, "folder": final.name}
     with store.atomic() as db:
@@ -904,6 +979,28 @@ def export_package(store: Store, work_id: int, out_dir: Path | str, *, sample_pc
                      files=files, manifest_sha256=manifest_sha, codes=chosen, seed=seed, pct=pct_used,
                      everyone=everyone)
     return PackageResult(final, files, written, chosen, seed, manifest_sha, warnings)
+
+
+def _check_final(folder: Path, entries: list[dict[str, Any]], manifest_bytes: bytes,
+                 sums_bytes: bytes) -> list[str]:
+    """After the rename: the package under its final name holds exactly the files written (each
+    already read back), the manifest and the sums as written, and nothing else. An OSError (the
+    stick gone) propagates."""
+    problems: list[str] = []
+    for rel, expected in ((MANIFEST, manifest_bytes), (SUMS, sums_bytes)):
+        if (folder / rel).read_bytes() != expected:
+            problems.append(f"изменён: {rel} (прочитано не то, что записано)")
+    expected_sizes = {e["path"]: e["size"] for e in entries}
+    for rel, size in expected_sizes.items():
+        found = (folder / rel).stat().st_size
+        if found != size:
+            problems.append(f"изменён: {rel} (размер {found} вместо {size})")
+    present = _listing(folder)
+    for rel in sorted((set(expected_sizes) | {MANIFEST, SUMS}) - present):
+        problems.append(f"отсутствует: {rel}")
+    for rel in sorted(present - set(expected_sizes) - {MANIFEST, SUMS}):
+        problems.append(f"лишний файл: {rel}")
+    return problems
 
 
 def _size_or_zero(path: Path) -> int:
@@ -993,14 +1090,8 @@ def verify_package(folder: Path | str, progress: Callable[[str], None] | None = 
     """Check a package folder against its manifest.json and SHA256SUMS (no store needed): every
     missing, truncated, altered or unexpected file is named. A file that cannot be read is
     reported, not raised."""
-    return _verify(Path(folder), progress=progress, strict=False)
-
-
-def _verify(folder: Path, *, progress: Callable[[str], None] | None, strict: bool) -> VerifyReport:
-    """`strict`: an OSError while reading propagates (the export turns it into «запись прервана»)."""
+    folder = Path(folder)
     if not folder.is_dir():
-        if strict:
-            raise FileNotFoundError(errno.ENOENT, "папка пакета не найдена", str(folder))
         return VerifyReport(False, [f"папка пакета не найдена: {folder}"], 0)
     problems: list[str] = []
     checked = 0
@@ -1009,12 +1100,8 @@ def _verify(folder: Path, *, progress: Callable[[str], None] | None, strict: boo
         try:
             return (folder / rel).read_bytes()
         except FileNotFoundError:
-            if strict:
-                raise
             return None
         except OSError as err:
-            if strict:
-                raise
             problems.append(f"не читается: {rel} ({err.strerror or err})")
             return b""
 
@@ -1055,39 +1142,29 @@ def _verify(folder: Path, *, progress: Callable[[str], None] | None, strict: boo
         expected = {rel: (None, sha) for rel, sha in sums.items() if rel != MANIFEST}
     expected = expected or {}
 
-    stop = threading.Event()
-
-    def hashed(rel: str) -> tuple[int, str] | BaseException:
-        if stop.is_set():
-            return OSError(errno.ECANCELED, "проверка остановлена")
+    def hashed(rel: str) -> tuple[int, str] | OSError:
         try:
             return _hash_file(folder / rel)
         except OSError as err:
-            if strict and not isinstance(err, FileNotFoundError):
-                stop.set()         # the export fails anyway: read no further from a broken stick
             return err
 
-    # Read back two files at a time (hashing and reading release the GIL).
+    # Several files at a time (hashing and reading release the GIL).
     with ThreadPoolExecutor(max_workers=WRITE_THREADS) as readers:
         results = dict(zip(sorted(expected), readers.map(hashed, sorted(expected))))
     for rel in sorted(expected):
         size_expected, sha_expected = expected[rel]
         try:
             outcome = results[rel]
-            if isinstance(outcome, BaseException):
+            if isinstance(outcome, OSError):
                 raise outcome
             size, sha = outcome
         except FileNotFoundError:
-            if strict:
-                raise
             problems.append(f"отсутствует: {rel}")
             continue
         except IsADirectoryError:
             problems.append(f"отсутствует: {rel}")
             continue
         except OSError as err:
-            if strict:
-                raise
             problems.append(f"не читается: {rel} ({err.strerror or err})")
             continue
         checked += 1
@@ -1102,8 +1179,6 @@ def _verify(folder: Path, *, progress: Callable[[str], None] | None, strict: boo
     try:
         present = _listing(folder)
     except OSError:
-        if strict:
-            raise
         present = set()
     for rel in sorted(present - set(expected) - {MANIFEST, SUMS}):
         problems.append(f"лишний файл: {rel}")
