@@ -671,3 +671,22 @@ def test_criteria_names_are_neutral_and_unique(setup, tmp_path: Path) -> None:
     assert len({n.casefold() for n in names}) == len(names) == 7
     assert "criteria_1.pdf" in names and "criteria_variant1_2_2.pdf" in names
     assert verify_package(result.folder).ok
+
+
+@pytest.mark.skipif(not hasattr(os, "posix_fadvise"), reason="POSIX only")
+def test_read_back_reads_the_medium_not_the_cache(setup, monkeypatch) -> None:
+    # Each file's cached pages are dropped after its fsync and before it is read back, so a stick
+    # that silently loses writes cannot pass the check from the operating system's memory.
+    store, work_id, stick = setup
+    events: list[tuple[str, int]] = []
+    real_fsync, real_advise = package.os.fsync, package.os.posix_fadvise
+    monkeypatch.setattr(package.os, "fsync", lambda fd: (events.append(("fsync", fd)), real_fsync(fd))[1])
+    monkeypatch.setattr(package.os, "posix_fadvise", lambda fd, offset, length, advice: (
+        events.append(("drop", fd)) if advice == os.POSIX_FADV_DONTNEED else None,
+        real_advise(fd, offset, length, advice))[1])
+    result = export_package(store, work_id, stick, everyone=True)
+    drops = [e for e in events if e[0] == "drop"]
+    assert len(drops) == result.files            # every file, the manifest and SHA256SUMS too
+    for index, event in enumerate(events):
+        if event[0] == "drop":
+            assert ("fsync", event[1]) in events[:index]

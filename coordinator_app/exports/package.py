@@ -14,9 +14,13 @@ EXIF/XMP/comment segments and PNGs every chunk but the image. (What a pupil wrot
 paper is in the pixels; that is the school's business.)
 
 Crash and stick safety: everything is written into a hidden `.<name>.partial-<random>` folder on
-the target, each file fsynced; then the folder is renamed to its final name and read back
-(`verify_package`). Any OSError (stick pulled out, disk full, read-only) or a failed read-back
-removes what was written, so nothing that looks complete is ever left behind.
+the target. Each file is fsynced, its cached copy dropped (POSIX), and read back through the same
+handle: it must be byte for byte what was written (a CRC-32 for files above 32 MiB), and the
+manifest's SHA-256 is taken from those bytes, so every byte is hashed once. Then the folder is
+renamed to its final name and checked once more (manifest and sums as written, every file of the
+right size, nothing missing, nothing extra). Any OSError (stick pulled out, disk full, read-only)
+or a failed read-back removes what was written, so nothing that looks complete is ever left
+behind. `verify_package` checks a package anywhere, later, against its own manifest.
 
 Scan pages are embedded by a small PDF writer of our own: a JPEG page goes in as is (DCTDecode,
 no re-encoding, no ASCII85 inflation), a plain PNG page as its own zlib stream (FlateDecode with
@@ -591,6 +595,16 @@ class _Written:
     crc: int                       # CRC-32 of what was written, when `chunks` is None
 
 
+def _drop_cached(fd: int) -> None:
+    """Ask the OS to forget its cached copy of the (fsynced) file, so that the read-back reads
+    what the medium holds, not what is still in memory: a stick that loses writes (a failing or
+    fake-capacity one) is caught. Linux and other POSIX systems; elsewhere a no-op."""
+    advise = getattr(os, "posix_fadvise", None)
+    if advise is not None:
+        with contextlib.suppress(OSError):
+            advise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+
+
 def _write_into(stream: BinaryIO, chunks: Iterable[bytes]) -> _Written:
     """Write `chunks` to a new file, flush and fsync; what was written, to check the read-back
     against (the bytes themselves, or a CRC-32 for a large file)."""
@@ -609,6 +623,7 @@ def _write_into(stream: BinaryIO, chunks: Iterable[bytes]) -> _Written:
             crc = zlib.crc32(chunk, crc)
     stream.flush()
     _fsync(stream.fileno())
+    _drop_cached(stream.fileno())
     return _Written(size, kept, crc)
 
 
