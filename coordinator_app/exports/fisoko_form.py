@@ -28,6 +28,7 @@ not calculate sees the right totals; Excel recalculates on opening anyway (`full
 
 from __future__ import annotations
 
+import functools
 import io
 import logging
 import re
@@ -188,19 +189,31 @@ def _clean(value: Any) -> str:
 
 def _canon(value: Any) -> str:
     """For matching a value with a list entry: no spaces, lower case, ё → е, Х → x, no final dot."""
+    if isinstance(value, str):
+        return _canon_text(value)
+    return _canon_text(_clean(value))
+
+
+@functools.lru_cache(maxsize=4096)
+def _canon_text(value: str) -> str:
+    # A form of 1500 rows matches the same few dozen values (0, 1, 2, X, …) tens of thousands of times.
     text = re.sub(r"\s+", "", _clean(value)).lower().replace("ё", "е")
     if text in _X_VARIANTS:
         return "x"
     return text.rstrip(".")
 
 
+@functools.lru_cache(maxsize=256)
+def _entries_by_canon(allowed: tuple[str, ...]) -> dict[str, str]:
+    index: dict[str, str] = {}
+    for entry in allowed:
+        index.setdefault(_canon(entry), entry)       # the first spelling wins, as in the list
+    return index
+
+
 def _match(value: str, allowed: list[str]) -> str | None:
     """The list's own spelling of `value`, or None if the list has no such entry."""
-    wanted = _canon(value)
-    for entry in allowed:
-        if _canon(entry) == wanted:
-            return entry
-    return None
+    return _entries_by_canon(tuple(allowed)).get(_canon(value))
 
 
 def _describe(allowed: list[str]) -> str:
@@ -610,11 +623,11 @@ def _fill_classes(wb: Workbook, books: dict[int, str]) -> None:
         _put(ws.cell(row=i, column=book_col), book)
 
 
-def _load(data: bytes) -> Workbook:
+def _load(data: bytes, read_only: bool = False) -> Workbook:
     with warnings.catch_warnings():
         # "Data Validation extension is not supported": copied back after saving.
         warnings.simplefilter("ignore")
-        return load_workbook(io.BytesIO(data))
+        return load_workbook(io.BytesIO(data), read_only=read_only)
 
 
 def _save(wb: Workbook) -> bytes:
@@ -850,15 +863,19 @@ def _shared_strings(data: bytes) -> bytes:
 
 
 def _same_values(a: bytes, b: bytes) -> bool:
-    first, second = _load(a), _load(b)
-    if first.sheetnames != second.sheetnames:
-        return False
-    for name in first.sheetnames:
-        rows_a = list(first[name].iter_rows(values_only=True))
-        rows_b = list(second[name].iter_rows(values_only=True))
-        if rows_a != rows_b:
+    first, second = _load(a, read_only=True), _load(b, read_only=True)
+    try:
+        if first.sheetnames != second.sheetnames:
             return False
-    return True
+        for name in first.sheetnames:
+            rows_a = list(first[name].iter_rows(values_only=True))
+            rows_b = list(second[name].iter_rows(values_only=True))
+            if rows_a != rows_b:
+                return False
+        return True
+    finally:
+        first.close()
+        second.close()
 
 
 def _write(out: Path, data: bytes) -> None:
