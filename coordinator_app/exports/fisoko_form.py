@@ -50,6 +50,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from coordinator_app.errors import UserError
 from coordinator_app.fsutil import atomic_writer
+from coordinator_app.imports.cells import value_text
 from coordinator_app.imports.fisoko_template import (
     ABSENT,
     CLASSES_SHEET,
@@ -177,27 +178,19 @@ class FormSpec:
 # Values
 
 
-def _clean(value: Any) -> str:
-    """A value as one-line text: 3.0 → "3", no-break spaces and runs of spaces collapsed."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    text = str(value).replace("\xa0", " ").replace("\u202f", " ")
-    return re.sub(r"\s+", " ", text).strip()
 
 
 def _canon(value: Any) -> str:
     """For matching a value with a list entry: no spaces, lower case, ё → е, Х → x, no final dot."""
     if isinstance(value, str):
         return _canon_text(value)
-    return _canon_text(_clean(value))
+    return _canon_text(value_text(value))
 
 
 @functools.lru_cache(maxsize=4096)
 def _canon_text(value: str) -> str:
     # A form of 1500 rows matches the same few dozen values (0, 1, 2, X, …) tens of thousands of times.
-    text = re.sub(r"\s+", "", _clean(value)).lower().replace("ё", "е")
+    text = re.sub(r"\s+", "", value_text(value)).lower().replace("ё", "е")
     if text in _X_VARIANTS:
         return "x"
     return text.rstrip(".")
@@ -238,7 +231,7 @@ def _cell_value(text: str) -> int | str:
 
 def _score_text(raw: Any) -> str | None:
     """A task value from the domain as text: None / "" → None, Cyrillic Х → X."""
-    text = _clean(raw)
+    text = value_text(raw)
     if not text:
         return None
     if text.lower() in _X_VARIANTS:
@@ -287,7 +280,7 @@ def _plan(
         extra = rows[capacity]
         problems.append(
             ExportProblem(
-                extra.code, HEADER_CODE, _clean(extra.code),
+                extra.code, HEADER_CODE, value_text(extra.code),
                 f"участник не помещается в форму: в ней {_plural_rows(capacity)} для участников "
                 f"(строки {info.first_data_row}–{info.last_data_row}), а участников {len(rows)}",
             )
@@ -297,10 +290,10 @@ def _plan(
     seen: set[str] = set()
     for row in rows:
         cells: dict[int, int | str | None] = {}
-        code = _clean(row.code)
+        code = value_text(row.code)
 
         def problem(column: str, value: Any, reason: str, code: str = code) -> None:
-            problems.append(ExportProblem(code, column, _clean(value), reason))
+            problems.append(ExportProblem(code, column, value_text(value), reason))
 
         # Code.
         if not _CODE_RE.match(code):
@@ -336,7 +329,7 @@ def _plan(
                 cells[t.column] = None
         else:
             for part, col in info.variant_columns.items():
-                raw = _clean(row.variants.get(part))
+                raw = value_text(row.variants.get(part))
                 cells[col] = None
                 if not raw:
                     problem(names.variant(part), "", "не указан вариант")
@@ -390,7 +383,7 @@ def _plan(
             col = info.class_ordinal_column
             cells[col] = None
             if row.class_ordinal is not None:
-                text = _clean(row.class_ordinal)
+                text = value_text(row.class_ordinal)
                 allowed = info.allowed_values.get(col)
                 if not (text.isascii() and text.isdigit() and int(text) > 0):
                     problem(HEADER_CLASS_ORDINAL, text,
@@ -402,7 +395,7 @@ def _plan(
         if info.gender_column is not None:
             col = info.gender_column
             cells[col] = None
-            text = _clean(row.gender)
+            text = value_text(row.gender)
             if text:
                 allowed = info.allowed_values.get(col) or list(_GENDERS)
                 found = _match(text, allowed)
@@ -413,7 +406,7 @@ def _plan(
         if info.journal_mark_column is not None:
             col = info.journal_mark_column
             cells[col] = None
-            text = _clean(row.journal_mark)
+            text = value_text(row.journal_mark)
             if text:
                 allowed = info.allowed_values.get(col) or list(_MARKS)
                 found = _match(text, allowed)
@@ -455,9 +448,9 @@ def _plan_textbooks(
     if textbooks is None or not info.has_classes_sheet:
         return None
     out: dict[int, str] = {}
-    for ordinal, book in sorted(textbooks.items(), key=lambda kv: _clean(kv[0])):
-        text = _clean(book)
-        ordinal_text = _clean(ordinal)
+    for ordinal, book in sorted(textbooks.items(), key=lambda kv: value_text(kv[0])):
+        text = value_text(book)
+        ordinal_text = value_text(ordinal)
         if not (ordinal_text.isascii() and ordinal_text.isdigit() and int(ordinal_text) > 0):
             problems.append(ExportProblem("", TEXTBOOK_COLUMN, text,
                                           f"порядковый номер класса «{ordinal_text}» — "
@@ -469,7 +462,7 @@ def _plan_textbooks(
                                           f"класс {number}: не выбран учебник"))
             continue
         if info.textbooks:
-            found = next((b for b in info.textbooks if _clean(b) == text), None)
+            found = next((b for b in info.textbooks if value_text(b) == text), None)
             if found is None:
                 problems.append(ExportProblem("", TEXTBOOK_COLUMN, text,
                                               f"класс {number}: такого учебника нет в списке "
@@ -514,9 +507,9 @@ def _clear(ws: Worksheet, columns: list[int], first_row: int, last_row: int) -> 
 
 
 def _find_sheet(wb: Workbook, title: str) -> Worksheet | None:
-    wanted = _clean(title).lower()
+    wanted = value_text(title).lower()
     for ws in wb.worksheets:
-        if _clean(ws.title).lower() == wanted:
+        if value_text(ws.title).lower() == wanted:
             return ws
     return None
 
@@ -609,7 +602,7 @@ def _fill_classes(wb: Workbook, books: dict[int, str]) -> None:
         return
     header_row, ordinal_col, book_col = 1, 1, 2
     for row in ws.iter_rows(min_row=1, max_row=min(ws.max_row, 10)):
-        keys = {cell.column: _clean(cell.value).lower().replace("ё", "е") for cell in row}
+        keys = {cell.column: value_text(cell.value).lower().replace("ё", "е") for cell in row}
         book = [c for c, k in keys.items() if k.startswith("основной учебник")]
         if book:
             header_row, book_col = row[0].row, book[0]
@@ -664,7 +657,7 @@ def _sheet_paths(zf: zipfile.ZipFile) -> dict[str, str]:
                 elif piece != ".":
                     parts.append(piece)
             path = "/".join(parts)
-        out[_clean(sheet.get("name"))] = path
+        out[value_text(sheet.get("name"))] = path
     return out
 
 
@@ -733,7 +726,7 @@ def _finish(
         paths = _sheet_paths(zf)
         members = [(item, zf.read(item.filename)) for item in zf.infolist()]
     by_member = {paths[t]: b for t, b in blocks.items() if t in paths}
-    protocol = paths.get(_clean(sheet))
+    protocol = paths.get(value_text(sheet))
     result = io.BytesIO()
     with zipfile.ZipFile(result, "w", zipfile.ZIP_DEFLATED) as out:
         for item, data in members:
@@ -942,7 +935,7 @@ def generate_form(
     out = Path(out)
     _check_spec(spec)
     variants = max([2] + [int(v) for r in rows if not r.absent for v in r.variants.values()
-                          if _clean(v).isascii() and _clean(v).isdigit()])
+                          if value_text(v).isascii() and value_text(v).isdigit()])
     ordinals = max([_GEN_CLASS_ORDINALS] + [int(r.class_ordinal) for r in rows
                                              if isinstance(r.class_ordinal, int)])
     wb = _blank_form(spec, variants=variants, ordinals=ordinals)
@@ -975,7 +968,7 @@ def _check_spec(spec: FormSpec) -> None:
         problems.append(f"частей работы должно быть 1 или 2, а указано {spec.parts}")
     seen: set[str] = set()
     for task_id, max_score, part in spec.tasks:
-        tid = _clean(task_id)
+        tid = value_text(task_id)
         if not tid:
             problems.append("у задания нет номера")
         elif tid in seen:
@@ -1034,7 +1027,7 @@ def _blank_form(spec: FormSpec, *, variants: int, ordinals: int) -> Workbook:
             values: list[Any] = [*range(int(max_score), -1, -1), X]
             if spec.allows_not_passed:
                 values.append(NOT_PASSED)
-            columns.append(("task", f"{_clean(task_id)} ({int(max_score)}б)", values))
+            columns.append(("task", f"{value_text(task_id)} ({int(max_score)}б)", values))
     columns.append(("class_ordinal", HEADER_CLASS_ORDINAL, None))
     if spec.has_gender:
         columns.append(("gender", HEADER_GENDER, list(_GENDERS)))
@@ -1042,7 +1035,7 @@ def _blank_form(spec: FormSpec, *, variants: int, ordinals: int) -> Workbook:
         columns.append(("mark", HEADER_MARK, [5, 4, 3, 2, NO_MARK]))
     columns.append(("total", HEADER_TOTAL, None))
 
-    books = [b for b in (_clean(b) for b in spec.textbooks) if b]
+    books = [b for b in (value_text(b) for b in spec.textbooks) if b]
     wb = Workbook()
     wb.remove(wb.active)
     classes = wb.create_sheet(CLASSES_SHEET) if books else None

@@ -4,6 +4,7 @@ pupil lists and filled ФИС ОКО forms."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 
@@ -23,3 +24,16 @@ def cell_text(value: Any) -> str:
     if isinstance(value, dt.time):
         return value.strftime("%H:%M")
     return " ".join(str(value).replace("\ufeff", "").split())
+
+
+def value_text(value: Any) -> str:
+    """A value of a ФИС ОКО template as one-line text, for matching it with the template's own
+    headers and lists: 3.0 → "3" (other numbers as Python writes them), no-break spaces and runs
+    of spaces collapsed. Unlike `cell_text`, no rendering as Excel shows it (booleans, dates,
+    decimal commas): the template's lists hold the plain values."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = str(value).replace("\xa0", " ").replace("\u202f", " ")
+    return re.sub(r"\s+", " ", text).strip()

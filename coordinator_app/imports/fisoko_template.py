@@ -32,6 +32,7 @@ from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from coordinator_app.errors import UserError
+from coordinator_app.imports.cells import value_text
 
 __all__ = [
     "TemplateTask",
@@ -129,19 +130,9 @@ class TemplateInfo:
 # Header text
 
 
-def _clean(text: Any) -> str:
-    """Cell value as one-line text: numbers without '.0', no-break spaces, runs of spaces."""
-    if text is None:
-        return ""
-    if isinstance(text, float) and text.is_integer():
-        text = int(text)
-    s = str(text).replace("\xa0", " ").replace("\u202f", " ")
-    return re.sub(r"\s+", " ", s).strip()
-
-
 def _key(text: Any) -> str:
     """Header text for comparison: cleaned, lower case, ё → е."""
-    return _clean(text).lower().replace("ё", "е")
+    return value_text(text).lower().replace("ё", "е")
 
 
 # "(2б)", "(2 б.)", "(2 балла)", "(1 балл)", "(3 баллов)"; a fraction is caught to refuse it.
@@ -155,7 +146,7 @@ _TASK_PREFIX_RE = re.compile(r"^(?:задание|зад\.|№)\s*", re.IGNORECA
 
 
 def _normalise_task_id(raw: str) -> str:
-    s = _TASK_PREFIX_RE.sub("", _clean(raw))
+    s = _TASK_PREFIX_RE.sub("", value_text(raw))
     s = re.sub(r"\s+", "", s).replace(",", ".")
     # Criteria of one task: «4К1». People (and some generators) type a Latin K or a lower case к.
     s = re.sub(r"[KkКк]", "К", s)
@@ -181,11 +172,11 @@ def parse_task_header(text: str) -> tuple[str, int] | None:
     Raises `UserError` for a header that is clearly a task but is unusable: no maximum
     (`"5"`, `"5 (1)"`), a zero maximum (`"5 (0б)"`), a fractional one, or no task number.
     """
-    return _parse_task_header(text, where=f"Заголовок «{_clean(text)}»")
+    return _parse_task_header(text, where=f"Заголовок «{value_text(text)}»")
 
 
 def _parse_task_header(text: Any, *, where: str) -> tuple[str, int] | None:
-    cleaned = _clean(text)
+    cleaned = value_text(text)
     if not cleaned:
         return None
     m = _MAX_RE.search(cleaned)
@@ -440,7 +431,7 @@ def _value_text(value: Any) -> str | None:
         return None
     if isinstance(value, float):
         return str(int(value)) if value.is_integer() else repr(value)
-    text = _clean(value)
+    text = value_text(value)
     return text or None
 
 
@@ -457,7 +448,7 @@ def _resolve_list(
     if f.startswith("="):
         f = f[1:].strip()
     if f.startswith('"') and f.endswith('"') and len(f) >= 2:
-        items = [_clean(x) for x in f[1:-1].replace('""', '"').split(",")]
+        items = [value_text(x) for x in f[1:-1].replace('""', '"').split(",")]
         return [x for x in items if x]
     if "!" not in f and depth < 3:
         # A defined name, e.g. =Варианты
@@ -599,7 +590,7 @@ def _read(wb: Workbook, data: bytes, name: str) -> TemplateInfo:
     variants: list[tuple[int, int, str]] = []  # (column, part, header)
     raw_tasks: list[tuple[int, str, int, str]] = []  # (column, id, max, header)
     for col, value in enumerate(header_cells, start=1):
-        header = _clean(value)
+        header = value_text(value)
         if not header:
             continue
         key = _key(header)
@@ -647,7 +638,7 @@ def _read(wb: Workbook, data: bytes, name: str) -> TemplateInfo:
         tasks.append(TemplateTask(task_id, max_score, part, col, header))
     for part, vcol in variant_columns.items():
         if not any(t.part == part for t in tasks):
-            header = _clean(header_cells[vcol - 1])
+            header = value_text(header_cells[vcol - 1])
             raise UserError(
                 f"В форме есть {_col_name(vcol, header)}, но нет ни одного задания этой части."
             )
