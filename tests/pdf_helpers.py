@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from pathlib import Path
 
 import pypdfium2 as pdfium
@@ -9,6 +10,22 @@ import zxingcpp
 from PIL import Image
 
 MM = 72 / 25.4  # points per millimetre
+
+
+def sample_header():
+    """The work heading the PDF tests print: a long school name, a municipality, Cyrillic throughout."""
+    from coordinator_app.exports.pdf_common import WorkHeader
+
+    return WorkHeader(
+        school="МБОУ «Средняя общеобразовательная школа № 17»",
+        login="sch123456",
+        municipality="городской округ Тольятти",
+        academic_year="2024/2025",
+        subject="Математика",
+        grade=5,
+        work_date=datetime.date(2025, 4, 15),
+        title="ВПР по математике",
+    )
 
 
 def page_count(path: Path) -> int:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
 from collections import Counter
 from pathlib import Path
 
@@ -27,9 +26,11 @@ from coordinator_app.exports.slips_pdf import Slip, write_slips_pdf
 from coordinator_app.qr_payload import decode_label, encode_label
 
 try:  # tests/ may or may not be a package
-    from .pdf_helpers import MM, char_boxes, decode_qrs, page_count, page_texts, render_page, to_black_and_white
+    from .pdf_helpers import (MM, char_boxes, decode_qrs, page_count, page_texts, render_page, sample_header,
+                              to_black_and_white)
 except ImportError:
-    from pdf_helpers import MM, char_boxes, decode_qrs, page_count, page_texts, render_page, to_black_and_white
+    from pdf_helpers import (MM, char_boxes, decode_qrs, page_count, page_texts, render_page, sample_header,
+                             to_black_and_white)
 
 DPI = 150
 PAGE_W_PT, PAGE_H_PT = 210 * MM, 297 * MM
@@ -42,16 +43,7 @@ PATRONYMICS = ["Сергеевна", "Александрович", "", "Эльд
 
 @pytest.fixture
 def header() -> WorkHeader:
-    return WorkHeader(
-        school="МБОУ «Средняя общеобразовательная школа № 17»",
-        login="sch123456",
-        municipality="городской округ Тольятти",
-        academic_year="2024/2025",
-        subject="Математика",
-        grade=5,
-        work_date=datetime.date(2025, 4, 15),
-        title="ВПР по математике",
-    )
+    return sample_header()
 
 
 def make_rows(count: int, start: int = 51000) -> list[ProtocolRow]:

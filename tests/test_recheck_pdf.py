@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import datetime
 import random
 
 import pytest
 
 from coordinator_app.exports.pdf_common import WorkHeader
-from tests.pdf_helpers import char_boxes, page_texts
+from tests.pdf_helpers import char_boxes, page_texts, sample_header
 from coordinator_app.exports.recheck_pdf import (
     RecheckDoc,
     RecheckParticipant,
@@ -34,16 +33,7 @@ def mark_for(total: int) -> str:
 
 @pytest.fixture
 def header() -> WorkHeader:
-    return WorkHeader(
-        school="МБОУ «Средняя общеобразовательная школа № 17»",
-        login="sch123456",
-        municipality="городской округ Тольятти",
-        academic_year="2024/2025",
-        subject="Математика",
-        grade=5,
-        work_date=datetime.date(2025, 4, 15),
-        title="ВПР по математике",
-    )
+    return sample_header()
 
 
 def make_participants(count: int, seed: int = 4242) -> list[RecheckParticipant]:

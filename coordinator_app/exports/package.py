@@ -1120,28 +1120,23 @@ def verify_package(folder: Path | str, progress: Callable[[str], None] | None = 
             problems.append(f"не читается: {rel} ({err.strerror or err})")
             return b""
 
-    manifest_raw = read(MANIFEST)
-    expected: dict[str, tuple[int | None, str]] | None = None
-    if manifest_raw is None:
-        problems.append(f"отсутствует: {MANIFEST}")
-    else:
-        checked += 1
-        expected = _parse_manifest(manifest_raw)
-        if expected is None:
-            problems.append(f"{MANIFEST} повреждён")
-    if progress:
-        progress(MANIFEST)
-    sums_raw = read(SUMS)
-    sums: dict[str, str] | None = None
-    if sums_raw is None:
-        problems.append(f"отсутствует: {SUMS}")
-    else:
-        checked += 1
-        sums = _parse_sums(sums_raw)
-        if sums is None:
-            problems.append(f"{SUMS} повреждён")
-    if progress:
-        progress(SUMS)
+    def load(rel: str, parse: Callable[[bytes], Any]) -> tuple[bytes | None, Any]:
+        """The file's bytes and what `parse` makes of them (None: missing or damaged, said)."""
+        nonlocal checked
+        raw, parsed = read(rel), None
+        if raw is None:
+            problems.append(f"отсутствует: {rel}")
+        else:
+            checked += 1
+            parsed = parse(raw)
+            if parsed is None:
+                problems.append(f"{rel} повреждён")
+        if progress:
+            progress(rel)
+        return raw, parsed
+
+    manifest_raw, expected = load(MANIFEST, _parse_manifest)
+    _, sums = load(SUMS, _parse_sums)
     if sums is not None and manifest_raw is not None and expected is not None:
         listed = sums.get(MANIFEST)
         if listed is None:
