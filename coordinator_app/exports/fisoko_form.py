@@ -37,7 +37,7 @@ import warnings
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
 
@@ -59,6 +59,7 @@ from coordinator_app.imports.fisoko_template import (
     SERVICE_SHEET,
     TemplateInfo,
     read_template,
+    sheet_paths,
 )
 
 __all__ = [
@@ -113,8 +114,6 @@ _GEN_SERVICE_WIDTH = 8.71
 
 _X14_DV_URI = "{CCE6A557-97BC-4b89-ADB6-D9C93CAAB3DF}"
 _NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-_NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-_NS_PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
 
 
 # --------------------------------------------------------------------------------------------
@@ -392,28 +391,21 @@ def _plan(
                     problem(HEADER_CLASS_ORDINAL, text, _not_in_list(allowed))
                 else:
                     cells[col] = int(text)
-        if info.gender_column is not None:
-            col = info.gender_column
+        # Optional columns filled from a list: the template's own, else the usual values.
+        for col, value, usual, header, as_cell in (
+                (info.gender_column, row.gender, _GENDERS, HEADER_GENDER, str),
+                (info.journal_mark_column, row.journal_mark, _MARKS, HEADER_MARK, _cell_value)):
+            if col is None:
+                continue
             cells[col] = None
-            text = value_text(row.gender)
+            text = value_text(value)
             if text:
-                allowed = info.allowed_values.get(col) or list(_GENDERS)
+                allowed = info.allowed_values.get(col) or list(usual)
                 found = _match(text, allowed)
                 if found is None:
-                    problem(HEADER_GENDER, text, _not_in_list(allowed))
+                    problem(header, text, _not_in_list(allowed))
                 else:
-                    cells[col] = found
-        if info.journal_mark_column is not None:
-            col = info.journal_mark_column
-            cells[col] = None
-            text = value_text(row.journal_mark)
-            if text:
-                allowed = info.allowed_values.get(col) or list(_MARKS)
-                found = _match(text, allowed)
-                if found is None:
-                    problem(HEADER_MARK, text, _not_in_list(allowed))
-                else:
-                    cells[col] = _cell_value(found)
+                    cells[col] = as_cell(found)
         planned.append(_Planned(cells))
 
     books = _plan_textbooks(info, textbooks, problems)
@@ -632,35 +624,6 @@ def _save(wb: Workbook) -> bytes:
 # --------------------------------------------------------------------------------------------
 # Excel 2010+ data validations (sheet <extLst>), lost by openpyxl
 
-
-def _sheet_paths(zf: zipfile.ZipFile) -> dict[str, str]:
-    """Sheet title → its XML member in the package."""
-    workbook = ElementTree.fromstring(zf.read("xl/workbook.xml"))
-    rels = ElementTree.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
-    targets = {
-        rel.get("Id"): rel.get("Target") or ""
-        for rel in rels.iter(f"{{{_NS_PKG_REL}}}Relationship")
-    }
-    out: dict[str, str] = {}
-    for sheet in workbook.iter(f"{{{_NS_MAIN}}}sheet"):
-        target = targets.get(sheet.get(f"{{{_NS_REL}}}id"))
-        if not target:
-            continue
-        if target.startswith("/"):
-            path = target.lstrip("/")
-        else:
-            parts: list[str] = []
-            for piece in PurePosixPath("xl", target).parts:
-                if piece == "..":
-                    if parts:
-                        parts.pop()
-                elif piece != ".":
-                    parts.append(piece)
-            path = "/".join(parts)
-        out[value_text(sheet.get("name"))] = path
-    return out
-
-
 _ROOT_TAG_RE = re.compile(r"<(?:[\w.-]+:)?worksheet\b[^>]*>", re.S)
 _NS_DECL_RE = re.compile(r'\bxmlns(?::([\w.-]+))?\s*=\s*"([^"]*)"')
 _EXT_RE = re.compile(
@@ -696,7 +659,7 @@ def _x14_blocks(template: bytes) -> dict[str, str]:
     blocks: dict[str, str] = {}
     try:
         with zipfile.ZipFile(io.BytesIO(template)) as zf:
-            for title, member in _sheet_paths(zf).items():
+            for title, member in sheet_paths(zf).items():
                 try:
                     xml = zf.read(member).decode("utf-8")
                 except (KeyError, UnicodeDecodeError):
@@ -723,7 +686,7 @@ def _finish(
     if not blocks and not (totals and total_column):
         return output
     with zipfile.ZipFile(io.BytesIO(output)) as zf:
-        paths = _sheet_paths(zf)
+        paths = sheet_paths(zf)
         members = [(item, zf.read(item.filename)) for item in zf.infolist()]
     by_member = {paths[t]: b for t, b in blocks.items() if t in paths}
     protocol = paths.get(value_text(sheet))

@@ -350,21 +350,22 @@ def _classic_validations(ws: Worksheet) -> list[_Validation]:
     return out
 
 
-def _sheet_xml_path(zf: zipfile.ZipFile, sheet_title: str) -> str | None:
+def sheet_paths(zf: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet title → its XML member in the package."""
     workbook = ElementTree.fromstring(zf.read("xl/workbook.xml"))
-    rel_id = None
-    for sheet in workbook.iter(f"{{{_NS_MAIN}}}sheet"):
-        if _key(sheet.get("name")) == _key(sheet_title):
-            rel_id = sheet.get(f"{{{_NS_REL}}}id")
-            break
-    if rel_id is None:
-        return None
     rels = ElementTree.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
-    for rel in rels.iter(f"{{{_NS_PKG_REL}}}Relationship"):
-        if rel.get("Id") == rel_id:
-            target = rel.get("Target") or ""
-            if target.startswith("/"):
-                return target.lstrip("/")
+    targets = {
+        rel.get("Id"): rel.get("Target") or ""
+        for rel in rels.iter(f"{{{_NS_PKG_REL}}}Relationship")
+    }
+    out: dict[str, str] = {}
+    for sheet in workbook.iter(f"{{{_NS_MAIN}}}sheet"):
+        target = targets.get(sheet.get(f"{{{_NS_REL}}}id"))
+        if not target:
+            continue
+        if target.startswith("/"):
+            path = target.lstrip("/")
+        else:
             parts: list[str] = []
             for piece in PurePosixPath("xl", target).parts:
                 if piece == "..":
@@ -372,7 +373,15 @@ def _sheet_xml_path(zf: zipfile.ZipFile, sheet_title: str) -> str | None:
                         parts.pop()
                 elif piece != ".":
                     parts.append(piece)
-            return "/".join(parts)
+            path = "/".join(parts)
+        out[value_text(sheet.get("name"))] = path
+    return out
+
+
+def _sheet_xml_path(zf: zipfile.ZipFile, sheet_title: str) -> str | None:
+    for title, path in sheet_paths(zf).items():
+        if _key(title) == _key(sheet_title):
+            return path
     return None
 
 
