@@ -71,6 +71,26 @@ def _bind(parent: QWidget, keys: list[str], slot: Callable[[], Any]) -> QShortcu
     return shortcut
 
 
+def _pages_beside(tab: Any, side: QWidget, sizes: list[int]) -> None:
+    """Lay out a scoring tab: its pages panel (`tab.panel`) on the left, `side` on the right; the
+    keys that move between participants (`tab.step`) and pages; follow the sheet's row changes."""
+    splitter = QSplitter()
+    splitter.addWidget(tab.panel)
+    splitter.addWidget(side)
+    splitter.setStretchFactor(0, 1)
+    splitter.setStretchFactor(1, 0)
+    splitter.setSizes(sizes)
+    splitter.setChildrenCollapsible(False)
+    layout = QHBoxLayout(tab)
+    layout.setContentsMargins(0, 4, 0, 0)
+    layout.addWidget(splitter)
+    _bind(tab, ["PgDown", "Alt+Right"], lambda: tab.step(1))
+    _bind(tab, ["PgUp", "Alt+Left"], lambda: tab.step(-1))
+    _bind(tab, ["Ctrl+Down"], lambda: tab.panel.step_page(1))
+    _bind(tab, ["Ctrl+Up"], lambda: tab.panel.step_page(-1))
+    tab.sheet.row_changed.connect(tab._row_changed)
+
+
 # == the participant's pages =========================================================================
 
 
@@ -337,22 +357,7 @@ class ParticipantTab(QWidget):
         side_layout.addWidget(self.mark_note)
         side_layout.addWidget(hint)
 
-        splitter = QSplitter()
-        splitter.addWidget(self.panel)
-        splitter.addWidget(side)
-        splitter.setStretchFactor(0, 1)
-        splitter.setStretchFactor(1, 0)
-        splitter.setSizes([640, 420])
-        splitter.setChildrenCollapsible(False)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 4, 0, 0)
-        layout.addWidget(splitter)
-
-        _bind(self, ["PgDown", "Alt+Right"], lambda: self.step(1))
-        _bind(self, ["PgUp", "Alt+Left"], lambda: self.step(-1))
-        _bind(self, ["Ctrl+Down"], lambda: self.panel.step_page(1))
-        _bind(self, ["Ctrl+Up"], lambda: self.panel.step_page(-1))
-        self.sheet.row_changed.connect(self._row_changed)
+        _pages_beside(self, side, [640, 420])
 
     # -- structure --------------------------------------------------------------------------------
     def rebuild(self) -> None:
@@ -745,20 +750,7 @@ class TaskTab(QWidget):
         side_layout.addWidget(self.error)
         side_layout.addLayout(buttons)
         side_layout.addWidget(hint)
-        splitter = QSplitter()
-        splitter.addWidget(self.panel)
-        splitter.addWidget(side)
-        splitter.setStretchFactor(0, 1)
-        splitter.setSizes([680, 380])
-        splitter.setChildrenCollapsible(False)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 4, 0, 0)
-        layout.addWidget(splitter)
-        _bind(self, ["PgDown", "Alt+Right"], lambda: self.step(1))
-        _bind(self, ["PgUp", "Alt+Left"], lambda: self.step(-1))
-        _bind(self, ["Ctrl+Down"], lambda: self.panel.step_page(1))
-        _bind(self, ["Ctrl+Up"], lambda: self.panel.step_page(-1))
-        self.sheet.row_changed.connect(self._row_changed)
+        _pages_beside(self, side, [680, 380])
         self._all: list[ScoreRow] = []
 
     def rebuild(self) -> None:
