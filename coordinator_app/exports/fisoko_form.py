@@ -871,15 +871,7 @@ def fill_template(
     except OSError as exc:
         raise UserError(f"Не удалось прочитать файл «{template.name}»: "
                         f"{exc.strerror or exc}.") from None
-    wb = _load(data)
-    try:
-        totals = _fill_workbook(wb, info, planned, books, progress)
-        output = _save(wb)
-    finally:
-        wb.close()
-    output = _finish(output, template=data, sheet=info.sheet, total_column=info.total_column,
-                     totals=totals)
-    _write(out, output)
+    _fill_and_write(out, data, info, planned, books, progress, template=data)
 
 
 def generate_form(
@@ -912,13 +904,20 @@ def generate_form(
     planned, books, problems = _plan(info, list(rows), textbooks)
     if problems:
         _raise_problems(problems)
-    wb = _load(blank)
+    _fill_and_write(out, blank, info, planned, books, progress, template=None)
+
+
+def _fill_and_write(out: Path, form: bytes, info: TemplateInfo, planned: list[_Planned], books: dict[int, str] | None,
+                    progress: ProgressFn | None, *, template: bytes | None) -> None:
+    """Fill the (checked) plan into the workbook `form`, restore what openpyxl loses (compared with
+    the downloaded `template`, if any) and write the result atomically to `out`."""
+    wb = _load(form)
     try:
         totals = _fill_workbook(wb, info, planned, books, progress)
         output = _save(wb)
     finally:
         wb.close()
-    output = _finish(output, template=None, sheet=info.sheet, total_column=info.total_column,
+    output = _finish(output, template=template, sheet=info.sheet, total_column=info.total_column,
                      totals=totals)
     _write(out, output)
 
