@@ -907,8 +907,9 @@ def generate_form(
     _fill_and_write(out, blank, info, planned, books, progress, template=None)
 
 
-def _fill_and_write(out: Path, form: bytes, info: TemplateInfo, planned: list[_Planned], books: dict[int, str] | None,
-                    progress: ProgressFn | None, *, template: bytes | None) -> None:
+def _fill_and_write(out: Path, form: bytes, info: TemplateInfo, planned: list[_Planned],
+                    books: dict[int, str] | None, progress: ProgressFn | None, *,
+                    template: bytes | None) -> None:
     """Fill the (checked) plan into the workbook `form`, restore what openpyxl loses (compared with
     the downloaded `template`, if any) and write the result atomically to `out`."""
     wb = _load(form)
