@@ -54,3 +54,13 @@ def grade4(school_store: Store) -> Store:
         ("Андреева", "Ольга", "", "4Б"),
     ])
     return school_store
+
+
+@pytest.fixture
+def opened(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """The files the GUI asked the system to open (in a viewer), instead of opening them."""
+    import ui.context
+
+    paths: list[Path] = []
+    monkeypatch.setattr(ui.context, "open_path", lambda p: paths.append(Path(p)) or True)
+    return paths

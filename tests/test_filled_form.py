@@ -14,6 +14,7 @@ from coordinator_app.imports.filled_form import (
     read_filled_form,
 )
 from tests.fixtures.fisoko_forms import (
+    SHARED_SAMPLE,
     ENGLISH8_2026_TASKS,
     GEOGRAPHY7_2025_TASKS,
     HEADER_CODE,
@@ -26,9 +27,6 @@ from tests.fixtures.fisoko_forms import (
     russian4_2026,
 )
 
-SAMPLE = (
-    Path(__file__).resolve().parents[2] / "shared" / "samples" / "fisoko_form_geography7_2025.xlsx"
-)
 
 RUSSIAN = [(t, m, 1) for t, m in RUSSIAN4_2026_TASKS]
 ENGLISH = [(t, m, 1) for t, m in ENGLISH8_2026_TASKS]
@@ -421,10 +419,10 @@ def test_x14_validations_and_shuffled_columns(tmp_path: Path) -> None:
 # The real sample (not part of the project; read when present)
 
 
-@pytest.mark.skipif(not SAMPLE.exists(), reason="the real sample form is not available")
+@pytest.mark.skipif(not SHARED_SAMPLE.exists(), reason="the real sample form is not available")
 def test_real_geography_sample() -> None:
     tasks = [(str(i), 2 if i in (6, 7) else 1, 1 if i <= 9 else 2) for i in range(1, 18)]
-    form = read_filled_form(SAMPLE, tasks=tasks, parts=2, allows_not_passed=True)
+    form = read_filled_form(SHARED_SAMPLE, tasks=tasks, parts=2, allows_not_passed=True)
     assert form.ok, texts(form)
     assert len(form.rows) == 30
     assert [r.code for r in form.rows if r.absent] == ["70037", "70038", "70048"]

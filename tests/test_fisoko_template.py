@@ -16,6 +16,7 @@ from coordinator_app.imports.fisoko_template import (
     read_template,
 )
 from tests.fixtures.fisoko_forms import (
+    SHARED_SAMPLE,
     ENGLISH8_2026_TASKS,
     HEADER_CODE,
     HEADER_GENDER,
@@ -30,10 +31,6 @@ from tests.fixtures.fisoko_forms import (
     russian4_2026,
 )
 
-# `shared/` sits beside the project (see shared/README.md); the sample is never copied into it.
-SAMPLE = (
-    Path(__file__).resolve().parents[2] / "shared" / "samples" / "fisoko_form_geography7_2025.xlsx"
-)
 
 TASK_VALUES_1 = ["1", "0", "X", "не пройд."]
 TASK_VALUES_2 = ["2", "1", "0", "X", "не пройд."]
@@ -509,9 +506,9 @@ def test_errors_are_russian_sentences(tmp_path: Path) -> None:
 # --- the real form ---------------------------------------------------------------------------
 
 
-@pytest.mark.skipif(not SAMPLE.exists(), reason="the real ФИС ОКО sample is not available")
+@pytest.mark.skipif(not SHARED_SAMPLE.exists(), reason="the real ФИС ОКО sample is not available")
 def test_real_geography7_form() -> None:
-    info = read_template(SAMPLE)
+    info = read_template(SHARED_SAMPLE)
     assert len(info.tasks) == 17
     assert info.parts == 2
     assert info.max_total == 19

@@ -27,6 +27,7 @@ from coordinator_app.exports.fisoko_form import (
 from coordinator_app.imports.filled_form import FilledForm, read_filled_form
 from coordinator_app.imports.fisoko_template import read_template
 from tests.fixtures.fisoko_forms import (
+    SHARED_SAMPLE,
     ENGLISH8_2026_TASKS,
     GEOGRAPHY7_2025_TASKS,
     HISTORY6_TASKS,
@@ -39,9 +40,6 @@ from tests.fixtures.fisoko_forms import (
     russian4_2026,
 )
 
-SAMPLE = (
-    Path(__file__).resolve().parents[2] / "shared" / "samples" / "fisoko_form_geography7_2025.xlsx"
-)
 ROWS = 60  # last data row of the quick fixtures (rows 2..60: 59 participants)
 
 RUSSIAN = [(t, m, 1) for t, m in RUSSIAN4_2026_TASKS]
@@ -597,11 +595,11 @@ def test_bad_spec_refused(tmp_path: Path, spec: FormSpec) -> None:
 # The real 2025 form
 
 
-@pytest.mark.skipif(not SAMPLE.exists(), reason="the real sample form is not available")
+@pytest.mark.skipif(not SHARED_SAMPLE.exists(), reason="the real sample form is not available")
 def test_real_sample_form(tmp_path: Path) -> None:
     layout = Layout("sample", geography7_2025, GEOGRAPHY, 2, 7, True, True)
     copy = tmp_path / "sample.xlsx"
-    shutil.copyfile(SAMPLE, copy)
+    shutil.copyfile(SHARED_SAMPLE, copy)
     copy.chmod(0o644)
     info = read_template(copy)
     # Clear its data rows (the sample holds a school's filled results).
@@ -628,7 +626,7 @@ def test_real_sample_form(tmp_path: Path) -> None:
 
     # Filling the sample as it is (with a school's data in it) replaces that data.
     out2 = tmp_path / "filled2.xlsx"
-    fill_template(SAMPLE, out2, rows[:5])
+    fill_template(SHARED_SAMPLE, out2, rows[:5])
     assert_round_trip(out2, layout, rows[:5])
     assert read_template(out2) == info
 

@@ -61,15 +61,6 @@ def said(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 
 @pytest.fixture
-def opened(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
-    import ui.context
-
-    paths: list[Path] = []
-    monkeypatch.setattr(ui.context, "open_path", lambda p: paths.append(Path(p)) or True)
-    return paths
-
-
-@pytest.fixture
 def work(school_store: Store):
     add_pupils(school_store, PUPILS)
     return get_work(school_store, _make_work(school_store, dt.date.today()))

@@ -78,15 +78,6 @@ def said(monkeypatch: pytest.MonkeyPatch) -> Said:
 
 
 @pytest.fixture
-def opened(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
-    import ui.context
-
-    paths: list[Path] = []
-    monkeypatch.setattr(ui.context, "open_path", lambda p: paths.append(Path(p)) or True)
-    return paths
-
-
-@pytest.fixture
 def work(school_store: Store, tmp_path: Path):
     add_pupils(school_store, PUPILS)
     work_id, _ = create_work(school_store, WorkDef("Математика", 4, dt.date.today(), list(TASKS), classes=["4А", "4Б"],
