@@ -95,3 +95,25 @@ def test_expert_mode_disables_backups(qtbot, page) -> None:
     page.ctx.expert_mode = True
     page.ctx.publish(Changes.of("mode"))
     assert not page.backup_box.isEnabled() and "режиме эксперта" in page.backup_status.text()
+
+
+def test_backup_schedule_folder_is_chosen_and_saved(qtbot, page, tmp_path: Path, monkeypatch) -> None:
+    from PySide6.QtWidgets import QFileDialog, QPushButton
+
+    from coordinator_app import settings
+
+    stick = tmp_path / "флешка"
+    stick.mkdir()
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", staticmethod(lambda *a, **k: str(stick)))
+    choose = next(b for b in page.findChildren(QPushButton) if b.text() == "Выбрать…")
+    choose.click()
+    assert page.backup_dir.text() == str(stick)
+    page.every.setValue(7)
+    page.keep.setValue(3)
+    save = next(b for b in page.findChildren(QPushButton) if b.text() == "Сохранить расписание")
+    save.click()
+    assert "Расписание сохранено" in page.backup_status.text()
+    store = page.ctx.store
+    assert settings.get(store, "backup_dir") == str(stick)
+    assert settings.get(store, "backup_every_days") == 7
+    assert settings.get(store, "backup_keep") == 3

@@ -91,7 +91,8 @@ class ExportsPage(QWidget):
         self.pct.setSuffix(" %")
         self.seed = QLineEdit()
         self.seed.setPlaceholderText("случайное (будет записано)")
-        self.seed.setMaximumWidth(200)
+        # wide enough for the whole placeholder, whatever the font
+        self.seed.setMinimumWidth(self.seed.fontMetrics().horizontalAdvance(self.seed.placeholderText()) + 24)
         self.extra_codes = QLineEdit()
         self.extra_codes.setPlaceholderText("например: 40012, 40015")
         selection = QHBoxLayout()
@@ -149,9 +150,16 @@ class ExportsPage(QWidget):
         self.keep.setSuffix(" копий (0 — все)")
         save_schedule = QPushButton("Сохранить расписание")
         save_schedule.clicked.connect(self.save_schedule)
+        pick_dir = QPushButton("Выбрать…")
+        pick_dir.clicked.connect(self.choose_backup_dir)
+        folder_row = QHBoxLayout()
+        folder_row.addWidget(self.backup_dir, 1)
+        folder_row.addWidget(pick_dir)
+        backup_layout.addRow("Папка для копий:", folder_row)
         schedule = QHBoxLayout()
-        for w in (self.backup_dir, QLabel("каждые"), self.every, QLabel("хранить"), self.keep, save_schedule):
+        for w in (QLabel("каждые"), self.every, QLabel("хранить"), self.keep, save_schedule):
             schedule.addWidget(w)
+        schedule.addStretch(1)
         backup_layout.addRow("Расписание:", schedule)
         self.backup_status = QLabel()
         self.backup_status.setWordWrap(True)
@@ -418,6 +426,12 @@ class ExportsPage(QWidget):
                 show_error(self, UserError(f"Найдены проблемы: {len(report.problems)}.", details=report.problems))
 
         self.ctx.tasks.run(self, "Проверка хранилища", job, done)
+
+    def choose_backup_dir(self) -> None:
+        name = QFileDialog.getExistingDirectory(self, "Папка для резервных копий по расписанию",
+                                                self.backup_dir.text() or str(Path.home()))
+        if name:
+            self.backup_dir.setText(name)
 
     def save_schedule(self) -> None:
         from coordinator_app.backup import set_schedule
