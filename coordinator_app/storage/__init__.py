@@ -9,6 +9,11 @@ Layout of a data dir:
 
 `Store` owns the connection and the transactions: every multi-row write is one
 `with store.atomic():` block; nothing above this layer calls commit().
+
+Reads (`query`, `one`, `scalar`) run on the plain sqlite3 connection. The sqlite-utils `Database`
+over that same connection (`store.db`, and what `atomic()` yields) is made on first use: importing
+sqlite-utils costs more than a whole read command (it pulls in click, dateutil, pluggy and, when
+installed, numpy), so a command or a window that only reads never pays for it.
 """
 
 from __future__ import annotations
@@ -19,13 +24,14 @@ import logging
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any
 
 from ..errors import StorageError
 from ..resources import schema_path
 from .migrations import BASELINE_VERSION, MIGRATIONS, _split_sql, latest_version
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 log = logging.getLogger(__name__)
 
@@ -40,10 +46,22 @@ def now_iso() -> str:
 class Store:
     """An open data dir. Not thread-safe: a worker thread opens its own Store."""
 
-    def __init__(self, data_dir: Path, db: sqlite_utils.Database, actor: str) -> None:
+    def __init__(self, data_dir: Path, conn: sqlite3.Connection, actor: str) -> None:
         self.data_dir = data_dir
-        self.db = db
+        self.conn = conn
         self.actor = actor
+        self._db: sqlite_utils.Database | None = None
+
+    @property
+    def db(self) -> sqlite_utils.Database:
+        """sqlite-utils over the store's connection, made (and sqlite-utils imported) on first use."""
+        if self._db is None:
+            import sqlite_utils
+
+            # No plugins: whatever sqlite-utils plugin happens to be installed must not change the
+            # store's connection (and looking for them scans every installed package).
+            self._db = sqlite_utils.Database(self.conn, execute_plugins=False)
+        return self._db
 
     # -- transactions -----------------------------------------------------------------
     @contextlib.contextmanager
@@ -55,21 +73,30 @@ class Store:
             raise _environment_error(err, self.data_dir) from err
 
     def query(self, sql: str, params: Any = ()) -> list[dict[str, Any]]:
-        return list(self.db.query(sql, params))
+        """The rows of a SELECT (or a row-returning PRAGMA) as dicts keyed by column name."""
+        cursor = self.conn.execute(sql, () if params is None else params)
+        if cursor.description is None:
+            raise ValueError("query() is for statements that return rows; write inside store.atomic()")
+        keys = [d[0] for d in cursor.description]
+        if len(set(keys)) != len(keys):  # `SELECT a.*, b.*`: same renaming as sqlite-utils (id, id_2)
+            from sqlite_utils.utils import dedupe_keys
+
+            keys = dedupe_keys(keys)
+        return [dict(zip(keys, row)) for row in cursor]
 
     def one(self, sql: str, params: Any = ()) -> dict[str, Any] | None:
         rows = self.query(sql, params)
         return rows[0] if rows else None
 
     def scalar(self, sql: str, params: Any = ()) -> Any:
-        row = self.db.execute(sql, params).fetchone()
+        row = self.conn.execute(sql, () if params is None else params).fetchone()
         return row[0] if row else None
 
     def path(self, relative: str) -> Path:
         return self.data_dir / relative
 
     def close(self) -> None:
-        self.db.close()
+        self.conn.close()
 
     def __enter__(self) -> "Store":
         return self
@@ -111,6 +138,9 @@ def _collate_ru(a: str, b: str) -> int:
 def _apply_pragmas(conn: sqlite3.Connection) -> None:
     conn.create_collation("RU", _collate_ru)
     # One place for all pragmas. FULL sync: a score typed a second before a power cut must survive.
+    # recursive_triggers is what sqlite-utils turns on when it wraps a connection: set here, reads
+    # and writes see the same connection whether or not sqlite-utils has been loaded yet.
+    conn.execute("PRAGMA recursive_triggers=on")
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=FULL")
     conn.execute("PRAGMA foreign_keys=ON")
@@ -122,7 +152,7 @@ def backup_database(store: Store, target: Path) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     dst = sqlite3.connect(target)
     try:
-        store.db.conn.backup(dst)
+        store.conn.backup(dst)
     finally:
         dst.close()
     return target
@@ -145,7 +175,7 @@ def _migrate(store: Store) -> None:
             "Установите новую версию программы; данные не изменены."
         )
     if version == 0:
-        tables = store.db.table_names()
+        tables = [r["name"] for r in store.query("SELECT name FROM sqlite_master WHERE type = 'table'")]
         if tables:
             raise StorageError(
                 f"Файл {store.data_dir / DB_NAME} не похож на базу ВПР-Координатора. "
@@ -179,8 +209,7 @@ def open_store(data_dir: Path | str, actor: str = "координатор") -> S
     try:
         conn = sqlite3.connect(data_dir / DB_NAME, isolation_level=None)
         _apply_pragmas(conn)
-        db = sqlite_utils.Database(conn)
-        store = Store(data_dir, db, actor)
+        store = Store(data_dir, conn, actor)
         _migrate(store)
     except sqlite3.DatabaseError as err:
         raise _environment_error(err, data_dir) from err

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import sqlite_utils
+if TYPE_CHECKING:  # the store imports sqlite-utils only when it writes (see storage/__init__.py)
+    import sqlite_utils
 
 BASELINE_VERSION = 1
 
