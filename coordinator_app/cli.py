@@ -427,9 +427,221 @@ def cmd_verify_package(args: argparse.Namespace) -> int:
 
 
 # -- parser -------------------------------------------------------------------------------------
+# Each command's arguments are added by its own function, so that a run builds only the subparser
+# of the command it was given (building all of them costs about as much as the command itself).
+
+_COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {}
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _command(name: str, help_text: str) -> Callable[[Callable[[argparse.ArgumentParser], None]],
+                                                    Callable[[argparse.ArgumentParser], None]]:
+    """Register the function adding a command's arguments; the help lists commands in this order."""
+    def register(configure: Callable[[argparse.ArgumentParser], None]) -> Callable[[argparse.ArgumentParser], None]:
+        _COMMANDS[name] = (help_text, configure)
+        return configure
+
+    return register
+
+
+@_command("init", "сведения о школе")
+def _args_init(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--school", required=True, help="название школы")
+    p.add_argument("--login", required=True, help="логин ФИС ОКО, например sch123456")
+    p.add_argument("--municipality", help="муниципалитет")
+    p.add_argument("--year", help="учебный год, например 2025/2026")
+    p.add_argument("--director", help="ФИО директора (для писем)")
+    p.set_defaults(func=cmd_init)
+
+
+@_command("import-students", "импорт списков учеников (.xlsx, .csv)")
+def _args_import_students(p: argparse.ArgumentParser) -> None:
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--class", dest="class_name", help="класс, если в файле нет столбца «Класс»")
+    p.add_argument("--dry-run", action="store_true", help="только проверить файл, ничего не записывать")
+    p.set_defaults(func=cmd_import_students)
+
+
+@_command("add-work", "создать работу")
+def _args_add_work(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--subject", help="предмет")
+    p.add_argument("--grade", type=int, help="параллель (4–11)")
+    p.add_argument("--date", required=True, help="дата проведения, ГГГГ-ММ-ДД")
+    source = p.add_mutually_exclusive_group(required=True)
+    source.add_argument("--template", metavar="FORM.xlsx", help="шаблон формы сбора результатов из ФИС ОКО")
+    source.add_argument("--tasks", help='задания и максимумы: "1:2,2:1,9.1:1"; вторая часть после «|»')
+    source.add_argument("--catalogue", metavar="ID", help="работа из встроенного каталога, например rus4-2026")
+    p.add_argument("--scale", help="наименьший балл для «3», «4», «5»: 10,16,21")
+    p.add_argument("--classes", help="классы через запятую: 4А,4Б")
+    p.set_defaults(func=cmd_add_work)
+
+
+@_command("assign-codes", "выдать коды участников")
+def _args_assign_codes(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--work", type=int, help="работа: выдать коды её классам и составить её протокол")
+    p.set_defaults(func=cmd_assign_codes)
+
+
+@_command("list", "списки: classes, students, works, participants")
+def _args_list(p: argparse.ArgumentParser) -> None:
+    p.add_argument("what", choices=["classes", "students", "works", "participants"])
+    p.add_argument("--work", type=int, help="работа (для participants)")
+    p.set_defaults(func=cmd_list)
+
+
+@_command("mark-absent", "отметить отсутствующего участника")
+def _args_mark_absent(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--work", type=int, required=True)
+    p.add_argument("--code", required=True)
+    p.add_argument("--undo", action="store_true", help="снять отметку «отсутствовал»")
+    p.set_defaults(func=cmd_mark_absent)
+
+
+def _document_args(name: str, maker: str, what: str) -> Callable[[argparse.ArgumentParser], None]:
+    def configure(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--work", type=int, required=True)
+        p.add_argument("--out", required=True, metavar="FILE.pdf")
+        p.add_argument("--classes", help="только эти классы: 4А,4Б")
+        if name == "labels":
+            p.add_argument("--layout", help="формат листа наклеек (см. команду label-layouts)")
+            p.add_argument("--copies", type=int, default=1, help="наклеек на участника")
+            p.add_argument("--skip", type=int, default=0, help="пропустить уже использованные места на листе")
+        p.set_defaults(func=_document(maker, what))
+
+    return configure
+
+
+for _name, _maker, _what, _help in (
+    ("protocol", "make_protocol", "Протокол сохранён", "PDF: протокол «код — ФИО» по классам"),
+    ("slips", "make_slips", "Листки с кодами сохранены", "PDF: листки с кодами для раздачи"),
+    ("labels", "make_labels", "Наклейки сохранены", "PDF: наклейки с кодом и QR-кодом"),
+):
+    _command(_name, _help)(_document_args(_name, _maker, _what))
+
+
+@_command("label-layouts", "форматы листов наклеек")
+def _args_label_layouts(p: argparse.ArgumentParser) -> None:
+    p.set_defaults(func=cmd_layouts)
+
+
+@_command("import-scans", "импорт сканов работ (файлы и папки)")
+def _args_import_scans(p: argparse.ArgumentParser) -> None:
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("--work", type=int, help="работа, к которой относятся сканы")
+    p.set_defaults(func=cmd_import_scans)
+
+
+@_command("scans", "сканы работы по участникам и очереди")
+def _args_scans(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--work", type=int, required=True)
+    p.set_defaults(func=cmd_scans)
+
+
+@_command("assign-page", "отнести страницу к участнику")
+def _args_assign_page(p: argparse.ArgumentParser) -> None:
+    p.add_argument("page_id", type=int, metavar="PAGE_ID")
+    p.add_argument("code", metavar="CODE")
+    p.add_argument("--work", type=int)
+    p.set_defaults(func=cmd_assign_page)
+
+
+@_command("attach-audio", "прикрепить аудиозапись устного ответа")
+def _args_attach_audio(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--work", type=int, required=True)
+    p.add_argument("--code", required=True)
+    p.add_argument("file", metavar="FILE")
+    p.set_defaults(func=cmd_attach_audio)
+
+
+@_command("purge-expired", "удалить сканы работ с истёкшим сроком хранения")
+def _args_purge_expired(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--dry-run", action="store_true", help="только показать, что будет удалено")
+    p.set_defaults(func=cmd_purge_expired)
+
+
+@_command("set-retention", "срок хранения сканов")
+def _args_set_retention(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--days", type=int, required=True)
+    p.add_argument("--order", help="реквизиты приказа о сроке хранения")
+    p.set_defaults(func=cmd_set_retention)
+
+
+@_command("import-form", "импорт заполненной формы ФИС ОКО с баллами")
+def _args_import_form(p: argparse.ArgumentParser) -> None:
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--work", type=int, required=True)
+    p.add_argument("--expert", help="кто заполнял форму (для журнала)")
+    p.set_defaults(func=cmd_import_form)
+
+
+@_command("scores", "баллы работы по участникам")
+def _args_scores(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--work", type=int, required=True)
+    p.set_defaults(func=cmd_scores)
+
+
+@_command("set-score", "поставить балл за задание")
+def _args_set_score(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--work", type=int, required=True)
+    p.add_argument("--code", required=True)
+    p.add_argument("--task", required=True)
+    p.add_argument("--value", required=True, help="балл, X или «не пройд.»; пустая строка очищает")
+    p.add_argument("--expert", help="эксперт")
+    p.set_defaults(func=cmd_set_score)
+
+
+@_command("set-journal-mark", "отметка по журналу за предыдущий период")
+def _args_set_journal_mark(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--work", type=int, required=True)
+    p.add_argument("--code", required=True)
+    p.add_argument("--mark", required=True, help="5, 4, 3, 2 или «нет отметки»")
+    p.set_defaults(func=cmd_set_journal_mark)
+
+
+@_command("backup", "резервная копия всех данных в один архив")
+def _args_backup(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--out", required=True, metavar="DIR", help="папка (например, на флешке)")
+    p.set_defaults(func=cmd_backup)
+
+
+@_command("restore", "восстановить данные из архива в пустую папку данных")
+def _args_restore(p: argparse.ArgumentParser) -> None:
+    p.add_argument("archive", metavar="ARCHIVE")
+    p.set_defaults(func=cmd_restore)
+
+
+@_command("verify", "проверить базу и все сохранённые файлы")
+def _args_verify(p: argparse.ArgumentParser) -> None:
+    p.set_defaults(func=cmd_verify)
+
+
+@_command("export-form", "заполненная форма сбора результатов для ФИС ОКО")
+def _args_export_form(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--work", type=int, required=True)
+    p.add_argument("--out", required=True, metavar="FILE.xlsx")
+    p.add_argument("--template", metavar="FILE.xlsx", help="другой шаблон формы (по умолчанию — сохранённый с работой)")
+    p.set_defaults(func=cmd_export_form)
+
+
+@_command("export-package", "пакет для муниципальной перепроверки (на флешку)")
+def _args_export_package(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--work", type=int, required=True)
+    p.add_argument("--sample", type=float, metavar="PCT", help="доля работ в выборке, %% (по умолчанию 1 %%, не меньше одной)")
+    p.add_argument("--seed", type=int, help="зерно случайной выборки (записывается в пакет)")
+    p.add_argument("--codes", help="дополнительные коды через запятую")
+    p.add_argument("--everyone", action="store_true", help="все работы, без выборки")
+    p.add_argument("--out", required=True, metavar="DIR", help="папка или съёмный носитель")
+    p.set_defaults(func=cmd_export_package)
+
+
+@_command("verify-package", "проверить пакет: отсутствующие, обрезанные, изменённые файлы")
+def _args_verify_package(p: argparse.ArgumentParser) -> None:
+    p.add_argument("folder", metavar="DIR")
+    p.set_defaults(func=cmd_verify_package)
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The command line's parser. `only` names the one command whose subparser is built ("" for
+    none); None builds them all (help and errors that list the commands need all of them)."""
     parser = RussianArgumentParser(
         prog="vpr-coordinator",
         description=f"{APP_TITLE}: классы и ученики, коды участников, протоколы, сканы и проверка работ ВПР. "
@@ -445,150 +657,35 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="вывод в формате JSON")
     sub = parser.add_subparsers(dest="command", metavar="КОМАНДА", parser_class=RussianArgumentParser,
                                 title="команды")
-
-    p = sub.add_parser("init", parents=[common], help="сведения о школе")
-    p.add_argument("--school", required=True, help="название школы")
-    p.add_argument("--login", required=True, help="логин ФИС ОКО, например sch123456")
-    p.add_argument("--municipality", help="муниципалитет")
-    p.add_argument("--year", help="учебный год, например 2025/2026")
-    p.add_argument("--director", help="ФИО директора (для писем)")
-    p.set_defaults(func=cmd_init)
-
-    p = sub.add_parser("import-students", parents=[common], help="импорт списков учеников (.xlsx, .csv)")
-    p.add_argument("file", metavar="FILE")
-    p.add_argument("--class", dest="class_name", help="класс, если в файле нет столбца «Класс»")
-    p.add_argument("--dry-run", action="store_true", help="только проверить файл, ничего не записывать")
-    p.set_defaults(func=cmd_import_students)
-
-    p = sub.add_parser("add-work", parents=[common], help="создать работу")
-    p.add_argument("--subject", help="предмет")
-    p.add_argument("--grade", type=int, help="параллель (4–11)")
-    p.add_argument("--date", required=True, help="дата проведения, ГГГГ-ММ-ДД")
-    source = p.add_mutually_exclusive_group(required=True)
-    source.add_argument("--template", metavar="FORM.xlsx", help="шаблон формы сбора результатов из ФИС ОКО")
-    source.add_argument("--tasks", help='задания и максимумы: "1:2,2:1,9.1:1"; вторая часть после «|»')
-    source.add_argument("--catalogue", metavar="ID", help="работа из встроенного каталога, например rus4-2026")
-    p.add_argument("--scale", help="наименьший балл для «3», «4», «5»: 10,16,21")
-    p.add_argument("--classes", help="классы через запятую: 4А,4Б")
-    p.set_defaults(func=cmd_add_work)
-
-    p = sub.add_parser("assign-codes", parents=[common], help="выдать коды участников")
-    p.add_argument("--work", type=int, help="работа: выдать коды её классам и составить её протокол")
-    p.set_defaults(func=cmd_assign_codes)
-
-    p = sub.add_parser("list", parents=[common], help="списки: classes, students, works, participants")
-    p.add_argument("what", choices=["classes", "students", "works", "participants"])
-    p.add_argument("--work", type=int, help="работа (для participants)")
-    p.set_defaults(func=cmd_list)
-
-    p = sub.add_parser("mark-absent", parents=[common], help="отметить отсутствующего участника")
-    p.add_argument("--work", type=int, required=True)
-    p.add_argument("--code", required=True)
-    p.add_argument("--undo", action="store_true", help="снять отметку «отсутствовал»")
-    p.set_defaults(func=cmd_mark_absent)
-
-    for name, maker, what, help_text in (
-        ("protocol", "make_protocol", "Протокол сохранён", "PDF: протокол «код — ФИО» по классам"),
-        ("slips", "make_slips", "Листки с кодами сохранены", "PDF: листки с кодами для раздачи"),
-        ("labels", "make_labels", "Наклейки сохранены", "PDF: наклейки с кодом и QR-кодом"),
-    ):
-        p = sub.add_parser(name, parents=[common], help=help_text)
-        p.add_argument("--work", type=int, required=True)
-        p.add_argument("--out", required=True, metavar="FILE.pdf")
-        p.add_argument("--classes", help="только эти классы: 4А,4Б")
-        if name == "labels":
-            p.add_argument("--layout", help="формат листа наклеек (см. команду label-layouts)")
-            p.add_argument("--copies", type=int, default=1, help="наклеек на участника")
-            p.add_argument("--skip", type=int, default=0, help="пропустить уже использованные места на листе")
-        p.set_defaults(func=_document(maker, what))
-
-    p = sub.add_parser("label-layouts", parents=[common], help="форматы листов наклеек")
-    p.set_defaults(func=cmd_layouts)
-
-    p = sub.add_parser("import-scans", parents=[common], help="импорт сканов работ (файлы и папки)")
-    p.add_argument("paths", nargs="+", metavar="PATH")
-    p.add_argument("--work", type=int, help="работа, к которой относятся сканы")
-    p.set_defaults(func=cmd_import_scans)
-
-    p = sub.add_parser("scans", parents=[common], help="сканы работы по участникам и очереди")
-    p.add_argument("--work", type=int, required=True)
-    p.set_defaults(func=cmd_scans)
-
-    p = sub.add_parser("assign-page", parents=[common], help="отнести страницу к участнику")
-    p.add_argument("page_id", type=int, metavar="PAGE_ID")
-    p.add_argument("code", metavar="CODE")
-    p.add_argument("--work", type=int)
-    p.set_defaults(func=cmd_assign_page)
-
-    p = sub.add_parser("attach-audio", parents=[common], help="прикрепить аудиозапись устного ответа")
-    p.add_argument("--work", type=int, required=True)
-    p.add_argument("--code", required=True)
-    p.add_argument("file", metavar="FILE")
-    p.set_defaults(func=cmd_attach_audio)
-
-    p = sub.add_parser("purge-expired", parents=[common], help="удалить сканы работ с истёкшим сроком хранения")
-    p.add_argument("--dry-run", action="store_true", help="только показать, что будет удалено")
-    p.set_defaults(func=cmd_purge_expired)
-
-    p = sub.add_parser("set-retention", parents=[common], help="срок хранения сканов")
-    p.add_argument("--days", type=int, required=True)
-    p.add_argument("--order", help="реквизиты приказа о сроке хранения")
-    p.set_defaults(func=cmd_set_retention)
-
-    p = sub.add_parser("import-form", parents=[common], help="импорт заполненной формы ФИС ОКО с баллами")
-    p.add_argument("file", metavar="FILE")
-    p.add_argument("--work", type=int, required=True)
-    p.add_argument("--expert", help="кто заполнял форму (для журнала)")
-    p.set_defaults(func=cmd_import_form)
-
-    p = sub.add_parser("scores", parents=[common], help="баллы работы по участникам")
-    p.add_argument("--work", type=int, required=True)
-    p.set_defaults(func=cmd_scores)
-
-    p = sub.add_parser("set-score", parents=[common], help="поставить балл за задание")
-    p.add_argument("--work", type=int, required=True)
-    p.add_argument("--code", required=True)
-    p.add_argument("--task", required=True)
-    p.add_argument("--value", required=True, help="балл, X или «не пройд.»; пустая строка очищает")
-    p.add_argument("--expert", help="эксперт")
-    p.set_defaults(func=cmd_set_score)
-
-    p = sub.add_parser("set-journal-mark", parents=[common], help="отметка по журналу за предыдущий период")
-    p.add_argument("--work", type=int, required=True)
-    p.add_argument("--code", required=True)
-    p.add_argument("--mark", required=True, help="5, 4, 3, 2 или «нет отметки»")
-    p.set_defaults(func=cmd_set_journal_mark)
-
-    p = sub.add_parser("backup", parents=[common], help="резервная копия всех данных в один архив")
-    p.add_argument("--out", required=True, metavar="DIR", help="папка (например, на флешке)")
-    p.set_defaults(func=cmd_backup)
-
-    p = sub.add_parser("restore", parents=[common], help="восстановить данные из архива в пустую папку данных")
-    p.add_argument("archive", metavar="ARCHIVE")
-    p.set_defaults(func=cmd_restore)
-
-    p = sub.add_parser("verify", parents=[common], help="проверить базу и все сохранённые файлы")
-    p.set_defaults(func=cmd_verify)
-
-    p = sub.add_parser("export-form", parents=[common], help="заполненная форма сбора результатов для ФИС ОКО")
-    p.add_argument("--work", type=int, required=True)
-    p.add_argument("--out", required=True, metavar="FILE.xlsx")
-    p.add_argument("--template", metavar="FILE.xlsx", help="другой шаблон формы (по умолчанию — сохранённый с работой)")
-    p.set_defaults(func=cmd_export_form)
-
-    p = sub.add_parser("export-package", parents=[common], help="пакет для муниципальной перепроверки (на флешку)")
-    p.add_argument("--work", type=int, required=True)
-    p.add_argument("--sample", type=float, metavar="PCT", help="доля работ в выборке, % (по умолчанию 1 %, не меньше одной)")
-    p.add_argument("--seed", type=int, help="зерно случайной выборки (записывается в пакет)")
-    p.add_argument("--codes", help="дополнительные коды через запятую")
-    p.add_argument("--everyone", action="store_true", help="все работы, без выборки")
-    p.add_argument("--out", required=True, metavar="DIR", help="папка или съёмный носитель")
-    p.set_defaults(func=cmd_export_package)
-
-    p = sub.add_parser("verify-package", parents=[common], help="проверить пакет: отсутствующие, обрезанные, изменённые файлы")
-    p.add_argument("folder", metavar="DIR")
-    p.set_defaults(func=cmd_verify_package)
+    for name, (help_text, configure) in _COMMANDS.items():
+        if only is None or name == only:
+            configure(sub.add_parser(name, parents=[common], help=help_text))
     return parser
+
+
+_TOP_OPTIONS = ("--help", "--version", "--data-dir", "--json", "--smoke-test")
+
+
+def _command_in(argv: Sequence[str]) -> str | None:
+    """The command `argv` names, "" when it names none (the GUI starts), or None when only the
+    whole parser can tell (help, version, an unknown word or option).
+
+    Reads the top-level options the way argparse does: `--data-dir DIR` or `--data-dir=DIR`, and any
+    unambiguous prefix of an option (`--data DIR`, `--js`)."""
+    skip_value = False
+    for arg in argv:
+        if skip_value:
+            skip_value = False
+            continue
+        if not arg.startswith("-") or arg == "-":
+            return arg if arg in _COMMANDS else None
+        option, equals, _ = arg.partition("=")
+        matches = [o for o in _TOP_OPTIONS if o.startswith(option)] if len(option) > 2 and option[:2] == "--" else []
+        if matches == ["--data-dir"]:
+            skip_value = not equals
+        elif not (len(matches) == 1 and matches[0] in ("--json", "--smoke-test") and not equals):
+            return None
+    return ""
 
 
 def _configure_stdio() -> None:
@@ -607,7 +704,7 @@ def main(argv: Sequence[str] | None = None, gui: GuiLauncher | None = None) -> i
     """Run a command. With no command, start the GUI through `gui` (given by `ui.launcher`, so
     that this package never imports the Qt side)."""
     _configure_stdio()
-    parser = build_parser()
+    parser = build_parser(only=_command_in(sys.argv[1:] if argv is None else argv))
     args = parser.parse_args(argv)
     if args.command is None:
         if gui is None:

@@ -13,15 +13,17 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import audit
 from .changes import CLASSES, PARTICIPANTS, STUDENTS, Changes
 from .classes import ensure_class
 from .errors import UserError
-from .imports.pupil_list import ParsedPupilList
 from .names import class_display, name_key, normalize_class_name, normalize_gender, normalize_person_part
 from .storage import Store, now_iso
+
+if TYPE_CHECKING:
+    from .imports.pupil_list import ParsedPupilList
 
 STUDENT_COLUMNS = """s.id, s.surname, s.name, s.patronymic, s.gender, s.code, s.class_id,
                      c.grade, c.letter"""
