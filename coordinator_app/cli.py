@@ -169,21 +169,22 @@ def cmd_assign_codes(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    from .classes import list_classes
-    from .codes import list_participants
-    from .students import list_students
-    from .works import list_works
-
     with _store(args) as store:
         if args.what == "classes":
+            from .classes import list_classes
+
             items = [{"id": c.id, "name": c.name, "grade": c.grade, "letter": c.letter, "ordinal": c.ordinal,
                       "pupils": c.pupils} for c in list_classes(store)]
             text = "\n".join(f"{c['name']:<5} № {c['ordinal']:<3} учеников: {c['pupils']}" for c in items)
         elif args.what == "students":
+            from .students import list_students
+
             items = [s.as_dict() for s in list_students(store)]
             text = "\n".join(f"{s['code'] or '—':<6} {s['class']:<5} {s['surname']} {s['name']} {s['patronymic']}".rstrip()
                              for s in items)
         elif args.what == "works":
+            from .works import list_works
+
             works = list_works(store)
             items = [w.as_dict() for w in works]
             text = "\n".join(f"{w.id:<4} {w.title}; заданий {len(w.tasks)}, максимум {w.max_total} б.; "
@@ -191,6 +192,8 @@ def cmd_list(args: argparse.Namespace) -> int:
         else:
             if args.work is None:
                 raise UserError("Укажите работу: list participants --work ID.")
+            from .codes import list_participants
+
             parts = list_participants(store, args.work)
             items = [p.as_dict() for p in parts]
             text = "\n".join(f"{p.code} {p.class_name:<5} {p.fio}{'  — отсутствовал' if p.absent else ''}" for p in parts)

@@ -7,9 +7,7 @@ writes next to its database, or exports, goes through here.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
@@ -44,6 +42,8 @@ def disk_error_message(err: OSError, target: Path) -> str:
 @contextlib.contextmanager
 def atomic_writer(target: Path | str) -> Iterator[BinaryIO]:
     """Open a binary stream that becomes `target` only if the block finishes without error."""
+    import tempfile
+
     target = Path(target)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -75,6 +75,8 @@ def atomic_write_bytes(target: Path | str, data: bytes) -> None:
 
 def atomic_copy(source: Path | str, target: Path | str, chunk: int = 1 << 20) -> str:
     """Copy `source` to `target` atomically and return the SHA-256 of the bytes written."""
+    import hashlib
+
     digest = hashlib.sha256()
     with open(source, "rb") as src, atomic_writer(target) as dst:
         while block := src.read(chunk):
@@ -84,6 +86,8 @@ def atomic_copy(source: Path | str, target: Path | str, chunk: int = 1 << 20) ->
 
 
 def sha256_file(path: Path | str, chunk: int = 1 << 20) -> str:
+    import hashlib
+
     digest = hashlib.sha256()
     with open(path, "rb") as src:
         while block := src.read(chunk):

@@ -17,7 +17,6 @@ cannot decode and never guess.
 from __future__ import annotations
 
 import re
-import secrets
 import zlib
 from dataclasses import dataclass
 
@@ -75,6 +74,8 @@ class LabelInputError(UserError, ValueError):
 
 def new_work_key() -> str:
     """A fresh random work key: 6 characters of Crockford base32 (30 bits from `secrets`)."""
+    import secrets
+
     return "".join(secrets.choice(CROCKFORD_ALPHABET) for _ in range(WORK_KEY_LENGTH))
 
 
