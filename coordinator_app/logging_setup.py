@@ -1,5 +1,10 @@
 """Logging to a rotating file in `<data dir>/logs`, and the crash report writer.
 
+The log is quiet (a line per start, migrations, backups, failures), so it is rotated when a process
+opens it and finds it full, not in the middle of a run: the handler is a plain `FileHandler`, and
+`logging.handlers` (which brings socket, pickle and queue, a tenth of a CLI command's cost) is
+imported only on the rare start that rotates.
+
 The crash hook (`install_crash_hook`) saves the traceback to `logs/crash-<time>.txt` and hands the
 path to a callback (the GUI shows it in a dialog; the CLI prints it).
 """
@@ -8,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import logging.handlers
 import sys
 import traceback
 from collections.abc import Callable
@@ -18,6 +22,8 @@ from types import TracebackType
 from . import __version__
 
 LOG_FILE = "vpr-coordinator.log"
+LOG_MAX_BYTES = 2_000_000
+LOG_BACKUPS = 5
 _configured: Path | None = None
 
 
@@ -37,7 +43,8 @@ def setup_logging(data_dir: Path, *, console: bool = False) -> Path:
         if getattr(handler, "_vpr", False):
             root.removeHandler(handler)
             handler.close()
-    handler = logging.handlers.RotatingFileHandler(path, maxBytes=2_000_000, backupCount=5, encoding="utf-8")
+    _rotate_if_full(path)
+    handler = logging.FileHandler(path, encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler._vpr = True  # type: ignore[attr-defined]
     root.addHandler(handler)
@@ -49,6 +56,23 @@ def setup_logging(data_dir: Path, *, console: bool = False) -> Path:
     _configured = path
     logging.getLogger(__name__).info("ВПР-Координатор %s, data dir %s", __version__, data_dir)
     return path
+
+
+def _rotate_if_full(path: Path) -> None:
+    """vpr-coordinator.log -> .log.1 -> … -> .log.5 (the oldest dropped) once it reaches the limit."""
+    try:
+        if path.stat().st_size < LOG_MAX_BYTES:
+            return
+    except OSError:
+        return
+    import logging.handlers
+
+    rotating = logging.handlers.RotatingFileHandler(path, maxBytes=LOG_MAX_BYTES, backupCount=LOG_BACKUPS,
+                                                    encoding="utf-8", delay=True)
+    try:
+        rotating.doRollover()
+    finally:
+        rotating.close()
 
 
 def write_crash_report(data_dir: Path, exc_type: type[BaseException], exc: BaseException,
