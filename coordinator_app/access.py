@@ -6,10 +6,7 @@ checks the PIN. PBKDF2-SHA256 with a random salt: the PIN is never stored in cle
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import re
-import secrets
 
 from . import audit, settings
 from .changes import Changes
@@ -21,6 +18,8 @@ ITERATIONS = 200_000
 
 
 def _hash(pin: str, salt: bytes, iterations: int = ITERATIONS) -> str:
+    import hashlib
+
     return hashlib.pbkdf2_hmac("sha256", pin.encode("utf-8"), salt, iterations).hex()
 
 
@@ -35,6 +34,8 @@ def set_pin(store: Store, pin: str | None) -> Changes:
     else:
         if not re.fullmatch(r"\d{4,12}", pin):
             raise UserError("PIN — от 4 до 12 цифр.")
+        import secrets
+
         salt = secrets.token_bytes(16)
         value = {"salt": salt.hex(), "iterations": ITERATIONS, "hash": _hash(pin, salt)}
     changes = settings.set_value(store, KEY, value)
@@ -47,5 +48,7 @@ def check_pin(store: Store, pin: str) -> bool:
     stored = settings.get(store, KEY)
     if not stored:
         return True
+    import hmac
+
     digest = _hash(pin or "", bytes.fromhex(stored["salt"]), int(stored["iterations"]))
     return hmac.compare_digest(digest, stored["hash"])

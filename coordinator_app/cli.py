@@ -700,6 +700,13 @@ def _configure_stdio() -> None:
                 pass
 
 
+def parse_args(argv: Sequence[str] | None = None) -> tuple[argparse.ArgumentParser, argparse.Namespace]:
+    """`argv` (default: the process's arguments) parsed by a parser holding only what they need."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(only=_command_in(argv))
+    return parser, parser.parse_args(argv)
+
+
 GuiLauncher = Callable[[str | None, bool], int]
 
 
@@ -707,8 +714,7 @@ def main(argv: Sequence[str] | None = None, gui: GuiLauncher | None = None) -> i
     """Run a command. With no command, start the GUI through `gui` (given by `ui.launcher`, so
     that this package never imports the Qt side)."""
     _configure_stdio()
-    parser = build_parser(only=_command_in(sys.argv[1:] if argv is None else argv))
-    args = parser.parse_args(argv)
+    parser, args = parse_args(argv)
     if args.command is None:
         if gui is None:
             parser.print_usage(sys.stderr)

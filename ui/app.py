@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import logging
-import shutil
 import sys
-import tempfile
 from pathlib import Path
 
 from PySide6.QtCore import QTimer
@@ -50,6 +48,8 @@ def run_gui(data_dir: str | None = None, smoke_test: bool = False) -> int:
     app = _application()
     throwaway: Path | None = None
     if smoke_test:
+        import tempfile
+
         throwaway = Path(tempfile.mkdtemp(prefix="vpr-smoke-"))
         folder = throwaway
     else:
@@ -103,5 +103,7 @@ def run_gui(data_dir: str | None = None, smoke_test: bool = False) -> int:
             lock.release()
     finally:
         if throwaway is not None:
+            import shutil
+
             logging.shutdown()
             shutil.rmtree(throwaway, ignore_errors=True)
