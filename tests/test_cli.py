@@ -179,3 +179,48 @@ def test_cli_package_export_and_verify(tmp_path: Path, capsys) -> None:
     victim.write_bytes(victim.read_bytes()[:100])
     assert main([*base, "verify-package", str(folder)]) == 1
     assert any("обрезан" in p for p in json.loads(capsys.readouterr().out)["problems"])
+
+
+def _parse(parser, argv: list[str]) -> tuple[object, str, str]:
+    import contextlib
+    import io
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            args = parser.parse_args(argv)
+            result: object = sorted((k, repr(v)) for k, v in vars(args).items() if k != "func")
+            result = (result, getattr(args.func, "__qualname__", None))
+        except SystemExit as exc:
+            result = exc.code
+    return result, out.getvalue(), err.getvalue()
+
+
+def test_a_command_parses_alike_with_only_its_own_subparser_built() -> None:
+    """A run builds only the subparser of the command it names: help, errors and values are the same
+    as with the whole parser, for every command."""
+    from coordinator_app.cli import _COMMANDS, _command_in, build_parser
+
+    whole = build_parser()
+    assert len(_COMMANDS) == 26
+    everything = ["--work", "3", "--out", "o", "--code", "1", "--task", "1", "--value", "1", "--mark", "5",
+                  "--days", "3", "--date", "2026-01-01", "--tasks", "1:1", "--school", "s", "--login", "l", "f"]
+    for name in _COMMANDS:
+        for argv in ([name, "--help"], [name], [name, "--bogus"], ["--json", name, "--work", "x"],
+                     ["--data-dir", "/x", name, *everything], ["--data", "/x", name, "a"]):
+            assert _command_in(argv) == name
+            expected = _parse(whole, argv)
+            assert _parse(build_parser(only=name), argv) == expected, argv
+        assert "использование:" in _parse(whole, [name, "--help"])[1]  # every command's help prints
+
+
+def test_the_command_is_found_the_way_argparse_reads_the_top_level_options() -> None:
+    from coordinator_app.cli import _command_in
+
+    assert _command_in([]) == "" and _command_in(["--data-dir", "D"]) == "" and _command_in(["--json"]) == ""
+    assert _command_in(["--data-dir=D", "scores", "--work", "1"]) == "scores"
+    assert _command_in(["--da", "D", "--js", "list", "works"]) == "list"
+    assert _command_in(["--data-dir", "list", "works"]) is None   # "list" is the folder; "works" no command
+    for argv in (["--help", "list"], ["-h"], ["--version"], ["bogus"], ["--", "list"], ["--json=1", "list"],
+                 ["--x", "list"]):
+        assert _command_in(argv) is None, argv  # only the whole parser can answer these
