@@ -330,7 +330,7 @@ def cmd_scores(args: argparse.Namespace) -> int:
 
     with _store(args) as store:
         sheet = score_sheet(store, args.work, final=True)
-        progress = work_progress(store, args.work)
+        progress = work_progress(store, args.work, sheet)
     items = [row.as_dict() for row in sheet]
     lines = [f"{r.code} {r.class_name:<4} " + (" ".join(f"{k}:{v if v is not None else '·'}" for k, v in r.scores.items())
              if not r.absent else "отсутствовал")

@@ -288,9 +288,10 @@ class WorkProgress:
         return head + "\n" + "\n".join(parts)
 
 
-def work_progress(store: Store, work_id: int) -> WorkProgress:
+def work_progress(store: Store, work_id: int, sheet: list[ScoreRow] | None = None) -> WorkProgress:
+    """`sheet`: the work's `score_sheet(..., final=True)` when the caller already has it."""
     work = get_work(store, work_id)
-    sheet = score_sheet(store, work_id, final=True)
+    sheet = score_sheet(store, work_id, final=True) if sheet is None else sheet
     classes: dict[str, ClassProgress] = {}
     missing = []
     for row in sheet:

@@ -18,7 +18,6 @@ from .changes import PARTICIPANTS, WORKS, Changes
 from .errors import UserError
 from .fsutil import atomic_copy
 from .names import class_display, normalize_class_name
-from .qr_payload import new_work_key
 from .storage import Store, now_iso
 
 MARKS = ("3", "4", "5")
@@ -277,6 +276,8 @@ def _class_ids(store: Store, names: list[str]) -> list[int]:
 
 
 def create_work(store: Store, defn: WorkDef) -> tuple[int, Changes]:
+    from .qr_payload import new_work_key
+
     clean = validate_work(defn)
     _class_ids(store, clean.classes)  # refuse unknown classes before copying any file
     key = new_work_key()
