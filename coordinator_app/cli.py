@@ -433,13 +433,13 @@ def cmd_verify_package(args: argparse.Namespace) -> int:
 # Each command's arguments are added by its own function, so that a run builds only the subparser
 # of the command it was given (building all of them costs about as much as the command itself).
 
-_COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {}
+_Configure = Callable[[argparse.ArgumentParser], None]
+_COMMANDS: dict[str, tuple[str, _Configure]] = {}
 
 
-def _command(name: str, help_text: str) -> Callable[[Callable[[argparse.ArgumentParser], None]],
-                                                    Callable[[argparse.ArgumentParser], None]]:
+def _command(name: str, help_text: str) -> Callable[[_Configure], _Configure]:
     """Register the function adding a command's arguments; the help lists commands in this order."""
-    def register(configure: Callable[[argparse.ArgumentParser], None]) -> Callable[[argparse.ArgumentParser], None]:
+    def register(configure: _Configure) -> _Configure:
         _COMMANDS[name] = (help_text, configure)
         return configure
 
@@ -499,7 +499,7 @@ def _args_mark_absent(p: argparse.ArgumentParser) -> None:
     p.set_defaults(func=cmd_mark_absent)
 
 
-def _document_args(name: str, maker: str, what: str) -> Callable[[argparse.ArgumentParser], None]:
+def _document_args(name: str, maker: str, what: str) -> _Configure:
     def configure(p: argparse.ArgumentParser) -> None:
         p.add_argument("--work", type=int, required=True)
         p.add_argument("--out", required=True, metavar="FILE.pdf")
