@@ -83,49 +83,74 @@ class ScoreRow:
                 "mark": self.mark, "status": self.status, "journal_mark": self.journal_mark}
 
 
-def _status(row: ScoreRow, tasks: list[TaskDef]) -> str:
-    if row.absent:
-        return "absent"
-    filled = sum(1 for t in tasks if row.scores.get(t.task_id) is not None)
-    if filled == 0:
-        return "not_started"
-    return "scored" if filled == len(tasks) else "partial"
-
-
 def score_sheet(store: Store, work_id: int, round: int = 1, *, final: bool = False,
                 participant_ids: set[int] | None = None) -> list[ScoreRow]:
-    """Every participant of the work with its scores of `round` (`final=True`: round 3 over 1)."""
+    """Every participant of the work with its scores of `round` (`final=True`: round 3 over 1).
+
+    Proportional to the work's cells: two indexed queries read as plain tuples, one pass each.
+    """
     work = get_work(store, work_id)
-    rows = store.query(
-        """SELECT p.id, p.code, p.class_id, p.absent, p.variant1, p.variant2, p.journal_mark, s.gender,
-                  c.grade, c.letter
-           FROM participants p JOIN classes c ON c.id = p.class_id JOIN students s ON s.id = p.student_id
-           WHERE p.work_id = ? ORDER BY CAST(p.code AS INTEGER)""", [work_id])
     rounds = (1, 3) if final else (round,)
+    # (value, expert) per participant and task; a later round overrides an earlier one (the
+    # commission's round 3 over the first expert's round 1), whatever order the rows come in.
     values: dict[int, dict[str, tuple[str, str | None]]] = {}
-    for r in store.query(
+    later: list[tuple[int, str, str, str | None]] = []
+    for pid, task_id, value, expert, rnd in store.conn.execute(
             f"""SELECT sc.participant_id, sc.task_id, sc.value, sc.expert, sc.round FROM scores sc
                 JOIN participants p ON p.id = sc.participant_id
-                WHERE p.work_id = ? AND sc.round IN ({','.join('?' * len(rounds))}) ORDER BY sc.round""",
+                WHERE p.work_id = ? AND sc.round IN ({','.join('?' * len(rounds))})""",
             [work_id, *rounds]):
-        values.setdefault(r["participant_id"], {})[r["task_id"]] = (r["value"], r["expert"])
+        if rnd == rounds[0]:
+            own = values.get(pid)
+            if own is None:
+                own = values[pid] = {}
+            own[task_id] = (value, expert)
+        else:
+            later.append((pid, task_id, value, expert))
+    for pid, task_id, value, expert in later:
+        values.setdefault(pid, {})[task_id] = (value, expert)
+
+    task_ids = [t.task_id for t in work.tasks]
+    task_count = len(task_ids)
+    parts = range(1, work.parts + 1)
+    none_pair: tuple[None, None] = (None, None)
+    class_names: dict[tuple[int, str], str] = {}
     result = []
-    for r in rows:
-        if participant_ids is not None and r["id"] not in participant_ids:
+    for (pid, code, class_id, absent, variant1, variant2, journal_mark, gender, grade, letter) in store.conn.execute(
+            """SELECT p.id, p.code, p.class_id, p.absent, p.variant1, p.variant2, p.journal_mark, s.gender,
+                      c.grade, c.letter
+               FROM participants p JOIN classes c ON c.id = p.class_id JOIN students s ON s.id = p.student_id
+               WHERE p.work_id = ? ORDER BY CAST(p.code AS INTEGER)""", [work_id]):
+        if participant_ids is not None and pid not in participant_ids:
             continue
-        own = values.get(r["id"], {})
-        row = ScoreRow(
-            participant_id=r["id"], code=r["code"], class_name=class_display(r["grade"], r["letter"]),
-            class_id=r["class_id"], absent=bool(r["absent"]),
-            variants={part: r[f"variant{part}"] for part in range(1, work.parts + 1)},
-            journal_mark=r["journal_mark"], gender=r["gender"],
-            scores={t.task_id: own.get(t.task_id, (None, None))[0] for t in work.tasks},
-            experts={t.task_id: own.get(t.task_id, (None, None))[1] for t in work.tasks},
-        )
-        row.total = sum(points(v) for v in row.scores.values())
-        row.status = _status(row, work.tasks)
-        row.mark = mark_for(work.scale, row.total) if row.status == "scored" else None
-        result.append(row)
+        own = values.get(pid, {})
+        scores: dict[str, str | None] = {}
+        experts: dict[str, str | None] = {}
+        total = filled = 0
+        for task_id in task_ids:
+            value, expert = own.get(task_id, none_pair)
+            scores[task_id] = value
+            experts[task_id] = expert
+            if value is not None:
+                filled += 1
+                if value.isdigit():
+                    total += int(value)
+        class_name = class_names.get((grade, letter))
+        if class_name is None:
+            class_name = class_names[(grade, letter)] = class_display(grade, letter)
+        variant_of = {1: variant1, 2: variant2}
+        if absent:
+            status = "absent"
+        elif filled == 0:
+            status = "not_started"
+        else:
+            status = "scored" if filled == task_count else "partial"
+        result.append(ScoreRow(
+            participant_id=pid, code=code, class_name=class_name, class_id=class_id, absent=bool(absent),
+            variants={part: variant_of[part] for part in parts}, journal_mark=journal_mark, gender=gender,
+            scores=scores, experts=experts, total=total,
+            mark=mark_for(work.scale, total) if status == "scored" else None, status=status,
+        ))
     return result
 
 
