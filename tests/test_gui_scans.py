@@ -498,6 +498,35 @@ def test_expired_works_are_offered_for_purge_at_start(qtbot, school_store, data_
     assert said == []
 
 
+def test_the_purge_button_follows_expired_works_whatever_work_is_shown(qtbot, window, page, school_store, work,
+                                                                     tmp_path: Path, said, opened) -> None:
+    from coordinator_app.changes import Changes
+
+    save_jpeg(title(work, "40001"), tmp_path / "current.jpg")
+    import_scans(school_store, [tmp_path / "current.jpg"], work_id=work.id, workers=1)
+    window.ctx.publish(Changes.of("scans"))
+    qtbot.waitUntil(lambda: page.work_id == work.id and page._any_pages, timeout=5000)
+    assert not page.purge_button.isEnabled()                 # the only scans are within retention
+
+    old_id = _make_work(school_store, dt.date.today() - dt.timedelta(days=120), "Математика")
+    old = get_work(school_store, old_id)
+    save_pdf([title(old, "40002"), plain_page()], tmp_path / "old.pdf")
+    import_scans(school_store, [tmp_path / "old.pdf"], work_id=old_id, workers=1)
+    window.ctx.publish(Changes.of("scans"))
+    qtbot.waitUntil(page.purge_button.isEnabled, timeout=5000)
+    assert page.work_id == work.id                           # the work shown is not the expired one
+    page.select_work(None)                                   # «Все работы»
+    assert page.purge_button.isEnabled()
+    page.select_work(work.id)
+    assert page.purge_button.isEnabled()
+
+    page.purge_button.click()
+    qtbot.waitUntil(lambda: len(opened) == 1, timeout=20000)
+    assert any("Математика" in m and "страниц: 2" in m and "файлов сканов: 1" in m for m in said)
+    qtbot.waitUntil(lambda: not page.purge_button.isEnabled(), timeout=5000)
+    assert school_store.scalar("SELECT COUNT(*) FROM scan_pages WHERE work_id = ?", [work.id]) == 1
+
+
 def test_nothing_is_deleted_when_the_purge_is_declined(qtbot, window, school_store, tmp_path: Path, monkeypatch,
                                                         opened) -> None:
     import ui.dialogs.retention_dialog as retention

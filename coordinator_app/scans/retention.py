@@ -108,9 +108,13 @@ def _marks(values: list[Any]) -> str:
     return ", ".join("?" * len(values))
 
 
+def _counts(store: Store, sql: str, ids: list[int]) -> dict[int, int]:
+    return {row["work_id"]: int(row["n"]) for row in store.query(sql, ids)}
+
+
 def _page_counts(store: Store, ids: list[int]) -> dict[int, int]:
-    return {row[0]: int(row[1]) for row in store.db.execute(
-        f"SELECT work_id, COUNT(*) FROM scan_pages WHERE work_id IN ({_marks(ids)}) GROUP BY work_id", ids)}
+    return _counts(store, f"SELECT work_id, COUNT(*) AS n FROM scan_pages WHERE work_id IN ({_marks(ids)}) GROUP BY work_id",
+                   ids)
 
 
 def stored_sets(store: Store, works: list[Work]) -> dict[int, StoredSet]:
@@ -121,16 +125,15 @@ def stored_sets(store: Store, works: list[Work]) -> dict[int, StoredSet]:
     ids = [w.id for w in works]
     counts = _page_counts(store, ids)
     held = {w.id: StoredSet(w, w.work_date + dt.timedelta(days=days), counts.get(w.id, 0)) for w in works}
-    keys = ("id", "name", "sha256", "size", "stored_path")
-    for work_id, *row in store.db.execute(
-            f"""SELECT o.work_id, f.id, f.original_name, f.sha256, f.size, f.stored_path
+    for row in store.query(
+            f"""SELECT o.work_id, f.id, f.original_name AS name, f.sha256, f.size, f.stored_path
                 FROM ({_OWNED_FILES.format(marks=_marks(ids))}) o JOIN scan_files f ON f.id = o.file_id
                 ORDER BY f.id""", ids):
-        held[work_id].files.append(dict(zip(keys, row)))
-    for work_id, *row in store.db.execute(
-            f"""SELECT work_id, id, original_name, sha256, size, stored_path FROM audio_files
+        held[row.pop("work_id")].files.append(row)
+    for row in store.query(
+            f"""SELECT work_id, id, original_name AS name, sha256, size, stored_path FROM audio_files
                 WHERE work_id IN ({_marks(ids)}) ORDER BY id""", ids):
-        held[work_id].audio.append(dict(zip(keys, row)))
+        held[row.pop("work_id")].audio.append(row)
     return held
 
 
@@ -144,12 +147,12 @@ def _expired_ids(store: Store, today: dt.date | None) -> list[int]:
     today = today or dt.date.today()
     days = retention_days(store)
     return [
-        work_id for work_id, work_date in store.db.execute(
+        row["id"] for row in store.query(
             """SELECT w.id, w.work_date FROM works w
                WHERE EXISTS (SELECT 1 FROM scan_pages p WHERE p.work_id = w.id)
                   OR EXISTS (SELECT 1 FROM audio_files a WHERE a.work_id = w.id)
                ORDER BY w.work_date, w.grade, w.subject, w.id""")
-        if dt.date.fromisoformat(work_date) + dt.timedelta(days=days) <= today
+        if dt.date.fromisoformat(row["work_date"]) + dt.timedelta(days=days) <= today
     ]
 
 
@@ -167,10 +170,8 @@ def purge_candidates(store: Store, today: dt.date | None = None) -> list[PurgeCa
     days = retention_days(store)
     marks = _marks(ids)
     pages = _page_counts(store, ids)
-    files = {row[0]: int(row[1]) for row in store.db.execute(
-        f"SELECT work_id, COUNT(*) FROM ({_OWNED_FILES.format(marks=marks)}) GROUP BY work_id", ids)}
-    audio = {row[0]: int(row[1]) for row in store.db.execute(
-        f"SELECT work_id, COUNT(*) FROM audio_files WHERE work_id IN ({marks}) GROUP BY work_id", ids)}
+    files = _counts(store, f"SELECT work_id, COUNT(*) AS n FROM ({_OWNED_FILES.format(marks=marks)}) GROUP BY work_id", ids)
+    audio = _counts(store, f"SELECT work_id, COUNT(*) AS n FROM audio_files WHERE work_id IN ({marks}) GROUP BY work_id", ids)
     result = []
     for work_id in ids:
         work = get_work(store, work_id)

@@ -11,6 +11,7 @@ In expert mode (`ctx.expert_mode`) no pupil's name is loaded or shown: participa
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QModelIndex, QRegularExpression, QSize, QStringListModel, Qt, QTimer
 from PySide6.QtGui import (
@@ -25,12 +26,11 @@ from PySide6.QtWidgets import (
 from coordinator_app.changes import Changes
 from coordinator_app.errors import UserError
 from coordinator_app.scans.audio import AudioFile, attach_audio, list_audio
-from coordinator_app.scans.importer import ScanImportReport, import_scans
 from coordinator_app.scans.pages import (
     METHOD_RU, Page, ParticipantScans, assign_page, mark_page, participant_pages, queue, reorder_pages,
     resolve_conflict, work_scans,
 )
-from coordinator_app.scans.retention import expired_works
+from coordinator_app.scans.retention import has_expired
 from coordinator_app.works import Work, get_work, list_works
 
 from .. import context
@@ -44,6 +44,9 @@ from ..table_model import Column, RecordTableModel, SearchProxy
 from ..tasks import TaskContext
 from ..widgets import page_title, search_field, table_view
 
+if TYPE_CHECKING:
+    from coordinator_app.scans.importer import ScanImportReport
+
 SCAN_SUFFIXES = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp", ".pdf")
 SCAN_FILTER = ("Сканы (" + " ".join(f"*{s} *{s.upper()}" for s in SCAN_SUFFIXES) + ");;Все файлы (*)")
 AUDIO_FILTER = "Аудиозаписи (*.mp3 *.wav *.ogg *.m4a *.MP3 *.WAV *.OGG *.M4A);;Все файлы (*)"
@@ -53,6 +56,14 @@ WAITING_TAB = "#a04000"          # a queue tab with pages in it
 TAB_PARTICIPANTS, TAB_WAITING, TAB_CONFLICTS = 0, 1, 2
 PAGE_ID = Qt.ItemDataRole.UserRole
 THUMB = QSize(92, 130)
+
+
+def import_scans(store, paths, **kwargs) -> ScanImportReport:
+    """`coordinator_app.scans.importer.import_scans`, imported when an import starts: the importer
+    brings Pillow and the worker pool with it, which opening the page does not need."""
+    from coordinator_app.scans.importer import import_scans as run
+
+    return run(store, paths, **kwargs)
 
 
 class PageStrip(QListWidget):
@@ -415,6 +426,9 @@ class ScansPage(QWidget):
             self.work_box.setCurrentIndex(max(index, 0))
         self.work_box.blockSignals(False)
         self._load_work()
+        # Whatever the work shown: any work whose retention is over (an indexed look-up, not the
+        # purge sets themselves, which the offer counts when asked).
+        self.purge_button.setEnabled(has_expired(self.ctx.store))
 
     def select_work(self, work_id: int | None) -> None:
         index = self.work_box.findData(work_id) if work_id is not None else self.work_box.count() - 1
@@ -461,7 +475,6 @@ class ScansPage(QWidget):
         self._show_waiting()
         self._show_conflict()
         self._update_tab_titles()
-        self.purge_button.setEnabled(bool(expired_works(store)))
         self.import_files_button.setEnabled(not self.importing)
         self.import_folder_button.setEnabled(not self.importing)
 
