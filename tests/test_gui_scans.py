@@ -212,6 +212,33 @@ def test_import_progress_can_be_cancelled(qtbot, page, work, tmp_path: Path, mon
 # -- the «Нераспознанные» queue ------------------------------------------------------------------
 
 
+def test_the_queue_tab_is_current_when_shown_and_keeps_its_place(qtbot, window, page, work, tmp_path: Path) -> None:
+    """The queues' pages are read when their tab is shown; the counts in the tab titles are always
+    current, and the page being looked at stays on screen across changes made elsewhere."""
+    from coordinator_app.changes import Changes
+    from coordinator_app.scans.pages import assign_page
+
+    store = window.ctx.store
+    import_and_wait(qtbot, page, [loose_pages(tmp_path / "loose", 4)])
+    waiting = [p.id for p in queue(store, "unassigned", work.id)]
+    assert page.tabs.tabText(1) == "Нераспознанные (4)" and page.tabs.tabText(2) == "Спорные (0)"
+    page.tabs.setCurrentIndex(1)
+    assert page.wait_viewer.page.id == waiting[0]
+    page.step_waiting(1)
+    page.step_waiting(1)
+    assert page.wait_viewer.page.id == waiting[2]
+
+    page.tabs.setCurrentIndex(0)
+    assign_page(store, waiting[0], "40003", work.id)        # done elsewhere (another window, the CLI)
+    window.ctx.publish(Changes.of("scans"))
+    qtbot.waitUntil(lambda: page.tabs.tabText(1) == "Нераспознанные (3)", timeout=5000)
+    page.tabs.setCurrentIndex(1)
+    assert [p.id for p in page.waiting] == waiting[1:]
+    assert page.wait_viewer.page.id == waiting[2]           # the same page, not the first one
+    assert page.wait_viewer.header.text() == "Страница 2 из 3"
+
+
+
 # The code completer's popup: the offscreen platform cannot raise it or grab the keyboard (harmless).
 @pytest.mark.qt_log_ignore("This plugin does not support raise", "This plugin does not support grabbing the keyboard")
 def test_typing_a_code_and_enter_assigns_the_page_and_shows_the_next(qtbot, window, page, work, tmp_path: Path) -> None:
