@@ -46,6 +46,7 @@ from ..widgets import page_title, search_field, table_view
 
 if TYPE_CHECKING:
     from coordinator_app.scans.importer import ScanImportReport
+    from coordinator_app.storage import Store
 
 SCAN_SUFFIXES = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp", ".pdf")
 SCAN_FILTER = ("Сканы (" + " ".join(f"*{s} *{s.upper()}" for s in SCAN_SUFFIXES) + ");;Все файлы (*)")
@@ -58,7 +59,7 @@ PAGE_ID = Qt.ItemDataRole.UserRole
 THUMB = QSize(92, 130)
 
 
-def import_scans(store, paths, **kwargs) -> ScanImportReport:
+def import_scans(store: Store, paths: list[Path], **kwargs) -> ScanImportReport:
     """`coordinator_app.scans.importer.import_scans`, imported when an import starts: the importer
     brings Pillow and the worker pool with it, which opening the page does not need."""
     from coordinator_app.scans.importer import import_scans as run
