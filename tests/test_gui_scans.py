@@ -212,6 +212,33 @@ def test_import_progress_can_be_cancelled(qtbot, page, work, tmp_path: Path, mon
 # -- the «Нераспознанные» queue ------------------------------------------------------------------
 
 
+def test_the_queue_tab_is_current_when_shown_and_keeps_its_place(qtbot, window, page, work, tmp_path: Path) -> None:
+    """The queues' pages are read when their tab is shown; the counts in the tab titles are always
+    current, and the page being looked at stays on screen across changes made elsewhere."""
+    from coordinator_app.changes import Changes
+    from coordinator_app.scans.pages import assign_page
+
+    store = window.ctx.store
+    import_and_wait(qtbot, page, [loose_pages(tmp_path / "loose", 4)])
+    waiting = [p.id for p in queue(store, "unassigned", work.id)]
+    assert page.tabs.tabText(1) == "Нераспознанные (4)" and page.tabs.tabText(2) == "Спорные (0)"
+    page.tabs.setCurrentIndex(1)
+    assert page.wait_viewer.page.id == waiting[0]
+    page.step_waiting(1)
+    page.step_waiting(1)
+    assert page.wait_viewer.page.id == waiting[2]
+
+    page.tabs.setCurrentIndex(0)
+    assign_page(store, waiting[0], "40003", work.id)        # done elsewhere (another window, the CLI)
+    window.ctx.publish(Changes.of("scans"))
+    qtbot.waitUntil(lambda: page.tabs.tabText(1) == "Нераспознанные (3)", timeout=5000)
+    page.tabs.setCurrentIndex(1)
+    assert [p.id for p in page.waiting] == waiting[1:]
+    assert page.wait_viewer.page.id == waiting[2]           # the same page, not the first one
+    assert page.wait_viewer.header.text() == "Страница 2 из 3"
+
+
+
 # The code completer's popup: the offscreen platform cannot raise it or grab the keyboard (harmless).
 @pytest.mark.qt_log_ignore("This plugin does not support raise", "This plugin does not support grabbing the keyboard")
 def test_typing_a_code_and_enter_assigns_the_page_and_shows_the_next(qtbot, window, page, work, tmp_path: Path) -> None:
@@ -496,6 +523,35 @@ def test_expired_works_are_offered_for_purge_at_start(qtbot, school_store, data_
     said.clear()
     win.offer_purge()                                   # nothing left: silent at start
     assert said == []
+
+
+def test_the_purge_button_follows_expired_works_whatever_work_is_shown(qtbot, window, page, school_store, work,
+                                                                     tmp_path: Path, said, opened) -> None:
+    from coordinator_app.changes import Changes
+
+    save_jpeg(title(work, "40001"), tmp_path / "current.jpg")
+    import_scans(school_store, [tmp_path / "current.jpg"], work_id=work.id, workers=1)
+    window.ctx.publish(Changes.of("scans"))
+    qtbot.waitUntil(lambda: page.work_id == work.id and page._any_pages, timeout=5000)
+    assert not page.purge_button.isEnabled()                 # the only scans are within retention
+
+    old_id = _make_work(school_store, dt.date.today() - dt.timedelta(days=120), "Математика")
+    old = get_work(school_store, old_id)
+    save_pdf([title(old, "40002"), plain_page()], tmp_path / "old.pdf")
+    import_scans(school_store, [tmp_path / "old.pdf"], work_id=old_id, workers=1)
+    window.ctx.publish(Changes.of("scans"))
+    qtbot.waitUntil(page.purge_button.isEnabled, timeout=5000)
+    assert page.work_id == work.id                           # the work shown is not the expired one
+    page.select_work(None)                                   # «Все работы»
+    assert page.purge_button.isEnabled()
+    page.select_work(work.id)
+    assert page.purge_button.isEnabled()
+
+    page.purge_button.click()
+    qtbot.waitUntil(lambda: len(opened) == 1, timeout=20000)
+    assert any("Математика" in m and "страниц: 2" in m and "файлов сканов: 1" in m for m in said)
+    qtbot.waitUntil(lambda: not page.purge_button.isEnabled(), timeout=5000)
+    assert school_store.scalar("SELECT COUNT(*) FROM scan_pages WHERE work_id = ?", [work.id]) == 1
 
 
 def test_nothing_is_deleted_when_the_purge_is_declined(qtbot, window, school_store, tmp_path: Path, monkeypatch,

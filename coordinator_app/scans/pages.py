@@ -81,14 +81,22 @@ def participant_pages(store: Store, participant_id: int) -> list[Page]:
         [participant_id])]
 
 
+def _queue_where(status: str, work_id: int | None) -> tuple[str, list[Any]]:
+    if work_id is None:
+        return " WHERE p.status = ?", [status]
+    return " WHERE p.status = ? AND (p.work_id = ? OR p.work_id IS NULL)", [status, work_id]
+
+
 def queue(store: Store, status: str = "unassigned", work_id: int | None = None) -> list[Page]:
     """Pages waiting for the coordinator: «Нераспознанные» (unassigned) or conflicts."""
-    sql = _SELECT + " WHERE p.status = ?"
-    params: list[Any] = [status]
-    if work_id is not None:
-        sql += " AND (p.work_id = ? OR p.work_id IS NULL)"
-        params.append(work_id)
-    return [_page(r) for r in store.query(sql + " ORDER BY p.batch_id, p.seq, p.id", params)]
+    where, params = _queue_where(status, work_id)
+    return [_page(r) for r in store.query(_SELECT + where + " ORDER BY p.batch_id, p.seq, p.id", params)]
+
+
+def queue_size(store: Store, status: str = "unassigned", work_id: int | None = None) -> int:
+    """How many pages `queue` would return (counted from the scan_pages(work_id, status) index)."""
+    where, params = _queue_where(status, work_id)
+    return int(store.scalar("SELECT COUNT(*) FROM scan_pages p" + where, params))
 
 
 def image_file(store: Store, page: Page) -> Path:

@@ -19,7 +19,7 @@ from .. import audit, settings
 from ..changes import Changes
 from ..errors import UserError
 from ..storage import Store, now_iso
-from ..works import Work, get_work, list_works
+from ..works import Work, get_work
 from . import filestore
 
 SCANS = "scans"
@@ -76,28 +76,115 @@ class StoredSet:
                 "sha256": [f["sha256"] for f in self.files + self.audio]}
 
 
+@dataclass
+class PurgeCandidate:
+    """A work whose retention date has passed and that still holds pages or audio: how much a
+    purge would delete (counts only; `stored_set` lists the files themselves)."""
+
+    work: Work
+    deletable_from: dt.date
+    pages: int
+    scan_files: int             # originals wholly of this work
+    audio: int
+
+    @property
+    def file_count(self) -> int:
+        return self.scan_files + self.audio
+
+
+# Every query below starts from an index: scan_pages(work_id, status) for a work's pages,
+# scan_pages(file_id, page_no) for the pages of a file. The cost is linear in the pages of the
+# works asked about (and of the files they lie in), never files x pages.
+#
+# A file is wholly of one work when every page of it has a work and it is the same work: a file
+# shared with another work, or holding a page not yet given to any work, is kept whole.
+_OWNED_FILES = """SELECT file_id, MIN(work_id) AS work_id FROM scan_pages
+                  WHERE file_id IN (SELECT file_id FROM scan_pages WHERE work_id IN ({marks}))
+                  GROUP BY file_id
+                  HAVING COUNT(work_id) = COUNT(*) AND MIN(work_id) = MAX(work_id)"""
+
+
+def _marks(values: list[Any]) -> str:
+    return ", ".join("?" * len(values))
+
+
+def _counts(store: Store, sql: str, ids: list[int]) -> dict[int, int]:
+    return {row["work_id"]: int(row["n"]) for row in store.query(sql, ids)}
+
+
+def _page_counts(store: Store, ids: list[int]) -> dict[int, int]:
+    return _counts(store, f"SELECT work_id, COUNT(*) AS n FROM scan_pages WHERE work_id IN ({_marks(ids)}) GROUP BY work_id",
+                   ids)
+
+
+def stored_sets(store: Store, works: list[Work]) -> dict[int, StoredSet]:
+    """What each of `works` holds, by work id: a few grouped queries whatever the number of works."""
+    if not works:
+        return {}
+    days = retention_days(store)
+    ids = [w.id for w in works]
+    counts = _page_counts(store, ids)
+    held = {w.id: StoredSet(w, w.work_date + dt.timedelta(days=days), counts.get(w.id, 0)) for w in works}
+    for row in store.query(
+            f"""SELECT o.work_id, f.id, f.original_name AS name, f.sha256, f.size, f.stored_path
+                FROM ({_OWNED_FILES.format(marks=_marks(ids))}) o JOIN scan_files f ON f.id = o.file_id
+                ORDER BY f.id""", ids):
+        held[row.pop("work_id")].files.append(row)
+    for row in store.query(
+            f"""SELECT work_id, id, original_name AS name, sha256, size, stored_path FROM audio_files
+                WHERE work_id IN ({_marks(ids)}) ORDER BY id""", ids):
+        held[row.pop("work_id")].audio.append(row)
+    return held
+
+
 def stored_set(store: Store, work: Work) -> StoredSet:
-    pages = int(store.scalar("SELECT COUNT(*) FROM scan_pages WHERE work_id = ?", [work.id]))
-    files = store.query(
-        """SELECT f.id, f.original_name AS name, f.sha256, f.size, f.stored_path FROM scan_files f
-           WHERE EXISTS (SELECT 1 FROM scan_pages p WHERE p.file_id = f.id AND p.work_id = ?)
-             AND NOT EXISTS (SELECT 1 FROM scan_pages p WHERE p.file_id = f.id
-                             AND (p.work_id IS NULL OR p.work_id != ?))
-           ORDER BY f.id""", [work.id, work.id])
-    audio = store.query("SELECT id, original_name AS name, sha256, size, stored_path FROM audio_files WHERE work_id = ? ORDER BY id",
-                        [work.id])
-    return StoredSet(work, deletable_from(store, work), pages, files, audio)
+    return stored_sets(store, [work])[work.id]
+
+
+def _expired_ids(store: Store, today: dt.date | None) -> list[int]:
+    """Works whose retention date has passed and that still hold pages or audio, in the order of
+    `list_works`. The retention date is worked out once per work from its date."""
+    today = today or dt.date.today()
+    days = retention_days(store)
+    return [
+        row["id"] for row in store.query(
+            """SELECT w.id, w.work_date FROM works w
+               WHERE EXISTS (SELECT 1 FROM scan_pages p WHERE p.work_id = w.id)
+                  OR EXISTS (SELECT 1 FROM audio_files a WHERE a.work_id = w.id)
+               ORDER BY w.work_date, w.grade, w.subject, w.id""")
+        if dt.date.fromisoformat(row["work_date"]) + dt.timedelta(days=days) <= today
+    ]
+
+
+def has_expired(store: Store, today: dt.date | None = None) -> bool:
+    """Whether any work's scans or audio may be purged now (cheap: for enabling a button)."""
+    return bool(_expired_ids(store, today))
+
+
+def purge_candidates(store: Store, today: dt.date | None = None) -> list[PurgeCandidate]:
+    """Every work whose retention date has passed and that holds pages or audio, with what a purge
+    would delete, counted in the database (nothing per file comes back)."""
+    ids = _expired_ids(store, today)
+    if not ids:
+        return []
+    days = retention_days(store)
+    marks = _marks(ids)
+    pages = _page_counts(store, ids)
+    files = _counts(store, f"SELECT work_id, COUNT(*) AS n FROM ({_OWNED_FILES.format(marks=marks)}) GROUP BY work_id", ids)
+    audio = _counts(store, f"SELECT work_id, COUNT(*) AS n FROM audio_files WHERE work_id IN ({marks}) GROUP BY work_id", ids)
+    result = []
+    for work_id in ids:
+        work = get_work(store, work_id)
+        result.append(PurgeCandidate(work, work.work_date + dt.timedelta(days=days), pages.get(work_id, 0),
+                                     files.get(work_id, 0), audio.get(work_id, 0)))
+    return result
 
 
 def expired_works(store: Store, today: dt.date | None = None) -> list[StoredSet]:
-    today = today or dt.date.today()
-    result = []
-    for work in list_works(store):
-        if deletable_from(store, work) <= today:
-            held = stored_set(store, work)
-            if held.pages or held.audio:
-                result.append(held)
-    return result
+    """Every work whose retention date has passed and that holds pages or audio, with its files."""
+    ids = _expired_ids(store, today)
+    held = stored_sets(store, [get_work(store, i) for i in ids])
+    return [held[i] for i in ids]
 
 
 @dataclass

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QWidget
 
 from coordinator_app.changes import Changes
 from coordinator_app.errors import UserError
-from coordinator_app.scans.retention import PurgeResult, StoredSet, expired_works, purge_work
+from coordinator_app.scans.retention import PurgeCandidate, PurgeResult, purge_candidates, purge_work
 
 from .. import context
 from ..context import AppContext
@@ -32,13 +32,13 @@ def _plural(n: int, one: str, few: str, many: str) -> str:
     return many
 
 
-def describe(expired: list[StoredSet]) -> str:
+def describe(expired: list[PurgeCandidate]) -> str:
     """The confirmation text: every work with what will be deleted."""
     lines = []
     for held in expired:
-        parts = [f"страниц: {held.pages}", f"файлов сканов: {len(held.files)}"]
+        parts = [f"страниц: {held.pages}", f"файлов сканов: {held.scan_files}"]
         if held.audio:
-            parts.append(f"аудиозаписей: {len(held.audio)}")
+            parts.append(f"аудиозаписей: {held.audio}")
         lines.append(f"• {held.work.title} — {', '.join(parts)} (хранение закончилось "
                      f"{held.deletable_from:%d.%m.%Y})")
     count = len(expired)
@@ -51,8 +51,11 @@ def describe(expired: list[StoredSet]) -> str:
 
 def offer_purge(ctx: AppContext, parent: QWidget | None, *, at_start: bool = False,
                 on_finished: Callable[[list[PurgeResult]], None] | None = None) -> bool:
-    """Ask and purge. At start, says nothing when there is nothing to delete. True if started."""
-    expired = expired_works(ctx.store)
+    """Ask and purge. At start, says nothing when there is nothing to delete. True if started.
+
+    The candidates are counted in the database (tens of milliseconds for a year's scans); the
+    files themselves are listed and deleted in the background, work by work."""
+    expired = purge_candidates(ctx.store)
     if not expired:
         if not at_start:
             inform(parent, "Работ с истёкшим сроком хранения сканов нет.", "Удаление сканов")

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QPlainTextEdit, QVBoxLayout, QWidget
 
-from coordinator_app.scans.importer import ScanImportReport
+if TYPE_CHECKING:   # the importer (and Pillow with it) is loaded when an import runs, not with the page
+    from coordinator_app.scans.importer import ScanImportReport
 
 
 def _where(file: str) -> tuple[str, str]:

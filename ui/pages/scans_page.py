@@ -11,6 +11,7 @@ In expert mode (`ctx.expert_mode`) no pupil's name is loaded or shown: participa
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QModelIndex, QRegularExpression, QSize, QStringListModel, Qt, QTimer
 from PySide6.QtGui import (
@@ -25,12 +26,11 @@ from PySide6.QtWidgets import (
 from coordinator_app.changes import Changes
 from coordinator_app.errors import UserError
 from coordinator_app.scans.audio import AudioFile, attach_audio, list_audio
-from coordinator_app.scans.importer import ScanImportReport, import_scans
 from coordinator_app.scans.pages import (
-    METHOD_RU, Page, ParticipantScans, assign_page, mark_page, participant_pages, queue, reorder_pages,
+    METHOD_RU, Page, ParticipantScans, assign_page, mark_page, participant_pages, queue, queue_size, reorder_pages,
     resolve_conflict, work_scans,
 )
-from coordinator_app.scans.retention import expired_works
+from coordinator_app.scans.retention import has_expired
 from coordinator_app.works import Work, get_work, list_works
 
 from .. import context
@@ -44,6 +44,10 @@ from ..table_model import Column, RecordTableModel, SearchProxy
 from ..tasks import TaskContext
 from ..widgets import page_title, search_field, table_view
 
+if TYPE_CHECKING:
+    from coordinator_app.scans.importer import ScanImportReport
+    from coordinator_app.storage import Store
+
 SCAN_SUFFIXES = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp", ".pdf")
 SCAN_FILTER = ("Сканы (" + " ".join(f"*{s} *{s.upper()}" for s in SCAN_SUFFIXES) + ");;Все файлы (*)")
 AUDIO_FILTER = "Аудиозаписи (*.mp3 *.wav *.ogg *.m4a *.MP3 *.WAV *.OGG *.M4A);;Все файлы (*)"
@@ -53,6 +57,14 @@ WAITING_TAB = "#a04000"          # a queue tab with pages in it
 TAB_PARTICIPANTS, TAB_WAITING, TAB_CONFLICTS = 0, 1, 2
 PAGE_ID = Qt.ItemDataRole.UserRole
 THUMB = QSize(92, 130)
+
+
+def import_scans(store: Store, paths: list[Path], **kwargs) -> ScanImportReport:
+    """`coordinator_app.scans.importer.import_scans`, imported when an import starts: the importer
+    brings Pillow and the worker pool with it, which opening the page does not need."""
+    from coordinator_app.scans.importer import import_scans as run
+
+    return run(store, paths, **kwargs)
 
 
 class PageStrip(QListWidget):
@@ -100,6 +112,10 @@ class ScansPage(QWidget):
         self.wait_pos = 0
         self.conflicts: list[Page] = []
         self.conflict_pos = 0
+        # The queues' pages are loaded when their tab is shown; until then only their sizes.
+        self._queues_stale = False
+        self._queue_keep: tuple[Page | None, Page | None] = (None, None)
+        self._queue_sizes = (0, 0)
         self.audio: list[AudioFile] = []
         self.importing = False
         self.last_report: ScanImportReport | None = None
@@ -415,6 +431,9 @@ class ScansPage(QWidget):
             self.work_box.setCurrentIndex(max(index, 0))
         self.work_box.blockSignals(False)
         self._load_work()
+        # Whatever the work shown: any work whose retention is over (an indexed look-up, not the
+        # purge sets themselves, which the offer counts when asked).
+        self.purge_button.setEnabled(has_expired(self.ctx.store))
 
     def select_work(self, work_id: int | None) -> None:
         index = self.work_box.findData(work_id) if work_id is not None else self.work_box.count() - 1
@@ -452,16 +471,17 @@ class ScansPage(QWidget):
 
         if changed_work:
             self.wait_pos = self.conflict_pos = 0
-        keep_waiting = None if changed_work else self.current_waiting()
-        self.waiting = queue(store, "unassigned", self.work_id)
-        self.wait_pos = self._position_of(self.waiting, keep_waiting, self.wait_pos)
-        keep_conflict = None if changed_work else self.current_conflict()
-        self.conflicts = queue(store, "conflict", self.work_id)
-        self.conflict_pos = self._position_of(self.conflicts, keep_conflict, self.conflict_pos)
-        self._show_waiting()
-        self._show_conflict()
-        self._update_tab_titles()
-        self.purge_button.setEnabled(bool(expired_works(store)))
+        if not self._queues_stale:      # else the pages to come back to are kept from before
+            self._queue_keep = (None if changed_work else self.current_waiting(),
+                                None if changed_work else self.current_conflict())
+        elif changed_work:
+            self._queue_keep = (None, None)
+        self._queues_stale = True
+        if self.tabs.currentIndex() in (TAB_WAITING, TAB_CONFLICTS):
+            self._ensure_queues()
+        else:
+            self._queue_sizes = (queue_size(store, "unassigned", self.work_id), queue_size(store, "conflict", self.work_id))
+            self._update_tab_titles()
         self.import_files_button.setEnabled(not self.importing)
         self.import_folder_button.setEnabled(not self.importing)
 
@@ -473,12 +493,29 @@ class ScansPage(QWidget):
                     return i
         return min(max(old, 0), max(len(pages) - 1, 0))
 
+    def _ensure_queues(self) -> None:
+        """Load the «Нераспознанные» and «Спорные» pages if they changed since last shown."""
+        if not self._queues_stale:
+            return
+        store = self.ctx.store
+        keep_waiting, keep_conflict = self._queue_keep
+        self._queues_stale = False
+        self._queue_keep = (None, None)
+        self.waiting = queue(store, "unassigned", self.work_id)
+        self.wait_pos = self._position_of(self.waiting, keep_waiting, self.wait_pos)
+        self.conflicts = queue(store, "conflict", self.work_id)
+        self.conflict_pos = self._position_of(self.conflicts, keep_conflict, self.conflict_pos)
+        self._show_waiting()
+        self._show_conflict()
+        self._update_tab_titles()
+
     def _update_tab_titles(self) -> None:
-        self.tabs.setTabText(TAB_WAITING, f"Нераспознанные ({len(self.waiting)})")
-        self.tabs.setTabText(TAB_CONFLICTS, f"Спорные ({len(self.conflicts)})")
+        waiting, conflicts = self._queue_sizes if self._queues_stale else (len(self.waiting), len(self.conflicts))
+        self.tabs.setTabText(TAB_WAITING, f"Нераспознанные ({waiting})")
+        self.tabs.setTabText(TAB_CONFLICTS, f"Спорные ({conflicts})")
         bar = self.tabs.tabBar()
-        for tab, items in ((TAB_WAITING, self.waiting), (TAB_CONFLICTS, self.conflicts)):
-            bar.setTabTextColor(tab, QColor(WAITING_TAB) if items else QColor())
+        for tab, size in ((TAB_WAITING, waiting), (TAB_CONFLICTS, conflicts)):
+            bar.setTabTextColor(tab, QColor(WAITING_TAB) if size else QColor())
 
     def _update_summary(self) -> None:
         if self.work is None:
@@ -773,6 +810,7 @@ class ScansPage(QWidget):
             self._prefetch([(self.wait_viewer, p) for p in self.waiting[self.wait_pos + 1:self.wait_pos + 3]])
 
     def step_waiting(self, delta: int) -> None:
+        self._ensure_queues()
         if len(self.waiting) < 2:
             return
         self.wait_pos = (self.wait_pos + delta) % len(self.waiting)
@@ -796,6 +834,7 @@ class ScansPage(QWidget):
 
     def assign_waiting(self) -> None:
         """Enter in the code field: give the page to that participant and show the next page."""
+        self._ensure_queues()
         page = self.current_waiting()
         code = self.code_edit.text().strip()
         if page is None or not code:
@@ -827,6 +866,7 @@ class ScansPage(QWidget):
         self.ctx.publish(changes)
 
     def mark_waiting(self, status: str) -> None:
+        self._ensure_queues()
         page = self.current_waiting()
         if page is None:
             return
@@ -884,12 +924,14 @@ class ScansPage(QWidget):
                                         else "Первая страница участника", info="")
 
     def step_conflict(self, delta: int) -> None:
+        self._ensure_queues()
         if len(self.conflicts) < 2:
             return
         self.conflict_pos = (self.conflict_pos + delta) % len(self.conflicts)
         self._show_conflict()
 
     def resolve(self, keep: str) -> None:
+        self._ensure_queues()
         page = self.current_conflict()
         if page is None:
             return
@@ -924,6 +966,8 @@ class ScansPage(QWidget):
             item.setIcon(self._thumb(page))
 
     def _tab_changed(self, index: int) -> None:
+        if index in (TAB_WAITING, TAB_CONFLICTS):
+            self._ensure_queues()
         if index == TAB_WAITING and self.current_waiting() is not None:
             self.code_edit.setFocus()
 
