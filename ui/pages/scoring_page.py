@@ -1522,8 +1522,10 @@ class ScoringPage(QWidget):
         super().__init__()
         self.ctx = ctx
         self.work: Work | None = None
-        self._publishing = False
-        self._dirty = False
+        # The page's own edits update its rows in place (`ScoreSheet`): they go out to the other pages
+        # through `subscription.publish_shown` and do not reload this one.
+        self.subscription = ctx.bus.subscribe(
+            self, ("works", "participants", "students", "classes", "scores", "mode", "experts", "scans"), self._refresh)
         self.sheet = ScoreSheet(ctx, 1, self)
         self.sheet2 = ScoreSheet(ctx, 2, self)
         self.sheet.expert = self.current_expert
@@ -1597,12 +1599,11 @@ class ScoringPage(QWidget):
         self._progress_timer.setInterval(300)
         self._progress_timer.timeout.connect(self._refresh_progress_if_shown)
         self.sheet.row_changed.connect(lambda _: self._progress_timer.start())
-        ctx.bus.changed.connect(self._on_changes)
         self.reload()
 
     # -- data -------------------------------------------------------------------------------------
     def reload(self) -> None:
-        self._dirty = False
+        self.subscription.forget()
         keep = self.work_box.currentData() if self.work_box.count() else None
         self.work_box.blockSignals(True)
         self.work_box.clear()
@@ -1775,27 +1776,16 @@ class ScoringPage(QWidget):
 
     # -- the bus ----------------------------------------------------------------------------------
     def _publish(self, changes: Changes) -> None:
-        self._publishing = True
-        try:
-            self.ctx.publish(changes)
-        finally:
-            self._publishing = False
+        self.subscription.publish_shown(changes)
 
-    def _on_changes(self, changes: Changes) -> None:
-        if self._publishing:
-            return
+    def _refresh(self, changes: Changes) -> None:
+        """Another page (or a background task) changed what this page shows; called while the page is
+        visible, or once when it is shown again."""
         if changes.touches("works", "participants", "students", "classes", "scores", "mode"):
-            if self.isVisible():
-                self.reload()
-            else:
-                self._dirty = True
-        elif changes.touches("experts"):
+            self.reload()
+            return
+        if changes.touches("experts"):
             self.fill_experts()
-        elif changes.touches("scans") and self.isVisible():
+        if changes.touches("scans"):
             for tab in (self.participant_tab, self.task_tab):
                 tab.panel.show_participant(tab.panel.row, tab.panel._header)
-
-    def showEvent(self, event) -> None:  # noqa: N802
-        super().showEvent(event)
-        if self._dirty:
-            self.reload()
