@@ -1,8 +1,25 @@
-"""One app-wide signal carrying what a use-case changed; every page decides whether to refresh."""
+"""One app-wide signal carrying what a use-case changed; every page decides whether to refresh.
+
+A page does not connect to the signal itself: it asks for a `Subscription` to the tables it shows
+(`ctx.bus.subscribe(page, {"works", "scores"}, page.refresh)`). While the page is visible a change
+to one of those tables calls `refresh(changes)` at once; while it is hidden (another step of the
+main window is shown, another tab is current) the change is only recorded, and the page refreshes
+once, with every change it missed merged, when it is shown again. So a change costs nothing on the
+pages nobody is looking at, however many of them have been opened.
+
+A page publishes its own actions through its subscription: `publish(changes)` tells every page
+and refreshes the publisher at once (its user reads the result there); `publish_shown(changes)` is
+for an edit the page has already shown in place (one cell, one row): the other pages are told, the
+publisher is not reloaded.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, Signal
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+
+from PySide6.QtCore import QEvent, QObject, Signal
+from PySide6.QtWidgets import QWidget
 
 from coordinator_app.changes import Changes
 
@@ -13,3 +30,80 @@ class ChangeBus(QObject):
     def publish(self, changes: Changes) -> None:
         if changes:
             self.changed.emit(changes)
+
+    def subscribe(self, widget: QWidget, tables: Iterable[str], refresh: Callable[[Changes], None]) -> "Subscription":
+        return Subscription(self, widget, tables, refresh)
+
+
+class Subscription(QObject):
+    """`widget` shows `tables`: refresh it now if it is visible, else when it is next shown.
+
+    `refresh` receives the changes that touched `tables` (merged, if several came while the widget
+    was hidden). `stale` says whether a refresh is waiting for the widget to be shown; `refreshes`
+    counts the refreshes made (tests read it)."""
+
+    def __init__(self, bus: ChangeBus, widget: QWidget, tables: Iterable[str],
+                 refresh: Callable[[Changes], None]) -> None:
+        super().__init__(widget)          # lives and dies with the widget (and so does the connection)
+        self.bus = bus
+        self.widget = widget
+        self.tables = frozenset(tables)
+        self.refresh = refresh
+        self.pending = Changes()
+        self.refreshes = 0
+        self._own = 0
+        bus.changed.connect(self._on_changes)
+        widget.installEventFilter(self)
+
+    @property
+    def stale(self) -> bool:
+        return bool(self.pending)
+
+    def _on_changes(self, changes: Changes) -> None:
+        if self._own or not changes.touches(*self.tables):
+            return
+        self.mark_stale(Changes(changes.tables & self.tables))
+
+    def mark_stale(self, changes: Changes) -> None:
+        """Record `changes` as not shown yet: refreshed now if the widget is visible, else on show."""
+        self.pending = self.pending | changes
+        if self.widget.isVisible():
+            self.flush()
+
+    def flush(self) -> None:
+        """Refresh now if anything is pending."""
+        if not self.pending:
+            return
+        changes, self.pending = self.pending, Changes()
+        self.refreshes += 1
+        self.refresh(changes)
+
+    def forget(self) -> None:
+        """The widget has just reloaded everything itself: nothing pending any more."""
+        self.pending = Changes()
+
+    def publish(self, changes: Changes) -> None:
+        """The widget's own action changed `changes`: tell every page, and refresh this widget now,
+        shown or not (its user acted on it and reads the result on it)."""
+        self.bus.publish(changes)
+        self.flush()
+
+    def publish_shown(self, changes: Changes) -> None:
+        """The widget's own edit, already shown by it (one row updated in place): tell every other
+        page; this widget is not refreshed."""
+        with self.own_changes():
+            self.bus.publish(changes)
+
+    @contextmanager
+    def own_changes(self) -> Iterator[None]:
+        """Changes published inside are the widget's own and already shown: they do not refresh it."""
+        self._own += 1
+        try:
+            yield
+        finally:
+            self._own -= 1
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if watched is self.widget and event.type() == QEvent.Type.Show and self.pending:
+            self.flush()
+        return False

@@ -80,6 +80,7 @@ class ScoreSheet(QObject):
         self.by_id: dict[int, ScoreRow] = {}
         self.by_code: dict[str, ScoreRow] = {}
         self.participant_ids: set[int] | None = None
+        self.counts: dict[str, int] = {}      # participants by status, kept up to date cell by cell
         self.expert: Callable[[], str | None] = lambda: None      # who is entering: set by the page
         self.publish: Callable[[Changes], None] = ctx.publish    # the page marks its own changes
 
@@ -90,6 +91,9 @@ class ScoreSheet(QObject):
         self.rows = score_sheet(self.ctx.store, work.id, self.round, participant_ids=participant_ids) if work else []
         self.by_id = {r.participant_id: r for r in self.rows}
         self.by_code = {r.code: r for r in self.rows}
+        self.counts = dict.fromkeys(("scored", "partial", "not_started", "absent"), 0)
+        for r in self.rows:
+            self.counts[r.status] += 1
         self.reloaded.emit()
 
     @property
@@ -202,7 +206,8 @@ class ScoreSheet(QObject):
         return True
 
     def recompute(self, row: ScoreRow) -> None:
-        """Total, status and mark of one row, as `score_sheet` computes them."""
+        """Total, status and mark of one row, as `score_sheet` computes them (and `counts`)."""
+        before = row.status
         row.total = sum(points(v) for v in row.scores.values())
         filled = sum(1 for t in self.tasks if row.scores.get(t.task_id) is not None)
         if row.absent:
@@ -212,6 +217,9 @@ class ScoreSheet(QObject):
         else:
             row.status = "scored" if filled == len(self.tasks) else "partial"
         row.mark = mark_for(self.work.scale, row.total) if self.work and row.status == "scored" else None
+        if row.status != before and row.participant_id in self.by_id:
+            self.counts[before] = self.counts.get(before, 0) - 1
+            self.counts[row.status] = self.counts.get(row.status, 0) + 1
 
     def filled(self, row: ScoreRow) -> int:
         return sum(1 for t in self.tasks if row.scores.get(t.task_id) is not None)

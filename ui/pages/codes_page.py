@@ -11,7 +11,6 @@ from PySide6.QtWidgets import (
 )
 
 from coordinator_app import settings
-from coordinator_app.changes import Changes
 from coordinator_app.codes import Participant, assign_codes, distribute_variants, list_participants, set_absent
 from coordinator_app.errors import UserError
 from coordinator_app.works import Work, list_works
@@ -115,7 +114,8 @@ class CodesPage(QWidget):
         layout.addWidget(print_box)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.status)
-        ctx.bus.changed.connect(self._on_changes)
+        self.subscription = ctx.bus.subscribe(self, ("works", "participants", "students", "classes", "settings"),
+                                              lambda _changes: self.reload())
         self.reload()
 
     @staticmethod
@@ -132,6 +132,7 @@ class CodesPage(QWidget):
 
     # -- data -------------------------------------------------------------------------------------
     def reload(self) -> None:
+        self.subscription.forget()
         keep = self.work.id if self.work else None
         self.work_box.blockSignals(True)
         self.work_box.clear()
@@ -190,10 +191,6 @@ class CodesPage(QWidget):
         self.proxy.extra_filter = None if name in ("", "Все") else (lambda p, n=name: p.class_name == n)
         self.proxy.refilter()
 
-    def _on_changes(self, changes: Changes) -> None:
-        if changes.touches("works", "participants", "students", "classes", "settings"):
-            self.reload()
-
     # -- actions ----------------------------------------------------------------------------------
     def _toggle_absent(self, p: Participant, absent: bool) -> None:
         try:
@@ -202,7 +199,7 @@ class CodesPage(QWidget):
             show_error(self, err)
             return
         p.absent = absent
-        self.ctx.publish(changes)
+        self.subscription.publish(changes)
 
     def assign(self) -> None:
         if self.work is None:
@@ -212,14 +209,14 @@ class CodesPage(QWidget):
         except UserError as err:
             show_error(self, err)
             return
-        self.ctx.publish(result.changes)
+        self.subscription.publish(result.changes)
         inform(self, result.summary(), "Коды выданы")
 
     def variants(self) -> None:
         if self.work is None:
             return
         if confirm(self, "Распределить варианты 1 и 2 по очереди внутри каждого класса? Уже указанные варианты не меняются."):
-            self.ctx.publish(distribute_variants(self.ctx.store, self.work.id))
+            self.subscription.publish(distribute_variants(self.ctx.store, self.work.id))
 
     def default_name(self, kind: str) -> str:
         assert self.work is not None

@@ -33,6 +33,8 @@ def _size(n: int) -> str:
 
 
 class ExportsPage(QWidget):
+    handles_mode = True          # subscribed to Changes.of("mode")
+
     def __init__(self, ctx: AppContext) -> None:
         super().__init__()
         self.ctx = ctx
@@ -178,13 +180,17 @@ class ExportsPage(QWidget):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(scroll)
-        ctx.bus.changed.connect(self._on_changes)
+        # Hidden, the page only notes that the work's readiness may have changed (a score typed on
+        # «Проверка» is one): it is worked out again when the page is shown.
+        self.subscription = ctx.bus.subscribe(self, ("works", "scores", "participants", "scans", "settings", "mode"),
+                                              lambda _changes: self.reload())
         self.extra_target: Path | None = None
         self.reload()
         self.refresh_drives()
 
     # -- data -------------------------------------------------------------------------------------
     def reload(self) -> None:
+        self.subscription.forget()
         keep = self.work.id if self.work else None
         self.work_box.blockSignals(True)
         self.work_box.clear()
@@ -243,10 +249,6 @@ class ExportsPage(QWidget):
                 self.textbooks.addRow(f"{name}:", box)
         else:
             self.textbooks.addRow(QLabel("Листа «Классы» в форме этой работы нет."))
-
-    def _on_changes(self, changes: Changes) -> None:
-        if changes.touches("works", "scores", "participants", "scans", "settings", "mode"):
-            self.reload()
 
     def _set_textbook(self, class_name: str, book: str | None) -> None:
         from coordinator_app.attachments import set_textbook
@@ -309,7 +311,7 @@ class ExportsPage(QWidget):
         except UserError as err:
             show_error(self, err)
             return
-        self.ctx.publish(changes)
+        self.subscription.publish(changes)
 
     def remove_criteria(self) -> None:
         from coordinator_app.attachments import remove
@@ -317,7 +319,7 @@ class ExportsPage(QWidget):
         item = self.criteria.currentItem()
         if item is None or not confirm(self, f"Убрать «{item.text()}» из работы?", yes="Убрать", destructive=True):
             return
-        self.ctx.publish(remove(self.ctx.store, int(item.data(Qt.ItemDataRole.UserRole))))
+        self.subscription.publish(remove(self.ctx.store, int(item.data(Qt.ItemDataRole.UserRole))))
 
     def refresh_drives(self) -> None:
         from coordinator_app.exports.package import removable_drives
@@ -367,7 +369,7 @@ class ExportsPage(QWidget):
             self.package_status.setText(
                 f"Пакет записан и проверен: {result.folder} — файлов {result.files}, работ {len(result.codes)}, "
                 f"зерно выборки {result.seed}. Коды: {', '.join(result.codes)}.")
-            self.ctx.publish(Changes.of("exports"))
+            self.subscription.publish(Changes.of("exports"))
 
         self.ctx.tasks.run(self, "Запись пакета для перепроверки", job, done)
 
@@ -407,7 +409,7 @@ class ExportsPage(QWidget):
                                  cancelled=lambda: ctx.cancelled)
 
         def done(result) -> None:
-            self.ctx.publish(Changes.of("settings"))   # reloads the page: report after it
+            self.subscription.publish(Changes.of("settings"))   # reloads the page: report after it
             self.backup_status.setText(f"Резервная копия создана и проверена: {result.path} (файлов: {result.files}).")
 
         self.ctx.tasks.run(self, "Резервное копирование", job, done)
@@ -437,7 +439,7 @@ class ExportsPage(QWidget):
         from coordinator_app.backup import set_schedule
 
         try:
-            self.ctx.publish(set_schedule(self.ctx.store, self.backup_dir.text().strip(), self.every.value(),
+            self.subscription.publish(set_schedule(self.ctx.store, self.backup_dir.text().strip(), self.every.value(),
                                           self.keep.value()))
         except UserError as err:
             show_error(self, err)

@@ -8,7 +8,6 @@ from PySide6.QtWidgets import (
 )
 
 from coordinator_app import settings
-from coordinator_app.changes import Changes
 from coordinator_app.errors import UserError
 from coordinator_app.school import get_school, save_school
 
@@ -92,10 +91,12 @@ class SchoolPage(QWidget):
         layout.addWidget(self.stats)
         layout.addStretch(1)
         self._loading = False
-        ctx.bus.changed.connect(self._on_changes)
+        self.subscription = ctx.bus.subscribe(self, ("school", "settings", "classes", "students", "works"),
+                                              lambda _changes: self.reload())
         self.reload()
 
     def reload(self) -> None:
+        self.subscription.forget()
         self._loading = True
         school = get_school(self.ctx.store)
         if school:
@@ -118,7 +119,7 @@ class SchoolPage(QWidget):
     def _set(self, key: str, value: object) -> None:
         if self._loading:
             return
-        self.ctx.publish(settings.set_value(self.ctx.store, key, value))
+        self.subscription.publish(settings.set_value(self.ctx.store, key, value))
 
     def save(self) -> None:
         try:
@@ -128,7 +129,7 @@ class SchoolPage(QWidget):
             show_error(self, err)
             return
         self.saved_label.setText("Сохранено.")
-        self.ctx.publish(changes)
+        self.subscription.publish(changes)
 
     def save_retention(self) -> None:
         from coordinator_app.scans.retention import set_retention
@@ -139,7 +140,7 @@ class SchoolPage(QWidget):
             self.retention_saved.clear()
             show_error(self, err)
             return
-        self.ctx.publish(changes)
+        self.subscription.publish(changes)
         self.retention_saved.setText("Сохранено.")
 
     def _show_pin_state(self) -> None:
@@ -161,8 +162,5 @@ class SchoolPage(QWidget):
         dialog = SetPinDialog(self.ctx.store, self, remove=remove)
         if dialog.exec() == SetPinDialog.DialogCode.Accepted:
             self._show_pin_state()
-            self.ctx.publish(dialog.changes)
+            self.subscription.publish(dialog.changes)
 
-    def _on_changes(self, changes: Changes) -> None:
-        if changes.touches("school", "settings", "classes", "students", "works"):
-            self.reload()

@@ -71,6 +71,18 @@ def _bind(parent: QWidget, keys: list[str], slot: Callable[[], Any]) -> QShortcu
     return shortcut
 
 
+def _restyle(widget: QWidget, style: str) -> None:
+    """Set a widget's style sheet only if it differs: setting one re-polishes the widget (~0.5 ms),
+    and a row refreshed after each score must cost what changed, not what is shown."""
+    if widget.styleSheet() != style:
+        widget.setStyleSheet(style)
+
+
+def _set_text(edit: QLineEdit, text: str) -> None:
+    if edit.text() != text:
+        edit.setText(text)
+
+
 def _pages_beside(tab: Any, side: QWidget, sizes: list[int]) -> None:
     """Lay out a scoring tab: its pages panel (`tab.panel`) on the left, `side` on the right; the
     keys that move between participants (`tab.step`) and pages; follow the sheet's row changes."""
@@ -435,23 +447,26 @@ class ParticipantTab(QWidget):
         return self.rows[pos] if 0 <= pos < len(self.rows) else None
 
     def _fill(self, row: ScoreRow | None, force: bool = False) -> None:
-        """Texts and states from the row. A cell being typed in keeps its text unless `force`."""
+        """Texts and states from the row. A cell being typed in keeps its text unless `force`.
+        Only what differs is touched, so refreshing the row after a score costs about one cell."""
         focus = self.focusWidget() if not force else None
         for i, cell in enumerate(self.cells):
             task_id = self.sheet.tasks[i].task_id
             if row is None:
-                cell.setText("")
+                _set_text(cell, "")
                 cell.setEnabled(False)
                 continue
             value = shown(row.scores.get(task_id))
             if cell is not focus or cell.text().strip() == "" or force:
-                cell.setText(value)
-                cell.setStyleSheet(CELL_EMPTY_STYLE if not value and not row.absent else "")
+                _set_text(cell, value)
+                _restyle(cell, CELL_EMPTY_STYLE if not value and not row.absent else "")
             cell.setEnabled(not row.absent)
-            cell.setToolTip(_expert_tip(row, task_id))
+            tip = _expert_tip(row, task_id)
+            if cell.toolTip() != tip:
+                cell.setToolTip(tip)
         for part, edit in enumerate(self.variant_edits, start=1):
             if edit is not focus or force:
-                edit.setText(row.variants.get(part) or "" if row else "")
+                _set_text(edit, row.variants.get(part) or "" if row else "")
             edit.setEnabled(row is not None and not row.absent)
         self.absent_box.blockSignals(True)
         self.absent_box.setChecked(bool(row and row.absent))
@@ -499,7 +514,7 @@ class ParticipantTab(QWidget):
 
     def _show_error(self, cell: QLineEdit, message: str, focus: bool) -> None:
         self.error.setText(message)
-        cell.setStyleSheet(CELL_ERROR_STYLE)
+        _restyle(cell, CELL_ERROR_STYLE)
         if focus:
             cell.setFocus()
             cell.selectAll()
@@ -514,7 +529,7 @@ class ParticipantTab(QWidget):
         text = cell.text().strip()
         if text == shown(row.scores.get(task_id)):
             if cell.styleSheet() == CELL_ERROR_STYLE:
-                cell.setStyleSheet(CELL_EMPTY_STYLE if not text else "")
+                _restyle(cell, CELL_EMPTY_STYLE if not text else "")
                 self.error.clear()
             return True
         try:
@@ -524,7 +539,7 @@ class ParticipantTab(QWidget):
             return False
         value = shown(row.scores.get(task_id))
         cell.setText(value)
-        cell.setStyleSheet(CELL_EMPTY_STYLE if not value else "")
+        _restyle(cell, CELL_EMPTY_STYLE if not value else "")
         self.error.clear()
         return True
 
@@ -546,7 +561,7 @@ class ParticipantTab(QWidget):
         cell = self.cells[index]
         value = shown(row.scores.get(self.sheet.tasks[index].task_id))
         cell.setText(value)
-        cell.setStyleSheet(CELL_EMPTY_STYLE if not value else "")
+        _restyle(cell, CELL_EMPTY_STYLE if not value else "")
         cell.selectAll()
         self.error.clear()
 
@@ -574,7 +589,7 @@ class ParticipantTab(QWidget):
         except UserError as err:
             self._show_error(edit, err.message, focus=False)
             return False
-        edit.setStyleSheet("")
+        _restyle(edit, "")
         return True
 
     def commit_focused(self) -> bool:
@@ -647,17 +662,23 @@ class TaskListModel(QAbstractTableModel):
         self.rows: list[ScoreRow] = []
         self.task_id: str | None = None
         self._row_of: dict[int, int] = {}
+        self.filled: set[int] = set()      # participants with a value for the task, kept cell by cell
         sheet.row_changed.connect(self._changed)
 
     def set_rows(self, rows: list[ScoreRow], task_id: str | None) -> None:
         self.beginResetModel()
         self.rows, self.task_id = rows, task_id
         self._row_of = {r.participant_id: i for i, r in enumerate(rows)}
+        self.filled = {r.participant_id for r in rows if task_id and r.scores.get(task_id) is not None}
         self.endResetModel()
 
     def _changed(self, participant_id: int) -> None:
         row = self._row_of.get(participant_id)
         if row is not None:
+            if self.task_id and self.rows[row].scores.get(self.task_id) is not None:
+                self.filled.add(participant_id)
+            else:
+                self.filled.discard(participant_id)
             self.dataChanged.emit(self.index(row, 0), self.index(row, 2))
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802
@@ -801,7 +822,7 @@ class TaskTab(QWidget):
         task_id = self.task_id()
         task = next((t for t in self.sheet.tasks if t.task_id == task_id), None)
         self.error.clear()
-        self.cell.setStyleSheet("")
+        _restyle(self.cell, "")
         if row is None or task is None:
             self.cell_label.setText("")
             self.cell.setText("")
@@ -818,10 +839,9 @@ class TaskTab(QWidget):
         self.panel.prefetch([self.model.rows[p] for p in (pos + 1, pos - 1) if 0 <= p < len(self.model.rows)])
 
     def _progress(self) -> None:
-        task_id = self.task_id()
         rows = self.model.rows
-        filled = sum(1 for r in rows if task_id and r.scores.get(task_id) is not None)
-        self.progress_label.setText(f"Заполнено: {filled} из {len(rows)}" if rows else "Нет присутствовавших участников.")
+        self.progress_label.setText(f"Заполнено: {len(self.model.filled)} из {len(rows)}" if rows else
+                                    "Нет присутствовавших участников.")
 
     def _row_changed(self, participant_id: int) -> None:
         row = self.current()
@@ -840,19 +860,19 @@ class TaskTab(QWidget):
             return True
         text = self.cell.text().strip()
         if text == shown(row.scores.get(task_id)):
-            self.cell.setStyleSheet("")
+            _restyle(self.cell, "")
             return True
         try:
             self.sheet.write(row, task_id, text)
         except UserError as err:
             self.error.setText(err.message)
-            self.cell.setStyleSheet(CELL_ERROR_STYLE)
+            _restyle(self.cell, CELL_ERROR_STYLE)
             if not quiet:
                 self.cell.setFocus()
                 self.cell.selectAll()
             return False
         self.cell.setText(shown(row.scores.get(task_id)))
-        self.cell.setStyleSheet("")
+        _restyle(self.cell, "")
         self.error.clear()
         self._progress()
         return True
@@ -1522,8 +1542,10 @@ class ScoringPage(QWidget):
         super().__init__()
         self.ctx = ctx
         self.work: Work | None = None
-        self._publishing = False
-        self._dirty = False
+        # The page's own edits update its rows in place (`ScoreSheet`): they go out to the other pages
+        # through `subscription.publish_shown` and do not reload this one.
+        self.subscription = ctx.bus.subscribe(
+            self, ("works", "participants", "students", "classes", "scores", "mode", "experts", "scans"), self._refresh)
         self.sheet = ScoreSheet(ctx, 1, self)
         self.sheet2 = ScoreSheet(ctx, 2, self)
         self.sheet.expert = self.current_expert
@@ -1597,12 +1619,11 @@ class ScoringPage(QWidget):
         self._progress_timer.setInterval(300)
         self._progress_timer.timeout.connect(self._refresh_progress_if_shown)
         self.sheet.row_changed.connect(lambda _: self._progress_timer.start())
-        ctx.bus.changed.connect(self._on_changes)
         self.reload()
 
     # -- data -------------------------------------------------------------------------------------
     def reload(self) -> None:
-        self._dirty = False
+        self.subscription.forget()
         keep = self.work_box.currentData() if self.work_box.count() else None
         self.work_box.blockSignals(True)
         self.work_box.clear()
@@ -1700,9 +1721,7 @@ class ScoringPage(QWidget):
         if not rows:
             self.summary.setText("У работы ещё нет участников: выдайте коды на странице «Коды и протокол».")
             return
-        counts = {key: 0 for key in ("scored", "partial", "not_started", "absent")}
-        for row in rows:
-            counts[row.status] += 1
+        counts = self.sheet.counts       # kept by the sheet as cells are written: nothing to count here
         self.summary.setText(f"Участников: {len(rows)} · проверено: {counts['scored']} · частично: {counts['partial']}"
                              f" · не начато: {counts['not_started']} · отсутствовали: {counts['absent']}. "
                              f"Максимум за работу: {self.work.max_total}.")
@@ -1775,27 +1794,16 @@ class ScoringPage(QWidget):
 
     # -- the bus ----------------------------------------------------------------------------------
     def _publish(self, changes: Changes) -> None:
-        self._publishing = True
-        try:
-            self.ctx.publish(changes)
-        finally:
-            self._publishing = False
+        self.subscription.publish_shown(changes)
 
-    def _on_changes(self, changes: Changes) -> None:
-        if self._publishing:
-            return
+    def _refresh(self, changes: Changes) -> None:
+        """Another page (or a background task) changed what this page shows; called while the page is
+        visible, or once when it is shown again."""
         if changes.touches("works", "participants", "students", "classes", "scores", "mode"):
-            if self.isVisible():
-                self.reload()
-            else:
-                self._dirty = True
-        elif changes.touches("experts"):
+            self.reload()
+            return
+        if changes.touches("experts"):
             self.fill_experts()
-        elif changes.touches("scans") and self.isVisible():
+        if changes.touches("scans"):
             for tab in (self.participant_tab, self.task_tab):
                 tab.panel.show_participant(tab.panel.row, tab.panel._header)
-
-    def showEvent(self, event) -> None:  # noqa: N802
-        super().showEvent(event)
-        if self._dirty:
-            self.reload()

@@ -110,7 +110,8 @@ class StudentsPage(QWidget):
         layout.addWidget(page_title("Классы и ученики",
                                     "Импортируйте списки из электронного журнала (.xlsx или .csv) или добавьте учеников вручную."))
         layout.addWidget(splitter, 1)
-        ctx.bus.changed.connect(self._on_changes)
+        self.subscription = ctx.bus.subscribe(self, ("students", "classes", "participants"),
+                                              lambda _changes: self.reload())
         self.reload()
 
     # -- data -----------------------------------------------------------------------------------
@@ -125,6 +126,7 @@ class StudentsPage(QWidget):
         return str(item.data(Qt.ItemDataRole.UserRole + 1))
 
     def reload(self) -> None:
+        self.subscription.forget()
         keep = self._current_class_id()
         self.class_list.blockSignals(True)
         self.class_list.clear()
@@ -167,10 +169,6 @@ class StudentsPage(QWidget):
         self.move_button.setEnabled(bool(selected))
         self.delete_button.setEnabled(bool(selected))
 
-    def _on_changes(self, changes: Changes) -> None:
-        if changes.touches("students", "classes", "participants"):
-            self.reload()
-
     def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt name
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.table.hasFocus():
             self.edit_student()
@@ -186,7 +184,7 @@ class StudentsPage(QWidget):
             return False
         if isinstance(changes, tuple):
             changes = changes[-1]
-        self.ctx.publish(changes)
+        self.subscription.publish(changes)
         return True
 
     def import_list(self) -> None:
@@ -199,7 +197,7 @@ class StudentsPage(QWidget):
 
         dialog = StudentDialog(self.ctx, default_class=self._current_class_name(), parent=self)
         if dialog.exec() and dialog.changes:
-            self.ctx.publish(dialog.changes)
+            self.subscription.publish(dialog.changes)
 
     def edit_student(self) -> None:
         from ..dialogs.student_dialog import StudentDialog
@@ -209,7 +207,7 @@ class StudentsPage(QWidget):
             return
         dialog = StudentDialog(self.ctx, student=selected[0], parent=self)
         if dialog.exec() and dialog.changes:
-            self.ctx.publish(dialog.changes)
+            self.subscription.publish(dialog.changes)
 
     def move_students(self) -> None:
         selected = self._selected()
@@ -227,7 +225,7 @@ class StudentsPage(QWidget):
             except UserError as err:
                 show_error(self, err)
                 break
-        self.ctx.publish(changes)
+        self.subscription.publish(changes)
 
     def change_code(self) -> None:
         selected = self._selected()
@@ -260,7 +258,7 @@ class StudentsPage(QWidget):
                     changes = changes | delete_student(self.ctx.store, student.id, force=True)
             except UserError as err:
                 show_error(self, err)
-        self.ctx.publish(changes)
+        self.subscription.publish(changes)
 
     def add_class(self) -> None:
         name, ok = QInputDialog.getText(self, "Добавить класс", "Класс (например, 4А):")

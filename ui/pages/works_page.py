@@ -6,7 +6,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSplitter, QVBoxLayout, QWidget
 
-from coordinator_app.changes import Changes
 from coordinator_app.errors import UserError
 from coordinator_app.students import NeedsConfirmation
 from coordinator_app.works import Work, delete_work, get_work, list_works
@@ -87,10 +86,12 @@ class WorksPage(QWidget):
                                                "максимальными баллами и шкала перевода в отметку."))
         layout.addLayout(toolbar)
         layout.addWidget(splitter, 1)
-        ctx.bus.changed.connect(self._on_changes)
+        self.subscription = ctx.bus.subscribe(self, ("works", "participants", "classes"),
+                                              lambda _changes: self.reload())
         self.reload()
 
     def reload(self) -> None:
+        self.subscription.forget()
         current = self.selected()
         self.participants = {r["work_id"]: r["n"] for r in self.ctx.store.query(
             "SELECT work_id, COUNT(*) AS n FROM participants GROUP BY work_id")}
@@ -128,16 +129,12 @@ class WorksPage(QWidget):
         self.details.setText(f"<b>{work.title}</b> — максимум {work.max_total} б.<br>" + "<br>".join(parts)
                              + f"<br><b>Шкала:</b> {scale}<br>" + _sentence("; ".join(extras)))
 
-    def _on_changes(self, changes: Changes) -> None:
-        if changes.touches("works", "participants", "classes"):
-            self.reload()
-
     def new_work(self, mode: str) -> None:
         from ..dialogs.work_dialog import WorkDialog
 
         dialog = WorkDialog(self.ctx, mode=mode, parent=self)
         if dialog.exec() and dialog.changes:
-            self.ctx.publish(dialog.changes)
+            self.subscription.publish(dialog.changes)
 
     def edit_work(self) -> None:
         from ..dialogs.work_dialog import WorkDialog
@@ -147,7 +144,7 @@ class WorksPage(QWidget):
             return
         dialog = WorkDialog(self.ctx, work=get_work(self.ctx.store, work.id), parent=self)
         if dialog.exec() and dialog.changes:
-            self.ctx.publish(dialog.changes)
+            self.subscription.publish(dialog.changes)
 
     def delete_work(self) -> None:
         work = self.selected()
@@ -162,4 +159,4 @@ class WorksPage(QWidget):
         except UserError as err:
             show_error(self, err)
             return
-        self.ctx.publish(changes)
+        self.subscription.publish(changes)
