@@ -512,7 +512,8 @@ def test_expired_works_are_offered_for_purge_at_start(qtbot, school_store, data_
     qtbot.addWidget(win)
     win.show()
     page = win.pages["Сканы"]
-    assert page.purge_button.isEnabled()
+    win.go_to_step(win.pages.specs["Сканы"][0])                   # the user looks at «Сканы»
+    assert page.isVisible() and page.purge_button.isEnabled()
     win.offer_purge()
     qtbot.waitUntil(lambda: len(opened) == 1, timeout=20000)
     assert any("Математика" in m and "страниц: 2" in m for m in said)          # the confirmation

@@ -161,7 +161,10 @@ class ScansPage(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.tabs, 1)
         self._build_shortcuts()
-        ctx.bus.changed.connect(self._on_changes)
+        # Refreshed when a table it shows changes, at once if shown, else once when next shown.
+        self.subscription = ctx.bus.subscribe(
+            self, ("scans", "works", "participants", "students", "classes", "settings", "school"),
+            lambda _changes: self.reload())
         self.reload()
 
     # == building ===================================================================================
@@ -417,6 +420,7 @@ class ScansPage(QWidget):
         return self.work.id if self.work else None
 
     def reload(self) -> None:
+        self.subscription.forget()
         keep = self.work_box.currentData() if self.work_box.count() else None
         # «Все работы» stays chosen only if the user chose it while there were works to choose from.
         first_time = self.work_box.count() <= 1
@@ -536,10 +540,6 @@ class ScansPage(QWidget):
         if missing:
             text += f" Без сканов (не отмечены отсутствующими): {missing} — выделены жёлтым."
         self.summary.setText(text)
-
-    def _on_changes(self, changes: Changes) -> None:
-        if changes.touches("scans", "works", "participants", "students", "classes", "settings", "school"):
-            self.reload()
 
     # == participants tab ===========================================================================
     def current_participant(self) -> ParticipantScans | None:
@@ -682,7 +682,7 @@ class ScansPage(QWidget):
             show_error(self, err)
             self.reload()
             return
-        self.ctx.publish(changes)
+        self.subscription.publish(changes)
 
     def move_strip_page(self, row: int, to: int) -> None:
         """Move a page in the strip as a drag does (Qt's InternalMove calls the same moveRow)."""
@@ -709,7 +709,7 @@ class ScansPage(QWidget):
         except UserError as err:
             show_error(self, err)
             return
-        self.ctx.publish(changes)
+        self.subscription.publish(changes)
 
     def ask_code(self, title: str, label: str) -> str | None:
         dialog = QInputDialog(self)
@@ -741,7 +741,7 @@ class ScansPage(QWidget):
         except UserError as err:
             show_error(self, err)
             return
-        self.ctx.publish(changes)
+        self.subscription.publish(changes)
 
     def _load_audio(self, participant: ParticipantScans | None) -> None:
         self.audio = list_audio(self.ctx.store, self.work.id, participant.participant_id) \
@@ -771,7 +771,7 @@ class ScansPage(QWidget):
         except UserError as err:
             show_error(self, err)
             return
-        self.ctx.publish(changes)
+        self.subscription.publish(changes)
 
     def play_audio(self) -> None:
         row = self.audio_list.currentRow()
@@ -863,7 +863,7 @@ class ScansPage(QWidget):
         self.code_edit.clear()
         self.code_error.setText("")
         self.code_edit.setFocus()
-        self.ctx.publish(changes)
+        self.subscription.publish(changes)
 
     def mark_waiting(self, status: str) -> None:
         self._ensure_queues()
@@ -878,7 +878,7 @@ class ScansPage(QWidget):
             self.code_error.setText(err.message)
             return
         self.code_error.setText("")
-        self.ctx.publish(changes)
+        self.subscription.publish(changes)
 
     # == the «Спорные» queue ========================================================================
     def current_conflict(self) -> Page | None:
@@ -945,7 +945,7 @@ class ScansPage(QWidget):
         except UserError as err:
             self.conflict_error.setText(err.message)
             return
-        self.ctx.publish(changes)
+        self.subscription.publish(changes)
 
     # == viewers ====================================================================================
     def current_viewer(self) -> ScanViewer:
@@ -1025,12 +1025,12 @@ class ScansPage(QWidget):
         def done(report: ScanImportReport) -> None:
             self._import_finished()
             self.last_report = report
-            self.ctx.publish(report.changes or Changes.of("scans"))
+            self.subscription.publish(report.changes or Changes.of("scans"))
             show_import_report(self, report)
 
         def failed(err: BaseException) -> None:
             self._import_finished()
-            self.ctx.publish(Changes.of("scans"))
+            self.subscription.publish(Changes.of("scans"))
             show_error(self, err if isinstance(err, UserError)
                        else f"Импорт сканов не удался: {err}\nПодробности записаны в журнал.")
 
