@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
+from xml.parsers import expat
 from xml.sax.saxutils import escape
 
 from openpyxl import Workbook, load_workbook
@@ -603,7 +604,9 @@ _TOTAL_RE = re.compile(
     r'\s*""\s*\)$',
     re.I,
 )
-_REF_RE = re.compile(r"^\$?([A-Z]{1,3})\$?(\d+)(?::\$?([A-Z]{1,3})\$?(\d+))?$", re.I)
+_REF = r"\$?([A-Z]{1,3})\$?(\d+)(?::\$?([A-Z]{1,3})\$?(\d+))?"
+_REF_RE = re.compile(_REF, re.I)
+_SUM_ARGS_RE = re.compile(rf"\s*{_REF}\s*(?:,\s*{_REF}\s*)*", re.I)
 
 
 def _totals(ws: Worksheet, info: TemplateInfo,
@@ -613,11 +616,12 @@ def _totals(ws: Worksheet, info: TemplateInfo,
     if info.total_column is None:
         return {}
     out: dict[int, int | str] = {}
+    formulas = _TotalFormulas()
     for r in range(info.first_data_row, max(ws.max_row, info.last_data_row) + 1):
         cell = ws._cells.get((r, info.total_column))  # noqa: SLF001 - do not create cells
         if cell is None or not isinstance(cell.value, str):
             continue
-        parsed = _total_refs(cell.value)
+        parsed = formulas.refs(cell.value, r)
         if parsed is None:
             continue
         first, refs = parsed
@@ -626,12 +630,52 @@ def _totals(ws: Worksheet, info: TemplateInfo,
             out[r] = ""
             continue
         total = 0
-        for rr, cc in refs:
-            v = value_at(rr, cc)
+        for v in [value_at(rr, cc) for rr, cc in refs]:
             if isinstance(v, (int, float)) and not isinstance(v, bool):
                 total += v  # SUM skips text: «X», «не пройд.»
         out[r] = int(total) if float(total).is_integer() else total
     return out
+
+
+class _TotalFormulas:
+    """Итого formulas read once per shape: the column's formulas differ only in their own row
+    number, so a formula whose text is the last parsed one's with this row's number put in the
+    same places has the same cells on this row (the text equality is the whole check)."""
+
+    def __init__(self) -> None:
+        self._parts: list[str] | None = None  # the last formula split where its row number stood
+        self._first = 0
+        self._columns: list[int] = []
+
+    def refs(self, formula: str, row: int) -> tuple[tuple[int, int], list[tuple[int, int]]] | None:
+        text = formula.strip()
+        if self._parts is not None and str(row).join(self._parts) == text:
+            return (row, self._first), [(row, c) for c in self._columns]
+        parsed = _total_refs(text)
+        self._parts = None
+        if parsed is not None:
+            self._learn(text, row, parsed)
+        return parsed
+
+    def _learn(self, text: str, row: int,
+               parsed: tuple[tuple[int, int], list[tuple[int, int]]]) -> None:
+        first, refs = parsed
+        if first[0] != row or any(r != row for r, _c in refs):
+            return
+        m = _TOTAL_RE.match(text)
+        assert m is not None
+        cuts = [m.span(2)]
+        args = m.start(3)
+        for ref in _REF_RE.finditer(m.group(3)):
+            cuts.append((args + ref.start(2), args + ref.end(2)))
+            if ref.group(4):
+                cuts.append((args + ref.start(4), args + ref.end(4)))
+        parts, at = [], 0
+        for start, end in cuts:
+            parts.append(text[at:start])
+            at = end
+        parts.append(text[at:])
+        self._parts, self._first, self._columns = parts, first[1], [c for _r, c in refs]
 
 
 @functools.lru_cache(maxsize=4096)
@@ -642,21 +686,17 @@ def _column_index(letters: str) -> int:
 def _total_refs(formula: str) -> tuple[tuple[int, int], list[tuple[int, int]]] | None:
     """For an Итого formula: (the LEN cell, the SUM cells) as (row, column); None otherwise."""
     m = _TOTAL_RE.match(formula.strip())
-    if m is None:
+    if m is None or _SUM_ARGS_RE.fullmatch(m.group(3)) is None:
         return None
-    try:
-        first = (int(m.group(2)), _column_index(m.group(1)))
-        refs: list[tuple[int, int]] = []
-        for arg in m.group(3).split(","):
-            ref = _REF_RE.match(arg.strip())
-            if ref is None:
-                return None
-            c1, r1 = _column_index(ref.group(1)), int(ref.group(2))
-            c2 = _column_index(ref.group(3)) if ref.group(3) else c1
-            r2 = int(ref.group(4)) if ref.group(4) else r1
-            refs += [(rr, cc) for rr in range(r1, r2 + 1) for cc in range(c1, c2 + 1)]
-    except ValueError:
-        return None
+    first = (int(m.group(2)), _column_index(m.group(1)))
+    refs: list[tuple[int, int]] = []
+    for col1, row1, col2, row2 in _REF_RE.findall(m.group(3)):
+        c1, r1 = _column_index(col1), int(row1)
+        if not col2:
+            refs.append((r1, c1))
+            continue
+        c2, r2 = _column_index(col2), int(row2)
+        refs += [(rr, cc) for rr in range(r1, r2 + 1) for cc in range(c1, c2 + 1)]
     return first, refs
 
 
@@ -965,6 +1005,9 @@ class _SheetEdit:
     writes: dict[int, dict[int, int | str]]  # row -> column -> value
     total_column: int | None = None
     totals: dict[int, int | str] = field(default_factory=dict)
+    # Filled in by the splice, for the read-back: cells emptied, rows whose Итого got its result.
+    emptied: list[str] = field(default_factory=list)
+    formula_rows: set[int] = field(default_factory=set)
 
     def cleared(self, row: int, col: int) -> bool:
         return row >= self.clear_from and (self.clear_columns is None or col in self.clear_columns)
@@ -1017,17 +1060,37 @@ class _Strings:
                 + xml[end:]).encode("utf-8")
 
 
-def _ref(col: int, row: int) -> str:
-    return f"{get_column_letter(col)}{row}"
+class _CellWriter:
+    """A written cell's XML, `<c r="B5" s="3" t="s"><v>12</v></c>` (the style kept from the cell
+    it replaces); each distinct value's tail made once."""
 
+    def __init__(self, strings: _Strings) -> None:
+        self.strings = strings
+        self._tails: dict[Any, str] = {}
+        self.letters: dict[int, str] = {}
 
-def _written_cell(ref: str, style: str | None, value: int | str | None, strings: _Strings) -> str:
-    head = f'<c r="{ref}"' + (f' s="{style}"' if style is not None else "")
-    if value is None:
-        return head + "/>"
-    if isinstance(value, str):
-        return head + f' t="s"><v>{strings.ref(value)}</v></c>'
-    return head + f"><v>{int(value)}</v></c>"
+    def new(self, col: int, row: int, value: int | str | None) -> str:
+        """A cell where the row had none."""
+        letter = self.letters.get(col)
+        if letter is None:
+            letter = self.letters[col] = get_column_letter(col)
+        return self(f"{letter}{row}", None, value)
+
+    def __call__(self, ref: str, style: str | None, value: int | str | None) -> str:
+        head = f'<c r="{ref}" s="{style}"' if style is not None else f'<c r="{ref}"'
+        if value is None:
+            return head + "/>"
+        tail = self._tails.get(value)
+        if tail is None:
+            if isinstance(value, str):
+                tail = f' t="s"><v>{self.strings.ref(value)}</v></c>'
+                self.strings.references -= 1  # counted below, once per cell
+            else:
+                tail = f"><v>{int(value)}</v></c>"
+            self._tails[value] = tail
+        if isinstance(value, str):
+            self.strings.references += 1
+        return head + tail
 
 
 def _edit_sheet(xml: str, edit: _SheetEdit, strings: _Strings,
@@ -1039,6 +1102,7 @@ def _edit_sheet(xml: str, edit: _SheetEdit, strings: _Strings,
     body = m.group("body") or ""
     if "<!" in body or "<?" in body:
         raise _Unusual("comments or CDATA in sheetData")
+    cell = _CellWriter(strings)
     pending = sorted(edit.writes)
     pieces: list[str] = []
     p = pos = last = 0
@@ -1047,8 +1111,7 @@ def _edit_sheet(xml: str, edit: _SheetEdit, strings: _Strings,
         nonlocal p
         while p < len(pending) and (before is None or pending[p] < before):
             n = pending[p]
-            cells = "".join(_written_cell(_ref(c, n), None, v, strings)
-                            for c, v in sorted(edit.writes[n].items()))
+            cells = "".join([cell.new(c, n, v) for c, v in sorted(edit.writes[n].items())])
             pieces.append(f'<row r="{n}">{cells}</row>')
             if progress is not None:
                 progress(n)
@@ -1073,7 +1136,7 @@ def _edit_sheet(xml: str, edit: _SheetEdit, strings: _Strings,
         if n < edit.clear_from and not writes and n not in edit.totals:
             pieces.append(rm.group(0))
             continue
-        pieces.append(_edit_row(rm, n, writes, edit, strings))
+        pieces.append(_edit_row(rm, n, writes, edit, cell))
         if writes and progress is not None:
             progress(n)
     if body[pos:].strip():
@@ -1084,15 +1147,18 @@ def _edit_sheet(xml: str, edit: _SheetEdit, strings: _Strings,
 
 
 def _edit_row(rm: re.Match[str], n: int, writes: dict[int, int | str], edit: _SheetEdit,
-              strings: _Strings) -> str:
+              cell: _CellWriter) -> str:
     body = rm.group("body") or ""
     pending = sorted(writes)
     out: list[str] = []
     cols: list[int] = []
     p = pos = last = 0
     added = False
+    clearing = n >= edit.clear_from
+    clear_columns = edit.clear_columns
+    total_column = edit.total_column if n in edit.totals else None
     for cm in _CELL_RE.finditer(body):
-        if body[pos:cm.start()].strip():
+        if pos != cm.start() and body[pos:cm.start()].strip():
             raise _Unusual("something other than cells in a row")
         pos = cm.end()
         attrs = cm.group("attrs")
@@ -1104,7 +1170,7 @@ def _edit_row(rm: re.Match[str], n: int, writes: dict[int, int | str], edit: _Sh
             raise _Unusual("cells out of order")
         last = col
         while p < len(pending) and pending[p] < col:
-            out.append(_written_cell(_ref(pending[p], n), None, writes[pending[p]], strings))
+            out.append(cell.new(pending[p], n, writes[pending[p]]))
             cols.append(pending[p])
             added = True
             p += 1
@@ -1112,26 +1178,32 @@ def _edit_row(rm: re.Match[str], n: int, writes: dict[int, int | str], edit: _Sh
         if p < len(pending) and pending[p] == col:
             value: int | str | None = writes[col]
             p += 1
-        elif edit.cleared(n, col):
+        elif clearing and (clear_columns is None or col in clear_columns):
             if not cm.group("body"):
                 out.append(cm.group(0))  # empty already
                 continue
             value = None
-        elif col == edit.total_column and n in edit.totals:
-            out.append(_cached_total(cm, edit.totals[n]))
+            edit.emptied.append(ref.group(1) + ref.group(2))
+        elif col == total_column:
+            cached = _cached_total(cm, edit.totals[n])
+            if cached is None:
+                out.append(cm.group(0))
+            else:
+                edit.formula_rows.add(n)
+                out.append(cached)
             continue
         else:
             out.append(cm.group(0))
             continue
         kind = _TYPE_ATTR_RE.search(attrs)
         if kind is not None and kind.group(1) == "s" and cm.group("body"):
-            strings.references -= 1
+            cell.strings.references -= 1  # a shared-string reference overwritten
         style = _STYLE_ATTR_RE.search(attrs)
-        out.append(_written_cell(_ref(col, n), style.group(1) if style else None, value, strings))
+        out.append(cell(ref.group(1) + ref.group(2), style.group(1) if style else None, value))
     if body[pos:].strip():
         raise _Unusual("something other than cells in a row")
     while p < len(pending):
-        out.append(_written_cell(_ref(pending[p], n), None, writes[pending[p]], strings))
+        out.append(cell.new(pending[p], n, writes[pending[p]]))
         cols.append(pending[p])
         added = True
         p += 1
@@ -1141,11 +1213,12 @@ def _edit_row(rm: re.Match[str], n: int, writes: dict[int, int | str], edit: _Sh
     return f"<row{attrs}>" + "".join(out) + "</row>"
 
 
-def _cached_total(cm: re.Match[str], value: int | str) -> str:
-    """The Итого cell with its formula kept and `value` as the cached result."""
+def _cached_total(cm: re.Match[str], value: int | str) -> str | None:
+    """The Итого cell with its formula kept and `value` as the cached result; None if the cell
+    holds no formula."""
     formula = _FORMULA_ELEMENT_RE.search(cm.group("body") or "")
     if formula is None:
-        return cm.group(0)
+        return None
     attrs = _TYPE_ATTR_RE.sub("", cm.group("attrs")).rstrip()
     if value == "":
         return f'<c{attrs} t="str">{formula.group(0)}<v></v></c>'
@@ -1333,20 +1406,17 @@ def _table(xml: bytes | None) -> list[str]:
     return out
 
 
-def _cells(xml: bytes, strings: list[str]) -> tuple[dict[str, tuple[Any, str | None]],
-                                                    dict[str, tuple[str | None, str | None]]]:
-    """{reference: (value, style)} of every cell with a value or a style, and {reference:
-    (type, cached result)} of the formula cells. A formula's value is ("=", its XML)."""
+def _cells(xml: bytes, strings: list[str]) -> dict[str | None, tuple[Any, str | None]]:
+    """{reference: (value, style)} of every cell with a value or a style, read with a real XML
+    parser (used for the small sheets whose text was moved into shared strings)."""
     root = ElementTree.fromstring(xml)
-    values: dict[str, tuple[Any, str | None]] = {}
-    cached: dict[str, tuple[str | None, str | None]] = {}
+    values: dict[str | None, tuple[Any, str | None]] = {}
     for c in root.iter(f"{_M}c"):
         ref, kind, style = c.get("r"), c.get("t"), c.get("s")
         f = c.find(f"{_M}f")
         v = c.findtext(f"{_M}v")
         if f is not None:
-            value: Any = ("=", ElementTree.tostring(f))
-            cached[ref] = (kind, v)
+            value: Any = ("=", f.text, tuple(sorted(f.attrib.items())))
         elif kind == "s":
             value = strings[int(v)] if v is not None else None
         elif kind == "inlineStr":
@@ -1358,7 +1428,7 @@ def _cells(xml: bytes, strings: list[str]) -> tuple[dict[str, tuple[Any, str | N
             value = (kind, v)
         if value is not None or style not in (None, "0"):
             values[ref] = (value, style)
-    return values, cached
+    return values
 
 
 def _number(text: str) -> int | float:
@@ -1368,63 +1438,86 @@ def _number(text: str) -> int | float:
         return float(text)
 
 
-_REF_SPLIT_RE = re.compile(r"([A-Z]{1,3})(\d+)")
+# The cells as `_CellWriter` writes them: with a value (reference, what follows the style), and
+# emptied (reference).
+_WRITTEN_VALUE_RE = re.compile(r'<c r="([A-Z]{1,3}\d+)"(?: s="\d+")?((?: t="s")?><v>[^<]*</v>)</c>')
+_WRITTEN_TAIL_RE = re.compile(r'( t="s")?><v>([^<]*)</v>')
+_EMPTIED_RE = re.compile(r'<c r="([A-Z]{1,3}\d+)"(?: s="\d+")?/>')
+_TOTAL_CELL_RE = re.compile(r"<c\b([^>]*)><f\b(?:[^>\"']|\"[^\"]*\"|'[^']*')*?(?:/>|>[^<]*</f\s*>)"
+                            r"<v>([^<]*)</v></c>")
 
 
 def _check_package(members: dict[str, bytes], changed: dict[str, bytes],
                    edits: dict[str, _SheetEdit], sst_member: str | None) -> None:
-    """Raise `_Unusual` unless every changed member parses and every changed sheet reads back as
-    the original sheet with exactly the intended edits (values, text types, styles)."""
+    """Raise `_Unusual` unless the package says what was meant: every changed member is
+    well-formed XML; every cell written, cleared or given its Итого result reads back (through
+    the shared-strings table as written) as intended; the sheets whose inline text moved into
+    shared strings hold the same values and styles as before."""
     try:
         for body in changed.values():
-            ElementTree.fromstring(body)
-        before = _table(members.get(sst_member) if sst_member else None)
-        after = _table(changed.get(sst_member, members.get(sst_member or "")) if sst_member else None)
+            expat.ParserCreate().Parse(body, True)
+        strings = _table(changed.get(sst_member, members.get(sst_member)) if sst_member else None)
+        for name, edit in edits.items():
+            _check_edit(changed[name].decode("utf-8"), edit, strings, name)
+        before = _table(members.get(sst_member) if sst_member in members else None)
         for name, body in changed.items():
-            if name not in edits and not name.startswith("xl/worksheets/"):
+            if name in edits or not name.startswith("xl/worksheets/"):
                 continue
-            old, _ = _cells(members[name], before)
-            new, cached = _cells(body, after)
-            edit = edits.get(name)
-            if edit is not None:
-                _apply(old, edit, cached)
-            if old != new:
-                wrong = sorted(set(old.items()) ^ set(new.items()), key=str)[:3]
-                raise _Unusual(f"{name} did not read back as meant: {wrong}")
+            if _cells(members[name], before) != _cells(body, strings):
+                raise _Unusual(f"{name}: the text moved into shared strings reads back changed")
     except _Unusual:
         raise
     except Exception as exc:  # noqa: BLE001 - whatever the parser says: not what we meant
         raise _Unusual(f"read-back failed: {exc!r}") from exc
 
 
-def _apply(cells: dict[str, tuple[Any, str | None]], edit: _SheetEdit,
-           cached: dict[str, tuple[str | None, str | None]]) -> None:
-    """The original cells with the edit applied: what the written sheet must hold; and the Итого
-    results checked in `cached`."""
-    for ref, (value, style) in list(cells.items()):
-        m = _REF_SPLIT_RE.fullmatch(ref)
-        if m is None:
-            raise _Unusual(f"odd reference {ref}")
-        row, col = int(m.group(2)), _column_index(m.group(1))
-        if edit.cleared(row, col) and col not in edit.writes.get(row, {}):
-            if style in (None, "0"):
-                del cells[ref]
-            else:
-                cells[ref] = (None, style)
-    for row, writes in edit.writes.items():
-        for col, value in writes.items():
-            ref = _ref(col, row)
-            style = cells[ref][1] if ref in cells else None
-            cells[ref] = (int(value) if not isinstance(value, str) else value, style)
-    if edit.total_column is not None:
+def _check_edit(xml: str, edit: _SheetEdit, strings: list[str], name: str) -> None:
+    """The cells written read back in order, from the first written row down: references and
+    values (text through the shared-strings table), nothing else with a value among them; the
+    cells emptied hold nothing; the Итого cells their results."""
+    if edit.writes:
+        first = re.search(rf'<row\b[^>]*\sr="{min(edit.writes)}"', xml)
+        found = _WRITTEN_VALUE_RE.findall(xml, first.start() if first else len(xml))
+        refs = [ref for ref, _tail in found]
+        tails = [tail for _ref, tail in found]
+        letters = {c: get_column_letter(c) for writes in edit.writes.values() for c in writes}
+        want_refs: list[str] = []
+        values: list[int | str] = []
+        for row, writes in sorted(edit.writes.items()):
+            n = str(row)
+            want_refs += [letters[c] + n for c in sorted(writes)]
+            values += [writes[c] for c in sorted(writes)]
+        if refs != want_refs:
+            wrong = next((i for i, (a, b) in enumerate(zip(refs, want_refs)) if a != b),
+                         min(len(refs), len(want_refs)))
+            raise _Unusual(f"{name}: cell {wrong} of those written is "
+                           f"{refs[wrong] if wrong < len(refs) else None}, not "
+                           f"{want_refs[wrong] if wrong < len(want_refs) else None}")
+        meaning: dict[str, Any] = {}
+        for tail in set(tails):  # each distinct written form read once
+            m = _WRITTEN_TAIL_RE.fullmatch(tail)
+            meaning[tail] = (None if m is None else strings[int(m.group(2))] if m.group(1)
+                             else _number(m.group(2)))
+        read = [meaning[tail] for tail in tails]
+        if read != values:
+            wrong = next(i for i, (a, b) in enumerate(zip(read, values)) if a != b)
+            raise _Unusual(f"{name}: {refs[wrong]} reads {read[wrong]!r}, not {values[wrong]!r}")
+    if edit.emptied:
+        empty = set(_EMPTIED_RE.findall(xml))
+        missing = [ref for ref in edit.emptied if ref not in empty]
+        if missing:
+            raise _Unusual(f"{name}: {missing[0]} not emptied")
+    if edit.total_column is not None and edit.totals:
         letter = get_column_letter(edit.total_column)
+        cached: dict[int, tuple[bool, str]] = {}
+        for attrs, v in _TOTAL_CELL_RE.findall(xml):
+            ref = _CELL_REF_RE.search(" " + attrs)
+            if ref is not None and ref.group(1) == letter:
+                kind = _TYPE_ATTR_RE.search(" " + attrs)
+                cached[int(ref.group(2))] = (kind is not None and kind.group(1) == "str", v)
         for row, value in edit.totals.items():
-            got = cached.get(f"{letter}{row}")
-            if got is None:
-                continue  # a cell without a formula: left as it was
-            want = ("str", "") if value == "" else (None, str(value))
-            if (got[0], got[1] or "") != want:
-                raise _Unusual(f"Итого in row {row}: {got} instead of {want}")
+            if row in edit.formula_rows and cached.get(row) != (value == "", str(value)):
+                raise _Unusual(f"{name}: Итого in row {row} reads {cached.get(row)}, not {value!r}")
 
 
 def fill_template(
