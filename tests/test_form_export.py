@@ -997,3 +997,35 @@ def test_generated_form_is_spliced_like_the_openpyxl_fill(tmp_path: Path, layout
     assert snapshot(tmp_path / "spliced.xlsx") == snapshot(tmp_path / "openpyxl.xlsx")
     assert snapshot(tmp_path / "spliced.xlsx", data_only=True) == \
         snapshot(tmp_path / "openpyxl.xlsx", data_only=True)
+
+
+@pytest.mark.skipif(not SHARED_SAMPLE.exists(), reason="the real sample form is not available")
+def test_real_sample_spliced_keeps_what_it_does_not_fill(tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """The real form (re-saved by Google Sheets: numbers as «1.0», styles openpyxl would rewrite):
+    the cells filled read exactly like the openpyxl fill's; every other cell reads exactly like the
+    template's (openpyxl's own load and save would turn 1.0 into 1 and change alignments)."""
+    layout = Layout("sample", geography7_2025, GEOGRAPHY, 2, 7, True, True)
+    info = read_template(SHARED_SAMPLE)
+    rows = make_rows(layout, 30, first_code=70101)
+    books = {1: info.textbooks[0], 2: info.textbooks[3]}
+    paths = FillPaths(monkeypatch)
+    fill_template(SHARED_SAMPLE, tmp_path / "spliced.xlsx", rows, textbooks=books)
+    assert paths.fallbacks == 0
+    paths.force_openpyxl()
+    fill_template(SHARED_SAMPLE, tmp_path / "openpyxl.xlsx", rows, textbooks=books)
+    for data_only in (False, True):
+        spliced = snapshot(tmp_path / "spliced.xlsx", data_only=data_only)
+        reference = snapshot(tmp_path / "openpyxl.xlsx", data_only=data_only)
+        template = snapshot(SHARED_SAMPLE, data_only=data_only)
+        for title in spliced["sheets"]:
+            cells = spliced[title][1]
+            filled = {ref for ref in set(cells) | set(reference[title][1])
+                      if int("".join(ch for ch in ref if ch.isdigit())) > 1
+                      and title in (info.sheet, "Классы")}
+            assert {r: cells.get(r) for r in filled} == \
+                {r: reference[title][1].get(r) for r in filled}, title
+            assert {r: v for r, v in cells.items() if r not in filled} == \
+                {r: v for r, v in template[title][1].items() if r not in filled}, title
+            assert spliced[title][2:] == template[title][2:], title
+    assert_round_trip(tmp_path / "spliced.xlsx", layout, rows)
