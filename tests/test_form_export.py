@@ -940,14 +940,14 @@ def test_a_cell_that_does_not_read_back_as_meant_is_not_written(
     and the form is filled through openpyxl instead."""
     from coordinator_app.exports import fisoko_form
 
-    original = fisoko_form._CellWriter.__call__
+    original = fisoko_form._CellWriter.run
 
-    def off_by_one(self: Any, ref: str, style: str | None, value: Any) -> str:
-        if ref == "C3" and isinstance(value, int):
-            value += 1
-        return original(self, ref, style, value)
+    def off_by_one(self: Any, cols: list[int], row: int, values: dict[int, Any]) -> str:
+        if row == 3 and isinstance(values.get(3), int):
+            values = {**values, 3: values[3] + 1}
+        return original(self, cols, row, values)
 
-    monkeypatch.setattr(fisoko_form._CellWriter, "__call__", off_by_one)
+    monkeypatch.setattr(fisoko_form._CellWriter, "run", off_by_one)
     layout = LAYOUTS[0]
     template = layout.build(tmp_path / "t.xlsx", rows=ROWS)
     rows = make_rows(layout, 6)

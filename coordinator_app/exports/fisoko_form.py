@@ -37,6 +37,7 @@ import warnings
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
@@ -292,6 +293,7 @@ def _plan(
     planned: list[_Planned] = []
     seen: set[str] = set()
     tasks = _TaskValues(info)
+    by_id, task_memos = tasks.lookups()
     for row in rows:
         cells: dict[int, int | str | None] = {}
         code = value_text(row.code)
@@ -357,14 +359,20 @@ def _plan(
             # Scores: every task of the form, in the form's order.
             given: dict[int, Any] = {}
             for task_id, value in row.scores.items():
-                t = tasks.column_of(task_id)
+                t = by_id.get(task_id, _UNSEEN)
+                if t is _UNSEEN:
+                    t = tasks.column_of(task_id)
                 if t is None:
                     if _score_text(value) is not None:
                         problem(str(task_id), value, "в форме нет такого задания")
                     continue
                 given[t.column] = value
-            for t in info.tasks:
-                cells[t.column], wrong = tasks.value(t, given.get(t.column))
+            for t, memo in task_memos:
+                raw = given.get(t.column)
+                try:
+                    cells[t.column], wrong = memo[raw]
+                except (KeyError, TypeError):
+                    cells[t.column], wrong = tasks.value(t, raw)
                 if wrong is not None:
                     problem(t.header, *wrong)
 
@@ -403,6 +411,9 @@ def _plan(
     return planned, books, problems
 
 
+_UNSEEN = object()
+
+
 class _TaskValues:
     """Task ids and task values as the form takes them, each distinct one worked out once: a form of
     1500 rows holds tens of thousands of task cells but only a few dozen distinct values."""
@@ -418,19 +429,28 @@ class _TaskValues:
         else:
             self._missing = "не заполнено (для ученика, писавшего работу, нужен балл или X)"
 
+    def lookups(self) -> tuple[dict[Any, TemplateTask | None],
+                               list[tuple[TemplateTask, dict[Any, Any]]]]:
+        """The memos themselves, for the plan's inner loop: {task id: task} as `column_of` fills
+        it, and each task with its {value: `value()`}."""
+        return self._by_id, [(t, self._values[t.column]) for t in self.info.tasks]
+
     def column_of(self, task_id: Any) -> TemplateTask | None:
         """The form's task for a domain task id (ids normalised like the headers), or None."""
-        key = str(task_id)
         try:
-            return self._by_id[key]
+            return self._by_id[task_id]
         except KeyError:
             pass
-        try:
-            found: TemplateTask | None = self.info.task(key)
-        except KeyError:
-            found = None
-        self._by_id[key] = found
+        except TypeError:  # an unhashable id: not remembered
+            return self._find(task_id)
+        found = self._by_id[task_id] = self._find(task_id)
         return found
+
+    def _find(self, task_id: Any) -> TemplateTask | None:
+        try:
+            return self.info.task(str(task_id))
+        except KeyError:
+            return None
 
     def value(self, t: TemplateTask, raw: Any) -> tuple[int | str | None, tuple[str, str] | None]:
         """(the cell value or None, (value text, reason) if the value does not fit the column)."""
@@ -1002,7 +1022,7 @@ class _SheetEdit:
 
     clear_from: int  # rows from here down …
     clear_columns: frozenset[int] | None  # … lose their values in these columns (None: all)
-    writes: dict[int, dict[int, int | str]]  # row -> column -> value
+    writes: dict[int, dict[int, int | str]]  # row -> column -> value (rows, columns ascending)
     total_column: int | None = None
     totals: dict[int, int | str] = field(default_factory=dict)
     # Filled in by the splice, for the read-back: cells emptied, rows whose Итого got its result.
@@ -1071,10 +1091,33 @@ class _CellWriter:
 
     def new(self, col: int, row: int, value: int | str | None) -> str:
         """A cell where the row had none."""
-        letter = self.letters.get(col)
-        if letter is None:
-            letter = self.letters[col] = get_column_letter(col)
-        return self(f"{letter}{row}", None, value)
+        return self.run([col], row, {col: value})
+
+    def run(self, cols: list[int], row: int, values: dict[int, int | str]) -> str:
+        """Cells `cols` of `row` where the row had none, values from `values` (never None)."""
+        letters, tails = self.letters, self._tails
+        parts = []
+        for col in cols:
+            value = values[col]
+            tail = tails.get(value)
+            if tail is None:
+                tail = self._tail(value)
+            letter = letters.get(col)
+            if letter is None:
+                letter = letters[col] = get_column_letter(col)
+            parts.append(f'<c r="{letter}{row}"{tail}')
+            if type(value) is str:
+                self.strings.references += 1
+        return "".join(parts)
+
+    def _tail(self, value: int | str) -> str:
+        if isinstance(value, str):
+            tail = f' t="s"><v>{self.strings.ref(value)}</v></c>'
+            self.strings.references -= 1  # counted per cell by the caller
+        else:
+            tail = f"><v>{int(value)}</v></c>"
+        self._tails[value] = tail
+        return tail
 
     def __call__(self, ref: str, style: str | None, value: int | str | None) -> str:
         head = f'<c r="{ref}" s="{style}"' if style is not None else f'<c r="{ref}"'
@@ -1082,13 +1125,8 @@ class _CellWriter:
             return head + "/>"
         tail = self._tails.get(value)
         if tail is None:
-            if isinstance(value, str):
-                tail = f' t="s"><v>{self.strings.ref(value)}</v></c>'
-                self.strings.references -= 1  # counted below, once per cell
-            else:
-                tail = f"><v>{int(value)}</v></c>"
-            self._tails[value] = tail
-        if isinstance(value, str):
+            tail = self._tail(value)
+        if type(value) is str:
             self.strings.references += 1
         return head + tail
 
@@ -1103,7 +1141,7 @@ def _edit_sheet(xml: str, edit: _SheetEdit, strings: _Strings,
     if "<!" in body or "<?" in body:
         raise _Unusual("comments or CDATA in sheetData")
     cell = _CellWriter(strings)
-    pending = sorted(edit.writes)
+    pending = list(edit.writes)  # ascending
     pieces: list[str] = []
     p = pos = last = 0
 
@@ -1111,7 +1149,7 @@ def _edit_sheet(xml: str, edit: _SheetEdit, strings: _Strings,
         nonlocal p
         while p < len(pending) and (before is None or pending[p] < before):
             n = pending[p]
-            cells = "".join([cell.new(c, n, v) for c, v in sorted(edit.writes[n].items())])
+            cells = cell.run(list(edit.writes[n]), n, edit.writes[n])
             pieces.append(f'<row r="{n}">{cells}</row>')
             if progress is not None:
                 progress(n)
@@ -1149,7 +1187,7 @@ def _edit_sheet(xml: str, edit: _SheetEdit, strings: _Strings,
 def _edit_row(rm: re.Match[str], n: int, writes: dict[int, int | str], edit: _SheetEdit,
               cell: _CellWriter) -> str:
     body = rm.group("body") or ""
-    pending = sorted(writes)
+    pending = list(writes)  # ascending
     out: list[str] = []
     cols: list[int] = []
     p = pos = last = 0
@@ -1169,11 +1207,13 @@ def _edit_row(rm: re.Match[str], n: int, writes: dict[int, int | str], edit: _Sh
         if col <= last:
             raise _Unusual("cells out of order")
         last = col
-        while p < len(pending) and pending[p] < col:
-            out.append(cell.new(pending[p], n, writes[pending[p]]))
-            cols.append(pending[p])
+        if p < len(pending) and pending[p] < col:
+            start = p
+            while p < len(pending) and pending[p] < col:
+                p += 1
+            out.append(cell.run(pending[start:p], n, writes))
+            cols += pending[start:p]
             added = True
-            p += 1
         cols.append(col)
         if p < len(pending) and pending[p] == col:
             value: int | str | None = writes[col]
@@ -1202,11 +1242,10 @@ def _edit_row(rm: re.Match[str], n: int, writes: dict[int, int | str], edit: _Sh
         out.append(cell(ref.group(1) + ref.group(2), style.group(1) if style else None, value))
     if body[pos:].strip():
         raise _Unusual("something other than cells in a row")
-    while p < len(pending):
-        out.append(cell.new(pending[p], n, writes[pending[p]]))
-        cols.append(pending[p])
+    if p < len(pending):
+        out.append(cell.run(pending[p:], n, writes))
+        cols += pending[p:]
         added = True
-        p += 1
     attrs = rm.group("attrs")
     if added and _SPANS_ATTR_RE.search(attrs):
         attrs = _SPANS_ATTR_RE.sub(f' spans="{min(cols)}:{max(cols)}"', attrs, count=1)
@@ -1308,7 +1347,7 @@ def _fill_package(data: bytes, info: TemplateInfo, wb: Workbook, planned: list[_
                                       info.journal_mark_column) if c is not None)])
     writes: dict[int, dict[int, int | str]] = {}
     for i, row in enumerate(planned):
-        cells = {c: v for c, v in row.cells.items() if v is not None}
+        cells = {c: v for c, v in sorted(row.cells.items()) if v is not None}
         if cells:
             writes[info.first_data_row + i] = cells
     first = info.first_data_row
@@ -1331,7 +1370,7 @@ def _fill_package(data: bytes, info: TemplateInfo, wb: Workbook, planned: list[_
             header_row, ordinal_col, book_col, _width = _classes_layout(classes)
             rows: dict[int, dict[int, int | str]] = {}
             for r, (ordinal, book) in enumerate(sorted(books.items()), start=header_row + 1):
-                rows[r] = {ordinal_col: ordinal, book_col: book}
+                rows[r] = dict(sorted({ordinal_col: ordinal, book_col: book}.items()))
             edits[member] = _SheetEdit(header_row + 1, None, rows)
 
     total = len(planned)
@@ -1478,30 +1517,30 @@ def _check_edit(xml: str, edit: _SheetEdit, strings: list[str], name: str) -> No
     if edit.writes:
         first = re.search(rf'<row\b[^>]*\sr="{min(edit.writes)}"', xml)
         found = _WRITTEN_VALUE_RE.findall(xml, first.start() if first else len(xml))
-        refs = [ref for ref, _tail in found]
-        tails = [tail for _ref, tail in found]
-        letters = {c: get_column_letter(c) for writes in edit.writes.values() for c in writes}
+        refs = "".join(map(itemgetter(0), found))
+        tails = list(map(itemgetter(1), found))
+        patterns: dict[tuple[int, ...], str] = {}  # the references of a row, per set of columns
         want_refs: list[str] = []
         values: list[int | str] = []
-        for row, writes in sorted(edit.writes.items()):
-            n = str(row)
-            want_refs += [letters[c] + n for c in sorted(writes)]
-            values += [writes[c] for c in sorted(writes)]
-        if refs != want_refs:
-            wrong = next((i for i, (a, b) in enumerate(zip(refs, want_refs)) if a != b),
-                         min(len(refs), len(want_refs)))
-            raise _Unusual(f"{name}: cell {wrong} of those written is "
-                           f"{refs[wrong] if wrong < len(refs) else None}, not "
-                           f"{want_refs[wrong] if wrong < len(want_refs) else None}")
+        for row, writes in edit.writes.items():
+            cols = tuple(writes)
+            pattern = patterns.get(cols)
+            if pattern is None:
+                pattern = patterns[cols] = "".join(get_column_letter(c) + "{0}" for c in cols)
+            want_refs.append(pattern.format(row))
+            values.extend(writes.values())
+        if refs != "".join(want_refs):
+            raise _Unusual(f"{name}: the cells written are not where they were meant to go")
         meaning: dict[str, Any] = {}
         for tail in set(tails):  # each distinct written form read once
             m = _WRITTEN_TAIL_RE.fullmatch(tail)
             meaning[tail] = (None if m is None else strings[int(m.group(2))] if m.group(1)
                              else _number(m.group(2)))
-        read = [meaning[tail] for tail in tails]
+        read = list(map(meaning.__getitem__, tails))
         if read != values:
             wrong = next(i for i, (a, b) in enumerate(zip(read, values)) if a != b)
-            raise _Unusual(f"{name}: {refs[wrong]} reads {read[wrong]!r}, not {values[wrong]!r}")
+            raise _Unusual(f"{name}: cell {wrong} written reads {read[wrong]!r}, "
+                           f"not {values[wrong]!r}")
     if edit.emptied:
         empty = set(_EMPTIED_RE.findall(xml))
         missing = [ref for ref in edit.emptied if ref not in empty]
