@@ -213,6 +213,24 @@ def _match(value: str, allowed: list[str]) -> str | None:
     return _entries_by_canon(tuple(allowed)).get(_canon(value))
 
 
+class _Matcher:
+    """`_match` remembered per list and value for one plan (the lists are kept alive here, so
+    their ids stay theirs): 1500 rows match the same few values against the same few lists."""
+
+    def __init__(self) -> None:
+        self._lists: dict[int, list[str]] = {}
+        self._found: dict[tuple[int, str], str | None] = {}
+
+    def __call__(self, value: str, allowed: list[str]) -> str | None:
+        key = (id(allowed), value)
+        try:
+            return self._found[key]
+        except KeyError:
+            self._lists[id(allowed)] = allowed
+            found = self._found[key] = _match(value, allowed)
+            return found
+
+
 def _describe(allowed: list[str]) -> str:
     """«1, 0, X, не пройд.», or «от 1 до 50» for a run of numbers."""
     numbers = [int(x) for x in allowed if x.isascii() and x.isdigit()]
@@ -293,6 +311,8 @@ def _plan(
     planned: list[_Planned] = []
     seen: set[str] = set()
     tasks = _TaskValues(info)
+    match = _Matcher()
+    usual_genders, usual_marks = list(_GENDERS), list(_MARKS)
     by_id, task_memos = tasks.lookups()
     for row in rows:
         cells: dict[int, int | str | None] = {}
@@ -322,7 +342,7 @@ def _plan(
             allowed = info.allowed_values.get(col)
             spelled = ABSENT
             if allowed is not None:
-                found = _match(ABSENT, allowed)
+                found = match(ABSENT, allowed)
                 if found is None:
                     problem(names.variant(first_part), ABSENT, _not_in_list(allowed))
                 else:
@@ -342,7 +362,7 @@ def _plan(
                     continue
                 allowed = info.allowed_values.get(col)
                 if allowed is not None:
-                    found = _match(raw, allowed)
+                    found = match(raw, allowed)
                     if found is not None and _canon(found) == _canon(ABSENT):
                         problem(names.variant(part), raw,
                                 "ученик не отмечен отсутствующим: нужен номер варианта")
@@ -386,21 +406,22 @@ def _plan(
                 if not (text.isascii() and text.isdigit() and int(text) > 0):
                     problem(HEADER_CLASS_ORDINAL, text,
                             "порядковый номер класса — целое число больше нуля")
-                elif allowed is not None and _match(text, allowed) is None:
+                elif allowed is not None and match(text, allowed) is None:
                     problem(HEADER_CLASS_ORDINAL, text, _not_in_list(allowed))
                 else:
                     cells[col] = int(text)
         # Optional columns filled from a list: the template's own, else the usual values.
         for col, value, usual, header, as_cell in (
-                (info.gender_column, row.gender, _GENDERS, HEADER_GENDER, str),
-                (info.journal_mark_column, row.journal_mark, _MARKS, HEADER_MARK, _cell_value)):
+                (info.gender_column, row.gender, usual_genders, HEADER_GENDER, str),
+                (info.journal_mark_column, row.journal_mark, usual_marks, HEADER_MARK,
+                 _cell_value)):
             if col is None:
                 continue
             cells[col] = None
             text = value_text(value)
             if text:
-                allowed = info.allowed_values.get(col) or list(usual)
-                found = _match(text, allowed)
+                allowed = info.allowed_values.get(col) or usual
+                found = match(text, allowed)
                 if found is None:
                     problem(header, text, _not_in_list(allowed))
                 else:
