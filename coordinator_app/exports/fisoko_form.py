@@ -19,11 +19,16 @@ ordinal and journal mark as numbers, «X» (Latin), «не пройд.», «от
 «нет отметки» as text spelled exactly as in the form's list. An absent pupil gets «отсутствовал» in
 the variant column of part 1 only (like the real 2025 form), every task cell left empty.
 
-openpyxl drops the Excel 2010+ data validations kept in a sheet's `<extLst>` (lists pointing to
-another sheet); they are copied back from the template into the saved file. openpyxl keeps no
-cached formula results either: the `Итого баллов` results are computed here (for the ФИС ОКО
-formula `=IF(LEN(first task)>0, SUM(tasks), "")`) and stored in the cells, so a reader that does
-not calculate sees the right totals; Excel recalculates on opening anyway (`fullCalcOnLoad`).
+The workbook is read once, by openpyxl (`open_template`: the form's structure and formulas); the
+file is then filled at the XML level (`_fill_package`): only the `<sheetData>` of «Протокол» (and
+of «Классы» when textbooks are given) is spliced, every other part of the package is copied as it
+is — styles, the x14 data validations, drawings, everything openpyxl would rewrite or drop — and
+what was written is read back and compared before anything is saved. A package laid out in a way
+the splicer does not know is filled the old way instead (`_fill_with_openpyxl`: openpyxl's load
+and save, the x14 validations copied back from the template, text moved into shared strings).
+Either way the `Итого баллов` results are computed here (for the ФИС ОКО formula
+`=IF(LEN(first task)>0, SUM(tasks), "")`) and stored in the cells, so a reader that does not
+calculate sees the right totals; Excel recalculates on opening anyway (`fullCalcOnLoad`).
 """
 
 from __future__ import annotations
@@ -1007,9 +1012,12 @@ def _same_values(a: bytes, b: bytes) -> bool:
 # other member is copied unchanged. Text that openpyxl wrote inline (a generated form, a template
 # saved by openpyxl) is moved into the shared-strings table too, as Excel keeps it.
 #
-# What was written is then read back with a real XML parser and compared, cell by cell, with the
-# sheets it came from plus the intended changes (values, types and styles); only a package that
-# passes is written. A layout this splicer does not know (rows or cells without references,
+# What was written is then checked before anything is saved (`_check_package`), at a cost
+# proportional to what changed: every changed part must parse as XML (expat); the cells written
+# are read back from the output in order — references, and values through the shared-strings
+# table as written — the cells emptied must be empty and the Итого cells hold their results; a
+# sheet whose inline text moved into shared strings must read (ElementTree) exactly as before,
+# values and styles. A layout this splicer does not know (rows or cells without references,
 # comments in the sheet data, a prefixed main namespace) or a failed check falls back to the
 # openpyxl path above (`_fill_with_openpyxl`), with a warning in the log.
 
@@ -1296,7 +1304,7 @@ def _widen_dimension(xml: str, edit: _SheetEdit) -> str:
     except (ValueError, TypeError):
         return xml
     rows = max(edit.writes)
-    cols = max(c for row in edit.writes.values() for c in row)
+    cols = max(next(reversed(row)) for row in edit.writes.values())  # columns ascend
     if (r2 or 0) >= rows and (c2 or 0) >= cols:
         return xml
     ref = f"{get_column_letter(c1 or 1)}{r1 or 1}:{get_column_letter(max(c2 or 1, cols))}{max(r2 or 1, rows)}"
