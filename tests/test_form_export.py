@@ -716,3 +716,316 @@ def test_text_goes_into_a_shared_strings_table_like_excel_writes_it(tmp_path: Pa
         assert "sharedStrings" in z.read("[Content_Types].xml").decode()
     for text in ("отсутствовал", "X", "нет отметки", "ж"):
         assert f">{text}<" in table
+
+
+# --------------------------------------------------------------------------------------------
+# The package is filled in place (the changed sheets' XML spliced); openpyxl's load and save is
+# the fallback. Both must give the same workbook as openpyxl reads it.
+
+
+def excel_like(template: Path) -> Path:
+    """`template` as Excel saves a form: text in a shared-strings table, every data cell of the
+    input columns present and styled, the Итого formulas shared from the first data row with stale
+    cached results, rows with `spans`, an XML declaration on the sheet."""
+    import re
+
+    from coordinator_app.exports.fisoko_form import _shared_strings
+
+    info = read_template(template)
+    inputs = sorted({info.code_column, *info.variant_columns.values(),
+                     *(t.column for t in info.tasks), info.class_ordinal_column,
+                     *(c for c in (info.gender_column, info.journal_mark_column) if c)})
+    total = info.total_column
+    letter = lambda c: chr(ord("A") + c - 1)  # noqa: E731 - the quick fixtures stay within A..Z
+    packaged = _shared_strings(template.read_bytes())
+    with zipfile.ZipFile(__import__("io").BytesIO(packaged)) as zf:
+        items = [(i, zf.read(i.filename)) for i in zf.infolist()]
+        assert "xl/sharedStrings.xml" in zf.namelist()
+        sheet = "xl/worksheets/sheet2.xml"  # «Протокол» (after «Классы»)
+        assert b"\xd0\x9a\xd0\xbe\xd0\xb4 \xd1\x83\xd1\x87\xd0\xb0\xd1\x81\xd1\x82" not in zf.read(sheet)
+
+    def row(m: re.Match) -> str:
+        n, body = int(m.group(1)), m.group(2)
+        if n < info.first_data_row:
+            return f'<row r="{n}" spans="1:{total}">{body}</row>'
+        cells = {c: f'<c r="{letter(c)}{n}" s="1"/>' for c in inputs}
+        for cell in re.findall(r"<c [^>]*?(?:/>|>.*?</c>)", body):
+            col = ord(re.search(r'r="([A-Z])', cell).group(1)) - ord("A") + 1
+            if col != total:
+                cells[col] = cell.replace("<c ", '<c s="1" ', 1) if ' s="' not in cell else cell
+                continue
+            formula = re.search(r"<f>(.*?)</f>", cell).group(1)
+            if n == info.first_data_row:
+                f = (f'<f t="shared" ref="{letter(total)}{n}:{letter(total)}{info.last_data_row}" '
+                     f'si="0">{formula}</f>')
+            else:
+                f = '<f t="shared" si="0"/>'
+            cells[col] = f'<c r="{letter(col)}{n}" s="1">{f}<v>7</v></c>'
+        return (f'<row r="{n}" spans="1:{total}">' + "".join(cells[c] for c in sorted(cells))
+                + "</row>")
+
+    with zipfile.ZipFile(template, "w", zipfile.ZIP_DEFLATED) as zf:
+        for item, data in items:
+            if item.filename == sheet:
+                xml = re.sub(r'<row r="(\d+)"[^>]*>(.*?)</row>', row, data.decode("utf-8"))
+                data = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n' + xml).encode()
+            zf.writestr(item, data)
+    return template
+
+
+def snapshot(path: Path, *, data_only: bool = False) -> dict:
+    """Everything openpyxl reads from a workbook that a user or ФИС ОКО could see."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        wb = load_workbook(path, data_only=data_only)
+    out: dict[str, Any] = {"sheets": wb.sheetnames, "active": wb.active.title,
+                           "names": sorted(wb.defined_names)}
+    for ws in wb.worksheets:
+        cells = {}
+        for row in ws.iter_rows():
+            for c in row:
+                if c.value is None and not c.has_style:
+                    continue
+                style = (c.font, c.fill, c.border, c.alignment, c.number_format, c.protection)
+                cells[c.coordinate] = (type(c.value).__name__, c.value, *map(repr, style))
+        out[ws.title] = (ws.sheet_state, cells, validations(ws), widths(ws),
+                         sorted(str(r) for r in ws.merged_cells.ranges), ws.freeze_panes)
+    return out
+
+
+class FillPaths:
+    """Which way `fill_template` / `generate_form` filled the package."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        from coordinator_app.exports import fisoko_form
+
+        self.fallbacks = 0
+        self._module = fisoko_form
+        self._monkeypatch = monkeypatch
+        original = fisoko_form._fill_with_openpyxl
+
+        def counted(*args: Any, **kwargs: Any) -> bytes:
+            self.fallbacks += 1
+            return original(*args, **kwargs)
+
+        monkeypatch.setattr(fisoko_form, "_fill_with_openpyxl", counted)
+
+    def force_openpyxl(self) -> None:
+        def unusual(*_args: Any, **_kwargs: Any) -> bytes:
+            raise self._module._Unusual("forced by the test")
+
+        self._monkeypatch.setattr(self._module, "_fill_package", unusual)
+
+
+@pytest.fixture
+def fill_paths(monkeypatch: pytest.MonkeyPatch) -> FillPaths:
+    return FillPaths(monkeypatch)
+
+
+VARIANTS = [
+    pytest.param(layout, variant, id=f"{layout.name}-{variant}")
+    for layout in LAYOUTS for variant in ("plain", "x14", "filled", "excel")
+]
+
+
+@pytest.mark.parametrize(("layout", "variant"), VARIANTS)
+def test_spliced_form_reads_like_the_openpyxl_fill(tmp_path: Path, layout: Layout, variant: str,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every cell value and style, validation, width, sheet state and cached Итого result of the
+    spliced form is what the openpyxl load-and-save fill gives for the same rows."""
+    filled = None
+    if variant in ("filled", "excel"):
+        filled = [{"code": layout.grade * 10000 + 900 + i,
+                   "variants": {p: 1 for p in range(1, layout.parts + 1)},
+                   "scores": {t: 0 for t, _m, _p in layout.tasks}, "class_ordinal": 1,
+                   "mark": 3, **({"gender": "м"} if layout.gender else {})} for i in range(20)]
+    template = layout.build(tmp_path / "t.xlsx", rows=ROWS, x14_validations=variant == "x14",
+                            filled=filled)
+    if variant == "excel":
+        excel_like(template)
+    info = read_template(template)
+    rows = make_rows(layout, 14)
+    books = {1: info.textbooks[0], 3: info.textbooks[2]}
+
+    paths = FillPaths(monkeypatch)
+    fill_template(template, tmp_path / "spliced.xlsx", rows, textbooks=books)
+    assert paths.fallbacks == 0
+    paths.force_openpyxl()
+    fill_template(template, tmp_path / "openpyxl.xlsx", rows, textbooks=books)
+    assert paths.fallbacks == 1
+
+    spliced, reference = tmp_path / "spliced.xlsx", tmp_path / "openpyxl.xlsx"
+    assert snapshot(spliced) == snapshot(reference)
+    assert snapshot(spliced, data_only=True) == snapshot(reference, data_only=True)
+    assert read_template(spliced) == info
+    assert_round_trip(spliced, layout, rows)
+    with zipfile.ZipFile(spliced) as zf:
+        sheets = [n for n in zf.namelist() if n.startswith("xl/worksheets/sheet")]
+        assert all(b"inlineStr" not in zf.read(n) for n in sheets)
+        for name in zf.namelist():
+            if name.endswith(".xml") or name.endswith(".rels"):
+                ElementTree.fromstring(zf.read(name))
+    if variant == "x14":
+        assert x14_count(spliced) == x14_count(template)
+
+
+def test_excel_like_template_keeps_styles_shared_formulas_and_string_counts(
+        tmp_path: Path, fill_paths: FillPaths) -> None:
+    import re
+
+    layout = LAYOUTS[0]
+    old = [{"code": 40900 + i, "variants": {1: 2}, "scores": {t: "X" for t, _m, _p in RUSSIAN},
+            "class_ordinal": 2, "gender": "ж", "mark": "нет отметки"} for i in range(30)]
+    template = excel_like(layout.build(tmp_path / "t.xlsx", rows=ROWS, filled=old))
+    info = read_template(template)
+    rows = make_rows(layout, 12)
+    out = tmp_path / "out.xlsx"
+    fill_template(template, out, rows)
+    assert fill_paths.fallbacks == 0
+    assert_round_trip(out, layout, rows)  # the 18 stale rows below are gone too
+
+    before, after = load(template)[info.sheet], load(out)[info.sheet]
+    inputs = [info.code_column, info.variant_columns[1], *(t.column for t in info.tasks)]
+    for r in range(info.first_data_row, ROWS + 1):
+        for c in inputs:
+            assert after.cell(row=r, column=c).style_id == before.cell(row=r, column=c).style_id != 0
+        # The shared Итого formula, as openpyxl translates it, is the template's on every row.
+        assert after.cell(row=r, column=info.total_column).value == \
+            before.cell(row=r, column=info.total_column).value
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        values = load_workbook(out, data_only=True)[info.sheet]
+    for i, row in enumerate(rows):
+        cached = values.cell(row=info.first_data_row + i, column=info.total_column).value
+        want = "" if row.absent else sum(int(v) for v in row.scores.values() if v.isdigit())
+        assert cached in ((None, "") if want == "" else (want,)), i
+    assert values.cell(row=ROWS, column=info.total_column).value in ("", None)  # not the stale 7
+
+    with zipfile.ZipFile(out) as zf:
+        sst = zf.read("xl/sharedStrings.xml").decode("utf-8")
+        refs = sum(len(re.findall(r'<c [^>]*t="s"', zf.read(n).decode("utf-8")))
+                   for n in zf.namelist() if n.startswith("xl/worksheets/sheet"))
+        protocol = zf.read("xl/worksheets/sheet2.xml").decode("utf-8")
+    assert f'count="{refs}"' in sst
+    assert f'uniqueCount="{sst.count("<si>")}"' in sst
+    assert protocol.startswith('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>')
+    assert '<f t="shared" si="0"/>' in protocol  # the formulas stay shared
+
+
+def test_a_sheet_the_splicer_does_not_know_is_filled_through_openpyxl(
+        tmp_path: Path, fill_paths: FillPaths) -> None:
+    """Rows without their numbers are valid XML that the splicer does not handle: the form is
+    filled the old way, and is just as right."""
+    import re
+
+    layout = LAYOUTS[1]
+    template = layout.build(tmp_path / "t.xlsx", rows=ROWS)
+    with zipfile.ZipFile(template) as zf:
+        items = [(i, zf.read(i.filename)) for i in zf.infolist()]
+    with zipfile.ZipFile(template, "w", zipfile.ZIP_DEFLATED) as zf:
+        for item, data in items:
+            if item.filename == "xl/worksheets/sheet2.xml":
+                data = re.sub(rb'<row r="\d+"', b"<row", data)
+            zf.writestr(item, data)
+    rows = make_rows(layout, 9)
+    out = tmp_path / "out.xlsx"
+    fill_template(template, out, rows)
+    assert fill_paths.fallbacks == 1
+    assert_round_trip(out, layout, rows)
+
+
+def test_a_cell_that_does_not_read_back_as_meant_is_not_written(
+        tmp_path: Path, fill_paths: FillPaths, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The read-back catches a splice that wrote a wrong value: the spliced package is dropped
+    and the form is filled through openpyxl instead."""
+    from coordinator_app.exports import fisoko_form
+
+    original = fisoko_form._CellWriter.run
+
+    def off_by_one(self: Any, cols: list[int], row: int, values: dict[int, Any]) -> str:
+        if row == 3 and isinstance(values.get(3), int):
+            values = {**values, 3: values[3] + 1}
+        return original(self, cols, row, values)
+
+    monkeypatch.setattr(fisoko_form._CellWriter, "run", off_by_one)
+    layout = LAYOUTS[0]
+    template = layout.build(tmp_path / "t.xlsx", rows=ROWS)
+    rows = make_rows(layout, 6)
+    out = tmp_path / "out.xlsx"
+    fill_template(template, out, rows)
+    assert fill_paths.fallbacks == 1
+    assert_round_trip(out, layout, rows)
+
+
+def test_total_formulas_of_different_shapes_each_get_their_own_result(tmp_path: Path,
+                                                                     fill_paths: FillPaths) -> None:
+    """One row's Итого formula sums fewer tasks: its cached result follows its own formula, and
+    the rows after it theirs."""
+    layout = LAYOUTS[0]
+    template = layout.build(tmp_path / "t.xlsx", rows=ROWS)
+    info = read_template(template)
+    wb = load(template)
+    ws = wb[info.sheet]
+    first_task = ws.cell(row=4, column=info.tasks[0].column).coordinate
+    second_task = ws.cell(row=4, column=info.tasks[1].column).coordinate
+    ws.cell(row=4, column=info.total_column).value = \
+        f'=IF(LEN({first_task})>0, SUM({first_task}:{second_task}), "")'
+    wb.save(template)
+    rows = [FormRowData(str(40001 + i), False, {1: "1"}, {t: "1" for t, _m, _p in RUSSIAN},
+                        1, "м", "4") for i in range(5)]
+    out = tmp_path / "out.xlsx"
+    fill_template(template, out, rows)
+    assert fill_paths.fallbacks == 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        values = load_workbook(out, data_only=True)[info.sheet]
+    totals = [values.cell(row=r, column=info.total_column).value for r in range(2, 7)]
+    assert totals == [len(RUSSIAN), len(RUSSIAN), 2, len(RUSSIAN), len(RUSSIAN)]
+
+
+@pytest.mark.parametrize("layout", LAYOUTS, ids=lambda lay: lay.name)
+def test_generated_form_is_spliced_like_the_openpyxl_fill(tmp_path: Path, layout: Layout,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    books = default_textbooks(layout.grade, 3)
+    spec = spec_for(layout, textbooks=books)
+    rows = make_rows(layout, 10)
+    paths = FillPaths(monkeypatch)
+    generate_form(tmp_path / "spliced.xlsx", spec, rows, textbooks={2: books[1]})
+    assert paths.fallbacks == 0
+    paths.force_openpyxl()
+    generate_form(tmp_path / "openpyxl.xlsx", spec, rows, textbooks={2: books[1]})
+    assert snapshot(tmp_path / "spliced.xlsx") == snapshot(tmp_path / "openpyxl.xlsx")
+    assert snapshot(tmp_path / "spliced.xlsx", data_only=True) == \
+        snapshot(tmp_path / "openpyxl.xlsx", data_only=True)
+
+
+@pytest.mark.skipif(not SHARED_SAMPLE.exists(), reason="the real sample form is not available")
+def test_real_sample_spliced_keeps_what_it_does_not_fill(tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """The real form (re-saved by Google Sheets: numbers as «1.0», styles openpyxl would rewrite):
+    the cells filled read exactly like the openpyxl fill's; every other cell reads exactly like the
+    template's (openpyxl's own load and save would turn 1.0 into 1 and change alignments)."""
+    layout = Layout("sample", geography7_2025, GEOGRAPHY, 2, 7, True, True)
+    info = read_template(SHARED_SAMPLE)
+    rows = make_rows(layout, 30, first_code=70101)
+    books = {1: info.textbooks[0], 2: info.textbooks[3]}
+    paths = FillPaths(monkeypatch)
+    fill_template(SHARED_SAMPLE, tmp_path / "spliced.xlsx", rows, textbooks=books)
+    assert paths.fallbacks == 0
+    paths.force_openpyxl()
+    fill_template(SHARED_SAMPLE, tmp_path / "openpyxl.xlsx", rows, textbooks=books)
+    for data_only in (False, True):
+        spliced = snapshot(tmp_path / "spliced.xlsx", data_only=data_only)
+        reference = snapshot(tmp_path / "openpyxl.xlsx", data_only=data_only)
+        template = snapshot(SHARED_SAMPLE, data_only=data_only)
+        for title in spliced["sheets"]:
+            cells = spliced[title][1]
+            filled = {ref for ref in set(cells) | set(reference[title][1])
+                      if int("".join(ch for ch in ref if ch.isdigit())) > 1
+                      and title in (info.sheet, "Классы")}
+            assert {r: cells.get(r) for r in filled} == \
+                {r: reference[title][1].get(r) for r in filled}, title
+            assert {r: v for r, v in cells.items() if r not in filled} == \
+                {r: v for r, v in template[title][1].items() if r not in filled}, title
+            assert spliced[title][2:] == template[title][2:], title
+    assert_round_trip(tmp_path / "spliced.xlsx", layout, rows)

@@ -19,11 +19,16 @@ ordinal and journal mark as numbers, «X» (Latin), «не пройд.», «от
 «нет отметки» as text spelled exactly as in the form's list. An absent pupil gets «отсутствовал» in
 the variant column of part 1 only (like the real 2025 form), every task cell left empty.
 
-openpyxl drops the Excel 2010+ data validations kept in a sheet's `<extLst>` (lists pointing to
-another sheet); they are copied back from the template into the saved file. openpyxl keeps no
-cached formula results either: the `Итого баллов` results are computed here (for the ФИС ОКО
-formula `=IF(LEN(first task)>0, SUM(tasks), "")`) and stored in the cells, so a reader that does
-not calculate sees the right totals; Excel recalculates on opening anyway (`fullCalcOnLoad`).
+The workbook is read once, by openpyxl (`open_template`: the form's structure and formulas); the
+file is then filled at the XML level (`_fill_package`): only the `<sheetData>` of «Протокол» (and
+of «Классы» when textbooks are given) is spliced, every other part of the package is copied as it
+is — styles, the x14 data validations, drawings, everything openpyxl would rewrite or drop — and
+what was written is read back and compared before anything is saved. A package laid out in a way
+the splicer does not know is filled the old way instead (`_fill_with_openpyxl`: openpyxl's load
+and save, the x14 validations copied back from the template, text moved into shared strings).
+Either way the `Итого баллов` results are computed here (for the ФИС ОКО formula
+`=IF(LEN(first task)>0, SUM(tasks), "")`) and stored in the cells, so a reader that does not
+calculate sees the right totals; Excel recalculates on opening anyway (`fullCalcOnLoad`).
 """
 
 from __future__ import annotations
@@ -37,14 +42,18 @@ import warnings
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
+from xml.parsers import expat
+from xml.sax.saxutils import escape
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import column_index_from_string, get_column_letter
+from openpyxl.utils.cell import range_boundaries
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -58,7 +67,8 @@ from coordinator_app.imports.fisoko_template import (
     PROTOCOL_SHEET,
     SERVICE_SHEET,
     TemplateInfo,
-    read_template,
+    TemplateTask,
+    open_template,
     sheet_paths,
 )
 
@@ -208,6 +218,24 @@ def _match(value: str, allowed: list[str]) -> str | None:
     return _entries_by_canon(tuple(allowed)).get(_canon(value))
 
 
+class _Matcher:
+    """`_match` remembered per list and value for one plan (the lists are kept alive here, so
+    their ids stay theirs): 1500 rows match the same few values against the same few lists."""
+
+    def __init__(self) -> None:
+        self._lists: dict[int, list[str]] = {}
+        self._found: dict[tuple[int, str], str | None] = {}
+
+    def __call__(self, value: str, allowed: list[str]) -> str | None:
+        key = (id(allowed), value)
+        try:
+            return self._found[key]
+        except KeyError:
+            self._lists[id(allowed)] = allowed
+            found = self._found[key] = _match(value, allowed)
+            return found
+
+
 def _describe(allowed: list[str]) -> str:
     """«1, 0, X, не пройд.», or «от 1 до 50» for a run of numbers."""
     numbers = [int(x) for x in allowed if x.isascii() and x.isdigit()]
@@ -287,6 +315,10 @@ def _plan(
 
     planned: list[_Planned] = []
     seen: set[str] = set()
+    tasks = _TaskValues(info)
+    match = _Matcher()
+    usual_genders, usual_marks = list(_GENDERS), list(_MARKS)
+    by_id, task_memos = tasks.lookups()
     for row in rows:
         cells: dict[int, int | str | None] = {}
         code = value_text(row.code)
@@ -315,7 +347,7 @@ def _plan(
             allowed = info.allowed_values.get(col)
             spelled = ABSENT
             if allowed is not None:
-                found = _match(ABSENT, allowed)
+                found = match(ABSENT, allowed)
                 if found is None:
                     problem(names.variant(first_part), ABSENT, _not_in_list(allowed))
                 else:
@@ -335,7 +367,7 @@ def _plan(
                     continue
                 allowed = info.allowed_values.get(col)
                 if allowed is not None:
-                    found = _match(raw, allowed)
+                    found = match(raw, allowed)
                     if found is not None and _canon(found) == _canon(ABSENT):
                         problem(names.variant(part), raw,
                                 "ученик не отмечен отсутствующим: нужен номер варианта")
@@ -352,30 +384,22 @@ def _plan(
             # Scores: every task of the form, in the form's order.
             given: dict[int, Any] = {}
             for task_id, value in row.scores.items():
-                try:
-                    t = info.task(str(task_id))
-                except KeyError:
+                t = by_id.get(task_id, _UNSEEN)
+                if t is _UNSEEN:
+                    t = tasks.column_of(task_id)
+                if t is None:
                     if _score_text(value) is not None:
                         problem(str(task_id), value, "в форме нет такого задания")
                     continue
                 given[t.column] = value
-            for t in info.tasks:
-                text = _score_text(given.get(t.column))
-                cells[t.column] = None
-                if text is None:
-                    problem(t.header, "", "не заполнено (для ученика, писавшего работу, нужен "
-                                          "балл, X или «не пройд.»)" if info.allows_not_passed
-                            else "не заполнено (для ученика, писавшего работу, нужен балл или X)")
-                    continue
-                allowed = info.allowed_values.get(t.column)
-                if allowed is not None:
-                    found = _match(text, allowed)
-                    if found is None:
-                        problem(t.header, text, _not_in_list(allowed))
-                        continue
-                    cells[t.column] = _cell_value(found)
-                    continue
-                cells[t.column] = _score_without_list(text, t.max_score, info, t.header, problem)
+            for t, memo in task_memos:
+                raw = given.get(t.column)
+                try:
+                    cells[t.column], wrong = memo[raw]
+                except (KeyError, TypeError):
+                    cells[t.column], wrong = tasks.value(t, raw)
+                if wrong is not None:
+                    problem(t.header, *wrong)
 
         # Optional columns, where the form has them.
         if info.class_ordinal_column is not None:
@@ -387,21 +411,22 @@ def _plan(
                 if not (text.isascii() and text.isdigit() and int(text) > 0):
                     problem(HEADER_CLASS_ORDINAL, text,
                             "порядковый номер класса — целое число больше нуля")
-                elif allowed is not None and _match(text, allowed) is None:
+                elif allowed is not None and match(text, allowed) is None:
                     problem(HEADER_CLASS_ORDINAL, text, _not_in_list(allowed))
                 else:
                     cells[col] = int(text)
         # Optional columns filled from a list: the template's own, else the usual values.
         for col, value, usual, header, as_cell in (
-                (info.gender_column, row.gender, _GENDERS, HEADER_GENDER, str),
-                (info.journal_mark_column, row.journal_mark, _MARKS, HEADER_MARK, _cell_value)):
+                (info.gender_column, row.gender, usual_genders, HEADER_GENDER, str),
+                (info.journal_mark_column, row.journal_mark, usual_marks, HEADER_MARK,
+                 _cell_value)):
             if col is None:
                 continue
             cells[col] = None
             text = value_text(value)
             if text:
-                allowed = info.allowed_values.get(col) or list(usual)
-                found = _match(text, allowed)
+                allowed = info.allowed_values.get(col) or usual
+                found = match(text, allowed)
                 if found is None:
                     problem(header, text, _not_in_list(allowed))
                 else:
@@ -410,6 +435,75 @@ def _plan(
 
     books = _plan_textbooks(info, textbooks, problems)
     return planned, books, problems
+
+
+_UNSEEN = object()
+
+
+class _TaskValues:
+    """Task ids and task values as the form takes them, each distinct one worked out once: a form of
+    1500 rows holds tens of thousands of task cells but only a few dozen distinct values."""
+
+    def __init__(self, info: TemplateInfo) -> None:
+        self.info = info
+        self._by_id: dict[str, TemplateTask | None] = {}
+        self._values: dict[int, dict[Any, tuple[int | str | None, tuple[str, str] | None]]] = {
+            t.column: {} for t in info.tasks}
+        if info.allows_not_passed:
+            self._missing = ("не заполнено (для ученика, писавшего работу, нужен балл, X или "
+                             "«не пройд.»)")
+        else:
+            self._missing = "не заполнено (для ученика, писавшего работу, нужен балл или X)"
+
+    def lookups(self) -> tuple[dict[Any, TemplateTask | None],
+                               list[tuple[TemplateTask, dict[Any, Any]]]]:
+        """The memos themselves, for the plan's inner loop: {task id: task} as `column_of` fills
+        it, and each task with its {value: `value()`}."""
+        return self._by_id, [(t, self._values[t.column]) for t in self.info.tasks]
+
+    def column_of(self, task_id: Any) -> TemplateTask | None:
+        """The form's task for a domain task id (ids normalised like the headers), or None."""
+        try:
+            return self._by_id[task_id]
+        except KeyError:
+            pass
+        except TypeError:  # an unhashable id: not remembered
+            return self._find(task_id)
+        found = self._by_id[task_id] = self._find(task_id)
+        return found
+
+    def _find(self, task_id: Any) -> TemplateTask | None:
+        try:
+            return self.info.task(str(task_id))
+        except KeyError:
+            return None
+
+    def value(self, t: TemplateTask, raw: Any) -> tuple[int | str | None, tuple[str, str] | None]:
+        """(the cell value or None, (value text, reason) if the value does not fit the column)."""
+        memo = self._values[t.column]
+        try:
+            return memo[raw]
+        except KeyError:
+            result = memo[raw] = self._work_out(t, raw)
+            return result
+        except TypeError:  # an unhashable value: not remembered
+            return self._work_out(t, raw)
+
+    def _work_out(self, t: TemplateTask, raw: Any) -> tuple[int | str | None,
+                                                              tuple[str, str] | None]:
+        text = _score_text(raw)
+        if text is None:
+            return None, ("", self._missing)
+        allowed = self.info.allowed_values.get(t.column)
+        if allowed is not None:
+            found = _match(text, allowed)
+            if found is None:
+                return None, (text, _not_in_list(allowed))
+            return _cell_value(found), None
+        wrong: list[tuple[str, str]] = []
+        value = _score_without_list(text, t.max_score, self.info, t.header,
+                                    lambda _column, v, reason: wrong.append((value_text(v), reason)))
+        return value, (wrong[0] if wrong else None)
 
 
 def _score_without_list(
@@ -537,7 +631,17 @@ def _fill_workbook(
     # the Итого results ourselves for readers that never calculate (see `_finish`).
     if wb.calculation is not None:
         wb.calculation.fullCalcOnLoad = True
-    return _totals(ws, info)
+    return _totals(ws, info, _cell_value_at(ws))
+
+
+def _cell_value_at(ws: Worksheet) -> Callable[[int, int], Any]:
+    cells = ws._cells  # noqa: SLF001 - do not create cells
+
+    def value_at(row: int, col: int) -> Any:
+        cell = cells.get((row, col))
+        return cell.value if cell is not None else None
+
+    return value_at
 
 
 # «=IF(LEN(C5)>0, SUM(C5,D5,…), "")», the Итого formula of the ФИС ОКО forms.
@@ -546,52 +650,104 @@ _TOTAL_RE = re.compile(
     r'\s*""\s*\)$',
     re.I,
 )
-_REF_RE = re.compile(r"^\$?([A-Z]{1,3})\$?(\d+)(?::\$?([A-Z]{1,3})\$?(\d+))?$", re.I)
+_REF = r"\$?([A-Z]{1,3})\$?(\d+)(?::\$?([A-Z]{1,3})\$?(\d+))?"
+_REF_RE = re.compile(_REF, re.I)
+_SUM_ARGS_RE = re.compile(rf"\s*{_REF}\s*(?:,\s*{_REF}\s*)*", re.I)
 
 
-def _totals(ws: Worksheet, info: TemplateInfo) -> dict[int, int | str]:
-    """What Excel would cache for each data row's Итого formula (other formulas: left out)."""
+def _totals(ws: Worksheet, info: TemplateInfo,
+            value_at: Callable[[int, int], Any]) -> dict[int, int | str]:
+    """What Excel would cache for each data row's Итого formula (other formulas: left out), the
+    formulas as `ws` holds them, the cells' values as `value_at(row, column)` gives them."""
     if info.total_column is None:
         return {}
     out: dict[int, int | str] = {}
+    formulas = _TotalFormulas()
     for r in range(info.first_data_row, max(ws.max_row, info.last_data_row) + 1):
         cell = ws._cells.get((r, info.total_column))  # noqa: SLF001 - do not create cells
         if cell is None or not isinstance(cell.value, str):
             continue
-        m = _TOTAL_RE.match(cell.value.strip())
-        if m is None:
+        parsed = formulas.refs(cell.value, r)
+        if parsed is None:
             continue
-        try:
-            first_ref = (int(m.group(2)), column_index_from_string(m.group(1).upper()))
-            first = ws._cells.get(first_ref)  # noqa: SLF001
-            refs: list[tuple[int, int]] = []
-            for arg in m.group(3).split(","):
-                ref = _REF_RE.match(arg.strip())
-                if ref is None:
-                    raise ValueError(arg)
-                c1, r1 = column_index_from_string(ref.group(1).upper()), int(ref.group(2))
-                c2 = column_index_from_string(ref.group(3).upper()) if ref.group(3) else c1
-                r2 = int(ref.group(4)) if ref.group(4) else r1
-                refs += [(rr, cc) for rr in range(r1, r2 + 1) for cc in range(c1, c2 + 1)]
-        except ValueError:
-            continue
-        if first is None or first.value is None or str(first.value) == "":
+        first, refs = parsed
+        value = value_at(*first)
+        if value is None or str(value) == "":
             out[r] = ""
             continue
         total = 0
-        for rr, cc in refs:
-            value = ws._cells.get((rr, cc))  # noqa: SLF001
-            v = value.value if value is not None else None
+        for v in [value_at(rr, cc) for rr, cc in refs]:
             if isinstance(v, (int, float)) and not isinstance(v, bool):
                 total += v  # SUM skips text: «X», «не пройд.»
         out[r] = int(total) if float(total).is_integer() else total
     return out
 
 
-def _fill_classes(wb: Workbook, books: dict[int, str]) -> None:
-    ws = _find_sheet(wb, CLASSES_SHEET)
-    if ws is None:
-        return
+class _TotalFormulas:
+    """Итого formulas read once per shape: the column's formulas differ only in their own row
+    number, so a formula whose text is the last parsed one's with this row's number put in the
+    same places has the same cells on this row (the text equality is the whole check)."""
+
+    def __init__(self) -> None:
+        self._parts: list[str] | None = None  # the last formula split where its row number stood
+        self._first = 0
+        self._columns: list[int] = []
+
+    def refs(self, formula: str, row: int) -> tuple[tuple[int, int], list[tuple[int, int]]] | None:
+        text = formula.strip()
+        if self._parts is not None and str(row).join(self._parts) == text:
+            return (row, self._first), [(row, c) for c in self._columns]
+        parsed = _total_refs(text)
+        self._parts = None
+        if parsed is not None:
+            self._learn(text, row, parsed)
+        return parsed
+
+    def _learn(self, text: str, row: int,
+               parsed: tuple[tuple[int, int], list[tuple[int, int]]]) -> None:
+        first, refs = parsed
+        if first[0] != row or any(r != row for r, _c in refs):
+            return
+        m = _TOTAL_RE.match(text)
+        assert m is not None
+        cuts = [m.span(2)]
+        args = m.start(3)
+        for ref in _REF_RE.finditer(m.group(3)):
+            cuts.append((args + ref.start(2), args + ref.end(2)))
+            if ref.group(4):
+                cuts.append((args + ref.start(4), args + ref.end(4)))
+        parts, at = [], 0
+        for start, end in cuts:
+            parts.append(text[at:start])
+            at = end
+        parts.append(text[at:])
+        self._parts, self._first, self._columns = parts, first[1], [c for _r, c in refs]
+
+
+@functools.lru_cache(maxsize=4096)
+def _column_index(letters: str) -> int:
+    return column_index_from_string(letters.upper())
+
+
+def _total_refs(formula: str) -> tuple[tuple[int, int], list[tuple[int, int]]] | None:
+    """For an Итого formula: (the LEN cell, the SUM cells) as (row, column); None otherwise."""
+    m = _TOTAL_RE.match(formula.strip())
+    if m is None or _SUM_ARGS_RE.fullmatch(m.group(3)) is None:
+        return None
+    first = (int(m.group(2)), _column_index(m.group(1)))
+    refs: list[tuple[int, int]] = []
+    for col1, row1, col2, row2 in _REF_RE.findall(m.group(3)):
+        c1, r1 = _column_index(col1), int(row1)
+        if not col2:
+            refs.append((r1, c1))
+            continue
+        c2, r2 = _column_index(col2), int(row2)
+        refs += [(rr, cc) for rr in range(r1, r2 + 1) for cc in range(c1, c2 + 1)]
+    return first, refs
+
+
+def _classes_layout(ws: Worksheet) -> tuple[int, int, int, int]:
+    """(header row, ordinal column, textbook column, columns to clear) of the «Классы» sheet."""
     header_row, ordinal_col, book_col = 1, 1, 2
     for row in ws.iter_rows(min_row=1, max_row=min(ws.max_row, 10)):
         keys = {cell.column: value_text(cell.value).lower().replace("ё", "е") for cell in row}
@@ -602,6 +758,14 @@ def _fill_classes(wb: Workbook, books: dict[int, str]) -> None:
             ordinal_col = ordinal[0] if ordinal else 1
             break
     width = max(ws.max_column, book_col, ordinal_col, len(CLASSES_HEADER))
+    return header_row, ordinal_col, book_col, width
+
+
+def _fill_classes(wb: Workbook, books: dict[int, str]) -> None:
+    ws = _find_sheet(wb, CLASSES_SHEET)
+    if ws is None:
+        return
+    header_row, ordinal_col, book_col, width = _classes_layout(ws)
     _clear(ws, list(range(1, width + 1)), header_row + 1, ws.max_row)
     for i, (ordinal, book) in enumerate(sorted(books.items()), start=header_row + 1):
         _put(ws.cell(row=i, column=ordinal_col), ordinal)
@@ -836,10 +1000,592 @@ def _same_values(a: bytes, b: bytes) -> bool:
         second.close()
 
 
-def _write(out: Path, data: bytes) -> None:
-    data = _shared_strings(data)
-    with atomic_writer(out) as stream:
-        stream.write(data)
+# --------------------------------------------------------------------------------------------
+# Filling the package in place: only the sheets that change are rewritten.
+#
+# A full openpyxl load and save rewrites every cell of every sheet and drops what openpyxl does
+# not model (the x14 validations, cached results). Here the workbook is read once (by
+# `open_template`, for the form's structure), and the package is then edited at the XML level:
+# `<sheetData>` of «Протокол» (and of «Классы» when textbooks are given) is spliced row by row —
+# untouched rows and cells are copied as they are, a written cell keeps its reference and style —
+# new text goes into the shared-strings table, `fullCalcOnLoad` is set in the workbook, and every
+# other member is copied unchanged. Text that openpyxl wrote inline (a generated form, a template
+# saved by openpyxl) is moved into the shared-strings table too, as Excel keeps it.
+#
+# What was written is then checked before anything is saved (`_check_package`), at a cost
+# proportional to what changed: every changed part must parse as XML (expat); the cells written
+# are read back from the output in order — references, and values through the shared-strings
+# table as written — the cells emptied must be empty and the Итого cells hold their results; a
+# sheet whose inline text moved into shared strings must read (ElementTree) exactly as before,
+# values and styles. A layout this splicer does not know (rows or cells without references,
+# comments in the sheet data, a prefixed main namespace) or a failed check falls back to the
+# openpyxl path above (`_fill_with_openpyxl`), with a warning in the log.
+
+
+class _Unusual(Exception):
+    """The package is not laid out the way the splicer expects (or did not read back as meant)."""
+
+
+_ATTRS = r"(?P<attrs>(?:[^>\"']|\"[^\"]*\"|'[^']*')*?)"
+_SHEET_DATA_RE = re.compile(r"<sheetData\b" + _ATTRS + r"(?:/>|>(?P<body>.*?)</sheetData\s*>)", re.S)
+_ROW_RE = re.compile(r"<row\b" + _ATTRS + r"(?:/>|>(?P<body>.*?)</row\s*>)", re.S)
+_CELL_RE = re.compile(r"<c\b" + _ATTRS + r"(?:/>|>(?P<body>.*?)</c\s*>)", re.S)
+_ROW_NUMBER_RE = re.compile(r"\sr\s*=\s*\"(\d+)\"")
+_CELL_REF_RE = re.compile(r"\sr\s*=\s*\"([A-Z]{1,3})(\d+)\"")
+_STYLE_ATTR_RE = re.compile(r"\ss\s*=\s*\"(\d+)\"")
+_TYPE_ATTR_RE = re.compile(r"\st\s*=\s*\"([^\"]*)\"")
+_SPANS_ATTR_RE = re.compile(r"\sspans\s*=\s*\"[^\"]*\"")
+_FORMULA_ELEMENT_RE = re.compile(r"<f\b(?:[^>\"']|\"[^\"]*\"|'[^']*')*?(?:/>|>[^<]*</f\s*>)")
+_DIMENSION_RE = re.compile(r"(<dimension\b[^>]*?\bref\s*=\s*\")([^\"]*)(\")")
+_CALC_PR_RE = re.compile(r"<calcPr\b" + _ATTRS + r"(?P<end>/?)>")
+_FULL_CALC_RE = re.compile(r"\sfullCalcOnLoad\s*=\s*\"[^\"]*\"")
+_AFTER_CALC_PR = ("<oleSize", "<customWorkbookViews", "<pivotCaches", "<smartTagPr",
+                  "<smartTagTypes", "<webPublishing", "<fileRecoveryPr", "<webPublishObjects",
+                  "<extLst", "</workbook>")
+_M = "{" + _NS_MAIN + "}"
+
+
+@dataclass
+class _SheetEdit:
+    """What changes on one sheet: values cleared in a region, cells written, Итого results."""
+
+    clear_from: int  # rows from here down …
+    clear_columns: frozenset[int] | None  # … lose their values in these columns (None: all)
+    writes: dict[int, dict[int, int | str]]  # row -> column -> value (rows, columns ascending)
+    total_column: int | None = None
+    totals: dict[int, int | str] = field(default_factory=dict)
+    # Filled in by the splice, for the read-back: cells emptied, rows whose Итого got its result.
+    emptied: list[str] = field(default_factory=list)
+    formula_rows: set[int] = field(default_factory=set)
+
+    def cleared(self, row: int, col: int) -> bool:
+        return row >= self.clear_from and (self.clear_columns is None or col in self.clear_columns)
+
+
+class _Strings:
+    """The shared-strings table: the template's entries, then what the fill adds."""
+
+    def __init__(self, xml: bytes | None) -> None:
+        self.index: dict[str, int] = {}
+        self.size = 0
+        self.added: list[str] = []
+        self.references = 0  # t="s" cells written − t="s" cells cleared or overwritten
+        if xml is None:
+            return
+        root = ElementTree.fromstring(xml)
+        for i, si in enumerate(root.iter(f"{_M}si")):
+            t = si.find(f"{_M}t")
+            if t is not None and len(si) == 1:  # plain text (no runs): reusable as it is
+                self.index.setdefault(t.text or "", i)
+            self.size = i + 1
+
+    def ref(self, text: str) -> int:
+        self.references += 1
+        found = self.index.get(text)
+        if found is None:
+            found = self.index[text] = self.size
+            self.size += 1
+            self.added.append(text)
+        return found
+
+    def table(self, original: bytes | None) -> bytes:
+        items = "".join(f'<si><t xml:space="preserve">{escape(text)}</t></si>' for text in self.added)
+        if original is None:
+            return ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+                    f'<sst xmlns="{_NS_MAIN}" count="{self.references}" uniqueCount="{self.size}">'
+                    f"{items}</sst>").encode("utf-8")
+        xml = original.decode("utf-8")
+        root = re.search(r"<sst\b" + _ATTRS + r"(?P<end>/?)>", xml)
+        end = xml.rfind("</sst>")
+        if root is None or root.group("end") or end < 0:
+            raise _Unusual("shared strings: an unexpected table")
+        attrs = root.group("attrs")
+        count = re.search(r"\scount\s*=\s*\"(\d+)\"", attrs)
+        if count is not None:
+            attrs = attrs.replace(count.group(0),
+                                  f' count="{max(0, int(count.group(1)) + self.references)}"')
+        attrs = re.sub(r"\suniqueCount\s*=\s*\"\d+\"", f' uniqueCount="{self.size}"', attrs)
+        return (xml[:root.start()] + f"<sst{attrs}>" + xml[root.end():end] + items
+                + xml[end:]).encode("utf-8")
+
+
+class _CellWriter:
+    """A written cell's XML, `<c r="B5" s="3" t="s"><v>12</v></c>` (the style kept from the cell
+    it replaces); each distinct value's tail made once."""
+
+    def __init__(self, strings: _Strings) -> None:
+        self.strings = strings
+        self._tails: dict[Any, str] = {}
+        self.letters: dict[int, str] = {}
+
+    def new(self, col: int, row: int, value: int | str | None) -> str:
+        """A cell where the row had none."""
+        return self.run([col], row, {col: value})
+
+    def run(self, cols: list[int], row: int, values: dict[int, int | str]) -> str:
+        """Cells `cols` of `row` where the row had none, values from `values` (never None)."""
+        letters, tails = self.letters, self._tails
+        parts = []
+        for col in cols:
+            value = values[col]
+            tail = tails.get(value)
+            if tail is None:
+                tail = self._tail(value)
+            letter = letters.get(col)
+            if letter is None:
+                letter = letters[col] = get_column_letter(col)
+            parts.append(f'<c r="{letter}{row}"{tail}')
+            if type(value) is str:
+                self.strings.references += 1
+        return "".join(parts)
+
+    def _tail(self, value: int | str) -> str:
+        if isinstance(value, str):
+            tail = f' t="s"><v>{self.strings.ref(value)}</v></c>'
+            self.strings.references -= 1  # counted per cell by the caller
+        else:
+            tail = f"><v>{int(value)}</v></c>"
+        self._tails[value] = tail
+        return tail
+
+    def __call__(self, ref: str, style: str | None, value: int | str | None) -> str:
+        head = f'<c r="{ref}" s="{style}"' if style is not None else f'<c r="{ref}"'
+        if value is None:
+            return head + "/>"
+        tail = self._tails.get(value)
+        if tail is None:
+            tail = self._tail(value)
+        if type(value) is str:
+            self.strings.references += 1
+        return head + tail
+
+
+def _edit_sheet(xml: str, edit: _SheetEdit, strings: _Strings,
+                progress: Callable[[int], None] | None = None) -> str:
+    """The sheet's XML with `edit` applied to its `<sheetData>`; `progress(row)` per written row."""
+    m = _SHEET_DATA_RE.search(xml)
+    if m is None or re.search(r"<[\w.-]+:sheetData\b", xml):
+        raise _Unusual("no sheetData in the main namespace")
+    body = m.group("body") or ""
+    if "<!" in body or "<?" in body:
+        raise _Unusual("comments or CDATA in sheetData")
+    cell = _CellWriter(strings)
+    pending = list(edit.writes)  # ascending
+    pieces: list[str] = []
+    p = pos = last = 0
+
+    def new_rows(before: int | None) -> None:
+        nonlocal p
+        while p < len(pending) and (before is None or pending[p] < before):
+            n = pending[p]
+            cells = cell.run(list(edit.writes[n]), n, edit.writes[n])
+            pieces.append(f'<row r="{n}">{cells}</row>')
+            if progress is not None:
+                progress(n)
+            p += 1
+
+    for rm in _ROW_RE.finditer(body):
+        if body[pos:rm.start()].strip():
+            raise _Unusual("something other than rows in sheetData")
+        pos = rm.end()
+        number = _ROW_NUMBER_RE.search(rm.group("attrs"))
+        if number is None:
+            raise _Unusual("a row without its number")
+        n = int(number.group(1))
+        if n <= last:
+            raise _Unusual("rows out of order")
+        last = n
+        new_rows(n)
+        writes: dict[int, int | str] = {}
+        if p < len(pending) and pending[p] == n:
+            writes = edit.writes[n]
+            p += 1
+        if n < edit.clear_from and not writes and n not in edit.totals:
+            pieces.append(rm.group(0))
+            continue
+        pieces.append(_edit_row(rm, n, writes, edit, cell))
+        if writes and progress is not None:
+            progress(n)
+    if body[pos:].strip():
+        raise _Unusual("something other than rows in sheetData")
+    new_rows(None)
+    result = xml[:m.start()] + f"<sheetData{m.group('attrs')}>" + "".join(pieces) + "</sheetData>"
+    return _widen_dimension(result + xml[m.end():], edit)
+
+
+def _edit_row(rm: re.Match[str], n: int, writes: dict[int, int | str], edit: _SheetEdit,
+              cell: _CellWriter) -> str:
+    body = rm.group("body") or ""
+    pending = list(writes)  # ascending
+    out: list[str] = []
+    cols: list[int] = []
+    p = pos = last = 0
+    added = False
+    clearing = n >= edit.clear_from
+    clear_columns = edit.clear_columns
+    total_column = edit.total_column if n in edit.totals else None
+    for cm in _CELL_RE.finditer(body):
+        if pos != cm.start() and body[pos:cm.start()].strip():
+            raise _Unusual("something other than cells in a row")
+        pos = cm.end()
+        attrs = cm.group("attrs")
+        ref = _CELL_REF_RE.search(attrs)
+        if ref is None or int(ref.group(2)) != n:
+            raise _Unusual("a cell without its reference")
+        col = _column_index(ref.group(1))
+        if col <= last:
+            raise _Unusual("cells out of order")
+        last = col
+        if p < len(pending) and pending[p] < col:
+            start = p
+            while p < len(pending) and pending[p] < col:
+                p += 1
+            out.append(cell.run(pending[start:p], n, writes))
+            cols += pending[start:p]
+            added = True
+        cols.append(col)
+        if p < len(pending) and pending[p] == col:
+            value: int | str | None = writes[col]
+            p += 1
+        elif clearing and (clear_columns is None or col in clear_columns):
+            if not cm.group("body"):
+                out.append(cm.group(0))  # empty already
+                continue
+            value = None
+            edit.emptied.append(ref.group(1) + ref.group(2))
+        elif col == total_column:
+            cached = _cached_total(cm, edit.totals[n])
+            if cached is None:
+                out.append(cm.group(0))
+            else:
+                edit.formula_rows.add(n)
+                out.append(cached)
+            continue
+        else:
+            out.append(cm.group(0))
+            continue
+        kind = _TYPE_ATTR_RE.search(attrs)
+        if kind is not None and kind.group(1) == "s" and cm.group("body"):
+            cell.strings.references -= 1  # a shared-string reference overwritten
+        style = _STYLE_ATTR_RE.search(attrs)
+        out.append(cell(ref.group(1) + ref.group(2), style.group(1) if style else None, value))
+    if body[pos:].strip():
+        raise _Unusual("something other than cells in a row")
+    if p < len(pending):
+        out.append(cell.run(pending[p:], n, writes))
+        cols += pending[p:]
+        added = True
+    attrs = rm.group("attrs")
+    if added and _SPANS_ATTR_RE.search(attrs):
+        attrs = _SPANS_ATTR_RE.sub(f' spans="{min(cols)}:{max(cols)}"', attrs, count=1)
+    return f"<row{attrs}>" + "".join(out) + "</row>"
+
+
+def _cached_total(cm: re.Match[str], value: int | str) -> str | None:
+    """The Итого cell with its formula kept and `value` as the cached result; None if the cell
+    holds no formula."""
+    formula = _FORMULA_ELEMENT_RE.search(cm.group("body") or "")
+    if formula is None:
+        return None
+    attrs = _TYPE_ATTR_RE.sub("", cm.group("attrs")).rstrip()
+    if value == "":
+        return f'<c{attrs} t="str">{formula.group(0)}<v></v></c>'
+    return f"<c{attrs}>{formula.group(0)}<v>{value}</v></c>"
+
+
+def _widen_dimension(xml: str, edit: _SheetEdit) -> str:
+    if not edit.writes:
+        return xml
+    m = _DIMENSION_RE.search(xml)
+    if m is None:
+        return xml
+    try:
+        c1, r1, c2, r2 = range_boundaries(m.group(2))
+    except (ValueError, TypeError):
+        return xml
+    rows = max(edit.writes)
+    cols = max(next(reversed(row)) for row in edit.writes.values())  # columns ascend
+    if (r2 or 0) >= rows and (c2 or 0) >= cols:
+        return xml
+    ref = f"{get_column_letter(c1 or 1)}{r1 or 1}:{get_column_letter(max(c2 or 1, cols))}{max(r2 or 1, rows)}"
+    return xml[:m.start(2)] + ref + xml[m.end(2):]
+
+
+def _shared_inline(xml: str, strings: _Strings) -> str:
+    """Inline text cells (as openpyxl writes them) moved into the shared-strings table; rich text
+    stays inline."""
+    if 't="inlineStr"' not in xml:
+        return xml
+
+    def replace(m: re.Match[str]) -> str:
+        text = m.group("text")
+        if "&" in text:
+            text = ElementTree.fromstring(f"<t>{text}</t>").text or ""
+        return f'<c {m.group("a")}t="s"{m.group("b")}><v>{strings.ref(text)}</v></c>'
+
+    return _INLINE_RE.sub(replace, xml)
+
+
+def _full_calc_on_load(xml: str) -> str:
+    """workbook.xml asking Excel to recalculate on opening (the cached results are ours)."""
+    m = _CALC_PR_RE.search(xml)
+    if m is not None:
+        attrs = _FULL_CALC_RE.sub("", m.group("attrs")).rstrip()
+        return xml[:m.start()] + f'<calcPr{attrs} fullCalcOnLoad="1"{m.group("end")}>' + xml[m.end():]
+    for tag in _AFTER_CALC_PR:
+        at = xml.find(tag)
+        if at >= 0:
+            return xml[:at] + '<calcPr fullCalcOnLoad="1"/>' + xml[at:]
+    raise _Unusual("no </workbook>")
+
+
+def _relationships(zf: zipfile.ZipFile, member: str) -> list[dict[str, str]]:
+    root = ElementTree.fromstring(zf.read(member))
+    return [dict(rel.attrib) for rel in root]
+
+
+def _fill_package(data: bytes, info: TemplateInfo, wb: Workbook, planned: list[_Planned],
+                  books: dict[int, str] | None, progress: ProgressFn | None) -> bytes:
+    """The filled package, every change read back and checked (raises `_Unusual` otherwise)."""
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        items = zf.infolist()
+        members = {item.filename: zf.read(item.filename) for item in items}
+        paths = sheet_paths(zf)
+        rels = _relationships(zf, "xl/_rels/workbook.xml.rels")
+    sst_targets = [r.get("Target", "") for r in rels if r.get("Type") == _SST_REL]
+    if len(sst_targets) > 1:
+        raise _Unusual("two shared-strings tables")
+    sst_member = None
+    if sst_targets:
+        target = sst_targets[0]
+        sst_member = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+        if sst_member not in members:
+            raise _Unusual("the shared-strings table is missing")
+    elif "xl/sharedStrings.xml" in members:
+        raise _Unusual("a shared-strings table without its relationship")
+    strings = _Strings(members[sst_member] if sst_member else None)
+
+    edits: dict[str, _SheetEdit] = {}
+    ws = wb[info.sheet]
+    protocol = paths.get(value_text(info.sheet))
+    if protocol is None or protocol not in members:
+        raise _Unusual("no «Протокол» member")
+    inputs = frozenset([info.code_column, *info.variant_columns.values(),
+                        *(t.column for t in info.tasks),
+                        *(c for c in (info.class_ordinal_column, info.gender_column,
+                                      info.journal_mark_column) if c is not None)])
+    writes: dict[int, dict[int, int | str]] = {}
+    for i, row in enumerate(planned):
+        cells = {c: v for c, v in sorted(row.cells.items()) if v is not None}
+        if cells:
+            writes[info.first_data_row + i] = cells
+    first = info.first_data_row
+    written = {first + i: row.cells for i, row in enumerate(planned)}
+    template_value = _cell_value_at(ws)
+
+    def value_at(r: int, c: int) -> Any:
+        if r >= first and c in inputs:
+            return written.get(r, {}).get(c)
+        return template_value(r, c)
+
+    edits[protocol] = _SheetEdit(first, inputs, writes, info.total_column,
+                                 _totals(ws, info, value_at))
+    if books is not None:
+        classes = _find_sheet(wb, CLASSES_SHEET)
+        member = paths.get(value_text(classes.title)) if classes is not None else None
+        if classes is not None:
+            if member is None or member not in members:
+                raise _Unusual("no «Классы» member")
+            header_row, ordinal_col, book_col, _width = _classes_layout(classes)
+            rows: dict[int, dict[int, int | str]] = {}
+            for r, (ordinal, book) in enumerate(sorted(books.items()), start=header_row + 1):
+                rows[r] = dict(sorted({ordinal_col: ordinal, book_col: book}.items()))
+            edits[member] = _SheetEdit(header_row + 1, None, rows)
+
+    total = len(planned)
+    if progress is not None:
+        progress(0, total)
+    row_of = {first + i: i + 1 for i in range(total) if first + i in writes}
+    done = 0
+
+    def row_done(n: int) -> None:
+        nonlocal done
+        if n in row_of and progress is not None:
+            done = row_of[n]
+            progress(done, total)
+
+    changed: dict[str, bytes] = {}
+    sheets = set(paths.values())
+    for name, body in members.items():
+        if name in edits:
+            xml = _edit_sheet(body.decode("utf-8"), edits[name], strings,
+                              row_done if name == protocol else None)
+        elif name in sheets and b't="inlineStr"' in body:
+            xml = body.decode("utf-8")
+        else:
+            continue
+        changed[name] = _shared_inline(xml, strings).encode("utf-8")
+    if progress is not None and done < total:
+        progress(total, total)    # rows with nothing to write (there are none for a real row)
+    changed["xl/workbook.xml"] = _full_calc_on_load(members["xl/workbook.xml"].decode("utf-8")
+                                                    ).encode("utf-8")
+    if strings.references or strings.added or sst_member:
+        if sst_member is None:
+            sst_member = "xl/sharedStrings.xml"
+            changed["[Content_Types].xml"] = members["[Content_Types].xml"].replace(
+                b"</Types>", f'<Override PartName="/xl/sharedStrings.xml" '
+                             f'ContentType="{_SST_TYPE}"/></Types>'.encode())
+            ids = {r.get("Id") for r in rels}
+            rid = next(f"rIdVprSharedStrings{k or ''}" for k in range(len(ids) + 1)
+                       if f"rIdVprSharedStrings{k or ''}" not in ids)
+            changed["xl/_rels/workbook.xml.rels"] = members["xl/_rels/workbook.xml.rels"].replace(
+                b"</Relationships>", f'<Relationship Id="{rid}" Type="{_SST_REL}" '
+                                     f'Target="sharedStrings.xml"/></Relationships>'.encode())
+            changed[sst_member] = strings.table(None)
+        elif strings.added or strings.references:
+            changed[sst_member] = strings.table(members[sst_member])
+
+    _check_package(members, changed, edits, sst_member)
+    result = io.BytesIO()
+    with zipfile.ZipFile(result, "w", zipfile.ZIP_DEFLATED) as out:
+        for item in items:
+            out.writestr(item, changed.get(item.filename, members[item.filename]))
+        if sst_member is not None and sst_member not in members:
+            out.writestr(zipfile.ZipInfo(sst_member, date_time=items[0].date_time),
+                         changed[sst_member], compress_type=zipfile.ZIP_DEFLATED)
+    return result.getvalue()
+
+
+# --------------------------------------------------------------------------------------------
+# Reading back what the splicer wrote: a real XML parser, cell by cell
+
+
+def _table(xml: bytes | None) -> list[str]:
+    if xml is None:
+        return []
+    root = ElementTree.fromstring(xml)
+    out = []
+    for si in root.iter(f"{_M}si"):
+        t = si.find(f"{_M}t")
+        if t is not None:
+            out.append(t.text or "")
+        else:  # rich text: the runs' text, phonetic hints left out
+            out.append("".join(r.findtext(f"{_M}t") or "" for r in si.iter(f"{_M}r")))
+    return out
+
+
+def _cells(xml: bytes, strings: list[str]) -> dict[str | None, tuple[Any, str | None]]:
+    """{reference: (value, style)} of every cell with a value or a style, read with a real XML
+    parser (used for the small sheets whose text was moved into shared strings)."""
+    root = ElementTree.fromstring(xml)
+    values: dict[str | None, tuple[Any, str | None]] = {}
+    for c in root.iter(f"{_M}c"):
+        ref, kind, style = c.get("r"), c.get("t"), c.get("s")
+        f = c.find(f"{_M}f")
+        v = c.findtext(f"{_M}v")
+        if f is not None:
+            value: Any = ("=", f.text, tuple(sorted(f.attrib.items())))
+        elif kind == "s":
+            value = strings[int(v)] if v is not None else None
+        elif kind == "inlineStr":
+            node = c.find(f"{_M}is")
+            value = "".join(node.itertext()) if node is not None else None
+        elif kind in (None, "n"):
+            value = None if v is None or v == "" else _number(v)
+        else:
+            value = (kind, v)
+        if value is not None or style not in (None, "0"):
+            values[ref] = (value, style)
+    return values
+
+
+def _number(text: str) -> int | float:
+    try:
+        return int(text)
+    except ValueError:
+        return float(text)
+
+
+# The cells as `_CellWriter` writes them: with a value (reference, what follows the style), and
+# emptied (reference).
+_WRITTEN_VALUE_RE = re.compile(r'<c r="([A-Z]{1,3}\d+)"(?: s="\d+")?((?: t="s")?><v>[^<]*</v>)</c>')
+_WRITTEN_TAIL_RE = re.compile(r'( t="s")?><v>([^<]*)</v>')
+_EMPTIED_RE = re.compile(r'<c r="([A-Z]{1,3}\d+)"(?: s="\d+")?/>')
+_TOTAL_CELL_RE = re.compile(r"<c\b([^>]*)><f\b(?:[^>\"']|\"[^\"]*\"|'[^']*')*?(?:/>|>[^<]*</f\s*>)"
+                            r"<v>([^<]*)</v></c>")
+
+
+def _check_package(members: dict[str, bytes], changed: dict[str, bytes],
+                   edits: dict[str, _SheetEdit], sst_member: str | None) -> None:
+    """Raise `_Unusual` unless the package says what was meant: every changed member is
+    well-formed XML; every cell written, cleared or given its Итого result reads back (through
+    the shared-strings table as written) as intended; the sheets whose inline text moved into
+    shared strings hold the same values and styles as before."""
+    try:
+        for body in changed.values():
+            expat.ParserCreate().Parse(body, True)
+        strings = _table(changed.get(sst_member, members.get(sst_member)) if sst_member else None)
+        for name, edit in edits.items():
+            _check_edit(changed[name].decode("utf-8"), edit, strings, name)
+        before = _table(members.get(sst_member) if sst_member in members else None)
+        for name, body in changed.items():
+            if name in edits or not name.startswith("xl/worksheets/"):
+                continue
+            if _cells(members[name], before) != _cells(body, strings):
+                raise _Unusual(f"{name}: the text moved into shared strings reads back changed")
+    except _Unusual:
+        raise
+    except Exception as exc:  # noqa: BLE001 - whatever the parser says: not what we meant
+        raise _Unusual(f"read-back failed: {exc!r}") from exc
+
+
+def _check_edit(xml: str, edit: _SheetEdit, strings: list[str], name: str) -> None:
+    """The cells written read back in order, from the first written row down: references and
+    values (text through the shared-strings table), nothing else with a value among them; the
+    cells emptied hold nothing; the Итого cells their results."""
+    if edit.writes:
+        first = re.search(rf'<row\b[^>]*\sr="{min(edit.writes)}"', xml)
+        found = _WRITTEN_VALUE_RE.findall(xml, first.start() if first else len(xml))
+        refs = "".join(map(itemgetter(0), found))
+        tails = list(map(itemgetter(1), found))
+        patterns: dict[tuple[int, ...], str] = {}  # the references of a row, per set of columns
+        want_refs: list[str] = []
+        values: list[int | str] = []
+        for row, writes in edit.writes.items():
+            cols = tuple(writes)
+            pattern = patterns.get(cols)
+            if pattern is None:
+                pattern = patterns[cols] = "".join(get_column_letter(c) + "{0}" for c in cols)
+            want_refs.append(pattern.format(row))
+            values.extend(writes.values())
+        if refs != "".join(want_refs):
+            raise _Unusual(f"{name}: the cells written are not where they were meant to go")
+        meaning: dict[str, Any] = {}
+        for tail in set(tails):  # each distinct written form read once
+            m = _WRITTEN_TAIL_RE.fullmatch(tail)
+            meaning[tail] = (None if m is None else strings[int(m.group(2))] if m.group(1)
+                             else _number(m.group(2)))
+        read = list(map(meaning.__getitem__, tails))
+        if read != values:
+            wrong = next(i for i, (a, b) in enumerate(zip(read, values)) if a != b)
+            raise _Unusual(f"{name}: cell {wrong} written reads {read[wrong]!r}, "
+                           f"not {values[wrong]!r}")
+    if edit.emptied:
+        empty = set(_EMPTIED_RE.findall(xml))
+        missing = [ref for ref in edit.emptied if ref not in empty]
+        if missing:
+            raise _Unusual(f"{name}: {missing[0]} not emptied")
+    if edit.total_column is not None and edit.totals:
+        letter = get_column_letter(edit.total_column)
+        cached: dict[int, tuple[bool, str]] = {}
+        for attrs, v in _TOTAL_CELL_RE.findall(xml):
+            ref = _CELL_REF_RE.search(" " + attrs)
+            if ref is not None and ref.group(1) == letter:
+                kind = _TYPE_ATTR_RE.search(" " + attrs)
+                cached[int(ref.group(2))] = (kind is not None and kind.group(1) == "str", v)
+        for row, value in edit.totals.items():
+            if row in edit.formula_rows and cached.get(row) != (value == "", str(value)):
+                raise _Unusual(f"{name}: Итого in row {row} reads {cached.get(row)}, not {value!r}")
 
 
 def fill_template(
@@ -862,16 +1608,14 @@ def fill_template(
             "Сохраните заполненную форму под другим именем: файл, скачанный из ФИС ОКО, "
             "остаётся пустым шаблоном."
         )
-    info = read_template(template)
-    planned, books, problems = _plan(info, list(rows), textbooks)
-    if problems:
-        _raise_problems(problems)
+    info, wb, data = open_template(template)
     try:
-        data = template.read_bytes()
-    except OSError as exc:
-        raise UserError(f"Не удалось прочитать файл «{template.name}»: "
-                        f"{exc.strerror or exc}.") from None
-    _fill_and_write(out, data, info, planned, books, progress, template=data)
+        planned, books, problems = _plan(info, list(rows), textbooks)
+        if problems:
+            _raise_problems(problems)
+        _fill_and_write(out, data, info, wb, planned, books, progress, template=data)
+    finally:
+        wb.close()
 
 
 def generate_form(
@@ -900,18 +1644,36 @@ def generate_form(
     with tempfile.TemporaryDirectory(prefix="vpr-form-") as tmp:
         path = Path(tmp) / "form.xlsx"
         path.write_bytes(blank)
-        info = read_template(path)
-    planned, books, problems = _plan(info, list(rows), textbooks)
-    if problems:
-        _raise_problems(problems)
-    _fill_and_write(out, blank, info, planned, books, progress, template=None)
+        info, form, _data = open_template(path)
+    try:
+        planned, books, problems = _plan(info, list(rows), textbooks)
+        if problems:
+            _raise_problems(problems)
+        _fill_and_write(out, blank, info, form, planned, books, progress, template=None)
+    finally:
+        form.close()
 
 
-def _fill_and_write(out: Path, form: bytes, info: TemplateInfo, planned: list[_Planned],
-                    books: dict[int, str] | None, progress: ProgressFn | None, *,
-                    template: bytes | None) -> None:
-    """Fill the (checked) plan into the workbook `form`, restore what openpyxl loses (compared with
-    the downloaded `template`, if any) and write the result atomically to `out`."""
+def _fill_and_write(out: Path, form: bytes, info: TemplateInfo, wb: Workbook,
+                    planned: list[_Planned], books: dict[int, str] | None,
+                    progress: ProgressFn | None, *, template: bytes | None) -> None:
+    """Fill the (checked) plan into the package `form` (`wb`: the same, as openpyxl read it) and
+    write the result atomically to `out`."""
+    try:
+        output = _fill_package(form, info, wb, planned, books, progress)
+    except (_Unusual, UnicodeDecodeError, ElementTree.ParseError) as exc:
+        log.warning("the form is filled through openpyxl: %s", exc)
+        output = _fill_with_openpyxl(form, info, planned, books, progress, template=template)
+    with atomic_writer(out) as stream:
+        stream.write(output)
+
+
+def _fill_with_openpyxl(form: bytes, info: TemplateInfo, planned: list[_Planned],
+                        books: dict[int, str] | None, progress: ProgressFn | None, *,
+                        template: bytes | None) -> bytes:
+    """The fallback: the whole workbook loaded and saved by openpyxl, then what openpyxl loses
+    restored (compared with the downloaded `template`, if any) and text moved into shared
+    strings, kept only if the workbook reads back the same."""
     wb = _load(form)
     try:
         totals = _fill_workbook(wb, info, planned, books, progress)
@@ -920,7 +1682,7 @@ def _fill_and_write(out: Path, form: bytes, info: TemplateInfo, planned: list[_P
         wb.close()
     output = _finish(output, template=template, sheet=info.sheet, total_column=info.total_column,
                      totals=totals)
-    _write(out, output)
+    return _shared_strings(output)
 
 
 def _check_spec(spec: FormSpec) -> None:

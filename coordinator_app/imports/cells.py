@@ -36,4 +36,7 @@ def value_text(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     text = str(value).replace("\xa0", " ").replace("\u202f", " ")
-    return re.sub(r"\s+", " ", text).strip()
+    return _SPACES_RE.sub(" ", text).strip()
+
+
+_SPACES_RE = re.compile(r"\s+")

@@ -39,6 +39,7 @@ __all__ = [
     "TemplateInfo",
     "parse_task_header",
     "read_template",
+    "open_template",
     "PROTOCOL_SHEET",
     "SERVICE_SHEET",
     "CLASSES_SHEET",
@@ -568,12 +569,22 @@ def read_template(path: Path | str) -> TemplateInfo:
 
     Raises `UserError` (Russian message) for anything wrong with the file.
     """
+    info, wb, _data = open_template(path)
+    wb.close()
+    return info
+
+
+def open_template(path: Path | str) -> tuple[TemplateInfo, Workbook, bytes]:
+    """`read_template()` that also hands over what it read: the workbook as openpyxl loaded it
+    (formulas, not cached values; the caller closes it) and the file's bytes, for a writer that
+    fills the form without loading it a second time."""
     path = Path(path)
     wb, data = _open_workbook(path)
     try:
-        return _read(wb, data, path.name)
-    finally:
+        return _read(wb, data, path.name), wb, data
+    except BaseException:
         wb.close()
+        raise
 
 
 def _read(wb: Workbook, data: bytes, name: str) -> TemplateInfo:
