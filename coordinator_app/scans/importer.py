@@ -43,7 +43,7 @@ from ..school import require_school
 from ..storage import Store, now_iso
 from . import filestore
 from .decode import RejectedFile, page_count, reject_reason_for_unknown, sniff
-from .worker import PageResult, Task, run_task, sha256_bytes
+from .worker import PageResult, Task, init_process, run_task, sha256_bytes
 
 log = logging.getLogger(__name__)
 
@@ -374,7 +374,7 @@ def _pooled(tasks: list[tuple[PlannedFile, Task]], data_dir: Path, workers: int,
             cancelled: Callable[[], bool]) -> Iterator[tuple[PlannedFile, list[PageResult] | str]]:
     context = multiprocessing.get_context("spawn")
     window = workers * 3
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=init_process) as pool:
         futures: list[tuple[PlannedFile, Future]] = []
         queue = iter(tasks)
         try:

@@ -95,30 +95,39 @@ class QrHit:
     center: tuple[float, float]  # label (QR symbol) centre in the given image's pixel coordinates
 
 
-def find_labels(image: Image.Image) -> list[QrHit]:
-    """Every QR code on the page, de-duplicated by text, in the order found. Never raises."""
+def find_labels(image: Image.Image, *, quarter: Image.Image | None = None) -> list[QrHit]:
+    """Every QR code on the page, de-duplicated by text, in the order found. Never raises.
+    `quarter`: ``image.reduce(4)`` if the caller already made it (for a thumbnail)."""
     found: dict[str, QrHit] = {}
     try:
         page, scale = _to_grey(image)
         if page is None:
             return []
-        work, work_factor, dpi = _working(page)
-        if int(work.max()) == int(work.min()):
+        work_image, work_factor, dpi = _working(page)
+        ink, paper = work_image.getextrema()
+        if ink == paper:
             return []  # blank: nothing to find
         to_image = scale / work_factor  # work pixels per input-image pixel
-        boxes = _candidate_boxes(work, dpi) if work.size >= LOCATE_MIN_PIXELS else None
+        width, height = work_image.size
+        if work_image is not image:
+            quarter = None  # reduced or converted: the caller's quarter is of another image
+        boxes = (_candidate_boxes(work_image, dpi, ink, quarter) if width * height >= LOCATE_MIN_PIXELS
+                 else None)
         if boxes is None:
             # A small image (every pass is cheap) or one with too many symbol-like regions to
             # be worth cutting up: the whole chain on the whole page.
+            work = np.asarray(work_image)
             _search(found, work, to_image, (0, 0), _passes(work, dpi))
             return list(found.values())
         # 1. Every symbol-like region, each with the whole chain of passes on its own crop.
         for top, left, bottom, right in boxes:
-            crop = np.ascontiguousarray(work[top:bottom, left:right])
+            crop = np.asarray(work_image.crop((left, top, right, bottom)))
             _search(found, crop, to_image, (left, top), _passes(crop, dpi, crop=True))
         if _has_label(found):
             return list(found.values())
         # 2. The fast pass on the whole page: the safety net for a label the locator missed.
+        # Only here is the whole page copied into an array.
+        work = np.asarray(work_image)
         passes = _passes(work, dpi)
         _search(found, work, to_image, (0, 0), itertools.islice(passes, 1))
         # 3. The fallbacks on the whole page only where a symbol was seen (some other QR code
@@ -168,7 +177,7 @@ def page_rotation(hits: list[QrHit]) -> int | None:
 # ---------------------------------------------------------------------------------------------
 
 
-def _working(page: Image.Image) -> tuple[np.ndarray, int, float]:
+def _working(page: Image.Image) -> tuple[Image.Image, int, float]:
     """The working image (`page` box-reduced when finer than `WORK_MAX_DPI`), the reduction
     factor and the working image's resolution (guessed as if the sheet were A4)."""
     width, height = page.size
@@ -177,7 +186,7 @@ def _working(page: Image.Image) -> tuple[np.ndarray, int, float]:
     if min(width, height) // work_factor < MIN_SIDE:
         work_factor = 1
     work_image = page.reduce(work_factor) if work_factor > 1 else page
-    return np.asarray(work_image), work_factor, dpi / work_factor
+    return work_image, work_factor, dpi / work_factor
 
 
 def _passes(work: np.ndarray, dpi: float, crop: bool = False) -> Iterator[tuple[np.ndarray, float, str]]:
@@ -205,7 +214,8 @@ def _passes(work: np.ndarray, dpi: float, crop: bool = False) -> Iterator[tuple[
         del reduced
 
 
-def _candidate_boxes(work: np.ndarray, dpi: float) -> list[tuple[int, int, int, int]] | None:
+def _candidate_boxes(work: Image.Image, dpi: float, ink: int,
+                     quarter: Image.Image | None = None) -> list[tuple[int, int, int, int]] | None:
     """Regions of the working image that may hold a QR symbol, as (top, left, bottom, right)
     boxes with room for the quiet zone around it; None when they would cover so much of the
     page that cutting it up saves nothing.
@@ -217,32 +227,36 @@ def _candidate_boxes(work: np.ndarray, dpi: float) -> list[tuple[int, int, int, 
     white between them. The page is box-reduced to 2 mm cells (about 0.2 ms), and every 3x3
     block of cells darker than `SYMBOL_DARKNESS` marks a region."""
     cell = max(2, round(dpi * CELL_MM / 25.4))
-    image = Image.fromarray(work)
     if cell >= 8:  # two integer steps are several times cheaper than one large one
         cell = 4 * round(cell / 4)
-        cells = image.reduce(4).reduce(cell // 4)
+        cells = (quarter if quarter is not None else work.reduce(4)).reduce(cell // 4)
     else:
-        cells = image.reduce(cell)
+        cells = work.reduce(cell)
     means = np.asarray(cells, dtype=np.float32)
     rows, cols = means.shape
     if rows < 3 or cols < 3:
         return None
     paper = float(np.percentile(means, 90))
-    ink = float(work.min())
     darkness = (paper - means) / max(paper - ink, 1.0)
     block = sum(darkness[i:rows - 2 + i, j:cols - 2 + j] for i in range(3) for j in range(3)) / 9
     marked = block >= SYMBOL_DARKNESS
     if not marked.any():
         return []
     boxes = []
-    height, width = work.shape
-    for top, left, bottom, right in _components(marked):
-        # Block (i, j) covers cells i..i+2, j..j+2; add the margin, then go to pixels.
-        size = max(bottom - top, right - left) + 3
-        margin = math.ceil(BOX_MARGIN_MM * dpi / 25.4 / cell + size / 4)
+    width, height = work.size
+    # Marked blocks grouped in squares of 4x4 (8 mm), so that grouping them costs little.
+    rows, cols = marked.shape
+    group = np.zeros((-(-rows // 4) * 4, -(-cols // 4) * 4), dtype=bool)
+    group[:rows, :cols] = marked
+    group = group.reshape(group.shape[0] // 4, 4, group.shape[1] // 4, 4).any(axis=(1, 3))
+    for top, left, bottom, right in _components(group):
+        # Group (i, j) holds blocks 4i..4i+3, 4j..4j+3; block (k, l) covers cells k..k+2,
+        # l..l+2. Add the margin, then go to pixels.
+        top, left, bottom, right = 4 * top, 4 * left, 4 * bottom + 3 + 3, 4 * right + 3 + 3
+        margin = math.ceil(BOX_MARGIN_MM * dpi / 25.4 / cell + max(bottom - top, right - left) / 4)
         boxes.append((max(0, (top - margin) * cell), max(0, (left - margin) * cell),
-                      min(height, (bottom + 3 + margin) * cell), min(width, (right + 3 + margin) * cell)))
-    if sum((b - t) * (r - l) for t, l, b, r in boxes) > MAX_BOXES_SHARE * work.size:
+                      min(height, (bottom + margin) * cell), min(width, (right + margin) * cell)))
+    if sum((b - t) * (r - l) for t, l, b, r in boxes) > MAX_BOXES_SHARE * width * height:
         return None
     return boxes
 
