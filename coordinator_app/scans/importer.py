@@ -210,7 +210,7 @@ class Matcher:
             return
         row = self.store.db.execute(
             f"SELECT MAX(position), (SELECT id FROM {PAGES} WHERE participant_id = ?1 AND is_title = 1"
-            f" AND status = 'assigned' ORDER BY id LIMIT 1) FROM {PAGES} WHERE participant_id = ?1",
+            f" AND status = 'assigned' LIMIT 1) FROM {PAGES} WHERE participant_id = ?1",
             [participant_id]).fetchone()
         self.next_position[participant_id] = 1 if row[0] is None else int(row[0]) + 1
         self.titles.setdefault(participant_id, row[1])
