@@ -7,32 +7,42 @@ text, in the order found. `page_rotation(hits)` is the orientation of the page i
 Strategy. The page is turned into 8-bit greyscale; pages finer than `WORK_MAX_DPI` (the
 resolution is estimated as if the sheet were A4) are first box-reduced by an integer factor
 (300 dpi -> 150, 400 -> 200, 600 -> 200): the smallest label's modules stay 4 pixels or wider
-and the decoder runs several times faster. Then decoder passes run in this order, stopping at
-the first one that finds a label of ours (text starting with ``VPR``; other QR codes found on
-the way are returned too, but do not stop the search):
+and the decoder runs several times faster. The chain of decoder passes, which stops at the
+first pass that finds a label of ours (text starting with ``VPR``; other QR codes found on the
+way are returned too, but do not stop the search), is:
 
 1. the fast pass: LocalAverage binarizer with zxing-cpp's own internal downscaling (its
    averaging also defeats moderate salt-and-pepper noise), inverted symbols not tried;
-2. only if the fast pass found no label of ours, the fallbacks:
+2. the fallbacks:
    a. a separable 3x3 median of the image (specks, dust, noisy 1-bit scans, JPEG mosquito
       noise) - first, since in the stress runs it rescued every label the fast pass missed;
    b. the GlobalHistogram binarizer (another threshold: low contrast, uneven paper);
    c. the image box-averaged by 2 or more, down to about `REDUCED_DPI` or less, with both
       binarizers (averages 1-bit grain and heavy noise away).
 
-So at most 5 decoder runs, none on an image larger than the working image. Tried and dropped,
-since they never rescued a page the median had not and cost 25-100 ms on every page without a
-label: a 1.5x upscale of 150 dpi pages, and a pass at full resolution for reduced pages.
+Where it runs. A locator first marks the regions that may hold a symbol (`_candidate_boxes`:
+2 mm cells; a 6 mm square at least half as dark as the page's ink; printed text and
+handwriting stay below a third, labels measure about a half), and the whole chain runs on a
+crop around each of them (with zxing-cpp's 1/3 downscale added, which a crop is too small to
+get): a labelled page costs the locator and a few runs on small crops. If no label was found
+there, the fast pass runs on the whole page: the safety net for a label the locator missed
+(a faint print on a page with black ink). The fallbacks run on the whole page only when a QR
+code was read but no label of ours; a page with no symbol pays one whole-page pass and no
+fallback. Images under `LOCATE_MIN_PIXELS` skip the locator and get the whole chain on the
+whole image, as do pages whose marked regions would cover most of the page. Tried and
+dropped, since they never rescued a page the median had not and cost 25-100 ms on every page
+without a label: a 1.5x upscale of 150 dpi pages, and a pass at full resolution for reduced
+pages.
 
-Cost, one core of a loaded 2-CPU test machine (bench/qr_identification.py measures it): an A4
-page WITH a label ~10 ms at 200 dpi (fast pass only), ~5 ms at 150 dpi, ~15-25 ms at 300 dpi
-colour, ~45 ms at 600 dpi; WITHOUT one (every pass) ~40 ms at 200 dpi, ~25 ms at 150 dpi,
-~30 ms at 300 dpi colour, ~45 ms at 600 dpi. Heavy noise costs more, since every run chases
-false finder patterns: ~60 ms for a 200 dpi page with 2 % speckle; the worst measured is a page
-of pure random pixels, ~0.12 s. Inputs over `MAX_PIXELS` are reduced before anything else
-(a 140 Mpx image: ~0.25 s, nearly all of it the reduction). On Linux the first pages of a
-fresh process cost up to ~20 ms more (glibc gives freed big buffers back to the OS and the
-next page faults them in again) until big page images have passed through the process.
+Cost, one core of a loaded 2-CPU test machine (bench/qr_identification.py measures it): a
+200 dpi A4 page WITH a label ~3-5 ms beyond the locator's reduction (its crops only),
+WITHOUT one ~10-12 ms (one whole-page pass); before the locator, a page without a label ran
+every pass on the whole page (~40 ms). Heavy noise costs more, since every run chases false
+finder patterns. Inputs over `MAX_PIXELS` are reduced before anything else (a 140 Mpx image:
+~0.25 s, nearly all of it the reduction). The whole page is copied into an array only for the
+whole-page passes. On Linux, a process that frees page-sized buffers gives them back to the
+OS and faults them in again for the next page (~10 ms of system time per A4 page here); the
+import's worker processes keep them (`worker.init_process`).
 
 Rotation convention: `QrHit.rotation` is how far the PAGE image has to be turned CLOCKWISE
 (0/90/180/270) to make the label upright; with PIL that is ``image.rotate(-rotation,
