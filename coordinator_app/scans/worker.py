@@ -59,7 +59,7 @@ def init_process() -> None:
         libc = ctypes.CDLL("libc.so.6")
         libc.mallopt(-3, 32 << 20)    # M_MMAP_THRESHOLD: blocks under 32 MB (its maximum) from the heap
         libc.mallopt(-1, 128 << 20)   # M_TRIM_THRESHOLD: keep up to 128 MB of free heap
-    except (OSError, AttributeError):
+    except (ImportError, OSError, AttributeError):
         pass                          # not glibc (musl, ...): it only costs time
 
 
