@@ -329,3 +329,72 @@ def test_fixture_files_read_back(tmp_path):
         assert [decode_label(h.text).code for h in find_labels(image)] == ["53456"]
     finally:
         pdf.close()
+
+
+# ---------------------------------------------------------------- which passes a page pays for
+
+
+def _spy_reads(monkeypatch) -> list[tuple[int, int]]:
+    """Shapes of the arrays the decoder is run on, in order."""
+    import coordinator_app.scans.qr as qr
+
+    shapes: list[tuple[int, int]] = []
+    real = qr._read
+
+    def spy(array, binarizer, scale):
+        shapes.append(array.shape)
+        return real(array, binarizer, scale)
+
+    monkeypatch.setattr(qr, "_read", spy)
+    return shapes
+
+
+@pytest.mark.parametrize("profile", sorted(PROFILES))
+def test_a_page_without_a_label_gets_one_whole_page_pass_and_nothing(monkeypatch, profile):
+    # Printed text is nowhere as dark as a QR symbol: no region is searched, no fallback runs.
+    dpi, mode, quality = PROFILES[profile]
+    page = plain_page(dpi=dpi, mode=mode, rotation=90, noise=NOISE, jpeg_quality=quality, seed=3)
+    shapes = _spy_reads(monkeypatch)
+    assert find_labels(page) == []
+    assert len(shapes) == 1
+
+
+@pytest.mark.parametrize("rotation, skew", [(90, 3.0), (180, -3.5), (270, 0.0)])
+def test_a_turned_and_skewed_label_is_read_in_its_region_without_a_whole_page_pass(
+        monkeypatch, rotation, skew):
+    page = title_page("51234", rotation=rotation, skew=skew, noise=NOISE, jpeg_quality=30, seed=2)
+    shapes = _spy_reads(monkeypatch)
+    assert_identified(page, "51234", rotation, dpi=200, skew=skew)  # centre mapped back too
+    whole = (page.height, page.width)
+    assert shapes and whole not in shapes
+    assert all(h * w < 0.25 * page.width * page.height for h, w in shapes)
+
+
+def test_a_label_the_locator_misses_is_read_by_the_whole_page_pass(monkeypatch):
+    import coordinator_app.scans.qr as qr
+
+    monkeypatch.setattr(qr, "_candidate_boxes", lambda *args, **kwargs: [])
+    page = title_page("51234", rotation=180, skew=2.0, noise=NOISE, jpeg_quality=40)
+    assert [decode_label(h.text).code for h in find_labels(page)] == ["51234"]
+
+
+def test_a_faint_label_on_a_page_with_black_ink_is_read_by_the_whole_page_pass(monkeypatch):
+    # The label printed pale (30 % of the contrast) on a page whose darkest ink is a black bar:
+    # measured against that ink the symbol is not dark enough for the locator, and the pass on
+    # the whole page is what reads it.
+    page = title_page("51234", rotation=90, seed=4)
+    pixels = np.asarray(page).astype(np.int32)
+    box = slice(0, pixels.shape[0] * 2 // 3), slice(0, pixels.shape[1] // 2)  # the label's part
+    pixels[box] = 255 - (255 - pixels[box]) * 30 // 100
+    pixels[-200:-150, 100:900] = 0
+    faint = Image.fromarray(pixels.astype(np.uint8), "L")
+    shapes = _spy_reads(monkeypatch)
+    assert [decode_label(h.text).code for h in find_labels(faint)] == ["51234"]
+    assert shapes[-1] == (faint.height, faint.width)
+
+
+def test_the_quarter_given_by_the_caller_changes_nothing():
+    page = title_page("51234", rotation=270, skew=1.0, noise=NOISE)
+    assert find_labels(page, quarter=page.reduce(4)) == find_labels(page)
+    plain = plain_page(seed=1)
+    assert find_labels(plain, quarter=plain.reduce(4)) == []

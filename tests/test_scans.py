@@ -343,3 +343,38 @@ def test_a_broken_worker_pool_does_not_lose_the_import(school_store, work, tmp_p
         save_jpeg(plain_page(seed=i), tmp_path / f"4000{i + 1}.jpg")
     report = import_scans(school_store, [tmp_path], work_id=work.id, workers=2)
     assert (report.imported, report.identified_filename) == (4, 4)
+
+
+def test_a_later_batch_continues_after_the_pages_already_stored(school_store, work, tmp_path: Path) -> None:
+    first, second = tmp_path / "first", tmp_path / "second"
+    first.mkdir()
+    second.mkdir()
+    save_jpeg(title(work, "40001"), first / "scan1.jpg")
+    save_jpeg(plain_page(seed=1), first / "scan2.jpg")
+    import_scans(school_store, [first], work_id=work.id, workers=1)
+    save_jpeg(plain_page(seed=2), second / "40001_3.jpg")
+    save_jpeg(title(work, "40001", seed=4), second / "scan3.jpg")       # a second title page
+    save_jpeg(title(work, "40002"), second / "scan4.jpg")
+    save_jpeg(plain_page(seed=3), second / "scan5.jpg")
+    report = import_scans(school_store, [second], work_id=work.id, workers=1)
+    assert (report.identified_filename, report.identified_qr, report.identified_following, report.conflicts) == (1, 1, 1, 1)
+    pages = pages_of(school_store, work, "40001")
+    assert [p.original_name for p in pages] == ["scan1.jpg", "scan2.jpg", "40001_3.jpg"]
+    assert [p.original_name for p in pages_of(school_store, work, "40002")] == ["scan4.jpg", "scan5.jpg"]
+
+
+def test_files_left_by_an_import_that_did_not_finish_are_swept_by_the_next(school_store, work, tmp_path: Path) -> None:
+    data_dir = school_store.data_dir
+    save_jpeg(title(work, "40001"), tmp_path / "a.jpg")
+    import_scans(school_store, [tmp_path / "a.jpg"], work_id=work.id, workers=1)
+    assert not filestore.writes_unfinished(data_dir)          # a finished import leaves no marker
+    # An import killed after storing a page and before its rows: the marker stays behind.
+    filestore.begin_writes(data_dir)
+    orphan = data_dir / filestore.rel_path("pages", "ab" * 32, "png")
+    orphan.parent.mkdir(parents=True, exist_ok=True)
+    orphan.write_bytes(b"half an import")
+    save_jpeg(plain_page(seed=5), tmp_path / "b.jpg")
+    import_scans(school_store, [tmp_path / "b.jpg"], work_id=work.id, workers=1)
+    assert not orphan.exists() and not filestore.writes_unfinished(data_dir)
+    on_disk = {p.relative_to(data_dir).as_posix() for p in (data_dir / "scans").rglob("*") if p.is_file()}
+    assert on_disk == filestore.referenced_paths(school_store.db)

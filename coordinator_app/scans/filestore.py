@@ -8,7 +8,10 @@
 
 A path follows from the content, so a file is written once (atomically) and never changes;
 moving a page to another participant touches rows only. A crash can leave a file without a row
-(files are written before rows); `sweep_orphans` removes such files, and only those.
+(files are written before rows); `sweep_orphans` removes such files, and only those. A writer
+that may leave such files brackets its work with `begin_writes` / `end_writes`: the marker
+file left by one that never finished tells the next one that a sweep is due, so a store whose
+writers all finished is never walked (the walk grows with the store).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from ..fsutil import atomic_write_bytes
 
 SCANS = "scans"
 AREAS = ("originals", "pages", "thumbs")
+UNFINISHED_MARKER = ".scans-writes-unfinished"
 
 
 def rel_path(area: str, sha256: str, ext: str) -> str:
@@ -35,6 +39,23 @@ def put(data_dir: Path, rel: str, data: bytes) -> None:
     if target.exists() and target.stat().st_size == len(data):
         return
     atomic_write_bytes(target, data)
+
+
+def writes_unfinished(data_dir: Path) -> bool:
+    """True if a writer began storing files and never said it finished (crashed, killed)."""
+    return (Path(data_dir) / UNFINISHED_MARKER).exists()
+
+
+def begin_writes(data_dir: Path) -> None:
+    """Mark the data dir before storing files whose rows come later (durably, so that a power
+    cut after the files cannot lose the marker)."""
+    atomic_write_bytes(Path(data_dir) / UNFINISHED_MARKER, b"")
+
+
+def end_writes(data_dir: Path) -> None:
+    """Every stored file has its rows (or was swept): no sweep is due."""
+    with contextlib.suppress(FileNotFoundError):
+        os.remove(Path(data_dir) / UNFINISHED_MARKER)
 
 
 def referenced_paths(db) -> set[str]:
@@ -56,21 +77,32 @@ def sweep_orphans(data_dir: Path, db, older_than_s: float = 600.0) -> int:
     keep = referenced_paths(db)
     now = time.time()
     removed = 0
-    roots = [data_dir / SCANS / area for area in AREAS] + [data_dir / "audio"]
-    for root in roots:
-        if not root.is_dir():
-            continue
-        for path in root.rglob("*"):
-            if not path.is_file():
-                continue
-            rel = path.relative_to(data_dir).as_posix()
+    for rel_root in [f"{SCANS}/{area}" for area in AREAS] + ["audio"]:
+        for rel, entry in _walk(data_dir / rel_root, rel_root):
             if rel in keep:
                 continue
             with contextlib.suppress(OSError):
-                if now - path.stat().st_mtime >= older_than_s:
-                    path.unlink()
+                if now - entry.stat().st_mtime >= older_than_s:
+                    os.remove(entry.path)
                     removed += 1
     return removed
+
+
+def _walk(folder: Path | str, rel: str):
+    """(path relative to the data dir with "/", os.DirEntry) of every file under `folder`."""
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return
+    for entry in entries:
+        name = f"{rel}/{entry.name}"
+        try:
+            if entry.is_dir(follow_symlinks=False):
+                yield from _walk(entry.path, name)
+            elif entry.is_file():
+                yield name, entry
+        except OSError:
+            continue
 
 
 def remove_if_unreferenced(data_dir: Path, db, rels: list[str]) -> int:

@@ -43,7 +43,7 @@ from ..school import require_school
 from ..storage import Store, now_iso
 from . import filestore
 from .decode import RejectedFile, page_count, reject_reason_for_unknown, sniff
-from .worker import PageResult, Task, run_task, sha256_bytes
+from .worker import PageResult, Task, init_process, run_task, sha256_bytes
 
 log = logging.getLogger(__name__)
 
@@ -138,7 +138,8 @@ class PlannedFile:
     tasks: list[Task]
 
 
-def _plan_file(path: Path, data_dir: Path, known: set[str], report: ScanImportReport) -> PlannedFile | None:
+def _plan_file(path: Path, data_dir: Path, known: Callable[[str], bool], batch: set[str],
+               report: ScanImportReport) -> PlannedFile | None:
     try:
         if path.stat().st_size > MAX_FILE_BYTES:
             report.rejected.append({"file": str(path), "reason": "файл больше 1 ГБ — это не скан работы"})
@@ -148,7 +149,7 @@ def _plan_file(path: Path, data_dir: Path, known: set[str], report: ScanImportRe
         report.rejected.append({"file": str(path), "reason": f"не удалось прочитать файл: {err.strerror or err}"})
         return None
     sha = sha256_bytes(data)
-    if sha in known:
+    if sha in batch or known(sha):
         report.duplicates += 1
         return None
     kind = sniff(data[:16])
@@ -162,7 +163,7 @@ def _plan_file(path: Path, data_dir: Path, known: set[str], report: ScanImportRe
         return None
     original_rel = filestore.rel_path("originals", sha, {"jpeg": "jpg"}.get(kind, kind))
     filestore.put(data_dir, original_rel, data)
-    known.add(sha)
+    batch.add(sha)
     step = PDF_CHUNK if kind in ("pdf", "tiff") else pages
     tasks = [Task(str(path), kind, sha, original_rel, first, min(first + step - 1, pages))
              for first in range(1, pages + 1, step)]
@@ -192,10 +193,11 @@ class Matcher:
         self.codes: dict[int, dict[str, int]] = {}
         for r in store.query("SELECT id, work_id, code FROM participants"):
             self.codes.setdefault(r["work_id"], {})[r["code"]] = r["id"]
-        self.titles = {r["participant_id"]: r["id"] for r in store.query(
-            f"SELECT id, participant_id FROM {PAGES} WHERE is_title = 1 AND status = 'assigned'")}
-        self.next_position: dict[int, int] = {r["participant_id"]: r["pos"] + 1 for r in store.query(
-            f"SELECT participant_id, MAX(position) AS pos FROM {PAGES} WHERE participant_id IS NOT NULL GROUP BY participant_id")}
+        # What the store already holds is looked up per participant the batch reaches (through
+        # the index on scan_pages(participant_id, position)), so a batch costs the same in a store
+        # of 20,000 pages as in an empty one. Both maps then follow the batch's own rows.
+        self.titles: dict[int, int | None] = {}          # participant -> assigned title page id
+        self.next_position: dict[int, int] = {}
         self.follow = bool(settings.get(store, "follow_unlabelled"))
         self.chain: _Chain | None = None
         self.last_rotation = 0
@@ -203,11 +205,26 @@ class Matcher:
         if work_id is not None and work_id not in self.work_by_id:
             raise UserError(f"Работа № {work_id} не найдена.")
 
+    def _load(self, participant_id: int) -> None:
+        if participant_id in self.next_position:
+            return
+        row = self.store.db.execute(
+            f"SELECT MAX(position), (SELECT id FROM {PAGES} WHERE participant_id = ?1 AND is_title = 1"
+            f" AND status = 'assigned' LIMIT 1) FROM {PAGES} WHERE participant_id = ?1",
+            [participant_id]).fetchone()
+        self.next_position[participant_id] = 1 if row[0] is None else int(row[0]) + 1
+        self.titles.setdefault(participant_id, row[1])
+
+    def has_title(self, participant_id: int) -> bool:
+        self._load(participant_id)
+        return self.titles.get(participant_id) is not None
+
     def _position(self, participant_id: int, title: bool = False) -> int:
+        self._load(participant_id)
         if title:
             first = self.store.scalar(f"SELECT MIN(position) FROM {PAGES} WHERE participant_id = ?", [participant_id])
             return 0 if first is None or first > 0 else int(first) - 1
-        position = self.next_position.get(participant_id, 1)
+        position = self.next_position[participant_id]
         self.next_position[participant_id] = position + 1
         return position
 
@@ -273,7 +290,7 @@ class Matcher:
             work_id, participant_id, code = valid[0]
             self.implied_work = self.work_id or work_id
             row.update(work_id=work_id, participant_id=participant_id, is_title=1, method="qr")
-            if participant_id in self.titles:
+            if self.has_title(participant_id):
                 row.update(status="conflict",
                            note=f"второй титульный лист участника {code}: проверьте, какой из них верный")
                 self.chain = _Chain(work_id, participant_id, "conflict", page.rotation)
@@ -312,8 +329,11 @@ class Matcher:
 # -- the import -------------------------------------------------------------------------------
 
 
-def _known_hashes(store: Store) -> set[str]:
-    return {r[0] for r in store.db.execute("SELECT sha256 FROM scan_files").fetchall()}
+def _known(store: Store) -> Callable[[str], bool]:
+    """Whether a file with this SHA-256 is already stored (the UNIQUE index of scan_files)."""
+    def known(sha: str) -> bool:
+        return store.db.execute("SELECT 1 FROM scan_files WHERE sha256 = ?", [sha]).fetchone() is not None
+    return known
 
 
 def _sequential(planned: list[PlannedFile], data_dir: Path,
@@ -354,7 +374,7 @@ def _pooled(tasks: list[tuple[PlannedFile, Task]], data_dir: Path, workers: int,
             cancelled: Callable[[], bool]) -> Iterator[tuple[PlannedFile, list[PageResult] | str]]:
     context = multiprocessing.get_context("spawn")
     window = workers * 3
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=init_process) as pool:
         futures: list[tuple[PlannedFile, Future]] = []
         queue = iter(tasks)
         try:
@@ -386,6 +406,12 @@ def _pooled(tasks: list[tuple[PlannedFile, Task]], data_dir: Path, workers: int,
                 future.cancel()
 
 
+_MATCH_COLUMNS = ("work_id", "participant_id", "status", "method", "is_title", "rotation", "qr_text", "note",
+                  "position")
+_INSERT_PAGE = (f"INSERT INTO {PAGES} (file_id, page_no, sha256, image_path, thumb_path, width, height, batch_id, seq, "
+                f"{', '.join(_MATCH_COLUMNS)}) VALUES ({', '.join('?' * (9 + len(_MATCH_COLUMNS)))})")
+
+
 def _record_file(store: Store, planned: PlannedFile, pages: list[PageResult], matcher: Matcher,
                  batch_id: int, seq: int, report: ScanImportReport) -> int:
     stamp = now_iso()
@@ -394,18 +420,16 @@ def _record_file(store: Store, planned: PlannedFile, pages: list[PageResult], ma
         row = matcher.match(planned.path.name, page)
         rows.append((page, row))
     with store.atomic() as db:
-        file_id = db["scan_files"].insert({
-            "sha256": planned.sha256, "kind": planned.kind, "original_name": planned.path.name,
-            "stored_path": planned.original_rel, "size": planned.size, "pages": planned.pages,
-            "batch_id": batch_id, "imported_at": stamp,
-        }).last_pk
+        file_id = db.execute(
+            "INSERT INTO scan_files (sha256, kind, original_name, stored_path, size, pages, batch_id, imported_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [planned.sha256, planned.kind, planned.path.name, planned.original_rel, planned.size, planned.pages,
+             batch_id, stamp]).lastrowid
         for page, row in rows:
             seq += 1
-            page_id = db[PAGES].insert({
-                "file_id": file_id, "page_no": page.page_no, "sha256": page.sha256, "image_path": page.image_rel,
-                "thumb_path": page.thumb_rel, "width": page.width, "height": page.height, "batch_id": batch_id,
-                "seq": seq, **row,
-            }).last_pk
+            page_id = db.execute(_INSERT_PAGE, [
+                file_id, page.page_no, page.sha256, page.image_rel, page.thumb_rel, page.width, page.height,
+                batch_id, seq, *(row[name] for name in _MATCH_COLUMNS)]).lastrowid
             if row["is_title"] and row["status"] == "assigned":
                 matcher.titles[row["participant_id"]] = page_id
             report.imported += 1
@@ -455,9 +479,14 @@ def _import(store: Store, paths: Iterable[Path | str], work_id: int | None, prog
     report = ScanImportReport()
     matcher = Matcher(store, work_id)
     data_dir = store.data_dir
-    filestore.sweep_orphans(data_dir, store.db, older_than_s=0)
+    # Files written before their rows are left without rows only by an import that did not
+    # finish (a crash, a kill); the marker says one did, so a finished store is not walked.
+    if filestore.writes_unfinished(data_dir):
+        filestore.sweep_orphans(data_dir, store.db, older_than_s=0)
+    filestore.begin_writes(data_dir)
     files = expand_paths(paths, report, exclude=data_dir)
-    known = _known_hashes(store)
+    known = _known(store)
+    in_batch: set[str] = set()
     planned: list[PlannedFile] = []
     for index, path in enumerate(files, start=1):
         if cancelled():
@@ -465,7 +494,7 @@ def _import(store: Store, paths: Iterable[Path | str], work_id: int | None, prog
             break
         if progress:
             progress(0, 0, f"Подготовка файлов: {index} из {len(files)}")
-        plan = _plan_file(path, data_dir, known, report)
+        plan = _plan_file(path, data_dir, known, in_batch, report)
         if plan is not None:
             planned.append(plan)
     with store.atomic() as db:
@@ -498,5 +527,6 @@ def _import(store: Store, paths: Iterable[Path | str], work_id: int | None, prog
         audit.record(store, "scans.import", "scan_batches", batch_id, work_id=work_id,
                      **{k: v for k, v in report.as_dict().items() if k not in ("rejected", "flagged")},
                      rejected=len(report.rejected))
+    filestore.end_writes(data_dir)
     report.changes = Changes.of(SCANS)
     return report
