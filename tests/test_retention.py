@@ -156,3 +156,31 @@ def test_nothing_is_offered_before_the_date_nor_for_works_without_scans(school_s
     assert [c.work.id for c in purge_candidates(school_store, tomorrow)] == [recent]
     assert has_expired(school_store, tomorrow)
     assert [s.work.id for s in expired_works(school_store, tomorrow)] == [recent]
+
+
+def test_files_of_a_purge_killed_after_its_rows_went_are_swept_by_the_next_import(year, monkeypatch,
+                                                                                   tmp_path: Path) -> None:
+    """A purge deletes rows first, files after. Killed in between (simulated: neither the files'
+    removal nor the end of its writes happens), the next import removes the files left behind."""
+    from coordinator_app.scans import filestore
+
+    store, ids, files = year
+    with monkeypatch.context() as m:
+        m.setattr(filestore, "remove_if_unreferenced", lambda *a, **k: 0)
+        m.setattr(filestore, "end_writes", lambda *a, **k: None)
+        purge_work(store, ids["A"], store.path("act_a.pdf"))
+    left_behind = store.data_dir / "scans" / "originals" / _sha(files["a.pdf"])[:2] / f"{_sha(files['a.pdf'])}.pdf"
+    assert left_behind.exists() and filestore.writes_unfinished(store.data_dir)
+    save_jpeg(plain_page(seed=40), tmp_path / "later.jpg")
+    import_scans(store, [tmp_path / "later.jpg"], workers=1)
+    assert not left_behind.exists() and not filestore.writes_unfinished(store.data_dir)
+    kept = store.one("SELECT stored_path FROM scan_files WHERE original_name = 'shared.pdf'")
+    assert store.path(kept["stored_path"]).read_bytes() == files["shared.pdf"].read_bytes()
+
+
+def test_a_finished_purge_leaves_no_sweep_due(year) -> None:
+    from coordinator_app.scans import filestore
+
+    store, ids, _ = year
+    purge_work(store, ids["A"], store.path("act_a.pdf"))
+    assert not filestore.writes_unfinished(store.data_dir)

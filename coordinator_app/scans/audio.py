@@ -66,14 +66,15 @@ def attach_audio(store: Store, work_id: int, code: str, path: Path | str) -> tup
     if store.scalar("SELECT 1 FROM audio_files WHERE participant_id = ? AND sha256 = ?", [participant["id"], sha]):
         raise UserError(f"Этот аудиофайл уже прикреплён к участнику {participant['code']}.")
     rel = filestore.rel_path("audio", sha, kind)
-    filestore.put(store.data_dir, rel, path.read_bytes())
-    with store.atomic() as db:
-        audio_id = db["audio_files"].insert({
-            "work_id": work_id, "participant_id": participant["id"], "sha256": sha, "original_name": path.name,
-            "stored_path": rel, "size": size, "imported_at": now_iso(),
-        }).last_pk
-        audit.record(store, "audio.attach", "audio_files", audio_id, work_id=work_id, code=participant["code"],
-                     sha256=sha, size=size)
+    with filestore.unfinished_writes(store.data_dir, store.db):   # the file is stored before its row
+        filestore.put(store.data_dir, rel, path.read_bytes())
+        with store.atomic() as db:
+            audio_id = db["audio_files"].insert({
+                "work_id": work_id, "participant_id": participant["id"], "sha256": sha,
+                "original_name": path.name, "stored_path": rel, "size": size, "imported_at": now_iso(),
+            }).last_pk
+            audit.record(store, "audio.attach", "audio_files", audio_id, work_id=work_id, code=participant["code"],
+                         sha256=sha, size=size)
     return int(audio_id), Changes.of(SCANS)
 
 

@@ -58,6 +58,23 @@ def end_writes(data_dir: Path) -> None:
         os.remove(Path(data_dir) / UNFINISHED_MARKER)
 
 
+@contextlib.contextmanager
+def unfinished_writes(data_dir: Path, db):
+    """Bracket a writer whose files and rows may disagree if it dies half-way (files stored before
+    their rows, or rows deleted before their files): a sweep left due by an earlier writer runs
+    first, the marker stays if this one dies, and is removed when it finishes or fails cleanly."""
+    if writes_unfinished(data_dir):
+        sweep_orphans(data_dir, db, older_than_s=0)
+    begin_writes(data_dir)
+    try:
+        yield
+    except BaseException:
+        sweep_orphans(data_dir, db, older_than_s=0)
+        end_writes(data_dir)
+        raise
+    end_writes(data_dir)
+
+
 def referenced_paths(db) -> set[str]:
     paths: set[str] = set()
     for sql in ("SELECT stored_path FROM scan_files", "SELECT image_path FROM scan_pages",

@@ -222,15 +222,17 @@ def purge_work(store: Store, work_id: int, act_out: Path | None = None, today: d
     rels += [f["stored_path"] for f in held.files + held.audio]
     details = {"files": [{"name": f["name"], "sha256": f["sha256"], "size": f["size"]} for f in held.files + held.audio],
                "pages": held.pages}
-    with store.atomic() as db:
-        db.execute("DELETE FROM scan_pages WHERE work_id = ?", [work.id])
-        for f in held.files:
-            db.execute("DELETE FROM scan_files WHERE id = ?", [f["id"]])
-        db.execute("DELETE FROM audio_files WHERE work_id = ?", [work.id])
-        db["purges"].insert({"work_id": work.id, "work_title": work.title, "at": at, "actor": store.actor,
-                             "files": held.file_count, "details": json.dumps(details, ensure_ascii=False),
-                             "act_path": str(act_out)})
-        audit.record(store, "scans.purge", "works", work.id, work=work.title, pages=held.pages,
-                     files=held.file_count, sha256=[f["sha256"] for f in held.files + held.audio], act=str(act_out))
-    filestore.remove_if_unreferenced(store.data_dir, store.db, rels)
+    # Rows go first, files after: a crash in between leaves files without rows, swept next time.
+    with filestore.unfinished_writes(store.data_dir, store.db):
+        with store.atomic() as db:
+            db.execute("DELETE FROM scan_pages WHERE work_id = ?", [work.id])
+            for f in held.files:
+                db.execute("DELETE FROM scan_files WHERE id = ?", [f["id"]])
+            db.execute("DELETE FROM audio_files WHERE work_id = ?", [work.id])
+            db["purges"].insert({"work_id": work.id, "work_title": work.title, "at": at, "actor": store.actor,
+                                 "files": held.file_count, "details": json.dumps(details, ensure_ascii=False),
+                                 "act_path": str(act_out)})
+            audit.record(store, "scans.purge", "works", work.id, work=work.title, pages=held.pages,
+                         files=held.file_count, sha256=[f["sha256"] for f in held.files + held.audio], act=str(act_out))
+        filestore.remove_if_unreferenced(store.data_dir, store.db, rels)
     return PurgeResult(work.title, held.pages, held.file_count, Path(act_out), Changes.of(SCANS))
