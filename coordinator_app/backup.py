@@ -6,6 +6,11 @@ every stored file (scans, audio, templates, attachments) and the window settings
 target folder, fsynced and renamed, so a pulled-out stick never leaves an archive that looks
 complete; old backups of the same school in that folder are rotated.
 
+Each file is read once, in large blocks: the same blocks feed its SHA-256 and the archive member
+(ZIP_STORED for already compressed kinds). After the fsync every member is read back to its end,
+which makes zipfile check its CRC-32 and size: the bytes on the target are the bytes hashed, so
+the SHA-256 is not computed a second time (restore and `verify_archive` still check every one).
+
 Restore refuses a damaged, truncated or foreign archive before touching anything, and only
 restores into an empty data dir. `verify_store` checks the live store: database integrity,
 every stored file's SHA-256, files without rows and rows without files, and the audit log.
@@ -39,6 +44,9 @@ FILE_AREAS = ("scans", "audio", "templates", "attachments")
 EXTRA_FILES = ("window.ini",)
 STORED_EXT = {".jpg", ".jpeg", ".png", ".pdf", ".tif", ".tiff", ".mp3", ".ogg", ".m4a", ".zip", ".xlsx"}
 ProgressFn = Callable[[int, int, str], None]
+#: Read and write size for file contents: large blocks keep the per-call overhead (and zipfile's
+#: per-block CRC-32 calls) negligible; only one block is held at a time.
+CHUNK = 1 << 20
 
 
 @dataclass
@@ -74,12 +82,65 @@ def _snapshot_db(store: Store, folder: Path) -> Path:
     return target
 
 
-def _hash_stream(stream, chunk: int = 1 << 20) -> tuple[str, int]:
+def _hash_stream(stream, chunk: int = CHUNK) -> tuple[str, int]:
     digest, size = hashlib.sha256(), 0
     while block := stream.read(chunk):
         digest.update(block)
         size += len(block)
     return digest.hexdigest(), size
+
+
+def _add_file(archive: zipfile.ZipFile, path: Path, name: str) -> tuple[str, int]:
+    """Copy `path` into `archive` as `name` in one pass; its SHA-256 and size, of the bytes written."""
+    info = zipfile.ZipInfo.from_file(path, name)
+    info.compress_type = zipfile.ZIP_STORED if path.suffix.lower() in STORED_EXT else zipfile.ZIP_DEFLATED
+    digest, size = hashlib.sha256(), 0
+    with open(path, "rb") as src, archive.open(info, "w") as dst:
+        while block := src.read(CHUNK):
+            digest.update(block)
+            dst.write(block)
+            size += len(block)
+    return digest.hexdigest(), size
+
+
+def _read_member(archive: zipfile.ZipFile, name: str) -> int | None:
+    """Bytes in member `name` read to its end (zipfile checks the CRC-32 there); None if damaged."""
+    size = 0
+    try:
+        with archive.open(name) as stream:
+            while block := stream.read(CHUNK):
+                size += len(block)
+    except (zipfile.BadZipFile, OSError, EOFError, zlib_error()):
+        return None
+    return size
+
+
+def _read_back(path: Path, entries: list[dict[str, Any]], manifest: bytes) -> list[str]:
+    """Russian problems found reading a just-written archive back: the manifest as written, every
+    listed member read to its end (zipfile checks its CRC-32) with the size the manifest gives,
+    nothing else in the archive."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist())
+            problems = []
+            try:
+                if archive.read("manifest.json") != manifest:
+                    problems.append("Опись архива (manifest.json) повреждена.")
+            except (KeyError, zipfile.BadZipFile, OSError, EOFError, zlib_error()):
+                problems.append("Опись архива (manifest.json) повреждена.")
+            for entry in entries:
+                name = entry["path"]
+                size = _read_member(archive, name) if name in names else None
+                if name not in names:
+                    problems.append(f"отсутствует: {name}")
+                elif size is None:
+                    problems.append(f"повреждён: {name}")
+                elif size != entry["size"]:
+                    problems.append(f"обрезан: {name} (размер {size} вместо {entry['size']})")
+    except (zipfile.BadZipFile, OSError, EOFError):
+        return ["Архив повреждён или обрезан: его нельзя прочитать."]
+    problems += [f"лишний файл: {extra}" for extra in sorted(names - {e["path"] for e in entries} - {"manifest.json"})]
+    return problems
 
 
 def create_backup(store: Store, out_dir: Path | str, *, progress: ProgressFn | None = None,
@@ -104,9 +165,8 @@ def create_backup(store: Store, out_dir: Path | str, *, progress: ProgressFn | N
                 for done, (path, name) in enumerate(members, start=1):
                     if cancelled():
                         raise _Cancelled()
-                    compress = zipfile.ZIP_STORED if path.suffix.lower() in STORED_EXT else zipfile.ZIP_DEFLATED
-                    archive.write(path, name, compress_type=compress)
-                    entries.append({"path": name, "size": path.stat().st_size, "sha256": sha256_file(path)})
+                    digest, size = _add_file(archive, path, name)
+                    entries.append({"path": name, "size": size, "sha256": digest})
                     if progress:
                         progress(done, total, f"Файлов: {done} из {total}")
                 manifest = {
@@ -125,7 +185,7 @@ def create_backup(store: Store, out_dir: Path | str, *, progress: ProgressFn | N
         with contextlib.suppress(OSError):
             partial.unlink()
         raise UserError(disk_error_message(err, final) + " Резервная копия не создана.") from err
-    problems = verify_archive(final)
+    problems = _read_back(final, entries, manifest_bytes)
     if problems:
         raise UserError("Записанная резервная копия не прошла проверку.", details=problems)
     result = BackupResult(final, len(entries), final.stat().st_size, hashlib.sha256(manifest_bytes).hexdigest())

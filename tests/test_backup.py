@@ -94,17 +94,20 @@ def test_a_full_disk_leaves_no_archive(full_store, tmp_path: Path, monkeypatch) 
     import coordinator_app.backup as backup
 
     store, _ = full_store
-    real = zipfile.ZipFile.write
+    real = zipfile._ZipWriteFile.write
+    written = []
 
-    def failing(self, *args, **kwargs):
-        if str(args[1] if len(args) > 1 else "").startswith("scans"):
+    def failing(self, data):
+        # the stick fills up in the middle of the first scan
+        if self._zinfo.filename.startswith("scans"):
+            written.append(self._zinfo.filename)
             raise OSError(errno.ENOSPC, "No space left on device")
-        return real(self, *args, **kwargs)
+        return real(self, data)
 
-    monkeypatch.setattr(zipfile.ZipFile, "write", failing)
+    monkeypatch.setattr(zipfile._ZipWriteFile, "write", failing)
     with pytest.raises(UserError, match="не хватает места"):
         backup.create_backup(store, tmp_path / "usb")
-    assert list((tmp_path / "usb").iterdir()) == []
+    assert written and list((tmp_path / "usb").iterdir()) == []
 
 
 def test_verify_names_altered_and_missing_files_and_orphans(full_store) -> None:
@@ -134,3 +137,60 @@ def test_cli_backup_restore_verify(full_store, tmp_path: Path, capsys) -> None:
     conn = sqlite3.connect(tmp_path / "new" / "coordinator.sqlite3")
     assert conn.execute("SELECT COUNT(*) FROM scores").fetchone()[0] == 1
     conn.close()
+
+
+def test_backup_members_are_the_store_files_byte_for_byte(full_store, tmp_path: Path) -> None:
+    import hashlib
+
+    store, _ = full_store
+    (store.data_dir / "window.ini").write_text("[main]\ngeometry=1\n", encoding="utf-8")
+    result = create_backup(store, tmp_path / "usb")
+    with zipfile.ZipFile(result.path) as archive:
+        manifest = json.loads(archive.read("manifest.json"))
+        listed = {e["path"]: e for e in manifest["files"]}
+        stored = [p for p in store.data_dir.rglob("*") if p.is_file() and p.relative_to(store.data_dir).parts[0]
+                  in ("scans", "audio", "templates", "attachments")]
+        assert stored and set(listed) == {p.relative_to(store.data_dir).as_posix() for p in stored} | {
+            "database.sqlite3", "window.ini"}
+        for path in stored + [store.data_dir / "window.ini"]:
+            name = path.relative_to(store.data_dir).as_posix()
+            data = path.read_bytes()
+            assert archive.read(name) == data, name
+            assert listed[name]["size"] == len(data) and listed[name]["sha256"] == hashlib.sha256(data).hexdigest()
+            info = archive.getinfo(name)
+            # JPEG pages are stored as they are; text and the database are deflated
+            expected = zipfile.ZIP_STORED if path.suffix == ".jpg" else zipfile.ZIP_DEFLATED
+            assert info.compress_type == expected, name
+        db = archive.read("database.sqlite3")
+        assert listed["database.sqlite3"]["sha256"] == hashlib.sha256(db).hexdigest()
+        assert archive.getinfo("database.sqlite3").compress_type == zipfile.ZIP_DEFLATED
+    assert result.files == len(listed)
+
+
+def test_a_backup_that_reads_back_wrong_is_refused(full_store, tmp_path: Path, monkeypatch) -> None:
+    """The stick returns other bytes than were written: the read-back after the fsync notices
+    (zipfile's CRC-32) and the backup is not reported as made."""
+    import coordinator_app.backup as backup
+
+    store, _ = full_store
+    real = backup._read_back
+    corrupted = []
+
+    def flip_a_page_byte(path, entries, manifest):
+        with zipfile.ZipFile(path) as archive:
+            info = next(i for i in archive.infolist() if i.filename.endswith(".jpg"))
+        with open(path, "r+b") as raw:
+            raw.seek(info.header_offset + 30 + len(info.filename.encode()) + len(info.extra) + 100)
+            byte = raw.read(1)
+            raw.seek(-1, 1)
+            raw.write(bytes([byte[0] ^ 0xFF]))
+        corrupted.append(info.filename)
+        return real(path, entries, manifest)
+
+    monkeypatch.setattr(backup, "_read_back", flip_a_page_byte)
+    with pytest.raises(UserError, match="не прошла проверку") as err:
+        create_backup(store, tmp_path / "usb")
+    assert corrupted and err.value.details == [f"повреждён: {corrupted[0]}"]
+    # and the full check (restore, verify-archive) says the same
+    archive = next((tmp_path / "usb").glob("vpr-backup-*.zip"))
+    assert any(corrupted[0] in p for p in verify_archive(archive))

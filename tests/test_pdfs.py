@@ -14,9 +14,12 @@ from coordinator_app.exports.labels_pdf import (
     LAYOUTS,
     PAD,
     PAGE_SAFE,
+    QR_LEVEL,
+    QUIET_MODULES,
     Label,
     label_geometry,
     label_origin,
+    qr_matrix,
     qr_module_count,
     write_labels_pdf,
 )
@@ -279,6 +282,8 @@ def test_every_label_qr_decodes_at_150_dpi(tmp_path, header, name):
 
     found = _decode_page(out, 0)
     assert {b.text for b in found} == printed
+    # Each label's QR carries its own participant, in sheet order.
+    assert _qr_positions(out, 0, layout) == [(i, label.payload) for i, label in enumerate(labels)]
     for barcode in found:
         assert decode_label(barcode.text).login == "sch123456"
 
@@ -356,6 +361,99 @@ def _qr_positions(path: Path, page: int, layout) -> list[tuple[int, str]]:
         row = int((cy - layout.margin_top_mm) // (layout.label_h_mm + layout.gap_y_mm))
         result.append((row * layout.cols + col, barcode.text))
     return sorted(result)
+
+
+@pytest.mark.parametrize("login", ["s", "sch123456", "sch1234567890ab", "sch1234567890abc",
+                                   "sch1234567890abcdefg"])
+def test_qr_symbol_carries_the_documented_codewords(login):
+    """The symbol is the one docs/qr_format.md describes: level M, alphanumeric mode, version 2
+    up to a 15-character login and 3 beyond. reportlab's encoder (the reference the format was
+    written against) gives the same modules under one of the 8 masks: same version, level, mode
+    and data and error-correction codewords; only the mask choice may differ."""
+    from reportlab.graphics.barcode.qrencoder import QRCode, QRErrorCorrectLevel
+
+    for code in ("51234", "10000", "99999", "47010"):
+        payload = encode_label(login, "7K3QF9", code)
+        symbol = qr_matrix(payload)
+        assert symbol.shape == ((25, 25) if len(login) <= 15 else (29, 29))
+        reference = QRCode(None, getattr(QRErrorCorrectLevel, QR_LEVEL))
+        reference.addData(payload)
+        reference.version = reference.calculate_version()
+        masks = []
+        for mask in range(8):
+            reference.makeImpl(False, mask)
+            masks.append([[bool(v) for v in row] for row in reference.modules])
+        assert symbol.tolist() in masks, (login, code)
+
+
+@pytest.mark.parametrize("name", sorted(LAYOUTS))
+def test_every_printed_module_is_where_the_geometry_puts_it(tmp_path, header, name):
+    """Rendered at 300 dpi, the centre of every module of every label on the sheet has the colour
+    of the encoded symbol (same size, position and orientation as the layout says), and the
+    4-module quiet zone around each symbol is blank."""
+    layout = LAYOUTS[name]
+    labels = make_labels(layout.per_sheet)
+    out = tmp_path / "labels.pdf"
+    write_labels_pdf(out, header, labels, layout=name)
+    dpi = 300
+    px = dpi / 25.4
+    image = render_page(out, 0, dpi).convert("L")
+    pixels = image.load()
+    modules = qr_module_count(labels[0].payload)
+    geo = label_geometry(layout, modules)
+    qx, qy, side = geo.qr_box
+    for position, label in enumerate(labels):
+        symbol = qr_matrix(label.payload)
+        x0, y0 = label_origin(layout, position)
+        left_mm = x0 + qx
+        top_mm = 297 - (y0 + qy + side)
+        total = modules + 2 * QUIET_MODULES
+        seen = []
+        for row in range(total):
+            seen_row = []
+            for col in range(total):
+                x = (left_mm + (col + 0.5) * geo.module_mm) * px
+                y = (top_mm + (row + 0.5) * geo.module_mm) * px
+                seen_row.append(pixels[int(x), int(y)] < 128)
+            seen.append(seen_row)
+        q = QUIET_MODULES
+        expected = [[False] * total for _ in range(total)]
+        for r, row in enumerate(symbol.tolist()):
+            expected[r + q][q:q + modules] = row
+        assert seen == expected, (name, position)
+
+
+def test_qr_is_vector_art_drawn_crisp_at_150_dpi(tmp_path, header):
+    """No raster QR: the page has no images; and at 150 dpi the symbols render with hard edges
+    (each run of modules is its own rectangle, which renderers align to the pixel grid, as they
+    did for reportlab's widget), so a 1-bit scan threshold has nothing to guess."""
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as pdfium_c
+
+    layout = LAYOUTS["a4-3x8"]
+    labels = make_labels(layout.per_sheet)
+    out = tmp_path / "labels.pdf"
+    write_labels_pdf(out, header, labels, layout="a4-3x8", outlines=True)
+    pdf = pdfium.PdfDocument(str(out))
+    try:
+        kinds = {obj.type for obj in pdf[0].get_objects(max_depth=5)}
+    finally:
+        pdf.close()
+    assert pdfium_c.FPDF_PAGEOBJ_IMAGE not in kinds and pdfium_c.FPDF_PAGEOBJ_PATH in kinds
+    image = render_page(out, 0, DPI).convert("L")
+    px = DPI / 25.4
+    geo = label_geometry(layout, qr_module_count(labels[0].payload))
+    qx, qy, side = geo.qr_box
+    grey = total = 0
+    for position in range(layout.per_sheet):
+        x0, y0 = label_origin(layout, position)
+        quiet = QUIET_MODULES * geo.module_mm
+        box = [round(v * px) for v in (x0 + qx + quiet, 297 - (y0 + qy + side) + quiet,
+                                        x0 + qx + side - quiet, 297 - (y0 + qy) - quiet)]
+        histogram = image.crop(box).histogram()
+        grey += sum(histogram[40:216])
+        total += sum(histogram)
+    assert grey / total < 0.005
 
 
 def test_skip_and_copies(tmp_path, header):

@@ -11,6 +11,13 @@ Geometry (all labels of a sheet look the same):
   least `MIN_QR_MM` (17 mm on labels lower than 30 mm).
 
 The PDF asks viewers to print at 100 % (PrintScaling=None): scaling would misalign the labels.
+
+The QR symbol is encoded by zxing-cpp (C++, level M; the same data codewords reportlab's encoder
+gives, see docs/qr_format.md) and drawn as vector art: one filled rectangle per horizontal run of
+dark modules, written as raw path operators in module units under one scaling transform.
+reportlab's QR widget cost ~35 ms per label (a pure-Python encoder run twice per label, trying all
+8 masks each time, and one graphics shape per run); this costs a fraction of a millisecond. The
+small text beside the QR (subject, class, date) is one Form XObject per class.
 """
 
 from __future__ import annotations
@@ -18,11 +25,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from reportlab.graphics import renderPDF
-from reportlab.graphics.barcode.qr import QrCodeWidget
-from reportlab.graphics.barcode.qrencoder import QRCode, QRErrorCorrectLevel
-from reportlab.graphics.shapes import Drawing
 from reportlab.lib import colors
 from reportlab.lib.units import mm
 from reportlab.lib.utils import simpleSplit
@@ -47,6 +51,9 @@ from .pdf_common import (
     write_pdf,
 )
 
+if TYPE_CHECKING:
+    import numpy as np
+
 __all__ = [
     "LabelLayout",
     "LAYOUTS",
@@ -57,6 +64,8 @@ __all__ = [
     "label_origin",
     "write_labels_pdf",
     "QR_LEVEL",
+    "qr_matrix",
+    "qr_module_count",
 ]
 
 PAGE_W_MM = 210.0
@@ -169,12 +178,43 @@ def get_layout(name: str) -> LabelLayout:
                         details=available) from None
 
 
+def qr_matrix(payload: str) -> np.ndarray:
+    """The QR symbol of `payload` at level `QR_LEVEL`, without the quiet zone: a square bool array,
+    True for a dark module, row 0 at the top."""
+    import numpy as np  # not at module level: the GUI and CLI import LAYOUTS from here at start-up
+    import zxingcpp
+
+    barcode = zxingcpp.create_barcode(payload, zxingcpp.BarcodeFormat.QRCode, ec_level=QR_LEVEL)
+    image = np.asarray(barcode.to_image(scale=1, add_quiet_zones=False))
+    n = image.shape[0]
+    # A different zxing-cpp API would otherwise print wrong labels silently: fail loudly instead.
+    if barcode.ec_level != QR_LEVEL or image.shape != (n, n) or n < 21 or (n - 17) % 4:
+        raise RuntimeError(f"zxing-cpp gave an unexpected QR symbol: level {barcode.ec_level!r}, "
+                           f"shape {image.shape}")
+    return image < 128
+
+
 def qr_module_count(payload: str) -> int:
     """Modules per side of the QR symbol for `payload` (without the quiet zone)."""
-    qr = QRCode(None, getattr(QRErrorCorrectLevel, QR_LEVEL))
-    qr.addData(payload)
-    qr.make()
-    return qr.getModuleCount()
+    return len(qr_matrix(payload))
+
+
+def _qr_path(symbol: np.ndarray) -> str:
+    """PDF operators filling the dark modules of `symbol`, in module units with the quiet zone
+    included (the symbol's lower-left corner at (QUIET_MODULES, QUIET_MODULES)): one rectangle
+    per horizontal run of dark modules, each filled on its own. Renderers (pdfium, poppler, as
+    Acrobat) align a path that is a single rectangle to the pixel grid, so the modules stay
+    hard-edged at 150 dpi; one path of all the runs would be anti-aliased at every edge."""
+    import numpy as np
+
+    n = len(symbol)
+    padded = np.zeros((n, n + 2), dtype=np.int8)
+    padded[:, 1:-1] = symbol
+    edges = np.diff(padded, axis=1)
+    rows, starts = np.nonzero(edges == 1)  # row-major order: runs pair up with their ends
+    ends = np.nonzero(edges == -1)[1]
+    flat = np.column_stack((starts + QUIET_MODULES, n - 1 + QUIET_MODULES - rows, ends - starts))
+    return ("%d %d %d 1 re f " * len(starts)) % tuple(flat.ravel().tolist())
 
 
 def _pads(layout: LabelLayout) -> tuple[float, float, float, float]:
@@ -266,16 +306,20 @@ def _small_lines(header: WorkHeader, label: Label, size: float, width_pt: float)
     return [ellipsize(line, FONT, size, width_pt) for line in lines]
 
 
-def _draw_label(canv: Canvas, x0: float, y0: float, layout: LabelLayout, geo: LabelGeometry,
-                header: WorkHeader, label: Label) -> None:
-    """Draw one label whose lower-left corner is (x0, y0) in mm."""
-    qx, qy, side = geo.qr_box
-    widget = QrCodeWidget(label.payload, barLevel=QR_LEVEL, barBorder=QUIET_MODULES,
-                          barWidth=side * mm, barHeight=side * mm)
-    drawing = Drawing(side * mm, side * mm)
-    drawing.add(widget)
-    renderPDF.draw(drawing, canv, (x0 + qx) * mm, (y0 + qy) * mm)
+@dataclass(frozen=True)
+class _TextBlock:
+    """The text beside the QR, laid out for one class and one code size."""
 
+    code_pt: float
+    small: float
+    lines: tuple[str, ...]
+    leading: float
+    code_h: float
+    gap: float
+    block: float
+
+
+def _text_block(layout: LabelLayout, geo: LabelGeometry, header: WorkHeader, label: Label) -> _TextBlock:
     width_pt = geo.text_w * mm
     avail_h = (layout.label_h_mm - geo.pad_top - geo.pad_bottom) * mm
     code_pt = min(geo.code_pt, width_pt / max(text_width(label.code, 1, bold=True), 1e-6))
@@ -295,18 +339,46 @@ def _draw_label(canv: Canvas, x0: float, y0: float, layout: LabelLayout, geo: La
             small -= 0.5
         else:
             code_pt -= 1
-    # Centre the text block vertically within the paddings.
-    bottom = (y0 + geo.pad_bottom) * mm + (avail_h - block) / 2
-    top = bottom + block
-    tx = (x0 + geo.text_x) * mm
+    return _TextBlock(code_pt, small, tuple(lines), leading, code_h, gap, block)
+
+
+def _define_caption_form(canv: Canvas, name: str, layout: LabelLayout, geo: LabelGeometry,
+                         text: _TextBlock) -> None:
+    """The small lines beside the QR (subject, class, date) as a Form XObject `name`, in the
+    coordinates of a label whose lower-left corner is at the origin. Every label of a class
+    shares it; only the QR and the code are drawn per label."""
+    canv.beginForm(name)
+    avail_h = (layout.label_h_mm - geo.pad_top - geo.pad_bottom) * mm
+    top = geo.pad_bottom * mm + (avail_h - text.block) / 2 + text.block
+    tx = geo.text_x * mm
     canv.setFillColor(colors.black)
-    canv.setFont(FONT_BOLD, code_pt)
-    canv.drawString(tx, top - code_h, label.code)
-    canv.setFont(FONT, small)
-    baseline = top - code_h - gap - small * 0.76
-    for line in lines:
+    canv.setFont(FONT, text.small)
+    baseline = top - text.code_h - text.gap - text.small * 0.76
+    for line in text.lines:
         canv.drawString(tx, baseline, line)
-        baseline -= leading
+        baseline -= text.leading
+    canv.endForm()
+
+
+def _draw_label(canv: Canvas, x0: float, y0: float, layout: LabelLayout, geo: LabelGeometry,
+                label: Label, modules: int, qr_path: str, text: _TextBlock, caption_form: str) -> None:
+    """Draw one label whose lower-left corner is (x0, y0) in mm."""
+    qx, qy, side = geo.qr_box
+    module = side * mm / (modules + 2 * QUIET_MODULES)
+    canv.saveState()
+    canv.transform(module, 0, 0, module, (x0 + qx) * mm, (y0 + qy) * mm)
+    canv.addLiteral(qr_path)
+    canv.restoreState()
+    canv.saveState()
+    canv.translate(x0 * mm, y0 * mm)
+    canv.doForm(caption_form)
+    canv.restoreState()
+
+    avail_h = (layout.label_h_mm - geo.pad_top - geo.pad_bottom) * mm
+    # Centre the text block vertically within the paddings.
+    top = (y0 + geo.pad_bottom) * mm + (avail_h - text.block) / 2 + text.block
+    canv.setFont(FONT_BOLD, text.code_pt)
+    canv.drawString((x0 + geo.text_x) * mm, top - text.code_h, label.code)
 
 
 def _outline(canv: Canvas, x0: float, y0: float, layout: LabelLayout) -> None:
@@ -345,8 +417,11 @@ def write_labels_pdf(
         raise UserError(
             f"На листе «{sheet.title}» можно пропустить от 0 до {sheet.per_sheet - 1} наклеек."
         )
-    modules = max(qr_module_count(label.payload) for label in labels)
+    symbols = {label.payload: qr_matrix(label.payload) for label in labels}
+    modules = max(len(symbol) for symbol in symbols.values())
     geo = label_geometry(sheet, modules, code_len=max(len(label.code) for label in labels))
+    last_payload, qr_path = None, ""
+    text_blocks: dict[tuple[str, float], tuple[_TextBlock, str]] = {}
     items = [label for label in labels for _ in range(copies)]
     positions = skip + len(items)
     pages = (positions + sheet.per_sheet - 1) // sheet.per_sheet
@@ -364,12 +439,24 @@ def write_labels_pdf(
     position = skip
     for page in range(pages):
         end = min(positions, (page + 1) * sheet.per_sheet)
+        canv.setFillColor(colors.black)  # the QR paths and the codes use the current colour
         if outlines:
             for p in range(page * sheet.per_sheet, (page + 1) * sheet.per_sheet):
                 _outline(canv, *label_origin(sheet, p), sheet)
         while position < end:
             x0, y0 = label_origin(sheet, position)
-            _draw_label(canv, x0, y0, sheet, geo, header, items[position - skip])
+            label = items[position - skip]
+            symbol = symbols[label.payload]
+            if label.payload != last_payload:  # copies of a label come one after another
+                last_payload, qr_path = label.payload, _qr_path(symbol)
+            key = (label.class_name, text_width(label.code, 1, bold=True))
+            if key not in text_blocks:
+                text = _text_block(sheet, geo, header, label)
+                form = f"caption{len(text_blocks)}"
+                _define_caption_form(canv, form, sheet, geo, text)
+                text_blocks[key] = text, form
+            text, form = text_blocks[key]
+            _draw_label(canv, x0, y0, sheet, geo, label, len(symbol), qr_path, text, form)
             position += 1
         canv.showPage()
         report(progress, page + 1, pages)
