@@ -177,6 +177,13 @@ def create_backup(store: Store, out_dir: Path | str, *, progress: ProgressFn | N
                 archive.writestr("manifest.json", manifest_bytes)
                 raw.flush()
                 os.fsync(raw.fileno())
+            # Checked under its temporary name: an archive that fails the check never gets the
+            # final name, so a folder of backups holds only archives that read back whole.
+            problems = _read_back(partial, entries, manifest_bytes)
+            if problems:
+                partial.unlink(missing_ok=True)
+                raise UserError("Записанная резервная копия не прошла проверку и удалена. Проверьте носитель "
+                                "(или выберите другую папку) и повторите.", details=problems)
             os.replace(partial, final)
     except _Cancelled:
         partial.unlink(missing_ok=True)
@@ -185,9 +192,6 @@ def create_backup(store: Store, out_dir: Path | str, *, progress: ProgressFn | N
         with contextlib.suppress(OSError):
             partial.unlink()
         raise UserError(disk_error_message(err, final) + " Резервная копия не создана.") from err
-    problems = _read_back(final, entries, manifest_bytes)
-    if problems:
-        raise UserError("Записанная резервная копия не прошла проверку.", details=problems)
     result = BackupResult(final, len(entries), final.stat().st_size, hashlib.sha256(manifest_bytes).hexdigest())
     with store.atomic() as db:
         db["exports"].insert({"kind": "backup", "work_id": None, "target": str(final), "files": result.files,

@@ -191,6 +191,20 @@ def test_a_backup_that_reads_back_wrong_is_refused(full_store, tmp_path: Path, m
     with pytest.raises(UserError, match="не прошла проверку") as err:
         create_backup(store, tmp_path / "usb")
     assert corrupted and err.value.details == [f"повреждён: {corrupted[0]}"]
-    # and the full check (restore, verify-archive) says the same
-    archive = next((tmp_path / "usb").glob("vpr-backup-*.zip"))
-    assert any(corrupted[0] in p for p in verify_archive(archive))
+    assert "удалена" in str(err.value)
+    # nothing that looks like a backup is left on the stick, and none is recorded as made
+    assert list((tmp_path / "usb").iterdir()) == []
+    assert store.scalar("SELECT COUNT(*) FROM exports WHERE kind = 'backup'") == 0
+
+
+def test_the_full_check_finds_a_byte_changed_in_a_backup_later(full_store, tmp_path: Path) -> None:
+    store, _ = full_store
+    result = create_backup(store, tmp_path / "usb")
+    with zipfile.ZipFile(result.path) as archive:
+        info = next(i for i in archive.infolist() if i.filename.endswith(".jpg"))
+    with open(result.path, "r+b") as raw:
+        raw.seek(info.header_offset + 30 + len(info.filename.encode()) + len(info.extra) + 100)
+        byte = raw.read(1)
+        raw.seek(-1, 1)
+        raw.write(bytes([byte[0] ^ 0xFF]))
+    assert any(info.filename in p for p in verify_archive(result.path))
