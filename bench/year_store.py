@@ -244,8 +244,10 @@ class Bench:
                     nxt = item
             else:
                 print(line, end="", flush=True)
-        proc.wait()
+        code = proc.wait()
         timer.cancel()
+        if code != 0 and not killed.is_set():
+            self.report.note(f"the GUI child exited with {code}; the actions above are what it measured")
         if killed.is_set():
             self.report.note(f"the GUI run was stopped at its cap ({self.args.gui_cap:.0f} s); "
                              f"actions after «{actions[-1]['action'] if actions else 'start'}» were not measured")
@@ -289,9 +291,9 @@ class Bench:
     # -- purge candidates ----------------------------------------------------------------------------
     def purge(self) -> None:
         data = self.copy("purge")
-        res = child_json(["purge", str(data)], self.args.cap)
+        res = child_json(["purge", str(data)], self.args.cap * 2)
         if res.get("timed_out"):
-            self.fig("purge_candidates_ms", f"> {self.args.cap * 1000:.0f}", "ms", "purge candidates: over the cap")
+            self.fig("purge_candidates_ms", f"> {self.args.cap * 2000:.0f}", "ms", "purge candidates: over the cap")
         else:
             self.fig("purge_candidates_ms", res["wall_ms"], "ms",
                      f"purge candidates for {res['pages']} pages ({res['works']} works expired; target < 100)")
