@@ -75,6 +75,9 @@ def ensure(root: Path, log: Callable[[str], None] = print, pupils: int = 1500) -
         return final
     root.mkdir(parents=True, exist_ok=True)
     for stale in root.glob(f"{final.name}.partial-*"):
+        pid = int(stale.name.rsplit("-", 1)[1])
+        if _alive(pid):
+            raise SystemExit(f"another build is running (process {pid}) into {stale}: wait for it")
         log(f"removing an interrupted build: {stale}")
         shutil.rmtree(stale, ignore_errors=True)
     partial = root / f"{final.name}.partial-{os.getpid()}"
@@ -91,6 +94,16 @@ def ensure(root: Path, log: Callable[[str], None] = print, pupils: int = 1500) -
     os.replace(partial, final)
     log(f"year store built in {meta['build_seconds']:.0f} s: {final}")
     return final
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 # -- the year store -------------------------------------------------------------------------------
