@@ -2,6 +2,10 @@
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python bench/run_all.py [--out results.json] [NAME ...]
 
+`year_store` is opt-in (it builds a year-sized store once, 15–60 min, and a run takes 30–60 min
+on this 2-core machine): it runs only when named, e.g. `bench/run_all.py year_store`, or on its
+own: `QT_QPA_PLATFORM=offscreen .venv/bin/python bench/year_store.py --out bench/out/year.json`.
+
 Each script's own output is passed through as it comes; the last line printed here is one JSON
 object {"bench": "all", "results": {NAME: <that script's JSON line>}, "failed": [...]}.
 Exit status 1 if any script failed.
@@ -18,6 +22,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+OPT_IN = {"year_store"}   # run only when named
 
 
 def scripts() -> list[Path]:
@@ -29,7 +34,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("names", nargs="*", help="only these (e.g. startup import_pupils)")
     parser.add_argument("--out", help="also write the combined JSON to this file")
     args = parser.parse_args(argv)
-    chosen = [p for p in scripts() if not args.names or p.stem in args.names]
+    chosen = [p for p in scripts() if p.stem in args.names] if args.names else \
+        [p for p in scripts() if p.stem not in OPT_IN]
     results: dict[str, object] = {}
     failed: list[str] = []
     for script in chosen:
