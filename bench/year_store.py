@@ -21,7 +21,8 @@ database copied) in child processes, so the cache is never changed and this pare
             the purge offer, opening every page, switching work on every page, 50 scores with
             every page opened (typed + Enter → committed), moving to the next participant; one
             line per action with the longest stall, the total time and the GUI thread's CPU
-  purge     purge candidates (`scans.retention.expired_works`) on the year store
+  purge     purge candidates (`scans.retention.purge_candidates`, what the start-up offer and
+            «Сканы» use) on the year store; the full lists (`expired_works`) for context
   cli       `vpr-coordinator --data-dir D list works` on the year store, `scores --work` on the
             1500-participant work, each against `python -c "import sqlite3"`; whole processes,
             alternating, medians
@@ -298,6 +299,8 @@ class Bench:
             self.fig("purge_candidates_ms", res["wall_ms"], "ms",
                      f"purge candidates for {res['pages']} pages ({res['works']} works expired; target < 100)")
             self.fig("purge_candidates_cpu_ms", res["cpu_ms"], "ms", "… CPU")
+            self.fig("purge_full_lists_ms", res["full_wall_ms"], "ms",
+                     "the same works' full file lists with SHA-256 (CLI purge, expired_works), for context")
         shutil.rmtree(data)
 
     # -- the command line ----------------------------------------------------------------------------
@@ -478,16 +481,23 @@ def child(mode: str, argv: list[str]) -> None:
         return cpu_self() + c.ru_utime + c.ru_stime
 
     if mode == "purge":
-        from coordinator_app.scans.retention import expired_works
+        from coordinator_app.scans.retention import expired_works, purge_candidates
         from coordinator_app.storage import open_store
 
         store = open_store(Path(argv[0]))
         store.scalar("SELECT COUNT(*) FROM scan_pages")        # the database is open and warm
         pages = store.scalar("SELECT COUNT(*) FROM scan_pages")
+        # The candidates (what the start-up offer and «Сканы» ask: which works, how many pages and
+        # files) and, for context, the full lists with every file's SHA-256 (the CLI's purge).
         cpu, start = time.process_time(), time.perf_counter()
-        expired = expired_works(store)
+        candidates = purge_candidates(store)
         wall, cpu = time.perf_counter() - start, time.process_time() - cpu
-        print(json.dumps({"wall_ms": ms(wall), "cpu_ms": ms(cpu), "works": len(expired), "pages": pages}))
+        cpu_full, start = time.process_time(), time.perf_counter()
+        expired = expired_works(store)
+        wall_full, cpu_full = time.perf_counter() - start, time.process_time() - cpu_full
+        assert [c.work.id for c in candidates] == [e.work.id for e in expired]
+        print(json.dumps({"wall_ms": ms(wall), "cpu_ms": ms(cpu), "works": len(candidates), "pages": pages,
+                          "full_wall_ms": ms(wall_full), "full_cpu_ms": ms(cpu_full)}))
     elif mode == "form":
         import openpyxl
 
