@@ -46,6 +46,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import shutil
 import statistics
 import subprocess
@@ -428,7 +429,7 @@ class Bench:
         self.fig("store_files", len(files), "files", f"the year store: {size / 2**20:.0f} MiB")
         sha = ["xargs", "-0", "-a", str(listing), "sha256sum"]
         measured(sha, self.args.cap)            # warm the page cache for both
-        runs: dict[str, list[dict[str, Any]]] = {"sha": [], "verify": [], "tar": [], "backup": []}
+        runs: dict[str, list[dict[str, Any]]] = {"sha": [], "verify": [], "tar": [], "tar_sync": [], "backup": []}
         for rep in range(max(1, self.args.vb_pairs)):
             order = ("sha", "verify") if rep % 2 == 0 else ("verify", "sha")
             for which in order:
@@ -436,13 +437,18 @@ class Bench:
                 runs[which].append(measured(cmd, self.args.cap * 3))
         out = self.scratch / "backup-out"
         for rep in range(max(1, self.args.vb_pairs)):
-            order = ("tar", "backup") if rep % 2 == 0 else ("backup", "tar")
+            # `tar_sync`: the same tar, then its archive made durable (`sync FILE` = fsync), as the
+            # backup makes its own before it reads it back and names it.
+            order = ("tar", "tar_sync", "backup") if rep % 2 == 0 else ("backup", "tar_sync", "tar")
             for which in order:
                 shutil.rmtree(out, ignore_errors=True)
                 out.mkdir()
                 os.sync()
+                tar = ["tar", "--null", "-cf", str(out / "store.tar"), "-T", str(listing)]
                 if which == "tar":
-                    cmd = ["tar", "--null", "-cf", str(out / "store.tar"), "-T", str(listing)]
+                    cmd = tar
+                elif which == "tar_sync":
+                    cmd = ["sh", "-c", " ".join(shlex.quote(a) for a in tar) + " && sync " + shlex.quote(str(out / "store.tar"))]
                 else:
                     cmd = cli() + ["--data-dir", str(data), "backup", "--out", str(out)]
                 runs[which].append(measured(cmd, self.args.cap * 3))
@@ -458,6 +464,9 @@ class Bench:
         self.fig("backup_s", round(med["backup"], 2), "s", "backup of the year store, median")
         self.fig("tar_s", round(med["tar"], 2), "s", "tar of the same files, median")
         self.fig("backup_ratio", round(med["backup"] / med["tar"], 2), "x", "backup vs tar (target ≤ 1.5)")
+        self.fig("tar_sync_s", round(med["tar_sync"], 2), "s", "tar of the same files + sync of the archive, median")
+        self.fig("backup_ratio_synced", round(med["backup"] / med["tar_sync"], 2), "x",
+                 "backup vs tar + sync (both durable on return), for context")
         self.fig("verify_peak_rss_mib", round(rss["verify"], 1), "MiB", "verify: peak RSS (target < 300)")
         self.fig("backup_peak_rss_mib", round(rss["backup"], 1), "MiB", "backup: peak RSS (target < 300)")
         for name in runs:
