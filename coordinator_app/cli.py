@@ -702,6 +702,16 @@ def _configure_stdio() -> None:
                 pass
 
 
+def _silence_stdout() -> None:
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):   # not a real file (tests, embedded consoles)
+        pass
+
+
 def parse_args(argv: Sequence[str] | None = None) -> tuple[argparse.ArgumentParser, argparse.Namespace]:
     """`argv` (default: the process's arguments) parsed by a parser holding only what they need."""
     argv = sys.argv[1:] if argv is None else list(argv)
@@ -734,6 +744,11 @@ def main(argv: Sequence[str] | None = None, gui: GuiLauncher | None = None) -> i
             pass
     try:
         return int(args.func(args))
+    except BrokenPipeError:
+        # The reader of the output went away (`| more` quit, `| head`): the command's work is done
+        # and saved; nothing is left to say. Python would otherwise print a traceback at exit.
+        _silence_stdout()
+        return EXIT_OK
     except UserError as err:
         if args.json:
             print(json.dumps({"error": err.message, "details": err.details}, ensure_ascii=False, indent=2))

@@ -224,3 +224,24 @@ def test_the_command_is_found_the_way_argparse_reads_the_top_level_options() -> 
     for argv in (["--help", "list"], ["-h"], ["--version"], ["bogus"], ["--", "list"], ["--json=1", "list"],
                  ["--x", "list"]):
         assert _command_in(argv) is None, argv  # only the whole parser can answer these
+
+
+def test_a_reader_that_quits_early_gets_no_traceback_and_the_work_is_kept(tmp_path: Path) -> None:
+    """`vpr-coordinator … | more`, and the coordinator quits «more» at once: the command has done
+    its work; the closed pipe is not an error to report."""
+    import os
+
+    exe = [sys.executable, "-m", "ui", "--data-dir", str(tmp_path / "d")]
+    read_end, write_end = os.pipe()
+    os.close(read_end)                          # the reader is gone before anything is written
+    try:
+        done = subprocess.run([*exe, "init", "--school", "Школа № 1", "--login", "sch123456"], stdout=write_end,
+                              stderr=subprocess.PIPE, text=True, timeout=120, cwd=ROOT)
+    finally:
+        os.close(write_end)
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+    from coordinator_app.school import get_school
+    from coordinator_app.storage import open_store
+
+    with open_store(tmp_path / "d") as store:
+        assert get_school(store).name == "Школа № 1"
