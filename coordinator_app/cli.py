@@ -329,7 +329,7 @@ def cmd_scores(args: argparse.Namespace) -> int:
     from .scoring import STATUS_RU, score_sheet, work_progress
 
     with _store(args) as store:
-        sheet = score_sheet(store, args.work, final=True)
+        sheet = score_sheet(store, args.work, final=True, experts=False)
         progress = work_progress(store, args.work, sheet)
     if args.json:  # only the form asked for is built (1500 participants × 15 tasks either way)
         _out(args, [row.as_dict() for row in sheet], "")

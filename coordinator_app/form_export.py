@@ -44,7 +44,7 @@ def form_rows(store: Store, work_id: int) -> list[Any]:
         code=row.code, absent=row.absent, variants=row.variants, scores=row.scores,
         class_ordinal=ordinals.get(row.class_id), gender=row.gender if work.has_gender else None,
         journal_mark=row.journal_mark if has_mark else None,
-    ) for row in score_sheet(store, work_id, final=True)]
+    ) for row in score_sheet(store, work_id, final=True, experts=False)]
 
 
 def export_form(store: Store, work_id: int, out: Path | str, *, template: Path | str | None = None,

@@ -182,3 +182,13 @@ def test_cli_scores(school_store, work_id, capsys) -> None:
     first = rows[0]
     assert set(first) >= {"code", "class", "variants", "absent", "scores", "total", "mark", "status"}
     assert first["scores"] == {"1": None, "9.1": "X", "4К1": None} and first["status"] == "partial"
+
+
+def test_a_sheet_without_experts_has_the_same_values_and_no_names(school_store, work_id) -> None:
+    set_score(school_store, work_id, "40001", "1", "2", expert="Петрова А. А.")
+    full = score_sheet(school_store, work_id, final=True)
+    lean = score_sheet(school_store, work_id, final=True, experts=False)
+    assert full[0].experts["1"] == "Петрова А. А."
+    assert [(r.code, r.scores, r.total, r.mark, r.status) for r in lean] == \
+        [(r.code, r.scores, r.total, r.mark, r.status) for r in full]
+    assert all(who is None for r in lean for who in r.experts.values())
