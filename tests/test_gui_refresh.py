@@ -264,3 +264,24 @@ def test_empty_cells_keep_their_mark_and_a_filled_one_loses_it(qtbot, window) ->
     assert [c.styleSheet() for c in tab.cells] == ["", CELL_EMPTY_STYLE]
     assert tab.cells[0].text() == "2" and tab.cells[1].text() == ""
     assert isinstance(tab.total_label, QLabel)
+
+
+def test_the_window_imports_the_pages_it_has_not_built_in_the_background_once_shown(
+        qtbot, school_store, data_dir: Path, monkeypatch) -> None:
+    import sys
+
+    from ui.main_window import MainWindow
+
+    for name in ("ui.pages.works_page", "ui.pages.exports_page"):
+        monkeypatch.delitem(sys.modules, name, raising=False)
+    win = MainWindow(school_store, data_dir)
+    qtbot.addWidget(win)
+    assert "ui.pages.works_page" not in sys.modules       # nothing imported before the window is shown
+    win.show()
+    qtbot.waitExposed(win)
+    qtbot.waitUntil(lambda: "ui.pages.works_page" in sys.modules and "ui.pages.exports_page" in sys.modules
+                    and "sqlite_utils" in sys.modules, timeout=10000)
+    win._warm.join(10)
+    assert "Работы" not in win.pages.built and "Выгрузка" not in win.pages.built   # imported, not built
+    win.go_to_step(2)
+    assert win.pages["Работы"].isVisible()

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import importlib
+import threading
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, QSize, Qt, QUrl
-from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
+from PySide6.QtCore import QSettings, QSize, Qt, QTimer, QUrl
+from PySide6.QtGui import QAction, QCloseEvent, QShowEvent, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import (
     QLabel, QListWidget, QListWidgetItem, QMainWindow, QMessageBox, QSplitter, QStackedWidget, QStyle, QWidget,
 )
@@ -18,6 +20,18 @@ from coordinator_app.storage import Store
 from .bus import ChangeBus
 from .context import AppContext
 from .tasks import TaskRunner
+
+
+def _warm_imports(modules: list[str]) -> None:
+    """Import modules the window will need soon (the page modules, sqlite-utils for the first
+    write), one by one on a background thread, so the first page open or the first saved score does
+    not pay for the import on the GUI thread. An import that fails here fails again, and is reported,
+    where it is really needed."""
+    for name in modules:
+        try:
+            importlib.import_module(name)
+        except Exception:  # noqa: BLE001 - the real import reports it
+            pass
 
 
 class _LazyPages:
@@ -37,8 +51,6 @@ class _LazyPages:
 
     def __getitem__(self, title: str) -> QWidget:
         if title not in self.built:
-            import importlib
-
             index, module, cls = self.specs[title]
             page = getattr(importlib.import_module(f"ui.pages.{module}"), cls)(self.window.ctx)
             stack = self.window.stack
@@ -98,6 +110,12 @@ class MainWindow(QMainWindow):
             action.triggered.connect(lambda _=False, row=number - 1: self.go_to_step(row))
             self.addAction(action)
         self.nav.currentRowChanged.connect(self._show_step)
+        # Start-up imports only what the first page needs; the rest is imported in the background.
+        self._warm = threading.Thread(
+            target=_warm_imports, name="warm-imports", daemon=True,
+            args=(["sqlite_utils", "coordinator_app.exports.labels_pdf"]      # the first write; «Школа»
+                  + [f"ui.pages.{module}" for _, _, module, _ in steps] + ["coordinator_app.exports.package"],))
+        self._warm_queued = False
 
         splitter = QSplitter()
         splitter.addWidget(self.nav)
@@ -210,6 +228,12 @@ class MainWindow(QMainWindow):
     def _on_changes(self, changes: Changes) -> None:
         if changes.touches("school"):
             self.reload_school()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._warm_queued:
+            self._warm_queued = True
+            QTimer.singleShot(0, self._warm.start)   # once the first paint is queued
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if self.ctx.tasks.active:

@@ -35,6 +35,12 @@ def search_key(text: str) -> str:
     return " ".join(str(text).casefold().replace("ё", "е").split())
 
 
+_SERVED_ROLES = frozenset(int(r) for r in (
+    Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.CheckStateRole, Qt.ItemDataRole.TextAlignmentRole,
+    Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.BackgroundRole, Qt.ItemDataRole.ForegroundRole,
+    Qt.ItemDataRole.UserRole + 1))     # RecordTableModel.SortRole
+
+
 class RecordTableModel(QAbstractTableModel, Generic[T]):
     SortRole = Qt.ItemDataRole.UserRole + 1
 
@@ -76,6 +82,10 @@ class RecordTableModel(QAbstractTableModel, Generic[T]):
         return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        # Views ask for a dozen roles per cell (font, icon, size hint…); the ones never served are
+        # answered before touching the index, which matters when columns are sized to contents.
+        if role not in _SERVED_ROLES:
+            return None
         if not index.isValid() or not (0 <= index.row() < len(self.records)):
             return None
         record = self.records[index.row()]
