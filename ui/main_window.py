@@ -7,7 +7,7 @@ import threading
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, QSize, Qt, QTimer, QUrl
-from PySide6.QtGui import QAction, QCloseEvent, QShowEvent, QDesktopServices, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence, QPaintEvent
 from PySide6.QtWidgets import (
     QLabel, QListWidget, QListWidgetItem, QMainWindow, QMessageBox, QSplitter, QStackedWidget, QStyle, QWidget,
 )
@@ -229,11 +229,11 @@ class MainWindow(QMainWindow):
         if changes.touches("school"):
             self.reload_school()
 
-    def showEvent(self, event: QShowEvent) -> None:
-        super().showEvent(event)
-        if not self._warm_queued:
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
+        super().paintEvent(event)
+        if not self._warm_queued:           # after the first paint: it must not wait for them
             self._warm_queued = True
-            QTimer.singleShot(0, self._warm.start)   # once the first paint is queued
+            QTimer.singleShot(0, self._warm.start)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if self.ctx.tasks.active:
