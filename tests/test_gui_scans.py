@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import statistics
-import time
 import wave
 from pathlib import Path
 
@@ -336,26 +334,23 @@ def test_keyboard_moves_between_participants(qtbot, window, page, work, tmp_path
     assert page.current_participant().code == "40001"
 
 
-def test_participant_switch_shows_the_first_page_quickly(qtbot, window, page, work, tmp_path: Path) -> None:
-    """A 200 dpi JPEG per participant, nothing cached: the switch (queries, strip, decode, paint)."""
+def test_participant_switch_shows_the_first_page_and_decodes_the_neighbours_ahead(qtbot, window, page, work,
+                                                                                  tmp_path: Path) -> None:
+    """A 200 dpi JPEG per participant, nothing cached: every switch shows the participant's first
+    page (its speed is measured in bench/year_store.py, not here)."""
     folder = tmp_path / "fast"
     folder.mkdir()
     for i in range(5):
         save_jpeg(title(work, f"4000{i + 1}"), folder / f"p{i + 1}.jpg")
     import_and_wait(qtbot, page, [folder])
-    times = []
     for _ in range(2):
         for row in range(5):
             page.viewer.cache.clear()
-            start = time.perf_counter()
             page.table.selectRow(row)
             page.table.setCurrentIndex(page.proxy.index(row, 0))
             page.viewer.view.viewport().repaint()
-            times.append((time.perf_counter() - start) * 1000)
             assert page.viewer.page is not None and not page.viewer.view.item.pixmap().isNull()
-    median = statistics.median(times)
-    print(f"participant switch: median {median:.1f} ms, max {max(times):.1f} ms")
-    assert median < 100
+            assert page.viewer.header.text().startswith(f"Код 4000{row + 1}")
     # Browsing on: the neighbours are decoded in idle time, so the next switch decodes nothing.
     page.table.setCurrentIndex(page.proxy.index(1, 0))
     decodes = page.viewer.cache.decodes

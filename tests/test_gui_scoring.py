@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib.util
-import statistics
-import time
 from pathlib import Path
 
 import pytest
@@ -669,7 +667,7 @@ def test_screenshots_of_the_entry_tabs_with_data(qtbot, window, page, work, scho
     assert page.participant_tab.total_label.text() == "Итого: 5 из 5 · отметка «5»"
 
 
-def test_scoring_through_the_ui_is_fast_with_300_participants(qtbot, school_store, data_dir: Path, said) -> None:
+def test_scoring_through_the_ui_moves_through_300_participants(qtbot, school_store, data_dir: Path, said) -> None:
     from coordinator_app.classes import ensure_class
 
     now = "2025-09-01 00:00:00"
@@ -691,20 +689,15 @@ def test_scoring_through_the_ui_is_fast_with_300_participants(qtbot, school_stor
     win.nav.setCurrentRow(SCORING)
     tab = win.pages["Проверка"].participant_tab
     assert len(tab.rows) == 300
-    times = []
     tab.cells[0].setFocus()
     for _ in range(6 * len(tasks)):                                 # six participants, every task
         cell = tab.focusWidget()
         assert cell in tab.cells
-        start = time.perf_counter()
         qtbot.keyClicks(cell, "1")
         qtbot.keyClick(cell, Qt.Key.Key_Return)
-        times.append(time.perf_counter() - start)
     assert tab.current().code == tab.rows[6].code
     assert school_store.scalar("SELECT COUNT(*) FROM scores WHERE round = 1") == 6 * len(tasks)
-    median = statistics.median(times)
-    print(f"\nscore through the UI: median {median * 1000:.1f} ms, max {max(times) * 1000:.1f} ms")
-    assert median < 0.05
+    # (its speed is measured in bench/scoring_latency.py and bench/year_store.py, not here)
 
 
 def test_importing_a_filled_form_from_the_page(qtbot, school_store, data_dir, tmp_path, monkeypatch) -> None:

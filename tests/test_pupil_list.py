@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-import time
 from pathlib import Path
 
 import pytest
@@ -460,9 +459,7 @@ def test_truncated_at_every_size_never_crashes(tmp_path: Path) -> None:
 
 def test_big_list(tmp_path: Path) -> None:
     path = fx.big_list_xlsx(tmp_path, n=1500)
-    started = time.perf_counter()
-    parsed = parse_pupil_list(path)
-    elapsed = time.perf_counter() - started
+    parsed = parse_pupil_list(path)       # (its speed: bench/import_pupils.py)
     assert len(parsed.rows) == 1500
     assert parsed.problem_rows == []
     assert {r.grade for r in parsed.rows} == set(fx.BIG_LIST_GRADES)
@@ -470,7 +467,6 @@ def test_big_list(tmp_path: Path) -> None:
     got = [(r.surname, r.name, r.patronymic, r.class_name, r.gender) for r in parsed.rows]
     assert got == expected
     assert parsed.summary() == "Строк: 1500, готовы к импорту: 1500, с ошибками: 0"
-    assert elapsed < 10, elapsed
 
 
 def test_big_list_is_deterministic(tmp_path: Path) -> None:
