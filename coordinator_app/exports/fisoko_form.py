@@ -1609,13 +1609,7 @@ def fill_template(
             "остаётся пустым шаблоном."
         )
     info, wb, data = open_template(template)
-    try:
-        planned, books, problems = _plan(info, list(rows), textbooks)
-        if problems:
-            _raise_problems(problems)
-        _fill_and_write(out, data, info, wb, planned, books, progress, template=data)
-    finally:
-        wb.close()
+    _check_fill_and_write(out, data, info, wb, rows, textbooks, progress, template=data)
 
 
 def generate_form(
@@ -1645,13 +1639,20 @@ def generate_form(
         path = Path(tmp) / "form.xlsx"
         path.write_bytes(blank)
         info, form, _data = open_template(path)
+    _check_fill_and_write(out, blank, info, form, rows, textbooks, progress, template=None)
+
+
+def _check_fill_and_write(out: Path, form: bytes, info: TemplateInfo, wb: Workbook, rows: list[FormRowData],
+                          textbooks: dict[int, str] | None, progress: ProgressFn | None, *,
+                          template: bytes | None) -> None:
+    """Check every value of `rows` against the form, then fill and write it; closes `wb`."""
     try:
         planned, books, problems = _plan(info, list(rows), textbooks)
         if problems:
             _raise_problems(problems)
-        _fill_and_write(out, blank, info, form, planned, books, progress, template=None)
+        _fill_and_write(out, form, info, wb, planned, books, progress, template=template)
     finally:
-        form.close()
+        wb.close()
 
 
 def _fill_and_write(out: Path, form: bytes, info: TemplateInfo, wb: Workbook,
