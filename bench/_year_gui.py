@@ -32,6 +32,21 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from _common import ROOT  # noqa: F401,E402 - project root on sys.path
 
 
+
+def page_down(app, tab) -> float:
+    """PgDown on «По участнику»; ms until the next participant's first page is shown."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    expected = tab.rows[tab.pos + 1]
+    start = time.perf_counter()
+    QTest.keyClick(tab.cells[0], Qt.Key.Key_PageDown)
+    while tab.panel.viewer.page is None or tab.panel.viewer.page.participant_id != expected.participant_id:
+        app.processEvents()
+        if time.perf_counter() - start > 30:
+            raise SystemExit("the next participant's page never appeared")
+    return (time.perf_counter() - start) * 1000
+
 def emit(kind: str, data: dict) -> None:
     print("@@ " + json.dumps({"kind": kind, **data}, ensure_ascii=False), flush=True)
 
@@ -187,14 +202,7 @@ def main(argv: list[str] | None = None) -> int:
                 meter._longest = max(meter._longest, gap_before)
                 scores_done += 1
             if scores_done < args.scores:
-                expected = tab.rows[tab.pos + 1]
-                start = time.perf_counter()
-                QTest.keyClick(tab.cells[0], Qt.Key.Key_PageDown)
-                while tab.panel.viewer.page is None or tab.panel.viewer.page.participant_id != expected.participant_id:
-                    app.processEvents()
-                    if time.perf_counter() - start > 30:
-                        raise SystemExit("the next participant's page never appeared")
-                next_ms.append((time.perf_counter() - start) * 1000)
+                next_ms.append(page_down(app, tab))
                 meter.settle(busy, quiet_ms=150, cap_s=args.cap)
     report(whole, scores=scores_done,
            commit_median_ms=round(statistics.median(commit_ms), 1), commit_p95_ms=round(pct(commit_ms, 0.95), 1),
@@ -206,16 +214,9 @@ def main(argv: list[str] | None = None) -> int:
     for _ in range(args.steps):
         if tab.pos + 1 >= len(tab.rows):
             break
-        expected = tab.rows[tab.pos + 1]
         tab.cells[0].setFocus()
         with meter.action("next participant (PgDown)", busy, quiet_ms=150, cap_s=args.cap) as r:
-            start = time.perf_counter()
-            QTest.keyClick(tab.cells[0], Qt.Key.Key_PageDown)
-            while tab.panel.viewer.page is None or tab.panel.viewer.page.participant_id != expected.participant_id:
-                app.processEvents()
-                if time.perf_counter() - start > 30:
-                    raise SystemExit("the next participant's page never appeared")
-            next_ms.append((time.perf_counter() - start) * 1000)
+            next_ms.append(page_down(app, tab))
         next_stall_ms.append(r.longest_stall_ms)
         meter.results.pop()
     emit("next", {"moves": len(next_ms), "first_page_median_ms": round(statistics.median(next_ms), 1),
