@@ -334,7 +334,7 @@ def cmd_scores(args: argparse.Namespace) -> int:
     if args.json:  # only the form asked for is built (1500 participants × 15 tasks either way)
         _out(args, [row.as_dict() for row in sheet], "")
         return EXIT_OK
-    lines = [f"{r.code} {r.class_name:<4} " + (" ".join(f"{k}:{v if v is not None else '·'}" for k, v in r.scores.items())
+    lines = [f"{r.code} {r.class_name:<4} " + (" ".join([f"{k}:{'·' if v is None else v}" for k, v in r.scores.items()])
              if not r.absent else "отсутствовал")
              + (f"  итого {r.total}" + (f", отметка {r.mark}" if r.mark else "") if not r.absent else "")
              + f"  [{STATUS_RU[r.status]}]" for r in sheet]

@@ -11,6 +11,7 @@ The final value of a task is round 3 if present, else round 1.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -87,57 +88,53 @@ def score_sheet(store: Store, work_id: int, round: int = 1, *, final: bool = Fal
                 participant_ids: set[int] | None = None, experts: bool = True) -> list[ScoreRow]:
     """Every participant of the work with its scores of `round` (`final=True`: round 3 over 1).
 
-    Proportional to the work's cells: two indexed queries read as plain tuples, one pass each.
+    One indexed query; SQLite hands over each participant's cells as one JSON object.
     `experts=False`: who entered each score is not read (`ScoreRow.experts` holds None for every
     task), for callers that only need the values (a fifth of the time for a big work).
     """
     work = get_work(store, work_id)
-    rounds = (1, 3) if final else (round,)
-    # (value, expert) per participant and task; a later round overrides an earlier one (the
-    # commission's round 3 over the first expert's round 1), whatever order the rows come in.
-    values: dict[int, dict[str, tuple[str, str | None]]] = {}
-    later: list[tuple[int, str, str, str | None]] = []
-    for pid, task_id, value, expert, rnd in store.conn.execute(
-            f"""SELECT sc.participant_id, sc.task_id, sc.value, {'sc.expert' if experts else 'NULL'}, sc.round
-                FROM scores sc
-                JOIN participants p ON p.id = sc.participant_id
-                WHERE p.work_id = ? AND sc.round IN ({','.join('?' * len(rounds))})""",
-            [work_id, *rounds]):
-        if rnd == rounds[0]:
-            own = values.get(pid)
-            if own is None:
-                own = values[pid] = {}
-            own[task_id] = (value, expert)
-        else:
-            later.append((pid, task_id, value, expert))
-    for pid, task_id, value, expert in later:
-        values.setdefault(pid, {})[task_id] = (value, expert)
+    first, later_rounds = (1, (3,)) if final else (round, ())
+    # SQLite gathers each participant's cells of the first round into one JSON object (task → value,
+    # and task → expert when asked): a tenth of the Python work of reading 15 rows per participant.
+    cells = "(SELECT json_group_object(task_id, {}) FROM scores WHERE participant_id = p.id AND round = {})"
+    query = f"""SELECT p.id, p.code, p.class_id, p.absent, p.variant1, p.variant2, p.journal_mark, s.gender,
+                      c.grade, c.letter, {cells.format('value', '?1')}, {cells.format('expert', '?1') if experts else 'NULL'}
+               FROM participants p JOIN classes c ON c.id = p.class_id JOIN students s ON s.id = p.student_id
+               WHERE p.work_id = ?2 {'AND p.id IN (SELECT value FROM json_each(?3))' if participant_ids is not None else ''}
+               ORDER BY CAST(p.code AS INTEGER)"""
+    params: list[Any] = [first, work_id]
+    if participant_ids is not None:
+        params.append(json.dumps(sorted(participant_ids)))
+    # A later round overrides the first (the commission's round 3 over the first expert's round 1);
+    # those are few rows, read plainly.
+    overrides: dict[int, list[tuple[str, str, str | None]]] = {}
+    for later_round in later_rounds:
+        for pid, task_id, value, expert in store.conn.execute(
+                """SELECT sc.participant_id, sc.task_id, sc.value, sc.expert FROM scores sc
+                   JOIN participants p ON p.id = sc.participant_id WHERE p.work_id = ? AND sc.round = ?""",
+                [work_id, later_round]):
+            overrides.setdefault(pid, []).append((task_id, value, expert))
 
     task_ids = [t.task_id for t in work.tasks]
     task_count = len(task_ids)
     parts = range(1, work.parts + 1)
-    none_pair: tuple[None, None] = (None, None)
     class_names: dict[tuple[int, str], str] = {}
+    loads = json.loads
     result = []
-    for (pid, code, class_id, absent, variant1, variant2, journal_mark, gender, grade, letter) in store.conn.execute(
-            """SELECT p.id, p.code, p.class_id, p.absent, p.variant1, p.variant2, p.journal_mark, s.gender,
-                      c.grade, c.letter
-               FROM participants p JOIN classes c ON c.id = p.class_id JOIN students s ON s.id = p.student_id
-               WHERE p.work_id = ? ORDER BY CAST(p.code AS INTEGER)""", [work_id]):
-        if participant_ids is not None and pid not in participant_ids:
-            continue
-        own = values.get(pid, {})
-        scores: dict[str, str | None] = {}
-        who: dict[str, str | None] = {}
-        total = filled = 0
-        for task_id in task_ids:
-            value, expert = own.get(task_id, none_pair)
-            scores[task_id] = value
-            who[task_id] = expert
-            if value is not None:
-                filled += 1
-                if value.isdigit():
-                    total += int(value)
+    for (pid, code, class_id, absent, variant1, variant2, journal_mark, gender, grade, letter,
+         values_json, experts_json) in store.conn.execute(query, params):
+        own = loads(values_json) if values_json else {}
+        by = loads(experts_json) if experts_json else {}
+        for task_id, value, expert in overrides.get(pid, ()):
+            own[task_id] = value
+            by[task_id] = expert
+        scores = {task_id: own.get(task_id) for task_id in task_ids}
+        who = {task_id: by.get(task_id) for task_id in task_ids} if experts else dict.fromkeys(task_ids)
+        filled = task_count - sum(1 for value in scores.values() if value is None)
+        total = 0
+        for value in scores.values():
+            if value is not None and value.isdigit():
+                total += int(value)
         class_name = class_names.get((grade, letter))
         if class_name is None:
             class_name = class_names[(grade, letter)] = class_display(grade, letter)
