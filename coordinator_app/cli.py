@@ -31,7 +31,27 @@ _ARGPARSE_RU = [
 ]
 
 
+def _terminal_columns() -> int:
+    """What `shutil.get_terminal_size` answers (COLUMNS, else the console, else 80), without
+    importing shutil (and bz2, lzma) on every command: argparse makes a formatter per argument."""
+    import os
+
+    try:
+        return int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        pass
+    try:
+        return os.get_terminal_size(sys.__stdout__.fileno()).columns or 80
+    except (AttributeError, ValueError, OSError):
+        return 80
+
+
 class _RussianHelpFormatter(argparse.HelpFormatter):
+    def __init__(self, prog: str, indent_increment: int = 2, max_help_position: int = 24,
+                 width: int | None = None) -> None:
+        super().__init__(prog, indent_increment, max_help_position,
+                         (_terminal_columns() - 2) if width is None else width)
+
     def add_usage(self, usage, actions, groups, prefix=None):  # type: ignore[no-untyped-def]
         return super().add_usage(usage, actions, groups, "использование: " if prefix is None else prefix)
 
@@ -658,7 +678,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     parser.add_argument("--json", action="store_true", help="вывод в формате JSON")
     parser.add_argument("--smoke-test", action="store_true",
                         help="открыть и закрыть главное окно на временной папке данных (проверка сборки)")
-    common = argparse.ArgumentParser(add_help=False)
+    common = RussianArgumentParser(add_help=False)
     common.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="вывод в формате JSON")
     sub = parser.add_subparsers(dest="command", metavar="КОМАНДА", parser_class=RussianArgumentParser,
                                 title="команды")
