@@ -178,6 +178,8 @@ def discrepancies(store: Store, work_id: int) -> DiscrepancyReport:
             mark_for(work.scale, two.total) if complete else None,
             final_total, mark_for(work.scale, final_total) if final_total is not None else None, complete)
         report.participants.append(entry)
+        if not complete:
+            continue  # an unfinished re-check stays out of the per-task summary
         for t in tasks:
             if t.second is None:
                 continue
@@ -195,12 +197,35 @@ def settle(store: Store, work_id: int, code: str, task_id: str, value: Any, reas
     return set_score(store, work_id, code, task_id, value, round=3, reason=reason, expert=expert)
 
 
-def make_recheck_pdf(store: Store, work_id: int, out: Path, progress=None) -> Path:
+class RecheckUnfinished(UserError):
+    """The protocol was asked for while some sampled works are not re-checked in full."""
+
+    def __init__(self, done: int, total: int, codes: list[str]) -> None:
+        shown = ", ".join(codes[:20]) + (f" … и ещё {len(codes) - 20}" if len(codes) > 20 else "")
+        super().__init__(
+            f"Перепроверка не закончена: перепроверено работ {done} из {total}. "
+            f"Не перепроверены: {shown}. В протоколе они будут отмечены «не перепроверена» и не войдут в итоги.")
+        self.done, self.total, self.codes = done, total, codes
+
+
+def unfinished_codes(store: Store, work_id: int) -> tuple[int, list[str]]:
+    """(sampled works, codes of those the re-check expert has not scored in full)."""
+    report = discrepancies(store, work_id)
+    return len(report.participants), [p.code for p in report.participants if not p.complete]
+
+
+def make_recheck_pdf(store: Store, work_id: int, out: Path, progress=None, *,
+                     unfinished_ok: bool = False) -> Path:
+    """The «Протокол перепроверки». While the re-check is unfinished it raises `RecheckUnfinished`
+    (the caller asks the user) unless `unfinished_ok`."""
     from .documents import work_header
     from .exports.recheck_pdf import RecheckDoc, RecheckParticipant, RecheckTaskRow, TaskSummary, write_recheck_pdf
 
     work = get_work(store, work_id)
     report = discrepancies(store, work_id)
+    unfinished = [p.code for p in report.participants if not p.complete]
+    if unfinished and not unfinished_ok:
+        raise RecheckUnfinished(len(report.participants) - len(unfinished), len(report.participants), unfinished)
     info = checks(store, work_id)
     experts = sorted({c.expert for c in info if c.expert})
     first_experts = sorted({r["expert"] for r in store.query(
@@ -219,7 +244,7 @@ def make_recheck_pdf(store: Store, work_id: int, out: Path, progress=None) -> Pa
             code=p.code, class_name=p.class_name,
             tasks=[RecheckTaskRow(t.task_id, t.max_score, t.first, t.second) for t in p.tasks],
             first_total=p.first_total, second_total=p.second_total, first_mark=p.first_mark,
-            second_mark=p.second_mark, final_total=p.final_total, final_mark=p.final_mark)
+            second_mark=p.second_mark, final_total=p.final_total, final_mark=p.final_mark, complete=p.complete)
             for p in report.participants],
         summary=[TaskSummary(t.task_id, t.max_score, t.compared, t.differing, t.mean_abs_diff) for t in report.tasks],
     )

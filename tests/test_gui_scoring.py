@@ -640,6 +640,28 @@ def test_second_check_sample_blind_entry_discrepancies_and_settle(qtbot, page, w
     assert "Сохранено" in tab.pdf_status.text()
 
 
+def test_printing_an_unfinished_recheck_asks_first(qtbot, page, work, school_store, opened, said) -> None:
+    from coordinator_app.second_check import create_check
+
+    _score_everyone(school_store, work.id)
+    create_check(school_store, work.id, codes=["40001", "40003"], expert="Кузнецов Иван Ильич")
+    for task, value in zip(("1", "2", "3"), ("2", "X", "0")):
+        set_score(school_store, work.id, "40003", task, value, round=2, expert="Кузнецов Иван Ильич")
+    page.reload()
+    page.tabs.setCurrentIndex(5)
+    tab = page.second_tab
+    said.answers["confirm"] = False
+    tab.make_pdf()
+    qtbot.waitUntil(lambda: any("Перепроверка не закончена" in m for m in said), timeout=30000)
+    assert "перепроверено работ 1 из 2" in said[-1] and "40001" in said[-1]
+    qtbot.waitUntil(lambda: tab.pdf_button.isEnabled(), timeout=30000)
+    assert opened == [] and "Сохранено" not in tab.pdf_status.text()
+    said.answers["confirm"] = True
+    tab.make_pdf()
+    qtbot.waitUntil(lambda: len(opened) == 1, timeout=30000)
+    assert opened[0].read_bytes().startswith(b"%PDF") and "Сохранено" in tab.pdf_status.text()
+
+
 def test_a_random_share_records_its_seed_and_unscored_works_are_refused(qtbot, page, work, school_store) -> None:
     page.tabs.setCurrentIndex(5)
     tab = page.second_tab

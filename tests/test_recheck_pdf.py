@@ -199,3 +199,28 @@ def test_empty_sample_is_still_a_document(tmp_path, header):
     assert "Председатель комиссии" in text and "Эксперт перепроверки" in text
     assert "Стр." not in text   # a single page carries no page number
     assert calls == [(0, 0), (0, 0)]
+
+
+def test_unfinished_works_are_marked_and_left_out_of_the_totals(tmp_path, header):
+    """3 of 8 re-checked: the protocol says so, never «Перепроверено работ: 8» or a −8 sum."""
+    participants = []
+    for i in range(8):
+        done = i < 3
+        rows = [RecheckTaskRow(task_id, max_score, "1", ("1" if done else None) if task_id != "1" else
+                               ("2" if done and i == 0 else ("1" if done else None)))
+                for task_id, max_score in TASKS[:6]]
+        first_total = sum(score_value(r.first) or 0 for r in rows)
+        second_total = sum(score_value(r.second) or 0 for r in rows)
+        participants.append(RecheckParticipant(
+            code=str(52000 + i), class_name="5А", tasks=rows, first_total=first_total, second_total=second_total,
+            first_mark="3", second_mark="3" if done else None, complete=done))
+    out = tmp_path / "unfinished.pdf"
+    write_recheck_pdf(out, RecheckDoc(header, "Смирнова О. П.", "Кузнецов И. В.", "выбранные работы: 8",
+                                      participants, summary=[]))
+    text = flat("\n".join(page_texts(out)))
+    assert "Перепроверено работ: 3 из 8." in text
+    assert "Не перепроверены (в итоги не вошли): 5 — коды 52003, 52004, 52005, 52006, 52007." in text
+    assert text.count("не перепроверена") == 5
+    assert "Перепроверено работ: 8" not in text
+    assert "-6" not in text and "−6" not in text          # an unfinished block has no re-check sum
+    assert "Сумма баллов по перепроверке изменилась: 1 (33" in text   # of the 3, only 52000 changed

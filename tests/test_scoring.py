@@ -159,6 +159,27 @@ def test_second_check_is_blind_and_discrepancies_are_settled_with_a_reason(schoo
     assert first.scores["1"] == "2"                                     # the first score is kept
 
 
+def test_an_unfinished_recheck_is_left_out_and_its_protocol_asks_first(school_store, work_id, tmp_path) -> None:
+    from coordinator_app.second_check import RecheckUnfinished, make_recheck_pdf
+    from tests.pdf_helpers import page_texts
+
+    _score_all(school_store, work_id, {"40001": ("2", "1", "3"), "40002": ("1", "0", "1"), "40003": ("2", "1", "1")})
+    create_check(school_store, work_id, codes=["40001", "40002", "40003"], expert="Второй эксперт")
+    _score_all(school_store, work_id, {"40003": ("1", "1", "1")}, round=2)        # re-checked in full
+    set_score(school_store, work_id, "40001", "1", "0", round=2)                 # begun only
+    report = discrepancies(school_store, work_id)
+    assert [p.code for p in report.participants if not p.complete] == ["40001", "40002"]
+    by_task = {t.task_id: (t.compared, t.differing) for t in report.tasks}
+    assert by_task["1"] == (1, 1)            # 40001's lone task-1 score stays out of the summary
+    out = tmp_path / "recheck.pdf"
+    with pytest.raises(RecheckUnfinished, match="перепроверено работ 1 из 3. Не перепроверены: 40001, 40002"):
+        make_recheck_pdf(school_store, work_id, out)
+    assert not out.exists()
+    make_recheck_pdf(school_store, work_id, out, unfinished_ok=True)
+    text = " ".join(" ".join(page_texts(out)).split())
+    assert "Перепроверено работ: 1 из 3." in text and text.count("не перепроверена") == 2
+
+
 def test_a_sample_is_reproducible_from_its_seed(school_store, work_id) -> None:
     _score_all(school_store, work_id, {"40001": ("2", "1", "3"), "40002": ("1", "0", "1"), "40003": ("2", "1", "1")})
     a, _ = create_check(school_store, work_id, share=0.34, seed=42)

@@ -71,6 +71,7 @@ __all__ = [
 RECHECK_TITLE = "Протокол перепроверки ВПР"
 SUMMARY_TITLE = "Расхождения по заданиям"
 NOT_PASSED = "не пройд."
+NOT_RECHECKED = "не перепроверена"
 SIGNATURE_ROLES = ("Эксперт, проверявший работы", "Эксперт перепроверки", "Председатель комиссии")
 
 MARGIN_X = 15 * mm
@@ -116,6 +117,7 @@ class RecheckParticipant:
     second_mark: str | None
     final_total: int | None = None     # after the commission settled, if it did
     final_mark: str | None = None
+    complete: bool = True              # the re-check expert scored every task
 
 
 @dataclass
@@ -195,7 +197,7 @@ def mark_changed(p: RecheckParticipant) -> bool:
     school's."""
     if _settled(p) and p.final_mark and p.final_mark.strip():
         return _marks_differ(p.first_mark, p.final_mark)
-    return _marks_differ(p.first_mark, p.second_mark)
+    return p.complete and _marks_differ(p.first_mark, p.second_mark)
 
 
 def _fmt_float(value: float, digits: int) -> str:
@@ -390,13 +392,14 @@ def _band_table(p: RecheckParticipant, start: int, stop: int, totals: bool, task
         first_col = len(widths)
         widths += [SUM_W, MARK_W]
         max_total = sum(t.max_score for t in p.tasks)
-        total_diff = p.second_total - p.first_total
+        # An unfinished re-check has no total to compare: its sum would count unscored tasks as 0.
+        total_diff = p.second_total - p.first_total if p.complete else 0
         rows[0] += [Paragraph("Сумма", ls["total_head"]), Paragraph("Отметка", ls["total_head"])]
         rows[1] += [str(max_total), ""]
         rows[2] += [str(p.first_total), _mark(p.first_mark)]
-        rows[3] += [str(p.second_total), _mark(p.second_mark)]
-        mark_moved = _marks_differ(p.first_mark, p.second_mark)
-        rows[4] += [_signed(total_diff),
+        rows[3] += [str(p.second_total) if p.complete else "—", _mark(p.second_mark) if p.complete else "—"]
+        mark_moved = p.complete and _marks_differ(p.first_mark, p.second_mark)
+        rows[4] += [_signed(total_diff) if p.complete else "—",
                     f"{_mark(p.first_mark)}→{_mark(p.second_mark)}" if mark_moved else ""]
         style += [
             ("FONTNAME", (first_col, 2), (-1, 3), FONT_BOLD),
@@ -436,11 +439,13 @@ def _band_table(p: RecheckParticipant, start: int, stop: int, totals: bool, task
 def _participant_block(p: RecheckParticipant, task_w: float, st, ls) -> KeepTogether:
     differing = sum(1 for t in p.tasks if task_difference(t))
     flags: list[str] = []
+    if not p.complete:
+        flags.append(f'<font color="#990d00"><b>{NOT_RECHECKED}</b></font> (в итоги не входит)')
     if differing:
         flags.append(f"расхождений по заданиям: {differing}")
-    else:
+    elif p.complete:
         flags.append('<font color="#595959">расхождений по заданиям нет</font>')
-    if p.second_total != p.first_total:
+    if p.complete and p.second_total != p.first_total:
         flags.append(f"сумма {_signed(p.second_total - p.first_total)}")
     if mark_changed(p):
         flags.append('<font color="#990d00"><b>отметка изменилась</b></font>')
@@ -513,15 +518,25 @@ def _summary_section(doc: RecheckDoc, st, ls) -> list:
 
 
 def _totals(doc: RecheckDoc, st) -> list:
-    parts = doc.participants
+    """The counts over the works that were re-checked in full; unfinished ones are named and left
+    out (their re-check sums would count every unscored task as 0)."""
+    parts = [p for p in doc.participants if p.complete]
+    unfinished = [p for p in doc.participants if not p.complete]
     n = len(parts)
+    lines = []
+    if unfinished:
+        codes = ", ".join(p.code for p in unfinished[:20]) + (
+            f" … и ещё {len(unfinished) - 20}" if len(unfinished) > 20 else "")
+        lines.append(f"Перепроверено работ: <b>{n}</b> из {len(doc.participants)}.")
+        lines.append(f"Не перепроверены (в итоги не вошли): <b>{len(unfinished)}</b> — коды {escape(codes)}.")
+    else:
+        lines.append(f"Перепроверено работ: <b>{n}</b>.")
     if not n:
-        return [Paragraph("Перепроверено работ: 0.", st["base"])]
+        return [Paragraph(line, st["base"]) for line in lines]
     total_changed = sum(1 for p in parts if p.second_total != p.first_total)
     mark_moved = sum(1 for p in parts if _marks_differ(p.first_mark, p.second_mark))
     any_diff = sum(1 for p in parts if any(task_difference(t) for t in p.tasks))
-    lines = [
-        f"Перепроверено работ: <b>{n}</b>.",
+    lines += [
         f"Работ с расхождением хотя бы по одному заданию: <b>{any_diff}</b> ({_percent(any_diff, n)}).",
         f"Сумма баллов по перепроверке изменилась: <b>{total_changed}</b> ({_percent(total_changed, n)}).",
         f"Отметка по перепроверке изменилась: <b>{mark_moved}</b> ({_percent(mark_moved, n)}).",

@@ -34,11 +34,11 @@ from coordinator_app.experts import list_experts, work_experts
 from coordinator_app.scans.pages import Page, participant_pages
 from coordinator_app.scoring import JOURNAL_MARKS, NOT_PASSED, STATUS_RU, ClassProgress, ScoreRow, work_progress
 from coordinator_app.second_check import (
-    Discrepancy, TaskDiff, checks, create_check, discrepancies, make_recheck_pdf, sampled_ids,
+    Discrepancy, RecheckUnfinished, TaskDiff, checks, create_check, discrepancies, make_recheck_pdf, sampled_ids,
 )
 from coordinator_app.works import Work, get_work, list_works
 
-from .. import context
+from .. import context, messages
 from ..context import AppContext
 from ..scan_viewer import ScanViewer
 from ..thumbnails import ThumbnailCache
@@ -1497,7 +1497,7 @@ class SecondCheckTab(QWidget):
         self.refresh_discrepancies()
         return True
 
-    def make_pdf(self) -> None:
+    def make_pdf(self, unfinished_ok: bool = False) -> None:
         work = self.page.work
         if work is None:
             return
@@ -1506,7 +1506,8 @@ class SecondCheckTab(QWidget):
         work_id = work.id
 
         def job(task: TaskContext) -> Path:
-            return make_recheck_pdf(task.open_store(), work_id, out, progress=task.progress_callback("Протокол"))
+            return make_recheck_pdf(task.open_store(), work_id, out, progress=task.progress_callback("Протокол"),
+                                    unfinished_ok=unfinished_ok)
 
         def done(path: Path) -> None:
             self.pdf_button.setEnabled(True)
@@ -1517,6 +1518,12 @@ class SecondCheckTab(QWidget):
 
         def failed(err: BaseException) -> None:
             self.pdf_button.setEnabled(True)
+            if isinstance(err, RecheckUnfinished):
+                self.pdf_status.setText("")
+                if messages.confirm(self, err.message + "\n\nНапечатать протокол сейчас?", title="Перепроверка не закончена",
+                                    yes="Напечатать", no="Отмена"):
+                    self.make_pdf(unfinished_ok=True)
+                return
             self.pdf_status.setStyleSheet(ERROR_STYLE)
             self.pdf_status.setText(err.message if isinstance(err, UserError) else
                                     f"Протокол не создан: {err}. Подробности записаны в журнал.")
