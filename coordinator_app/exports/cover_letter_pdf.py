@@ -49,6 +49,7 @@ class CoverRow:
     class_name: str
     variant: str          # «1», «1 / 2», «—»
     pages: int
+    scored: bool = True   # every task of the work has the school's score
 
 
 @dataclass
@@ -111,8 +112,8 @@ def sample_rule_text(letter: CoverLetter) -> str:
         parts.append(
             f"Работы отобраны случайным образом: не менее {_pct_text(letter.sample_pct)} работ и не менее "
             f"одной работы из {_works(letter.pool)} участников, выполнявших работу и имеющих сканы. "
-            f"Отбор выполнен программой {APP_TITLE} (генератор random.Random языка Python, зерно "
-            f"{letter.seed}); тот же отбор с тем же зерном даёт тот же список кодов.")
+            f"Отбор выполнен программой {APP_TITLE} по числу-зерну {letter.seed}: повторный отбор с тем же "
+            f"зерном даёт тот же список кодов, так что его можно проверить.")
     if letter.extra_codes:
         codes = ", ".join(letter.extra_codes)
         lead = "Дополнительно по решению школы включены" if parts else "Работы отобраны школой по списку:"
@@ -120,6 +121,17 @@ def sample_rule_text(letter: CoverLetter) -> str:
     if not parts:
         parts.append("Работы отобраны школой по списку.")
     return " ".join(parts)
+
+
+def _scores_sentence(letter: CoverLetter) -> str:
+    """What the protocol holds, as it is: scores only where the school entered them."""
+    unscored = [r.code for r in letter.rows if not r.scored]
+    if not unscored:
+        return "Баллы за каждое задание и итоговый балл проставлены в протоколе."
+    if len(unscored) == len(letter.rows):
+        return "Баллы школы в протоколе не проставлены: проверка работ школой не завершена."
+    return (f"Баллы за каждое задание и итоговый балл проставлены в протоколе, кроме работ с кодами "
+            f"{', '.join(unscored)}: их проверка школой не завершена.")
 
 
 def _letterhead(letter: CoverLetter, st: dict[str, ParagraphStyle]) -> list:
@@ -218,10 +230,12 @@ def cover_letter_bytes(letter: CoverLetter) -> bytes:
             f"{format_date(letter.work_date)}")
     story: list = _letterhead(letter, st)
     story += [_address_block(letter, st), Paragraph(COVER_SUBJECT, subject_style)]
+    sent = ("критерии оценивания по вариантам и электронный протокол проверки в формате Excel"
+            if letter.criteria_files else "электронный протокол проверки в формате Excel")
     story.append(Paragraph(
         f"В рамках перепроверки результатов всероссийских проверочных работ {escape(letter.school)} "
         f"направляет сканированные копии работ участников всероссийской проверочной работы {work}, "
-        "критерии оценивания по вариантам и электронный протокол проверки в формате Excel.", body))
+        f"{sent}.", body))
     story.append(Paragraph(
         f"Количество направляемых работ: <b>{len(letter.rows)}</b> (работу выполняли "
         f"{letter.participants_present} "
@@ -230,18 +244,16 @@ def cover_letter_bytes(letter: CoverLetter) -> bytes:
     story.append(Paragraph(escape(sample_rule_text(letter)), body))
     story.append(Paragraph(
         "Работы и протокол обезличены: участники обозначены только кодами, фамилии и имена "
-        "обучающихся в направляемых материалах отсутствуют. Баллы за каждое задание и итоговый балл "
-        "проставлены на работах и в протоколе.", body))
+        "обучающихся в направляемых материалах отсутствуют. " + _scores_sentence(letter), body))
     story.append(Paragraph("Коды участников, работы которых направляются:", section))
     story.append(Spacer(1, 1.5 * mm))
     story.append(_codes_table(letter, st))
     story.append(Spacer(1, 4 * mm))
     story.append(Paragraph(
         f"Состав пакета (папка «{escape(letter.folder_name)}» на электронном носителе):", section))
-    story += [Paragraph(escape(item), bullet, bulletText="•") for item in _contents(letter)]
-    story.append(Spacer(1, 3 * mm))
-    story.append(Paragraph(
-        f"Приложение: электронный носитель с папкой «{escape(letter.folder_name)}».", plain))
+    items = [Paragraph(escape(item), bullet, bulletText="•") for item in _contents(letter)]
+    story += items[:-1]
+    appendix = Paragraph(f"Приложение: электронный носитель с папкой «{escape(letter.folder_name)}».", plain)
 
     director = _initials(letter.director) if letter.director.strip() else ""
     sign_style = ParagraphStyle("cl_sign", parent=st["base"], fontSize=11, leading=14)
@@ -256,7 +268,8 @@ def cover_letter_bytes(letter: CoverLetter) -> bytes:
         ("LEFTPADDING", (0, 0), (-1, -1), 0),
         ("TOPPADDING", (0, 0), (-1, 0), 7 * mm),
     ]))
-    story.append(KeepTogether([Spacer(1, 4 * mm), sign]))
+    # The signature never stands alone on a page: the list's last item and the appendix go with it.
+    story.append(KeepTogether([items[-1], Spacer(1, 3 * mm), appendix, Spacer(1, 4 * mm), sign]))
 
     buffer = new_buffer()
     doc = SimpleDocTemplate(buffer, pagesize=PAGE_SIZE, leftMargin=MARGIN_LEFT, rightMargin=MARGIN_RIGHT,

@@ -870,8 +870,8 @@ def export_package(store: Store, work_id: int, out_dir: Path | str, *, sample_pc
         school=school.name, login=school.login, municipality=school.municipality, director=school.director,
         subject=work.subject, grade=work.grade, work_date=work.work_date, outgoing_date=dt.date.today(),
         folder_name=name, participants_present=len(present), pool=len(pool),
-        rows=[CoverRow(c, by_code[c].class_name, _variant_text(by_code[c].variants), len(scans[c].pages))
-              for c in chosen],
+        rows=[CoverRow(c, by_code[c].class_name, _variant_text(by_code[c].variants), len(scans[c].pages),
+                       scored=by_code[c].status == "scored") for c in chosen],
         sample_pct=pct_used, seed=seed, extra_codes=extra, everyone=everyone,
         criteria_files=len(attachments), criteria_variants=criteria_variants)
     plan.append(_Planned("cover_letter.pdf", "Сопроводительное письмо", lambda: [cover_letter_bytes(letter)]))
