@@ -246,3 +246,22 @@ def test_second_instance_on_the_same_data_dir_exits_cleanly(qtbot, data_dir: Pat
     with DataDirLock(data_dir):
         assert run_gui(str(data_dir)) == 0
     assert shown and "уже открыт" in shown[0]
+
+
+def test_qt_own_texts_are_russian(qapp) -> None:
+    """Qt's built-in buttons and menus speak Russian, whatever the system's language."""
+    from PySide6.QtWidgets import QLineEdit, QMessageBox
+
+    from ui.app import install_russian_qt
+
+    assert install_russian_qt(qapp) == ["qtbase"]
+    box = QMessageBox(QMessageBox.Icon.Question, "Вопрос", "Удалить?",
+                      QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No | QMessageBox.StandardButton.Cancel)
+    assert {b.text().replace("&", "") for b in box.buttons()} == {"Да", "Нет", "Отмена"}
+    box.setDetailedText("подробности")
+    details = [b.text() for b in box.buttons() if box.buttonRole(b) == QMessageBox.ButtonRole.ActionRole]
+    assert details and details[0].startswith("Показать подробности"), details
+    field = QLineEdit()
+    menu = field.createStandardContextMenu()
+    entries = [a.text().replace("&", "") for a in menu.actions() if a.text()]
+    assert "Копировать" in " ".join(entries) and "Copy" not in " ".join(entries), entries

@@ -6,7 +6,7 @@ import logging
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QLibraryInfo, QLocale, QTimer, QTranslator
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -33,7 +33,34 @@ def _application() -> QApplication:
     icon = resource_path("icons", "app.png")
     if icon.exists():
         app.setWindowIcon(QIcon(str(icon)))
+    install_russian_qt(app)
     return app
+
+
+#: Qt's own catalogues loaded for its built-in texts: buttons of message boxes («Да», «Нет»,
+#: «Показать подробности…»), context menus of text fields, file dialogs.
+QT_CATALOGUES = ("qtbase",)
+
+
+def install_russian_qt(app: QApplication) -> list[str]:
+    """Load Qt's bundled Russian translation (shipped with PySide6 and kept in the PyInstaller
+    build by the spec), whatever the system's language: every text the user reads is Russian.
+    Returns the catalogues loaded; a missing one is logged, never fatal."""
+    QLocale.setDefault(QLocale(QLocale.Language.Russian, QLocale.Country.Russia))
+    folder = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+    loaded = getattr(app, "_vpr_translators", None)
+    if loaded is not None:  # already installed on this application
+        return [name for name, _ in loaded]
+    loaded = []
+    for name in QT_CATALOGUES:
+        translator = QTranslator(app)
+        if translator.load(f"{name}_ru", folder):
+            app.installTranslator(translator)
+            loaded.append((name, translator))
+        else:
+            log.warning("Qt translation %s_ru not found in %s", name, folder)
+    app._vpr_translators = loaded  # type: ignore[attr-defined]  # kept alive with the application
+    return [name for name, _ in loaded]
 
 
 def show_crash_dialog(report: Path, summary: str) -> None:
