@@ -116,6 +116,10 @@ def main(argv: list[str]) -> int:
     if not any(dist_dir.rglob("_rl_accel*")):
         problems.append("reportlab's C accelerators (_rl_accel) are not in the bundle")
 
+    # Qt's own texts (message-box buttons, context menus) are Russian only if this file travels.
+    if not any(dist_dir.rglob("qtbase_ru.qm")):
+        problems.append("Qt's Russian translation (qtbase_ru.qm) is not in the bundle")
+
     size = _size(dist_dir)
     files = sum(1 for p in dist_dir.rglob("*") if p.is_file())
     print(f"bundle: {dist_dir} — {size / 2**20:.1f} MiB in {files} files")

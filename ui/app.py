@@ -117,7 +117,10 @@ def run_gui(data_dir: str | None = None, smoke_test: bool = False) -> int:
                 window.show()
                 QTimer.singleShot(SMOKE_TEST_MS, window.close)
                 code = app.exec()
-                ok = code == 0 and not failures and window.isVisible() is False
+                russian = bool(getattr(app, "_vpr_translators", None))
+                if not russian:
+                    print("smoke test: Qt's Russian translation (qtbase_ru.qm) was not loaded", file=sys.stderr)
+                ok = code == 0 and not failures and window.isVisible() is False and russian
                 print("smoke test: ok" if ok else "smoke test: FAILED")
                 return 0 if ok else 1
             window.show()
