@@ -90,6 +90,12 @@ def _store(args: argparse.Namespace):
     return open_store(resolve_data_dir(args.data_dir), actor="координатор (командная строка)")
 
 
+def _days(count: int) -> str:
+    from .words import days
+
+    return days(count)
+
+
 def _csv_list(text: str | None) -> list[str]:
     return [x.strip() for x in (text or "").split(",") if x.strip()]
 
@@ -332,7 +338,7 @@ def cmd_set_retention(args: argparse.Namespace) -> int:
 
     with _store(args) as store:
         set_retention(store, args.days, args.order or "")
-    _out(args, {"days": args.days, "order": args.order or ""}, f"Срок хранения: {args.days} дней с даты работы.")
+    _out(args, {"days": args.days, "order": args.order or ""}, f"Срок хранения: {_days(args.days)} с даты работы.")
     return EXIT_OK
 
 

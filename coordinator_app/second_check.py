@@ -18,6 +18,7 @@ from .changes import Changes
 from .errors import UserError
 from .scoring import SCORES, ScoreRow, points, score_sheet, set_score
 from .storage import Store, now_iso
+from .words import works as works_text
 from .works import get_work, mark_for
 
 
@@ -234,7 +235,7 @@ def make_recheck_pdf(store: Store, work_id: int, out: Path, progress=None, *,
     notes = []
     for c in info:
         if c.share:
-            notes.append(f"выборка {c.share * 100:g} % ({len(c.codes)} работ), случайная, зерно {c.seed}")
+            notes.append(f"выборка {c.share * 100:g} % ({works_text(len(c.codes))}), случайная, зерно {c.seed}")
         else:
             notes.append(f"выбранные работы: {len(c.codes)}")
     doc = RecheckDoc(

@@ -19,6 +19,7 @@ from . import audit
 from .changes import CLASSES, PARTICIPANTS, STUDENTS, Changes
 from .classes import ensure_class
 from .errors import UserError
+from .words import counted
 from .names import class_display, name_key, normalize_class_name, normalize_gender, normalize_person_part
 from .storage import Store, now_iso
 
@@ -263,7 +264,7 @@ def import_pupils(store: Store, parsed: ParsedPupilList) -> ImportResult:
     if bad:
         details = [f"строка {r.row_number}: {'; '.join(r.problems)}" for r in bad[:50]]
         if len(bad) > 50:
-            details.append(f"… и ещё {len(bad) - 50} строк")
+            details.append(f"… и ещё {counted(len(bad) - 50, 'строка', 'строки', 'строк')}")
         raise UserError(
             f"Файл не импортирован: строк с ошибками — {len(bad)}. Исправьте их в файле и повторите.",
             details=details,

@@ -19,6 +19,7 @@ from .errors import UserError
 from .fsutil import atomic_copy
 from .names import class_display, normalize_class_name
 from .storage import Store, now_iso
+from .words import counted
 
 MARKS = ("3", "4", "5")
 _LATIN_TO_CYR = str.maketrans({"K": "К", "k": "К", "к": "К"})
@@ -406,7 +407,7 @@ def delete_work(store: Store, work_id: int, *, force: bool = False) -> Changes:
     participants = int(store.scalar("SELECT COUNT(*) FROM participants WHERE work_id = ?", [work_id]))
     if participants and not force:
         raise NeedsConfirmation(
-            f"У работы «{work.title}» уже есть протокол ({participants} участников). "
+            f"У работы «{work.title}» уже есть протокол ({counted(participants, 'участник', 'участника', 'участников')}). "
             "Удалить работу вместе с протоколом?"
         )
     with store.atomic() as db:

@@ -20,6 +20,8 @@ from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from .. import APP_TITLE
+from ..words import plural as _plural
+from ..words import works as _works
 from .pdf_common import (
     FONT,
     FONT_BOLD,
@@ -72,21 +74,6 @@ class CoverLetter:
     everyone: bool = False
     criteria_files: int = 0
     criteria_variants: list[str] = field(default_factory=list)
-
-
-def _plural(count: int, one: str, few: str, many: str) -> str:
-    tail = count % 100
-    if 11 <= tail <= 14:
-        return many
-    if count % 10 == 1:
-        return one
-    if 2 <= count % 10 <= 4:
-        return few
-    return many
-
-
-def _works(count: int) -> str:
-    return f"{count} {_plural(count, 'работа', 'работы', 'работ')}"
 
 
 def _pct_text(pct: float) -> str:

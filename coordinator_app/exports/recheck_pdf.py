@@ -32,6 +32,7 @@ from reportlab.platypus import (
 )
 
 from .. import APP_TITLE
+from ..words import works
 from .pdf_common import (
     FONT,
     FONT_BOLD,
@@ -213,16 +214,7 @@ def _percent(part: int, whole: int) -> str:
 
 def _works(count: int) -> str:
     """«1 работа», «3 работы», «12 работ»."""
-    tail = count % 100
-    if 11 <= tail <= 14:
-        word = "работ"
-    elif count % 10 == 1:
-        word = "работа"
-    elif 2 <= count % 10 <= 4:
-        word = "работы"
-    else:
-        word = "работ"
-    return f"{count} {word}"
+    return works(count)
 
 
 # ---------------------------------------------------------------- layout helpers

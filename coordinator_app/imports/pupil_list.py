@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import UserError
+from ..words import counted
 from .cells import cell_text
 from ..names import (
     class_display,
@@ -395,7 +396,7 @@ def _mark_duplicates(rows: list[PupilRow]) -> None:
     for (class_name, _), same in groups.items():
         if len(same) < 2:
             continue
-        count = _COUNT_WORDS.get(len(same), f"{len(same)} учеников")
+        count = _COUNT_WORDS.get(len(same), counted(len(same), "ученик", "ученика", "учеников"))
         sheets = {r.sheet for r in same}
         if len(sheets) == 1:
             where = "строки " + _join_numbers([str(r.row_number) for r in same])

@@ -36,7 +36,9 @@ def deletable_from(store: Store, work: Work) -> dt.date:
 def _basis(store: Store) -> str:
     days = retention_days(store)
     order = str(settings.get(store, "retention_order") or "").strip()
-    return f"{days} дней с даты проведения работы" + (f" ({order})" if order else "")
+    from ..words import days as days_text
+
+    return f"{days_text(days)} с даты проведения работы" + (f" ({order})" if order else "")
 
 
 def check_deletable(store: Store, work: Work, today: dt.date | None = None) -> None:

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QWidget
 from coordinator_app.changes import Changes
 from coordinator_app.errors import UserError
 from coordinator_app.scans.retention import PurgeCandidate, PurgeResult, purge_candidates, purge_work
+from coordinator_app.words import plural as _plural
 
 from .. import context
 from ..context import AppContext
@@ -22,14 +23,6 @@ from ..messages import confirm, inform, show_error
 from ..tasks import TaskContext
 
 SCANS = "scans"
-
-
-def _plural(n: int, one: str, few: str, many: str) -> str:
-    if n % 10 == 1 and n % 100 != 11:
-        return one
-    if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
-        return few
-    return many
 
 
 def describe(expired: list[PurgeCandidate]) -> str:
