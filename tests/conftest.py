@@ -8,8 +8,11 @@ from pathlib import Path
 
 import pytest
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROOT = Path(__file__).resolve().parent.parent
+#: The GUI tests see the screen of a school PC: 1366×768 less the taskbar is what a window gets.
+SCREEN = ROOT / "tests" / "fixtures" / "screen_1366x728.json"
+if os.environ.get("QT_QPA_PLATFORM", "offscreen") == "offscreen":
+    os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={SCREEN}"
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 

@@ -20,6 +20,7 @@ from coordinator_app.storage import Store
 from .bus import ChangeBus
 from .context import AppContext
 from .tasks import TaskRunner
+from .widgets import fit_to_screen
 
 
 def _warm_imports(modules: list[str]) -> None:
@@ -141,7 +142,7 @@ class MainWindow(QMainWindow):
         if geometry is not None:
             self.restoreGeometry(geometry)
         else:
-            self.resize(1200, 760)
+            fit_to_screen(self, 1200, 760)
 
     def go_to_step(self, row: int) -> None:
         if self.expert.allows_row(row):

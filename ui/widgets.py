@@ -3,8 +3,23 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QLineEdit, QTableView, QWidget
+
+
+#: Room a window's frame and title bar take on Windows (the frame is not known before it is shown).
+FRAME_W, FRAME_H = 16, 40
+
+
+def fit_to_screen(window: QWidget, width: int, height: int) -> None:
+    """Resize a top-level window to `width`×`height`, or less where the screen's free area (a
+    school PC: 1366×768 less the taskbar) is smaller, so that its buttons are never off screen."""
+    screen = window.screen() or QGuiApplication.primaryScreen()
+    if screen is None:
+        window.resize(width, height)
+        return
+    free = screen.availableGeometry()
+    window.resize(min(width, free.width() - FRAME_W), min(height, free.height() - FRAME_H))
 
 
 def page_title(text: str, hint: str = "") -> QLabel:

@@ -25,7 +25,7 @@ from coordinator_app.works import Work
 from ..context import AppContext
 from ..messages import confirm
 from ..table_model import Column, RecordTableModel
-from ..widgets import table_view
+from ..widgets import fit_to_screen, table_view
 
 ERROR_STYLE = "color: #b00020"
 OK_STYLE = "color: #2e7d32"
@@ -40,7 +40,7 @@ class ExpertsDialog(QDialog):
         self.assigned: set[int] = set()
         self.editing: int | None = None
         self.setWindowTitle("Эксперты")
-        self.resize(1040, 540)
+        fit_to_screen(self, 1040, 540)
 
         self.model: RecordTableModel[Expert] = RecordTableModel([
             Column("ФИО", lambda e: e.name),

@@ -19,7 +19,7 @@ from ..context import AppContext
 from ..messages import inform
 from ..table_model import Column, RecordTableModel, SearchProxy
 from ..tasks import TaskContext
-from ..widgets import table_view
+from ..widgets import fit_to_screen, table_view
 
 BAD = QColor("#ffd7d7")
 WARN = QColor("#fff3c4")
@@ -37,7 +37,7 @@ class ImportStudentsDialog(QDialog):
         self.parsed: ParsedPupilList | None = None
         self.result: ImportResult | None = None
         self.setWindowTitle("Импорт списка учеников")
-        self.resize(900, 600)
+        fit_to_screen(self, 900, 600)
 
         self.path_edit = QLineEdit()
         self.path_edit.setReadOnly(True)

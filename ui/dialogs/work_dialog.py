@@ -19,6 +19,7 @@ from coordinator_app.works import TaskDef, Work, WorkDef, create_work, update_wo
 
 from ..context import AppContext
 from ..tasks import TaskContext
+from ..widgets import fit_to_screen
 
 SUBJECTS = ["Русский язык", "Математика", "Окружающий мир", "История", "Обществознание", "География", "Биология",
             "Физика", "Химия", "Литература", "Английский язык", "Немецкий язык", "Французский язык", "Информатика"]
@@ -35,7 +36,7 @@ class WorkDialog(QDialog):
         self.created_id: int | None = None
         self.changes = None
         self.setWindowTitle(f"Работа «{work.title}»" if work else "Новая работа")
-        self.resize(780, 820)
+        fit_to_screen(self, 780, 820)
 
         # -- source --------------------------------------------------------------------------
         self.source_box = QGroupBox("Откуда взять задания и максимальные баллы")
@@ -115,7 +116,7 @@ class WorkDialog(QDialog):
         self.tasks = QTableWidget(0, 3)
         self.tasks.setHorizontalHeaderLabels(["Задание", "Макс. балл", "Часть"])
         self.tasks.horizontalHeader().setStretchLastSection(True)
-        self.tasks.setMinimumHeight(220)
+        self.tasks.setMinimumHeight(140)
         self.tasks.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.tasks.itemChanged.connect(lambda _: self._update_total())
         self.add_task = QPushButton("Добавить задание")
