@@ -24,6 +24,9 @@ DEFAULTS: dict[str, Any] = {
     "retention_days": 90,
     # The local order that sets the retention period, printed in the destruction act.
     "retention_order": "",
+    # Scoring: a task worth at most 9 points takes its score from one key (a digit, X/Х, N/Н)
+    # and moves on without Enter.
+    "one_key_scoring": True,
     # A page without a label that follows a labelled page belongs to the same participant.
     "follow_unlabelled": True,
     # Refuse (not only warn) assigning an expert to a work of a class they teach (seed 004 §5.3).

@@ -116,7 +116,8 @@ def type_score(qtbot, cell: QLineEdit, text: str, key=Qt.Key.Key_Return) -> None
         qtbot.keyClicks(cell, text)
     else:
         cell.setText(text)
-    qtbot.keyClick(cell, key)
+    # The confirming key goes where the user's keys go: one key may already have moved the cursor on.
+    qtbot.keyClick(cell.window().focusWidget() or cell, key)
 
 
 # -- the step ----------------------------------------------------------------------------------------
@@ -164,6 +165,63 @@ def test_scores_typed_with_enter_are_stored_and_move_on(qtbot, page, work, schoo
     assert tab.cells[1].toolTip() == f"Балл внёс(ла): {school_store.actor}"
     qtbot.keyClick(tab.cells[0], Qt.Key.Key_PageDown)
     assert tab.current().code == "40002"
+
+
+def press_text(widget: QWidget, text: str) -> None:
+    """A key whose text QTest cannot type (Cyrillic), as the keyboard sends it."""
+    from PySide6.QtCore import QEvent
+    from PySide6.QtGui import QKeyEvent
+    from PySide6.QtWidgets import QApplication
+
+    QApplication.sendEvent(widget, QKeyEvent(QEvent.Type.KeyPress, 0, Qt.KeyboardModifier.NoModifier, text))
+
+
+def test_one_key_enters_a_small_score_and_moves_on_without_enter(qtbot, page, work, school_store) -> None:
+    from coordinator_app import settings
+
+    tab = page.participant_tab
+    tab.cells[0].setFocus()
+    qtbot.keyClicks(tab.cells[0], "2")                             # task 1 (max 2): stored, moved on
+    assert scores_of(school_store, work.id, "40001")["1"] == "2" and tab.focusWidget() is tab.cells[1]
+    qtbot.keyClick(tab.cells[1], Qt.Key.Key_Return)                # Enter out of habit: no skip
+    assert tab.focusWidget() is tab.cells[1] and scores_of(school_store, work.id, "40001")["2"] is None
+    qtbot.keyClicks(tab.cells[1], "3")                             # over the maximum 1: refused, stays
+    assert "больше максимума 1" in tab.error.text() and tab.focusWidget() is tab.cells[1]
+    assert scores_of(school_store, work.id, "40001")["2"] is None
+    tab.cells[1].selectAll()
+    press_text(tab.cells[1], "х")                                  # Cyrillic х = X, one key
+    assert scores_of(school_store, work.id, "40001")["2"] == "X" and tab.focusWidget() is tab.cells[2]
+    qtbot.keyClicks(tab.cells[2], "1")                             # the last task: the next participant
+    assert tab.current().code == "40002" and tab.focusWidget() is tab.cells[0]
+
+    tab.one_key_box.setChecked(False)                              # the setting, kept in the data dir
+    assert settings.get(school_store, "one_key_scoring") is False
+    qtbot.keyClicks(tab.cells[0], "2")
+    assert tab.focusWidget() is tab.cells[0] and scores_of(school_store, work.id, "40002")["1"] is None
+    qtbot.keyClick(tab.cells[0], Qt.Key.Key_Return)                # now Enter confirms
+    assert scores_of(school_store, work.id, "40002")["1"] == "2" and tab.focusWidget() is tab.cells[1]
+
+
+def test_one_key_waits_for_enter_where_a_task_is_worth_ten_or_more(qtbot, school_store, data_dir, said) -> None:
+    add_pupils(school_store, [("Сидоров", "Пётр", "", "5А")])
+    work_id, _ = create_work(school_store, WorkDef("Русский язык", 5, dt.date.today(), [TaskDef("1", 12), TaskDef("2", 3)],
+                                                   classes=["5А"]))
+    assign_codes(school_store, work_id)
+    from ui.main_window import MainWindow
+
+    win = MainWindow(school_store, data_dir)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    win.nav.setCurrentRow(SCORING)
+    tab = win.pages["Проверка"].participant_tab
+    tab.cells[0].setFocus()
+    qtbot.keyClicks(tab.cells[0], "1")                             # could be 10, 11 or 12: wait
+    assert tab.focusWidget() is tab.cells[0] and tab.cells[0].text() == "1"
+    qtbot.keyClicks(tab.cells[0], "1")
+    qtbot.keyClick(tab.cells[0], Qt.Key.Key_Return)
+    code = tab.current().code
+    assert scores_of(school_store, work_id, code)["1"] == "11" and tab.focusWidget() is tab.cells[1]
 
 
 def test_a_value_over_the_maximum_is_refused_inline_and_nothing_is_stored(qtbot, page, work, school_store,
@@ -715,8 +773,7 @@ def test_scoring_through_the_ui_moves_through_300_participants(qtbot, school_sto
     for _ in range(6 * len(tasks)):                                 # six participants, every task
         cell = tab.focusWidget()
         assert cell in tab.cells
-        qtbot.keyClicks(cell, "1")
-        qtbot.keyClick(cell, Qt.Key.Key_Return)
+        qtbot.keyClicks(cell, "1")                                  # one key per task (max 2): no Enter
     assert tab.current().code == tab.rows[6].code
     assert school_store.scalar("SELECT COUNT(*) FROM scores WHERE round = 1") == 6 * len(tasks)
     # (its speed is measured in bench/scoring_latency.py and bench/year_store.py, not here)

@@ -27,6 +27,7 @@ from PySide6.QtCore import QAbstractTableModel, QEvent, QItemSelection, QItemSel
 from PySide6.QtGui import QBrush, QColor, QFont, QGuiApplication, QKeyEvent, QKeySequence, QUndoCommand, QUndoStack
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLineEdit, QStyledItemDelegate, QTableView, QWidget
 
+from coordinator_app import settings
 from coordinator_app.changes import Changes
 from coordinator_app.codes import set_absent, set_variant
 from coordinator_app.errors import UserError
@@ -81,13 +82,20 @@ class ScoreSheet(QObject):
         self.by_code: dict[str, ScoreRow] = {}
         self.participant_ids: set[int] | None = None
         self.counts: dict[str, int] = {}      # participants by status, kept up to date cell by cell
+        self.one_key = True             # the «one key» setting, read at each load
         self.expert: Callable[[], str | None] = lambda: None      # who is entering: set by the page
         self.publish: Callable[[Changes], None] = ctx.publish    # the page marks its own changes
+
+    def set_one_key(self, on: bool) -> None:
+        """Turn scoring by one key on or off (a setting of the data dir, kept between starts)."""
+        self.one_key = bool(on)
+        settings.set_value(self.ctx.store, "one_key_scoring", self.one_key)
 
     # -- loading ----------------------------------------------------------------------------------
     def load(self, work: Work | None, participant_ids: set[int] | None = None) -> None:
         self.work = work
         self.participant_ids = participant_ids
+        self.one_key = bool(settings.get(self.ctx.store, "one_key_scoring"))
         self.rows = score_sheet(self.ctx.store, work.id, self.round, participant_ids=participant_ids) if work else []
         self.by_id = {r.participant_id: r for r in self.rows}
         self.by_code = {r.code: r for r in self.rows}

@@ -57,6 +57,9 @@ THUMB = QSize(58, 82)
 PAGE_ID = Qt.ItemDataRole.UserRole
 TAB_PARTICIPANT, TAB_TASK, TAB_GRID, TAB_JOURNAL, TAB_PROGRESS, TAB_SECOND = range(6)
 NOT_PASSED_KEYS = {"n", "N", "н", "Н"}
+X_KEYS = {"x", "X", "х", "Х"}
+#: Tasks worth less than this many points take their score from one key (when the setting is on).
+ONE_KEY_BELOW = 10
 
 
 def _safe(text: str) -> str:
@@ -205,7 +208,9 @@ class PagesPanel(QWidget):
 
 
 class ScoreEdit(QLineEdit):
-    """A score cell: Enter/Tab commit and move on, Esc reverts, N (Н) is «не пройд.»."""
+    """A score cell: Enter/Tab commit and move on, Esc reverts, N (Н) is «не пройд.». Where the
+    task is worth at most 9 points and the setting is on, one key (a digit, X/Х) writes the score
+    and moves on: the commonest job of the program in half the keystrokes."""
 
     def __init__(self, owner: Any, index: int, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -217,19 +222,28 @@ class ScoreEdit(QLineEdit):
         font.setPointSizeF(font.pointSizeF() * 1.25)
         self.setFont(font)
         self.setFixedWidth(78)
+        # The cell's text when one key brought the cursor here: an Enter (or Tab) pressed out of
+        # habit right after it, the text untouched, confirms that key instead of moving on again.
+        self.after_one_key: str | None = None
 
     def event(self, event: QEvent) -> bool:
         if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent) and \
                 event.key() in (Qt.Key.Key_Tab, Qt.Key.Key_Backtab) and \
                 not event.modifiers() & (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier):
             backwards = event.key() == Qt.Key.Key_Backtab or bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
+            after_one_key, self.after_one_key = self.after_one_key, None
+            if after_one_key == self.text() and not backwards:
+                return True   # the Tab of habit after one key: that key has already moved on
             self.owner.commit_and_move(self.index, -1 if backwards else 1)
             return True
         return super().event(event)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt's name
         key = event.key()
+        after_one_key, self.after_one_key = self.after_one_key, None
         if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            if after_one_key == self.text():
+                return
             self.owner.commit_and_move(self.index, 1)
         elif key == Qt.Key.Key_Escape:
             self.owner.revert(self.index)
@@ -239,8 +253,26 @@ class ScoreEdit(QLineEdit):
             self.owner.commit_and_move(self.index, -1, wrap=False)
         elif event.text() in NOT_PASSED_KEYS and not event.modifiers() & Qt.KeyboardModifier.ControlModifier:
             self.owner.not_passed(self.index)
+        elif (value := self._one_key_value(event)) is not None:
+            self.setText(value)
+            if self.owner.commit_and_move(self.index, 1):
+                target = self.owner.focusWidget()
+                if isinstance(target, ScoreEdit):
+                    target.after_one_key = target.text()
         else:
             super().keyPressEvent(event)
+
+    def _one_key_value(self, event: QKeyEvent) -> str | None:
+        """The score one key stands for, when one key is all this cell needs."""
+        if event.modifiers() & (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier):
+            return None
+        text = event.text()
+        if len(text) != 1 or not (text in X_KEYS or "0" <= text <= "9"):
+            return None
+        maximum = self.owner.one_key_max(self.index)
+        if maximum is None or maximum >= ONE_KEY_BELOW:
+            return None
+        return "X" if text in X_KEYS else text
 
     def focusInEvent(self, event: QFocusEvent) -> None:  # noqa: N802 - Qt's name
         super().focusInEvent(event)
@@ -249,8 +281,21 @@ class ScoreEdit(QLineEdit):
 
     def focusOutEvent(self, event: QFocusEvent) -> None:  # noqa: N802 - Qt's name
         super().focusOutEvent(event)
+        self.after_one_key = None
         if event.reason() not in (Qt.FocusReason.PopupFocusReason, Qt.FocusReason.ActiveWindowFocusReason):
             self.owner.commit(self.index, quiet=True)
+
+
+def _one_key_box(sheet: ScoreSheet) -> QCheckBox:
+    """The switch of scoring by one key, kept in step with the sheet's setting."""
+    box = QCheckBox("Одна клавиша")
+    box.setToolTip("Задание до 9 баллов: цифра, X или N записывает балл и сразу переходит дальше, "
+                   "Enter не нужен. Снимите флажок, чтобы подтверждать каждый балл клавишей Enter.")
+    box.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+    box.setChecked(sheet.one_key)
+    box.toggled.connect(sheet.set_one_key)
+    sheet.reloaded.connect(lambda: box.setChecked(sheet.one_key))
+    return box
 
 
 def _error_label() -> QLabel:
@@ -339,16 +384,19 @@ class ParticipantTab(QWidget):
         self.np_button.clicked.connect(lambda: self.not_passed(self._last_cell))
         for button in (self.x_button, self.np_button):
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.one_key_box = _one_key_box(self.sheet)
         buttons = QHBoxLayout()
         buttons.addWidget(self.x_button)
         buttons.addWidget(self.np_button)
         buttons.addStretch(1)
+        buttons.addWidget(self.one_key_box)
         self.total_label = QLabel()
         self.total_label.setStyleSheet("font-size: 14pt; font-weight: bold; color: #1a3d7c")
         self.mark_note = QLabel()
         self.mark_note.setStyleSheet("color: #555")
         hint = QLabel("Enter или Tab — записать и перейти к следующему заданию; после последнего — следующий "
-                      "участник. Esc — вернуть прежнее значение. PgDown / PgUp — следующий / предыдущий участник, "
+                      "участник. Задание до 9 баллов — одна клавиша (цифра, X, N), без Enter. Esc — вернуть "
+                      "прежнее значение. PgDown / PgUp — следующий / предыдущий участник, "
                       "Ctrl+↓ / Ctrl+↑ — страницы скана.")
         hint.setWordWrap(True)
         hint.setStyleSheet("color: #555")
@@ -543,9 +591,10 @@ class ParticipantTab(QWidget):
         self.error.clear()
         return True
 
-    def commit_and_move(self, index: int, delta: int, wrap: bool = True) -> None:
+    def commit_and_move(self, index: int, delta: int, wrap: bool = True) -> bool:
+        """Write the cell and move on; False (and the cursor stays) when the value was refused."""
         if not self.commit(index):
-            return
+            return False
         target = index + delta
         if 0 <= target < len(self.cells):
             self._focus_cell(target)
@@ -553,6 +602,7 @@ class ParticipantTab(QWidget):
             self.step(1, auto=True)
         elif wrap and delta < 0:
             self.step(-1, focus_last=True)
+        return True
 
     def revert(self, index: int) -> None:
         row = self.current()
@@ -569,6 +619,12 @@ class ParticipantTab(QWidget):
         if 0 <= index < len(self.cells) and self.cells[index].isEnabled():
             self.cells[index].setText(text)
             self.commit_and_move(index, 1)
+
+    def one_key_max(self, index: int) -> int | None:
+        """The task's maximum when one key enters its score (the setting is on), else None."""
+        if not self.sheet.one_key or not 0 <= index < len(self.sheet.tasks):
+            return None
+        return self.sheet.tasks[index].max_score
 
     def not_passed(self, index: int) -> None:
         work = self.sheet.work
@@ -739,9 +795,11 @@ class TaskTab(QWidget):
         self.np_button.clicked.connect(lambda: self.not_passed(0))
         for button in (self.x_button, self.np_button):
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.one_key_box = _one_key_box(self.sheet)
         self.progress_label = QLabel()
         self.progress_label.setStyleSheet("color: #555")
-        hint = QLabel("Enter — записать и перейти к следующему участнику; ↑ / ↓ или PgUp / PgDown — предыдущий / "
+        hint = QLabel("Enter — записать и перейти к следующему участнику (задание до 9 баллов — одна клавиша, без "
+                      "Enter); ↑ / ↓ или PgUp / PgDown — предыдущий / "
                       "следующий участник. Номер страницы скана сохраняется при переходе (Ctrl+↓ / Ctrl+↑ — листать).")
         hint.setWordWrap(True)
         hint.setStyleSheet("color: #555")
@@ -756,6 +814,7 @@ class TaskTab(QWidget):
         buttons = QHBoxLayout()
         buttons.addWidget(self.x_button)
         buttons.addWidget(self.np_button)
+        buttons.addWidget(self.one_key_box)
         buttons.addStretch(1)
         side = QWidget()
         side.setMinimumWidth(330)
@@ -877,9 +936,11 @@ class TaskTab(QWidget):
         self._progress()
         return True
 
-    def commit_and_move(self, index: int, delta: int, wrap: bool = True) -> None:
-        if self.commit():
-            self.step(delta, skip=wrap and delta > 0 and self.skip_filled.isChecked(), commit=False)
+    def commit_and_move(self, index: int, delta: int, wrap: bool = True) -> bool:
+        if not self.commit():
+            return False
+        self.step(delta, skip=wrap and delta > 0 and self.skip_filled.isChecked(), commit=False)
+        return True
 
     def step(self, delta: int, skip: bool = False, commit: bool = True) -> bool:
         if commit and not self.commit():
@@ -905,6 +966,12 @@ class TaskTab(QWidget):
         if self.cell.isEnabled():
             self.cell.setText(text)
             self.commit_and_move(0, 1)
+
+    def one_key_max(self, index: int = 0) -> int | None:
+        work, task_id = self.sheet.work, self.task_id()
+        if not self.sheet.one_key or work is None:
+            return None
+        return next((t.max_score for t in work.tasks if t.task_id == task_id), None)
 
     def not_passed(self, index: int = 0) -> None:
         work = self.sheet.work
