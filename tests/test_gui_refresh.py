@@ -273,8 +273,13 @@ def test_the_window_imports_the_pages_it_has_not_built_in_the_background_once_sh
 
     from ui.main_window import MainWindow
 
+    import ui.pages
+
     for name in ("ui.pages.works_page", "ui.pages.exports_page"):
+        # Both the module table and the package's attribute go back at teardown: otherwise later
+        # tests patch one copy of the module while the window imports the other.
         monkeypatch.delitem(sys.modules, name, raising=False)
+        monkeypatch.delattr(ui.pages, name.rsplit(".", 1)[1], raising=False)
     win = MainWindow(school_store, data_dir)
     qtbot.addWidget(win)
     assert "ui.pages.works_page" not in sys.modules       # nothing imported before the window is shown
