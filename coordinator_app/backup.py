@@ -6,10 +6,16 @@ every stored file (scans, audio, templates, attachments) and the window settings
 target folder, fsynced and renamed, so a pulled-out stick never leaves an archive that looks
 complete; old backups of the same school in that folder are rotated.
 
-Each file is read once, in large blocks: the same blocks feed its SHA-256 and the archive member
-(ZIP_STORED for already compressed kinds). After the fsync every member is read back to its end,
-which makes zipfile check its CRC-32 and size: the bytes on the target are the bytes hashed, so
-the SHA-256 is not computed a second time (restore and `verify_archive` still check every one).
+Each file is read once, by a reader thread that runs ahead of the ZIP writer (reading and hashing
+release the GIL, so the two cores share the work), and the archive is handed to the disk every half
+second while it is written. Files the store recorded a SHA-256 for when it stored them (scans,
+pages, audio, attachments, templates) go into the manifest with that hash; thumbnails and the
+database are hashed as they are read. After the ZIP's directory is written the archive is fsynced,
+then read back under its temporary name: the directory must list exactly the members written, with
+their sizes and CRC-32, the manifest must read back as written and every member's bytes must give
+its CRC-32; only then does it get its final name (and the folder is fsynced). Restore and
+`verify_archive` check every member's SHA-256, so a scan that changed on disk since it was stored
+is named there, not blessed with a new hash.
 
 Restore refuses a damaged, truncated or foreign archive before touching anything, and only
 restores into an empty data dir. `verify_store` checks the live store: database integrity,
@@ -21,11 +27,15 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
+import io
 import json
 import os
+import queue
 import shutil
 import sqlite3
 import tempfile
+import threading
+import time
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -35,7 +45,7 @@ from typing import Any
 from . import __version__, audit, settings
 from .changes import Changes
 from .errors import UserError
-from .fsutil import disk_error_message, sha256_file
+from .fsutil import fsync_dir, disk_error_message, sha256_file
 from .storage import DB_NAME, Store, now_iso
 
 FORMAT = "vpr-coordinator-backup/1"
@@ -90,10 +100,26 @@ def _hash_stream(stream, chunk: int = CHUNK) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
-def _add_file(archive: zipfile.ZipFile, path: Path, name: str) -> tuple[str, int]:
-    """Copy `path` into `archive` as `name` in one pass; its SHA-256 and size, of the bytes written."""
-    info = zipfile.ZipInfo.from_file(path, name)
+#: Files up to this size are read whole by the reader thread and written in one call; larger ones
+#: (a big PDF, the database) are streamed in `CHUNK` blocks by the writer.
+WHOLE_FILE = 4 << 20
+#: Files read ahead of the writer: bounds the memory held (at most this many × `WHOLE_FILE`).
+READ_AHEAD = 16
+
+
+def _zip_info(path: Path, name: str, st: os.stat_result) -> zipfile.ZipInfo:
+    """What `ZipInfo.from_file` makes, from a stat the caller already has."""
+    stamp = time.localtime(st.st_mtime)[:6]
+    info = zipfile.ZipInfo(name, stamp if stamp[0] >= 1980 else (1980, 1, 1, 0, 0, 0))
+    info.external_attr = (st.st_mode & 0xFFFF) << 16
+    info.file_size = st.st_size
     info.compress_type = zipfile.ZIP_STORED if path.suffix.lower() in STORED_EXT else zipfile.ZIP_DEFLATED
+    return info
+
+
+def _add_file(archive: zipfile.ZipFile, path: Path, name: str) -> tuple[str, int]:
+    """Stream `path` into `archive` as `name` in one pass; its SHA-256 and size, of the bytes written."""
+    info = _zip_info(path, name, os.stat(path))
     digest, size = hashlib.sha256(), 0
     with open(path, "rb") as src, archive.open(info, "w") as dst:
         while block := src.read(CHUNK):
@@ -101,6 +127,188 @@ def _add_file(archive: zipfile.ZipFile, path: Path, name: str) -> tuple[str, int
             dst.write(block)
             size += len(block)
     return digest.hexdigest(), size
+
+
+def _recorded_hashes(store: Store) -> dict[str, str]:
+    """SHA-256 of the stored files as the store recorded them when each was stored (scans, rendered
+    pages, audio, attachments, templates), by path in the archive. Written to the manifest as they
+    are instead of hashing 2–3 GB again: the archive's CRC-32 (checked on read-back) ties the bytes
+    written to the bytes read, and `verify_archive` / restore check every member against these
+    hashes, so a file that changed on disk since it was stored is reported, not laundered into a
+    new hash. Thumbnails and the database are hashed as they are read."""
+    rows = store.conn.execute(
+        """SELECT stored_path, sha256 FROM scan_files
+           UNION ALL SELECT image_path, sha256 FROM scan_pages
+           UNION ALL SELECT stored_path, sha256 FROM audio_files
+           UNION ALL SELECT stored_path, sha256 FROM work_attachments
+           UNION ALL SELECT template_file, template_sha256 FROM works
+                     WHERE template_file IS NOT NULL AND template_sha256 IS NOT NULL""")
+    return {path: sha for path, sha in rows if path and sha}
+
+
+class _AppendOnly:
+    """The archive's file as a stream that cannot seek: zipfile then follows each member with a
+    data descriptor instead of seeking back to rewrite its header (a flush and two seeks per file,
+    40,000 times for a school year). The archive is a standard ZIP either way."""
+
+    def __init__(self, raw) -> None:
+        self.raw = raw
+        self.position = raw.tell()
+
+    def write(self, data) -> int:
+        written = self.raw.write(data)
+        self.position += len(data)
+        return written
+
+    def tell(self) -> int:
+        return self.position
+
+    def seek(self, *_args) -> int:
+        raise io.UnsupportedOperation("append-only")
+
+    def flush(self) -> None:
+        self.raw.flush()
+
+
+@dataclass
+class _Read:
+    path: Path
+    name: str
+    info: zipfile.ZipInfo
+    data: bytes | None = None      # the whole file, or None: the writer streams it
+    sha256: str = ""
+
+
+def _read_ahead(members: list[tuple[Path, str]], out: "queue.Queue[_Read | BaseException | None]",
+                stop: threading.Event, recorded: dict[str, str]) -> None:
+    """The reader thread: each file's bytes and SHA-256, in order, ahead of the writer. Reading and
+    hashing release the GIL, so they run beside the writer's CRC-32 and writes on the other core."""
+    try:
+        for path, name in members:
+            if stop.is_set():
+                break
+            st = os.stat(path)
+            item = _Read(path, name, _zip_info(path, name, st))
+            if st.st_size <= WHOLE_FILE:
+                with open(path, "rb") as src:
+                    item.data = src.read()
+                item.sha256 = recorded.get(name) or hashlib.sha256(item.data).hexdigest()
+            out.put(item)
+        out.put(None)
+    except BaseException as err:  # noqa: BLE001 - handed to the writer, which raises it
+        out.put(err)
+
+
+@contextlib.contextmanager
+def _background_flush(fd: int, every_s: float = 0.5):
+    """While the archive is written, a thread hands what is written so far to the disk every
+    `every_s` (fdatasync), so the disk works while the CPU hashes and packs the next files, and the
+    final fsync waits only for the last half-second of writes instead of the whole archive."""
+    done = threading.Event()
+
+    def flush() -> None:
+        while not done.wait(every_s):
+            try:
+                os.fdatasync(fd) if hasattr(os, "fdatasync") else os.fsync(fd)
+            except OSError:
+                return  # the final fsync reports what is wrong
+
+    flusher = threading.Thread(target=flush, name="backup-flush", daemon=True)
+    flusher.start()
+    try:
+        yield
+    finally:
+        done.set()
+        flusher.join()
+
+
+def _write_members(archive: zipfile.ZipFile, members: list[tuple[Path, str]],
+                   on_file: Callable[[int], None], recorded: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    """Every member into `archive`, read by a second thread; the manifest's entries."""
+    pending: queue.Queue[_Read | BaseException | None] = queue.Queue(maxsize=READ_AHEAD)
+    stop = threading.Event()
+    reader = threading.Thread(target=_read_ahead, args=(members, pending, stop, recorded or {}),
+                              name="backup-reader", daemon=True)
+    reader.start()
+    entries: list[dict[str, Any]] = []
+    try:
+        while (item := pending.get()) is not None:
+            if isinstance(item, BaseException):
+                raise item
+            if item.data is None:
+                digest, size = _add_file(archive, item.path, item.name)
+            else:
+                archive.writestr(item.info, item.data)
+                digest, size = item.sha256, len(item.data)
+            entries.append({"path": item.name, "size": size, "sha256": digest})
+            on_file(len(entries))
+    finally:
+        stop.set()
+        while reader.is_alive():   # unblock a reader waiting on a full queue, then let it end
+            with contextlib.suppress(queue.Empty):
+                pending.get(timeout=0.05)
+        reader.join()
+    return entries
+
+
+def _read_back(path: Path, entries: list[dict[str, Any]], manifest: bytes,
+               written: dict[str, tuple[int, int]]) -> list[str]:
+    """Russian problems found reading a just-written archive back: its directory lists exactly the
+    members written with the sizes and CRC-32 they were written with, the manifest reads back as
+    written, and every member's bytes read back to its CRC-32. `written`: name → (size, CRC-32)
+    as the writer computed them.
+
+    Stored members (the scans: nearly all the bytes) are checked by reading their data straight
+    from the file in large blocks; compressed ones through zipfile."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            infos = {info.filename: info for info in archive.infolist()}
+            problems = []
+            try:
+                if archive.read("manifest.json") != manifest:
+                    problems.append("Опись архива (manifest.json) повреждена.")
+            except (KeyError, zipfile.BadZipFile, OSError, EOFError, zlib_error()):
+                problems.append("Опись архива (manifest.json) повреждена.")
+            with open(path, "rb") as raw:
+                for entry in entries:
+                    name = entry["path"]
+                    info = infos.get(name)
+                    if info is None:
+                        problems.append(f"отсутствует: {name}")
+                        continue
+                    size, crc = written.get(name, (entry["size"], None))
+                    if info.file_size != size or (crc is not None and info.CRC != crc):
+                        problems.append(f"обрезан: {name} (размер {info.file_size} вместо {size})"
+                                        if info.file_size != size else f"повреждён: {name}")
+                        continue
+                    if not _member_reads_back(archive, raw, info):
+                        problems.append(f"повреждён: {name}")
+    except (zipfile.BadZipFile, OSError, EOFError):
+        return ["Архив повреждён или обрезан: его нельзя прочитать."]
+    problems += [f"лишний файл: {extra}" for extra in sorted(set(infos) - {e["path"] for e in entries} - {"manifest.json"})]
+    return problems
+
+
+def _member_reads_back(archive: zipfile.ZipFile, raw, info: zipfile.ZipInfo) -> bool:
+    """The member's data read back gives the CRC-32 of its directory entry."""
+    import zlib
+
+    if info.compress_type != zipfile.ZIP_STORED:
+        return _read_member(archive, info.filename) == info.file_size
+    raw.seek(info.header_offset)
+    header = raw.read(30)
+    if len(header) != 30 or header[:4] != b"PK\x03\x04":
+        return False
+    name_len, extra_len = int.from_bytes(header[26:28], "little"), int.from_bytes(header[28:30], "little")
+    raw.seek(info.header_offset + 30 + name_len + extra_len)
+    crc, left = 0, info.file_size
+    while left:
+        block = raw.read(min(CHUNK, left))
+        if not block:
+            return False
+        crc = zlib.crc32(block, crc)
+        left -= len(block)
+    return crc == info.CRC
 
 
 def _read_member(archive: zipfile.ZipFile, name: str) -> int | None:
@@ -115,34 +323,6 @@ def _read_member(archive: zipfile.ZipFile, name: str) -> int | None:
     return size
 
 
-def _read_back(path: Path, entries: list[dict[str, Any]], manifest: bytes) -> list[str]:
-    """Russian problems found reading a just-written archive back: the manifest as written, every
-    listed member read to its end (zipfile checks its CRC-32) with the size the manifest gives,
-    nothing else in the archive."""
-    try:
-        with zipfile.ZipFile(path) as archive:
-            names = set(archive.namelist())
-            problems = []
-            try:
-                if archive.read("manifest.json") != manifest:
-                    problems.append("Опись архива (manifest.json) повреждена.")
-            except (KeyError, zipfile.BadZipFile, OSError, EOFError, zlib_error()):
-                problems.append("Опись архива (manifest.json) повреждена.")
-            for entry in entries:
-                name = entry["path"]
-                size = _read_member(archive, name) if name in names else None
-                if name not in names:
-                    problems.append(f"отсутствует: {name}")
-                elif size is None:
-                    problems.append(f"повреждён: {name}")
-                elif size != entry["size"]:
-                    problems.append(f"обрезан: {name} (размер {size} вместо {entry['size']})")
-    except (zipfile.BadZipFile, OSError, EOFError):
-        return ["Архив повреждён или обрезан: его нельзя прочитать."]
-    problems += [f"лишний файл: {extra}" for extra in sorted(names - {e["path"] for e in entries} - {"manifest.json"})]
-    return problems
-
-
 def create_backup(store: Store, out_dir: Path | str, *, progress: ProgressFn | None = None,
                   cancelled: Callable[[], bool] = lambda: False, keep: int | None = None) -> BackupResult:
     from .school import get_school
@@ -153,38 +333,44 @@ def create_backup(store: Store, out_dir: Path | str, *, progress: ProgressFn | N
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     final = out_dir / f"vpr-backup-{login}-{stamp}.zip"
     partial = out_dir / f".{final.name}.partial"
-    files = _store_files(store.data_dir)
-    total = len(files) + 1
     try:
+        files = _store_files(store.data_dir)
+        total = len(files) + 1
         out_dir.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory() as tmp:
             db_copy = _snapshot_db(store, Path(tmp))
-            entries: list[dict[str, Any]] = []
-            with open(partial, "wb") as raw, zipfile.ZipFile(raw, "w") as archive:
-                members = [(db_copy, DB_MEMBER)] + [(p, p.relative_to(store.data_dir).as_posix()) for p in files]
-                for done, (path, name) in enumerate(members, start=1):
-                    if cancelled():
-                        raise _Cancelled()
-                    digest, size = _add_file(archive, path, name)
-                    entries.append({"path": name, "size": size, "sha256": digest})
-                    if progress:
-                        progress(done, total, f"Файлов: {done} из {total}")
-                manifest = {
-                    "format": FORMAT, "created_at": now_iso(), "app_version": __version__,
-                    "schema_version": store.schema_version, "school": login, "files": entries,
-                }
-                manifest_bytes = json.dumps(manifest, ensure_ascii=False, indent=1).encode("utf-8")
-                archive.writestr("manifest.json", manifest_bytes)
+            recorded = _recorded_hashes(store)
+            members = [(db_copy, DB_MEMBER)] + [(p, p.relative_to(store.data_dir).as_posix()) for p in files]
+
+            def on_file(done: int) -> None:
+                if cancelled():
+                    raise _Cancelled()
+                if progress:
+                    progress(done, total, f"Файлов: {done} из {total}")
+
+            with open(partial, "wb") as raw:
+                with zipfile.ZipFile(_AppendOnly(raw), "w") as archive:
+                    with _background_flush(raw.fileno()):
+                        entries = _write_members(archive, members, on_file, recorded)
+                    written = {info.filename: (info.file_size, info.CRC) for info in archive.infolist()}
+                    manifest = {
+                        "format": FORMAT, "created_at": now_iso(), "app_version": __version__,
+                        "schema_version": store.schema_version, "school": login, "files": entries,
+                    }
+                    manifest_bytes = json.dumps(manifest, ensure_ascii=False, indent=1).encode("utf-8")
+                    archive.writestr("manifest.json", manifest_bytes)
+                # The archive is closed (its central directory written) before it is made durable.
                 raw.flush()
                 os.fsync(raw.fileno())
             # Checked under its temporary name: an archive that fails the check never gets the
             # final name, so a folder of backups holds only archives that read back whole.
-            problems = _read_back(partial, entries, manifest_bytes)
+            problems = _read_back(partial, entries, manifest_bytes, written)
             if problems:
                 partial.unlink(missing_ok=True)
                 raise UserError("Записанная резервная копия не прошла проверку и удалена. Проверьте носитель "
                                 "(или выберите другую папку) и повторите.", details=problems)
             os.replace(partial, final)
+            fsync_dir(out_dir)   # the new name itself survives a power cut
     except _Cancelled:
         partial.unlink(missing_ok=True)
         raise UserError("Резервное копирование отменено; неполный архив удалён.") from None

@@ -15,7 +15,7 @@ from typing import BinaryIO
 from .errors import UserError
 
 
-def _fsync_dir(folder: Path) -> None:
+def fsync_dir(folder: Path) -> None:
     # Directory fsync makes the rename durable on POSIX; Windows has no such call.
     if os.name != "posix":
         return
@@ -57,7 +57,7 @@ def atomic_writer(target: Path | str) -> Iterator[BinaryIO]:
             stream.flush()
             os.fsync(stream.fileno())
         os.replace(tmp, target)
-        _fsync_dir(target.parent)
+        fsync_dir(target.parent)
     except OSError as err:
         with contextlib.suppress(OSError):
             tmp.unlink()

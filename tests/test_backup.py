@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import stat
 import sqlite3
 import zipfile
 from pathlib import Path
@@ -176,7 +178,7 @@ def test_a_backup_that_reads_back_wrong_is_refused(full_store, tmp_path: Path, m
     real = backup._read_back
     corrupted = []
 
-    def flip_a_page_byte(path, entries, manifest):
+    def flip_a_page_byte(path, entries, manifest, *written):
         with zipfile.ZipFile(path) as archive:
             info = next(i for i in archive.infolist() if i.filename.endswith(".jpg"))
         with open(path, "r+b") as raw:
@@ -185,7 +187,7 @@ def test_a_backup_that_reads_back_wrong_is_refused(full_store, tmp_path: Path, m
             raw.seek(-1, 1)
             raw.write(bytes([byte[0] ^ 0xFF]))
         corrupted.append(info.filename)
-        return real(path, entries, manifest)
+        return real(path, entries, manifest, *written)
 
     monkeypatch.setattr(backup, "_read_back", flip_a_page_byte)
     with pytest.raises(UserError, match="не прошла проверку") as err:
@@ -208,3 +210,62 @@ def test_the_full_check_finds_a_byte_changed_in_a_backup_later(full_store, tmp_p
         raw.seek(-1, 1)
         raw.write(bytes([byte[0] ^ 0xFF]))
     assert any(info.filename in p for p in verify_archive(result.path))
+
+
+def test_a_scan_changed_on_disk_since_it_was_stored_is_reported_not_laundered(full_store, tmp_path: Path) -> None:
+    """The manifest keeps the hash the store recorded: a scan that rotted on the disk makes the
+    backup's own check name it instead of blessing its new bytes with a new hash."""
+    store, _ = full_store
+    stored = store.scalar("SELECT stored_path FROM scan_files ORDER BY id LIMIT 1")
+    path = store.data_dir / stored
+    data = bytearray(path.read_bytes())
+    data[200] ^= 0xFF
+    path.write_bytes(bytes(data))
+    result = create_backup(store, tmp_path / "usb")
+    assert verify_archive(result.path) == [f"изменён: {stored} (SHA-256 не совпадает)"]
+    assert any(stored in p for p in verify_store(store).problems)
+
+
+def test_the_archive_is_whole_when_it_is_made_durable(full_store, tmp_path: Path, monkeypatch) -> None:
+    """The fsync comes after the ZIP's directory is written, and the new name is synced too."""
+    import coordinator_app.backup as backup
+
+    store, _ = full_store
+    synced: list[tuple[str, int]] = []
+    real_fsync = os.fsync
+
+    def fsync(fd: int) -> None:
+        st = os.fstat(fd)
+        synced.append(("dir" if stat.S_ISDIR(st.st_mode) else "file", st.st_size))
+        real_fsync(fd)
+
+    monkeypatch.setattr(backup.os, "fsync", fsync)
+    result = create_backup(store, tmp_path / "usb")
+    files = [size for kind, size in synced if kind == "file"]
+    assert files and files[-1] == result.path.stat().st_size
+    if os.name == "posix":
+        assert synced[-1][0] == "dir"
+
+
+def test_a_file_that_cannot_be_read_stops_the_backup_and_leaves_nothing(full_store, tmp_path: Path,
+                                                                       monkeypatch) -> None:
+    import coordinator_app.backup as backup
+
+    store, _ = full_store
+    victim = store.scalar("SELECT thumb_path FROM scan_pages ORDER BY id LIMIT 1")
+    real_stat = os.stat
+    seen: list[str] = []
+
+    def failing_stat(path, *args, **kwargs):
+        if str(path).endswith(victim):
+            seen.append(str(path))
+            if len(seen) > 1:   # listed fine, then unreadable when the reader thread gets to it
+                raise PermissionError(13, "Permission denied", str(path))
+        return real_stat(path, *args, **kwargs)
+
+    monkeypatch.setattr(backup.os, "stat", failing_stat)
+    with pytest.raises(UserError, match="Резервная копия не создана"):
+        create_backup(store, tmp_path / "usb")
+    assert len(seen) == 2
+    assert list((tmp_path / "usb").iterdir()) == []
+    assert store.scalar("SELECT COUNT(*) FROM exports WHERE kind = 'backup'") == 0
