@@ -252,6 +252,25 @@ def test_previous_data_in_the_template_is_replaced(tmp_path: Path) -> None:
     assert_round_trip(out, layout, rows)
 
 
+def test_a_template_replaced_on_disk_is_read_again_even_with_the_same_size_and_time(tmp_path: Path) -> None:
+    """Repeated exports reuse the parsed template; a changed file never fills from the old one."""
+    import os
+
+    first, second = LAYOUTS[0], LAYOUTS[1]
+    template = first.build(tmp_path / "form.xlsx", rows=ROWS)
+    fill_template(template, tmp_path / "a.xlsx", make_rows(first, 3))
+    fill_template(template, tmp_path / "b.xlsx", make_rows(first, 3))      # from the parsed template
+    assert_round_trip(tmp_path / "b.xlsx", first, make_rows(first, 3))
+    stamp = template.stat().st_mtime_ns
+    other = second.build(tmp_path / "other.xlsx", rows=ROWS)
+    data = other.read_bytes()
+    template.write_bytes(data)
+    os.utime(template, ns=(stamp, stamp))
+    rows = make_rows(second, 3)
+    fill_template(template, tmp_path / "c.xlsx", rows)
+    assert_round_trip(tmp_path / "c.xlsx", second, rows)
+
+
 def test_no_textbooks_leaves_classes_sheet_alone(tmp_path: Path) -> None:
     layout = LAYOUTS[1]
     books = default_textbooks(7)

@@ -34,10 +34,12 @@ calculate sees the right totals; Excel recalculates on opening anyway (`fullCalc
 from __future__ import annotations
 
 import functools
+import hashlib
 import io
 import logging
 import re
 import tempfile
+import threading
 import warnings
 import zipfile
 from collections.abc import Callable
@@ -86,6 +88,9 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+#: zlib level of the written form's members: level 1 is several times faster than the default 6 and
+#: the form stays a few hundred kilobytes; Excel and ФИС ОКО read any level.
+PACKAGE_DEFLATE_LEVEL = 1
 
 #: The «no answer» value of a task cell (Latin capital X).
 X = "X"
@@ -1447,9 +1452,10 @@ def _fill_package(data: bytes, info: TemplateInfo, wb: Workbook, planned: list[_
 
     _check_package(members, changed, edits, sst_member)
     result = io.BytesIO()
-    with zipfile.ZipFile(result, "w", zipfile.ZIP_DEFLATED) as out:
+    with zipfile.ZipFile(result, "w", zipfile.ZIP_DEFLATED, compresslevel=PACKAGE_DEFLATE_LEVEL) as out:
         for item in items:
-            out.writestr(item, changed.get(item.filename, members[item.filename]))
+            out.writestr(item, changed.get(item.filename, members[item.filename]),
+                         compresslevel=PACKAGE_DEFLATE_LEVEL)
         if sst_member is not None and sst_member not in members:
             out.writestr(zipfile.ZipInfo(sst_member, date_time=items[0].date_time),
                          changed[sst_member], compress_type=zipfile.ZIP_DEFLATED)
@@ -1608,8 +1614,42 @@ def fill_template(
             "Сохраните заполненную форму под другим именем: файл, скачанный из ФИС ОКО, "
             "остаётся пустым шаблоном."
         )
-    info, wb, data = open_template(template)
+    info, wb, data = _open_template_once(template)
     _check_fill_and_write(out, data, info, wb, rows, textbooks, progress, template=data)
+
+
+#: Templates already read in this process: (path, size, mtime) → (info, workbook, bytes). A
+#: coordinator exports the same work's form again after each correction; the downloaded template
+#: never changes, so it is parsed once. The workbook is only read from (the fallback that edits a
+#: workbook loads its own copy); closing it is a no-op for a workbook openpyxl loaded in full.
+_TEMPLATES: dict[tuple[str, int, int], tuple[TemplateInfo, Workbook, bytes]] = {}
+_TEMPLATES_LOCK = threading.Lock()
+_TEMPLATES_KEPT = 2
+
+
+def _open_template_once(path: Path) -> tuple[TemplateInfo, Workbook, bytes]:
+    try:
+        st = path.stat()
+        key = (str(path.resolve()), st.st_size, st.st_mtime_ns)
+    except OSError:
+        return open_template(path)     # it reports what is wrong with the file
+    with _TEMPLATES_LOCK:
+        cached = _TEMPLATES.get(key)
+    if cached is not None and hashlib.sha256(cached[2]).digest() == _file_digest(path):
+        return cached
+    opened = open_template(path)
+    with _TEMPLATES_LOCK:
+        while len(_TEMPLATES) >= _TEMPLATES_KEPT:
+            _TEMPLATES.pop(next(iter(_TEMPLATES)))
+        _TEMPLATES[key] = opened
+    return opened
+
+
+def _file_digest(path: Path) -> bytes | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).digest()
+    except OSError:
+        return None
 
 
 def generate_form(
