@@ -406,7 +406,14 @@ def _plan(
                 if wrong is not None:
                     problem(t.header, *wrong)
 
-        # Optional columns, where the form has them.
+        # Optional columns, where the form has them. An absent participant's row holds the code
+        # and «отсутствовал» only, as every real filled form does: no class, gender or mark.
+        if row.absent:
+            for col in (info.class_ordinal_column, info.gender_column, info.journal_mark_column):
+                if col is not None:
+                    cells[col] = None
+            planned.append(_Planned(cells))
+            continue
         if info.class_ordinal_column is not None:
             col = info.class_ordinal_column
             cells[col] = None
