@@ -275,6 +275,27 @@ def test_a_template_replaced_on_disk_is_read_again_even_with_the_same_size_and_t
     assert_round_trip(tmp_path / "c.xlsx", second, rows)
 
 
+def test_the_written_form_names_this_program_not_a_library(tmp_path: Path) -> None:
+    from coordinator_app import APP_TITLE
+
+    layout = LAYOUTS[0]
+    template = layout.build(tmp_path / "form.xlsx", rows=ROWS)          # made by openpyxl
+    out = tmp_path / "out.xlsx"
+    fill_template(template, out, make_rows(layout, 3))
+    props = load(out).properties
+    assert props.creator == APP_TITLE and props.lastModifiedBy == APP_TITLE
+    with zipfile.ZipFile(out) as zf:
+        app = zf.read("docProps/app.xml").decode("utf-8")
+    assert f"<Application>{APP_TITLE}</Application>" in app and "penpyxl" not in app
+    # a template with a real author keeps it; this program is the last to have changed it
+    book = load(template)
+    book.properties.creator = "ФИС ОКО"
+    book.save(template)
+    fill_template(template, out, make_rows(layout, 3))
+    props = load(out).properties
+    assert props.creator == "ФИС ОКО" and props.lastModifiedBy == APP_TITLE
+
+
 def test_no_textbooks_leaves_classes_sheet_alone(tmp_path: Path) -> None:
     layout = LAYOUTS[1]
     books = default_textbooks(7)

@@ -59,6 +59,7 @@ from openpyxl.utils.cell import range_boundaries
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from coordinator_app import APP_TITLE
 from coordinator_app.errors import UserError
 from coordinator_app.fsutil import atomic_writer
 from coordinator_app.imports.cells import value_text
@@ -1356,6 +1357,55 @@ def _relationships(zf: zipfile.ZipFile, member: str) -> list[dict[str, str]]:
     return [dict(rel.attrib) for rel in root]
 
 
+_CREATOR_RE = re.compile(r"<(\w+:)?creator>([^<]*)</(\w+:)?creator>")
+_LAST_BY_RE = re.compile(r"<(\w+:)?lastModifiedBy>[^<]*</(\w+:)?lastModifiedBy>|<(\w+:)?lastModifiedBy\s*/>")
+_MODIFIED_RE = re.compile(r"(<(\w+:)?modified\b[^>]*>)[^<]*(</(\w+:)?modified>)")
+_CORE_END_RE = re.compile(r"</(\w+:)?coreProperties>")
+_APPLICATION_RE = re.compile(r"<Application>[^<]*</Application>|<Application\s*/>")
+#: Names of libraries a template may carry as its author: the form is this program's work.
+_LIBRARY_AUTHORS = {"", "openpyxl", "xlsxwriter", "npoi", "epplus", "closedxml", "apache poi"}
+
+
+def _document_properties(members: dict[str, bytes]) -> dict[str, bytes]:
+    """docProps/core.xml and app.xml naming this program as the form's last writer (and as its
+    author where the template names only a library), modified now. Unusual properties are left."""
+    import datetime as dt
+
+    changed: dict[str, bytes] = {}
+    who = escape(APP_TITLE)
+    core = members.get("docProps/core.xml")
+    if core is not None:
+        try:
+            xml = core.decode("utf-8")
+        except UnicodeDecodeError:
+            xml = None
+        end = _CORE_END_RE.search(xml) if xml else None
+        if xml is not None and end is not None:
+            cp = end.group(1) or ""
+            creator = _CREATOR_RE.search(xml)
+            if creator is not None and creator.group(2).strip().casefold() in _LIBRARY_AUTHORS:
+                xml = xml[:creator.start()] + f"<{creator.group(1) or ''}creator>{who}</{creator.group(1) or ''}creator>" \
+                    + xml[creator.end():]
+            by = f"<{cp}lastModifiedBy>{who}</{cp}lastModifiedBy>"
+            xml, found = _LAST_BY_RE.subn(lambda _m: by, xml, count=1)
+            if not found:
+                end = _CORE_END_RE.search(xml)
+                xml = xml[:end.start()] + by + xml[end.start():]
+            now = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+            xml = _MODIFIED_RE.sub(lambda m: m.group(1) + now + m.group(3), xml, count=1)
+            changed["docProps/core.xml"] = xml.encode("utf-8")
+    app = members.get("docProps/app.xml")
+    if app is not None:
+        try:
+            text = app.decode("utf-8")
+        except UnicodeDecodeError:
+            text = None
+        if text is not None and _APPLICATION_RE.search(text):
+            changed["docProps/app.xml"] = _APPLICATION_RE.sub(
+                lambda _m: f"<Application>{who}</Application>", text, count=1).encode("utf-8")
+    return changed
+
+
 def _fill_package(data: bytes, info: TemplateInfo, wb: Workbook, planned: list[_Planned],
                   books: dict[int, str] | None, progress: ProgressFn | None) -> bytes:
     """The filled package, every change read back and checked (raises `_Unusual` otherwise)."""
@@ -1441,6 +1491,7 @@ def _fill_package(data: bytes, info: TemplateInfo, wb: Workbook, planned: list[_
         progress(total, total)    # rows with nothing to write (there are none for a real row)
     changed["xl/workbook.xml"] = _full_calc_on_load(members["xl/workbook.xml"].decode("utf-8")
                                                     ).encode("utf-8")
+    changed.update(_document_properties(members))
     if strings.references or strings.added or sst_member:
         if sst_member is None:
             sst_member = "xl/sharedStrings.xml"
@@ -1724,6 +1775,9 @@ def _fill_with_openpyxl(form: bytes, info: TemplateInfo, planned: list[_Planned]
     strings, kept only if the workbook reads back the same."""
     wb = _load(form)
     try:
+        if (wb.properties.creator or "").strip().casefold() in _LIBRARY_AUTHORS:
+            wb.properties.creator = APP_TITLE
+        wb.properties.lastModifiedBy = APP_TITLE
         totals = _fill_workbook(wb, info, planned, books, progress)
         output = _save(wb)
     finally:
