@@ -90,6 +90,17 @@ def _store(args: argparse.Namespace):
     return open_store(resolve_data_dir(args.data_dir), actor="координатор (командная строка)")
 
 
+#: A problem list printed in full up to this many lines; the rest is counted (all of it with --json).
+SHOWN_PROBLEMS = 20
+
+
+def _first(problems: list[str], limit: int = SHOWN_PROBLEMS) -> list[str]:
+    """The first `limit` problems and «… и ещё N» for the rest."""
+    if len(problems) <= limit:
+        return list(problems)
+    return [*problems[:limit], f"… и ещё {len(problems) - limit}"]
+
+
 def _days(count: int) -> str:
     from .words import days
 
@@ -132,10 +143,12 @@ def cmd_import_students(args: argparse.Namespace) -> int:
     report: dict[str, Any] = {"file": str(args.file), "rows": len(parsed.rows), "ok_rows": len(parsed.ok_rows),
                               "problems": problems, "warnings": warnings}
     lines = [parsed.summary()]
-    lines += [f"  строка {p['row']}{' (лист ' + p['sheet'] + ')' if p['sheet'] else ''}: {'; '.join(p['problems'])}"
-              for p in problems]
-    lines += [f"  внимание{' (строка ' + str(w['row']) + ')' if w['row'] else ''}: {'; '.join(w['warnings'])}"
-              for w in warnings]
+    lines += [f"  {line}" for line in _first(
+        [f"строка {p['row']}{' (лист ' + p['sheet'] + ')' if p['sheet'] else ''}: {'; '.join(p['problems'])}"
+         for p in problems])]
+    lines += [f"  {line}" for line in _first(
+        [f"внимание{' (строка ' + str(w['row']) + ')' if w['row'] else ''}: {'; '.join(w['warnings'])}"
+         for w in warnings])]
     if problems:
         report["imported"] = False
         lines.append("Файл не импортирован: исправьте строки с ошибками и повторите. Ничего не изменено.")
@@ -374,8 +387,14 @@ def cmd_set_score(args: argparse.Namespace) -> int:
 
     with _store(args) as store:
         set_score(store, args.work, args.code, args.task, args.value, expert=args.expert)
-        row = next(r for r in score_sheet(store, args.work) if r.code == args.code.strip())
-    _out(args, row.as_dict(), f"Участник {row.code}: задание {args.task} — {args.value or 'очищено'}; итого {row.total}.")
+        from .works import normalize_task_id
+
+        pid = store.scalar("SELECT id FROM participants WHERE work_id = ? AND code = ?", [args.work, args.code.strip()])
+        row = score_sheet(store, args.work, participant_ids={pid})[0]
+    task = normalize_task_id(args.task)
+    stored = row.scores.get(task)     # as stored: «х» is X, « 2 » is 2
+    _out(args, row.as_dict(), f"Участник {row.code}: задание {task} — {stored if stored is not None else 'очищено'}; "
+                              f"итого {row.total}.")
     return EXIT_OK
 
 
@@ -447,14 +466,21 @@ def cmd_export_package(args: argparse.Namespace) -> int:
 
 
 def cmd_verify_package(args: argparse.Namespace) -> int:
-    from .exports.package import verify_package
+    from .exports.package import verify_packages
 
-    report = verify_package(Path(args.folder))
-    data = {"ok": report.ok, "files_checked": report.files_checked, "problems": report.problems}
-    text = (f"Пакет в порядке: проверено файлов {report.files_checked}." if report.ok else
-            "Пакет повреждён:\n" + "\n".join(f"  {p}" for p in report.problems))
-    _out(args, data, text)
-    return EXIT_OK if report.ok else EXIT_INPUT
+    results = verify_packages(Path(args.folder))
+    data = [{"folder": str(folder), "ok": report.ok, "files_checked": report.files_checked,
+             "problems": report.problems} for folder, report in results]
+    lines = []
+    for folder, report in results:
+        name = folder.name or str(folder)
+        lines.append(f"Пакет «{name}» в порядке: проверено файлов {report.files_checked}." if report.ok else
+                     f"Пакет «{name}» повреждён:\n" + "\n".join(f"  {p}" for p in _first(report.problems)))
+    if len(results) > 1:
+        bad = sum(1 for _, report in results if not report.ok)
+        lines.append(f"Пакетов проверено: {len(results)}, повреждено: {bad}.")
+    _out(args, data[0] if len(data) == 1 else data, "\n".join(lines))
+    return EXIT_OK if all(report.ok for _, report in results) else EXIT_INPUT
 
 
 # -- parser -------------------------------------------------------------------------------------
@@ -486,7 +512,7 @@ def _args_init(p: argparse.ArgumentParser) -> None:
 
 @_command("import-students", "импорт списков учеников (.xlsx, .csv)")
 def _args_import_students(p: argparse.ArgumentParser) -> None:
-    p.add_argument("file", metavar="FILE")
+    p.add_argument("file", metavar="FILE", help="файл списка учеников: .xlsx или .csv")
     p.add_argument("--class", dest="class_name", help="класс, если в файле нет столбца «Класс»")
     p.add_argument("--dry-run", action="store_true", help="только проверить файл, ничего не записывать")
     p.set_defaults(func=cmd_import_students)
@@ -514,23 +540,24 @@ def _args_assign_codes(p: argparse.ArgumentParser) -> None:
 
 @_command("list", "списки: classes, students, works, participants")
 def _args_list(p: argparse.ArgumentParser) -> None:
-    p.add_argument("what", choices=["classes", "students", "works", "participants"])
+    p.add_argument("what", choices=["classes", "students", "works", "participants"],
+                   help="что показать: classes — классы, students — ученики, works — работы, participants — участники работы")
     p.add_argument("--work", type=int, help="работа (для participants)")
     p.set_defaults(func=cmd_list)
 
 
 @_command("mark-absent", "отметить отсутствующего участника")
 def _args_mark_absent(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--work", type=int, required=True)
-    p.add_argument("--code", required=True)
+    p.add_argument("--work", type=int, required=True, help="номер работы (его показывает list works)")
+    p.add_argument("--code", required=True, help="код участника")
     p.add_argument("--undo", action="store_true", help="снять отметку «отсутствовал»")
     p.set_defaults(func=cmd_mark_absent)
 
 
 def _document_args(name: str, maker: str, what: str) -> _Configure:
     def configure(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--work", type=int, required=True)
-        p.add_argument("--out", required=True, metavar="FILE.pdf")
+        p.add_argument("--work", type=int, required=True, help="номер работы (его показывает list works)")
+        p.add_argument("--out", required=True, metavar="FILE.pdf", help="куда сохранить PDF")
         p.add_argument("--classes", help="только эти классы: 4А,4Б")
         if name == "labels":
             p.add_argument("--layout", help="формат листа наклеек (см. команду label-layouts)")
@@ -556,30 +583,30 @@ def _args_label_layouts(p: argparse.ArgumentParser) -> None:
 
 @_command("import-scans", "импорт сканов работ (файлы и папки)")
 def _args_import_scans(p: argparse.ArgumentParser) -> None:
-    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="файлы сканов (JPEG, PNG, TIFF, BMP, PDF) или папки с ними")
     p.add_argument("--work", type=int, help="работа, к которой относятся сканы")
     p.set_defaults(func=cmd_import_scans)
 
 
 @_command("scans", "сканы работы по участникам и очереди")
 def _args_scans(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--work", type=int, required=True)
+    p.add_argument("--work", type=int, required=True, help="номер работы (его показывает list works)")
     p.set_defaults(func=cmd_scans)
 
 
 @_command("assign-page", "отнести страницу к участнику")
 def _args_assign_page(p: argparse.ArgumentParser) -> None:
-    p.add_argument("page_id", type=int, metavar="PAGE_ID")
-    p.add_argument("code", metavar="CODE")
-    p.add_argument("--work", type=int)
+    p.add_argument("page_id", type=int, metavar="PAGE_ID", help="номер страницы (его показывает команда scans)")
+    p.add_argument("code", metavar="CODE", help="код участника, которому отдать страницу")
+    p.add_argument("--work", type=int, help="номер работы (если страница ещё не отнесена к работе)")
     p.set_defaults(func=cmd_assign_page)
 
 
 @_command("attach-audio", "прикрепить аудиозапись устного ответа")
 def _args_attach_audio(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--work", type=int, required=True)
-    p.add_argument("--code", required=True)
-    p.add_argument("file", metavar="FILE")
+    p.add_argument("--work", type=int, required=True, help="номер работы (его показывает list works)")
+    p.add_argument("--code", required=True, help="код участника")
+    p.add_argument("file", metavar="FILE", help="аудиофайл (MP3, WAV, OGG, M4A)")
     p.set_defaults(func=cmd_attach_audio)
 
 
@@ -591,30 +618,30 @@ def _args_purge_expired(p: argparse.ArgumentParser) -> None:
 
 @_command("set-retention", "срок хранения сканов")
 def _args_set_retention(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--days", type=int, required=True)
+    p.add_argument("--days", type=int, required=True, help="сколько дней хранить сканы с даты работы (обычно 90)")
     p.add_argument("--order", help="реквизиты приказа о сроке хранения")
     p.set_defaults(func=cmd_set_retention)
 
 
 @_command("import-form", "импорт заполненной формы ФИС ОКО с баллами")
 def _args_import_form(p: argparse.ArgumentParser) -> None:
-    p.add_argument("file", metavar="FILE")
-    p.add_argument("--work", type=int, required=True)
+    p.add_argument("file", metavar="FILE", help="заполненная форма сбора результатов (.xlsx)")
+    p.add_argument("--work", type=int, required=True, help="номер работы (его показывает list works)")
     p.add_argument("--expert", help="кто заполнял форму (для журнала)")
     p.set_defaults(func=cmd_import_form)
 
 
 @_command("scores", "баллы работы по участникам")
 def _args_scores(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--work", type=int, required=True)
+    p.add_argument("--work", type=int, required=True, help="номер работы (его показывает list works)")
     p.set_defaults(func=cmd_scores)
 
 
 @_command("set-score", "поставить балл за задание")
 def _args_set_score(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--work", type=int, required=True)
-    p.add_argument("--code", required=True)
-    p.add_argument("--task", required=True)
+    p.add_argument("--work", type=int, required=True, help="номер работы (его показывает list works)")
+    p.add_argument("--code", required=True, help="код участника")
+    p.add_argument("--task", required=True, help="номер задания, как в работе: 1, 9.1, 4К1")
     p.add_argument("--value", required=True, help="балл, X или «не пройд.»; пустая строка очищает")
     p.add_argument("--expert", help="эксперт")
     p.set_defaults(func=cmd_set_score)
@@ -622,8 +649,8 @@ def _args_set_score(p: argparse.ArgumentParser) -> None:
 
 @_command("set-journal-mark", "отметка по журналу за предыдущий период")
 def _args_set_journal_mark(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--work", type=int, required=True)
-    p.add_argument("--code", required=True)
+    p.add_argument("--work", type=int, required=True, help="номер работы (его показывает list works)")
+    p.add_argument("--code", required=True, help="код участника")
     p.add_argument("--mark", required=True, help="5, 4, 3, 2 или «нет отметки»")
     p.set_defaults(func=cmd_set_journal_mark)
 
@@ -636,7 +663,7 @@ def _args_backup(p: argparse.ArgumentParser) -> None:
 
 @_command("restore", "восстановить данные из архива в пустую папку данных")
 def _args_restore(p: argparse.ArgumentParser) -> None:
-    p.add_argument("archive", metavar="ARCHIVE")
+    p.add_argument("archive", metavar="ARCHIVE", help="архив резервной копии (.zip)")
     p.set_defaults(func=cmd_restore)
 
 
@@ -647,15 +674,15 @@ def _args_verify(p: argparse.ArgumentParser) -> None:
 
 @_command("export-form", "заполненная форма сбора результатов для ФИС ОКО")
 def _args_export_form(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--work", type=int, required=True)
-    p.add_argument("--out", required=True, metavar="FILE.xlsx")
+    p.add_argument("--work", type=int, required=True, help="номер работы (его показывает list works)")
+    p.add_argument("--out", required=True, metavar="FILE.xlsx", help="куда сохранить заполненную форму")
     p.add_argument("--template", metavar="FILE.xlsx", help="другой шаблон формы (по умолчанию — сохранённый с работой)")
     p.set_defaults(func=cmd_export_form)
 
 
 @_command("export-package", "пакет для муниципальной перепроверки (на флешку)")
 def _args_export_package(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--work", type=int, required=True)
+    p.add_argument("--work", type=int, required=True, help="номер работы (его показывает list works)")
     p.add_argument("--sample", type=float, metavar="PCT", help="доля работ в выборке, %% (по умолчанию 1 %%, не меньше одной)")
     p.add_argument("--seed", type=int, help="зерно случайной выборки (записывается в пакет)")
     p.add_argument("--codes", help="дополнительные коды через запятую")
@@ -666,7 +693,7 @@ def _args_export_package(p: argparse.ArgumentParser) -> None:
 
 @_command("verify-package", "проверить пакет: отсутствующие, обрезанные, изменённые файлы")
 def _args_verify_package(p: argparse.ArgumentParser) -> None:
-    p.add_argument("folder", metavar="DIR")
+    p.add_argument("folder", metavar="DIR", help="папка пакета (или корень флешки: проверяются все пакеты на ней)")
     p.set_defaults(func=cmd_verify_package)
 
 
@@ -776,9 +803,10 @@ def main(argv: Sequence[str] | None = None, gui: GuiLauncher | None = None) -> i
         _silence_stdout()
         return EXIT_OK
     except UserError as err:
-        if args.json:
+        if args.json:   # the whole list; the text names the first SHOWN_PROBLEMS
             print(json.dumps({"error": err.message, "details": err.details}, ensure_ascii=False, indent=2))
-        print(f"Ошибка: {err}", file=sys.stderr)
+        text = "\n".join([err.message, *(f"• {d}" for d in _first(err.details))])
+        print(f"Ошибка: {text}", file=sys.stderr)
         return EXIT_INPUT
 
 

@@ -84,7 +84,8 @@ class AssignResult:
             return "Новых кодов не понадобилось: у всех учеников коды уже есть."
         text = f"Выдано новых кодов: {self.assigned}."
         if self.by_class:
-            text += " " + "; ".join(f"{c}: {a}–{b}" for c, a, b in
+            # one new code is «40101», not «40101–40101»
+            text += " " + "; ".join(f"{c}: {a}" if a == b else f"{c}: {a}–{b}" for c, a, b in
                                     ((c, *r) for c, r in self.by_class.items())) + "."
         if self.participants_added:
             text += f" Добавлено в протокол работы: {self.participants_added}."

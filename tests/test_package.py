@@ -690,3 +690,21 @@ def test_read_back_reads_the_medium_not_the_cache(setup, monkeypatch) -> None:
     for index, event in enumerate(events):
         if event[0] == "drop":
             assert ("fsync", event[1]) in events[:index]
+
+
+def test_verify_package_on_a_stick_root_checks_every_package_and_names_each(setup, capsys) -> None:
+    from coordinator_app.cli import main
+
+    store, work_id, stick = setup
+    first = export_package(store, work_id, stick, everyone=True)
+    second = export_package(store, work_id, stick, sample_pct=None, codes=["40001"])
+    assert main(["verify-package", str(stick)]) == 0
+    out = capsys.readouterr().out
+    assert f"Пакет «{first.folder.name}» в порядке" in out and f"Пакет «{second.folder.name}» в порядке" in out
+    assert "Пакетов проверено: 2, повреждено: 0." in out
+    victim = next((second.folder / "works").iterdir())
+    victim.write_bytes(victim.read_bytes()[:-10])
+    assert main(["verify-package", str(stick)]) == 1
+    out = capsys.readouterr().out
+    assert f"Пакет «{second.folder.name}» повреждён" in out and "Пакетов проверено: 2, повреждено: 1." in out
+    assert main(["verify-package", str(first.folder)]) == 0      # one package folder, as before

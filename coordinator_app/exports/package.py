@@ -1101,6 +1101,24 @@ def _listing(folder: Path) -> set[str]:
     return found
 
 
+def package_folders(path: Path | str) -> list[Path]:
+    """The package folders at `path`: the folder itself when it is a package (has manifest.json),
+    else every folder directly inside it that is one (the root of a stick with several packages)."""
+    path = Path(path)
+    if (path / "manifest.json").is_file() or not path.is_dir():
+        return [path]
+    try:
+        found = sorted(p for p in path.iterdir() if p.is_dir() and (p / "manifest.json").is_file())
+    except OSError:
+        found = []
+    return found or [path]
+
+
+def verify_packages(path: Path | str) -> list[tuple[Path, VerifyReport]]:
+    """`verify_package` for every package folder at `path` (see `package_folders`)."""
+    return [(folder, verify_package(folder)) for folder in package_folders(path)]
+
+
 def verify_package(folder: Path | str, progress: Callable[[str], None] | None = None) -> VerifyReport:
     """Check a package folder against its manifest.json and SHA256SUMS (no store needed): every
     missing, truncated, altered or unexpected file is named. A file that cannot be read is

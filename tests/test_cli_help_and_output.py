@@ -1,0 +1,89 @@
+"""The command line speaks Russian everywhere, prints long lists readably and echoes what it stored."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from coordinator_app.cli import _COMMANDS, build_parser, main
+from tests.test_cli import Cli
+
+CYRILLIC = re.compile("[а-яА-ЯёЁ]")
+
+
+def test_every_option_and_argument_of_every_command_has_russian_help() -> None:
+    parser = build_parser()
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    missing = []
+    for name, sub in [("", parser), *commands.choices.items()]:
+        for action in sub._actions:
+            if isinstance(action, (argparse._HelpAction, argparse._SubParsersAction)):
+                continue
+            if not (action.help and CYRILLIC.search(action.help)):
+                missing.append(f"{name or '<общие>'} {action.option_strings or action.dest}")
+    assert missing == []
+
+
+@pytest.mark.parametrize("command", sorted(_COMMANDS))
+def test_help_of_every_command_works(command: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as done:
+        main([command, "--help"])
+    assert done.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith("использование:") and CYRILLIC.search(out)
+
+
+@pytest.fixture
+def cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Cli:
+    c = Cli(tmp_path / "data", capsys)
+    assert c("init", "--school", "Школа", "--login", "sch123456")[0] == 0
+    return c
+
+
+def test_a_long_problem_list_shows_twenty_and_counts_the_rest(cli: Cli, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text("\n".join(["Фамилия;Имя;Отчество;Класс", *[f"Иванов{i};;;" for i in range(45)]]), encoding="utf-8")
+    code, out, _ = cli("import-students", str(bad))
+    assert code == 1
+    listed = [line for line in out.splitlines() if line.startswith("  ")]
+    assert len(listed) == 21 and listed[-1] == "  … и ещё 25"
+    assert "Ничего не изменено" in out
+    code, out, _ = cli("--json", "import-students", str(bad))
+    assert code == 1 and len(json.loads(out)["problems"]) == 45
+
+
+def test_an_error_with_many_details_names_twenty(cli: Cli, capsys: pytest.CaptureFixture[str]) -> None:
+    from coordinator_app import cli as cli_module
+    from coordinator_app.errors import UserError
+
+    def failing(_args) -> int:
+        raise UserError("Баллы не сохранены.", details=[f"ошибка {i}" for i in range(30)])
+
+    code, _out, err = cli("list", "works")
+    assert code == 0
+    parser, args = cli_module.parse_args(["--data-dir", str(cli.data_dir), "list", "works"])
+    args.func = failing
+    original = cli_module.parse_args
+    try:
+        cli_module.parse_args = lambda argv=None: (parser, args)
+        code, _out, err = cli("list", "works")
+    finally:
+        cli_module.parse_args = original
+    bullets = [line for line in err.splitlines() if line.startswith("• ")]
+    assert code == 1 and len(bullets) == 21 and bullets[-1] == "• … и ещё 10"
+
+
+def test_set_score_echoes_the_value_as_stored(cli: Cli) -> None:
+    pupils = cli.data_dir.parent / "p.csv"
+    pupils.write_text("Фамилия;Имя;Класс\nИванов;Иван;4А\n", encoding="utf-8")
+    assert cli("import-students", str(pupils))[0] == 0
+    assert cli("add-work", "--subject", "Математика", "--grade", "4", "--date", "2026-04-21",
+               "--tasks", "1:2,4к1:1", "--classes", "4А")[0] == 0
+    code, out, _ = cli("assign-codes", "--work", "1")
+    assert code == 0 and "4А: 40001." in out and "40001–40001" not in out      # one code, not a range
+    code, out, _ = cli("set-score", "--work", "1", "--code", "40001", "--task", "4к1", "--value", "х")
+    assert code == 0 and "задание 4К1 — X;" in out
