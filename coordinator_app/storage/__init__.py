@@ -39,6 +39,10 @@ DB_NAME = "coordinator.sqlite3"
 BACKUPS_KEPT = 5
 
 
+#: How long a write waits for the lock held by another process before «база данных занята».
+BUSY_TIMEOUT_MS = 60_000
+
+
 def now_iso() -> str:
     return dt.datetime.now().replace(microsecond=0).isoformat(sep=" ")
 
@@ -66,9 +70,29 @@ class Store:
     # -- transactions -----------------------------------------------------------------
     @contextlib.contextmanager
     def atomic(self) -> Iterator[sqlite_utils.Database]:
+        """One write transaction (a savepoint when nested). The outermost takes the write lock at
+        its start (BEGIN IMMEDIATE): a second writer — the GUI and a command line, two command
+        lines — then waits for its turn (the busy timeout) instead of failing the moment a
+        transaction that began by reading wants to write."""
+        db = self.db
         try:
-            with self.db.atomic() as db:
+            if self.conn.in_transaction:
+                with db.atomic():
+                    yield db
+                return
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
                 yield db
+            except BaseException:
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
+                raise
+            try:
+                self.conn.execute("COMMIT")
+            except BaseException:
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
+                raise
         except sqlite3.OperationalError as err:
             raise _environment_error(err, self.data_dir) from err
 
@@ -144,7 +168,8 @@ def _apply_pragmas(conn: sqlite3.Connection) -> None:
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=FULL")
     conn.execute("PRAGMA foreign_keys=ON")
-    conn.execute("PRAGMA busy_timeout=5000")
+    # A writer waits up to this long for another's transaction (a big import's) to end.
+    conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
 
 
 def backup_database(store: Store, target: Path) -> Path:
