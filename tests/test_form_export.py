@@ -296,6 +296,43 @@ def test_the_written_form_names_this_program_not_a_library(tmp_path: Path) -> No
     assert props.creator == "ФИС ОКО" and props.lastModifiedBy == APP_TITLE
 
 
+def test_an_unknown_total_formula_is_left_for_excel_never_a_stale_zero(tmp_path: Path) -> None:
+    """The 2026 forms hold an Итого formula of another shape with a cached 0 in every row: the
+    filled form keeps the formula, drops the stale 0 and asks Excel to recalculate on opening."""
+    import re
+
+    layout = LAYOUTS[2]                                            # english8: one part, no gender
+    template = layout.build(tmp_path / "en.xlsx", rows=ROWS)
+    info = read_template(template)
+    book = load(template)
+    ws = book[info.sheet]
+    first, last = info.tasks[0].column, info.tasks[-1].column
+    from openpyxl.utils import get_column_letter as letter
+
+    for r in range(info.first_data_row, ROWS + 1):
+        ws.cell(row=r, column=info.total_column).value = (
+            f'=IF(COUNTA({letter(first)}{r}:{letter(last)}{r})=0,"",SUMPRODUCT(--({letter(first)}{r}:{letter(last)}{r}<>"")))')
+    book.save(template)
+    with zipfile.ZipFile(template) as zf:                          # every Итого cached as 0, as ФИС ОКО's
+        items = [(i, zf.read(i.filename)) for i in zf.infolist()]
+    with zipfile.ZipFile(template, "w", zipfile.ZIP_DEFLATED) as zf:
+        for item, data in items:
+            if item.filename.startswith("xl/worksheets/"):
+                data = re.sub(rb"(<f>[^<]*</f>)(<v\s*/>|<v></v>)?</c>", rb"\1<v>0</v></c>", data)
+            zf.writestr(item, data)
+    out = tmp_path / "out.xlsx"
+    rows = make_rows(layout, 4)
+    fill_template(template, out, rows)
+    cached = load_workbook(out, data_only=True)[info.sheet]
+    formulas = load(out)[info.sheet]
+    for i in range(len(rows)):
+        r = info.first_data_row + i
+        assert formulas.cell(row=r, column=info.total_column).value.startswith("=IF(COUNTA(")
+        assert cached.cell(row=r, column=info.total_column).value is None       # no stale 0
+    with zipfile.ZipFile(out) as zf:
+        assert b'fullCalcOnLoad="1"' in zf.read("xl/workbook.xml")
+
+
 def test_no_textbooks_leaves_classes_sheet_alone(tmp_path: Path) -> None:
     layout = LAYOUTS[1]
     books = default_textbooks(7)

@@ -668,10 +668,20 @@ _REF_RE = re.compile(_REF, re.I)
 _SUM_ARGS_RE = re.compile(rf"\s*{_REF}\s*(?:,\s*{_REF}\s*)*", re.I)
 
 
+class _Recalculate(str):
+    """An Итого formula this program does not read (a form's own, e.g. one that weighs parts):
+    its cell keeps the formula and loses any cached result, and Excel computes it on opening (the
+    workbook asks for a full recalculation), so no reader ever sees a stale 0."""
+
+
+RECALCULATE = _Recalculate("")
+
+
 def _totals(ws: Worksheet, info: TemplateInfo,
             value_at: Callable[[int, int], Any]) -> dict[int, int | str]:
-    """What Excel would cache for each data row's Итого formula (other formulas: left out), the
-    formulas as `ws` holds them, the cells' values as `value_at(row, column)` gives them."""
+    """What Excel would cache for each data row's Итого formula, the formulas as `ws` holds them,
+    the cells' values as `value_at(row, column)` gives them; `RECALCULATE` for a formula of
+    another shape."""
     if info.total_column is None:
         return {}
     out: dict[int, int | str] = {}
@@ -682,6 +692,8 @@ def _totals(ws: Worksheet, info: TemplateInfo,
             continue
         parsed = formulas.refs(cell.value, r)
         if parsed is None:
+            if cell.value.startswith("="):
+                out[r] = RECALCULATE
             continue
         first, refs = parsed
         value = value_at(*first)
@@ -892,7 +904,7 @@ def _cache_totals(data: bytes, letter: str, totals: dict[int, int | str], member
         if m.group("col") != letter or " t=" in m.group("attrs"):
             return m.group(0)
         value = totals.get(int(m.group("row")))
-        if value is None:
+        if value is None or value is RECALCULATE:   # openpyxl wrote no cached result: Excel computes
             return m.group(0)
         ref, attrs, formula = m.group("col") + m.group("row"), m.group("attrs"), m.group("f")
         if value == "":
@@ -1301,6 +1313,8 @@ def _cached_total(cm: re.Match[str], value: int | str) -> str | None:
     if formula is None:
         return None
     attrs = _TYPE_ATTR_RE.sub("", cm.group("attrs")).rstrip()
+    if value is RECALCULATE:
+        return f"<c{attrs}>{formula.group(0)}</c>"
     if value == "":
         return f'<c{attrs} t="str">{formula.group(0)}<v></v></c>'
     return f"<c{attrs}>{formula.group(0)}<v>{value}</v></c>"
@@ -1648,7 +1662,10 @@ def _check_edit(xml: str, edit: _SheetEdit, strings: list[str], name: str) -> No
                 kind = _TYPE_ATTR_RE.search(" " + attrs)
                 cached[int(ref.group(2))] = (kind is not None and kind.group(1) == "str", v)
         for row, value in edit.totals.items():
-            if row in edit.formula_rows and cached.get(row) != (value == "", str(value)):
+            if value is RECALCULATE:
+                if row in cached:
+                    raise _Unusual(f"{name}: Итого in row {row} keeps a cached result")
+            elif row in edit.formula_rows and cached.get(row) != (value == "", str(value)):
                 raise _Unusual(f"{name}: Итого in row {row} reads {cached.get(row)}, not {value!r}")
 
 
