@@ -193,8 +193,12 @@ def cmd_add_work(args: argparse.Namespace) -> int:
     with _store(args) as store:
         work_id, _ = create_work(store, defn)
         work = get_work(store, work_id)
+    from .works import unknown_columns_notice
+
+    notice = unknown_columns_notice(work.template_info)
     _out(args, {"id": work_id, **work.as_dict()},
-         f"Работа создана: № {work_id} — {work.title}; заданий {len(work.tasks)}, максимум {work.max_total} б.")
+         f"Работа создана: № {work_id} — {work.title}; заданий {len(work.tasks)}, максимум {work.max_total} б."
+         + (f"\nВнимание: {notice}" if notice else ""))
     return EXIT_OK
 
 

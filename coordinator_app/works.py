@@ -221,6 +221,15 @@ def validate_work(defn: WorkDef) -> WorkDef:
     )
 
 
+def unknown_columns_notice(template_info: dict[str, Any] | None) -> str:
+    """The Russian notice about columns of the form this program does not know ("" if none)."""
+    unknown = list((template_info or {}).get("unknown_columns") or [])
+    if not unknown:
+        return ""
+    return ("В форме есть столбцы, которых программа не знает: " + "; ".join(unknown)
+            + ". Они не заполняются и не читаются; если в них нужны данные, впишите их в Excel.")
+
+
 def work_from_template(
     path: Path | str, *, subject: str, work_date: dt.date, grade: int | None = None,
     classes: list[str] | None = None, scale: list[int] | None = None,
@@ -243,6 +252,7 @@ def work_from_template(
         "has_journal_mark": info.journal_mark_column is not None,
         "textbooks": info.textbooks,
         "file_name": Path(path).name,
+        "unknown_columns": info.unknown_columns,
     }
     return WorkDef(
         subject=subject, grade=grade, work_date=work_date,

@@ -328,6 +328,45 @@ def test_header_variants_latin_k_and_stray_spaces(tmp_path: Path) -> None:
     assert info.total_column == 12
 
 
+def test_headers_as_other_years_spell_them(tmp_path: Path) -> None:
+    """«Код», «Класс № (список формируется из листа "Классы")», «Пол (м/ж)», «Отметка за
+    предыдущий год» are the same columns as the usual headers."""
+    from tests.fixtures.fisoko_forms import HEADER_CLASS_ORDINAL
+
+    path = russian4_2026(
+        tmp_path / "r4.xlsx",
+        header_overrides={
+            HEADER_CODE: "Код",
+            HEADER_CLASS_ORDINAL: 'Класс № (список формируется из листа "Классы")',
+            HEADER_GENDER: "Пол (м/ж)",
+            HEADER_MARK: "Отметка за предыдущий год",
+        },
+    )
+    info = read_template(path)
+    assert info.code_column == 1
+    assert None not in (info.class_ordinal_column, info.gender_column, info.journal_mark_column)
+    assert info.unknown_columns == []
+
+
+def test_an_unknown_column_is_reported_not_skipped_silently(tmp_path: Path) -> None:
+    from coordinator_app.works import unknown_columns_notice, work_from_template
+    import datetime as dt
+
+    path = russian4_2026(tmp_path / "r4.xlsx", header_overrides={HEADER_GENDER: "Примечание учителя"})
+    info = read_template(path)
+    assert info.gender_column is None
+    assert info.unknown_columns == [f"столбец {get_column_letter_of(path, 'Примечание учителя')} («Примечание учителя»)"]
+    defn = work_from_template(path, subject="Русский язык", work_date=dt.date(2026, 4, 21))
+    assert "Примечание учителя" in unknown_columns_notice(defn.template_info)
+
+
+def get_column_letter_of(path: Path, header: str) -> str:
+    from openpyxl.utils import get_column_letter
+
+    ws = load_workbook(path)["Протокол"]
+    return next(get_column_letter(c.column) for c in ws[1] if c.value == header)
+
+
 def test_two_part_headers_with_spaces(tmp_path: Path) -> None:
     path = geography7_2025(
         tmp_path / "g7.xlsx",
@@ -439,7 +478,8 @@ def test_no_protocol_sheet(tmp_path: Path) -> None:
 
 
 def test_no_code_column(tmp_path: Path) -> None:
-    path = russian4_2026(tmp_path / "r4.xlsx", header_overrides={HEADER_CODE: "Код"})
+    # «Код» alone is the code column (issue 10): a header that is no code at all
+    path = russian4_2026(tmp_path / "r4.xlsx", header_overrides={HEADER_CODE: "Шифр работы"})
     message = user_error(path)
     assert "нет столбца «Код участника»" in message
 

@@ -105,6 +105,9 @@ class TemplateInfo:
     grade: int | None
     allowed_values: dict[int, list[str]] = field(default_factory=dict)
     textbooks: list[str] = field(default_factory=list)
+    #: Header cells of the form this program does not know («столбец K «Примечание»»): nothing is
+    #: read from or written into them, and the user is told so.
+    unknown_columns: list[str] = field(default_factory=list)
 
     @property
     def max_total(self) -> int:
@@ -210,15 +213,25 @@ def _parse_task_header(text: Any, *, where: str) -> tuple[str, int] | None:
 _VARIANT_RE = re.compile(r"^вариант(?:\s*\(?\s*(?:часть|ч\.?)\s*(?P<part>\d+)\s*\)?)?$")
 
 
+#: Headers of the participant code column as forms of different years spell it.
+_CODE_HEADERS = {"код участника", "код"}
+
+
+def _is_code_header(header_key: str) -> bool:
+    return header_key in _CODE_HEADERS
+
+
 def _classify(header_key: str) -> str | None:
-    """Kind of a non-task column from its header key, or None if unknown."""
-    if header_key == "код участника":
+    """Kind of a non-task column from its header key, or None if unknown. Spellings seen in
+    real forms: «Код» for «Код участника», «Класс № (список формируется из листа "Классы")»
+    for «Порядковый номер класса», «Пол (м/ж)», «Отметка за предыдущий год»."""
+    if _is_code_header(header_key):
         return "code"
     if _VARIANT_RE.match(header_key):
         return "variant"
-    if "номер класса" in header_key:
+    if "номер класса" in header_key or re.match(r"^класс\s*№", header_key):
         return "class_ordinal"
-    if header_key == "пол":
+    if header_key == "пол" or re.match(r"^пол\s*[(\[]", header_key):
         return "gender"
     if header_key.startswith("отметка"):
         return "mark"
@@ -559,7 +572,7 @@ def _find_header_row(ws: Worksheet) -> int | None:
     for row_idx, row in enumerate(
         ws.iter_rows(min_row=1, max_row=_HEADER_SEARCH_ROWS, values_only=True), start=1
     ):
-        if any(_key(v) == "код участника" for v in row):
+        if any(_is_code_header(_key(v)) for v in row):
             return row_idx
     return None
 
@@ -607,6 +620,7 @@ def _read(wb: Workbook, data: bytes, name: str) -> TemplateInfo:
         ws.iter_rows(min_row=header_row, max_row=header_row, values_only=True), ()
     )
     named: dict[str, tuple[int, str]] = {}
+    unknown: list[str] = []
     variants: list[tuple[int, int, str]] = []  # (column, part, header)
     raw_tasks: list[tuple[int, str, int, str]] = []  # (column, id, max, header)
     for col, value in enumerate(header_cells, start=1):
@@ -633,6 +647,8 @@ def _read(wb: Workbook, data: bytes, name: str) -> TemplateInfo:
         parsed = _parse_task_header(header, where=_cap(_col_name(col, header)))
         if parsed is not None:
             raw_tasks.append((col, parsed[0], parsed[1], header))
+        else:
+            unknown.append(_col_name(col, header))
 
     code_column = named["code"][0]
     if not raw_tasks:
@@ -730,6 +746,7 @@ def _read(wb: Workbook, data: bytes, name: str) -> TemplateInfo:
         grade=grade,
         allowed_values=allowed_values,
         textbooks=textbooks,
+        unknown_columns=unknown,
     )
 
 

@@ -15,7 +15,9 @@ from PySide6.QtWidgets import (
 from coordinator_app.catalogue import load_catalogue
 from coordinator_app.classes import list_classes
 from coordinator_app.errors import UserError
-from coordinator_app.works import TaskDef, Work, WorkDef, create_work, update_work, validate_work, work_from_template
+from coordinator_app.works import (
+    TaskDef, Work, WorkDef, create_work, unknown_columns_notice, update_work, validate_work, work_from_template,
+)
 
 from ..context import AppContext
 from ..tasks import TaskContext
@@ -219,8 +221,9 @@ class WorkDialog(QDialog):
                 extras.append("есть лист «Классы»")
             if defn.allows_not_passed:
                 extras.append("допускается «не пройд.»")
+            notice = unknown_columns_notice(defn.template_info)
             self.source_note.setText(f"Шаблон прочитан: заданий {len(defn.tasks)}, максимум {defn.max_total} б.; "
-                                     + ", ".join(extras) + ".")
+                                     + ", ".join(extras) + "." + (f"\n{notice}" if notice else ""))
 
         def failed(err: BaseException) -> None:
             self.template_def = None
