@@ -222,12 +222,22 @@ def validate_work(defn: WorkDef) -> WorkDef:
 
 
 def unknown_columns_notice(template_info: dict[str, Any] | None) -> str:
-    """The Russian notice about columns of the form this program does not know ("" if none)."""
-    unknown = list((template_info or {}).get("unknown_columns") or [])
-    if not unknown:
-        return ""
-    return ("В форме есть столбцы, которых программа не знает: " + "; ".join(unknown)
-            + ". Они не заполняются и не читаются; если в них нужны данные, впишите их в Excel.")
+    """The Russian notices about the template ("" if none): columns this program does not know,
+    and results the file already holds."""
+    info = template_info or {}
+    notes = []
+    unknown = list(info.get("unknown_columns") or [])
+    if unknown:
+        notes.append("В форме есть столбцы, которых программа не знает: " + "; ".join(unknown)
+                     + ". Они не заполняются и не читаются; если в них нужны данные, впишите их в Excel.")
+    filled = int(info.get("filled_rows") or 0)
+    if filled:
+        notes.append(f"В файле уже есть результаты ({counted(filled, 'участник', 'участника', 'участников')}). "
+                     "Работа создана по его заголовкам, а сохранённый шаблон при выгрузке заполняется "
+                     "заново. Чтобы перенести эти результаты в программу, после выдачи кодов "
+                     "импортируйте файл: кнопка «Импорт формы…» на странице «Проверка» "
+                     "или команда import-form ФАЙЛ --work НОМЕР.")
+    return " ".join(notes)
 
 
 def work_from_template(
@@ -253,6 +263,7 @@ def work_from_template(
         "textbooks": info.textbooks,
         "file_name": Path(path).name,
         "unknown_columns": info.unknown_columns,
+        "filled_rows": info.filled_rows,
     }
     return WorkDef(
         subject=subject, grade=grade, work_date=work_date,

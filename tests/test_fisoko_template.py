@@ -360,6 +360,22 @@ def test_an_unknown_column_is_reported_not_skipped_silently(tmp_path: Path) -> N
     assert "Примечание учителя" in unknown_columns_notice(defn.template_info)
 
 
+def test_a_template_that_already_holds_results_is_accepted_with_a_notice(tmp_path: Path) -> None:
+    import datetime as dt
+
+    from coordinator_app.works import unknown_columns_notice, work_from_template
+    from tests.fixtures.fisoko_forms import RUSSIAN4_2026_TASKS
+
+    filled = [{"code": 40001 + i, "variants": {1: 1}, "scores": {t: 1 for t, _m in RUSSIAN4_2026_TASKS},
+               "class_ordinal": 1, "gender": "м", "mark": 4} for i in range(3)]
+    path = russian4_2026(tmp_path / "r4.xlsx", filled=filled)
+    assert read_template(path).filled_rows == 3
+    defn = work_from_template(path, subject="Русский язык", work_date=dt.date(2026, 4, 21))
+    notice = unknown_columns_notice(defn.template_info)
+    assert "уже есть результаты (3 участника)" in notice and "import-form" in notice
+    assert read_template(russian4_2026(tmp_path / "blank.xlsx")).filled_rows == 0
+
+
 def get_column_letter_of(path: Path, header: str) -> str:
     from openpyxl.utils import get_column_letter
 

@@ -108,6 +108,9 @@ class TemplateInfo:
     #: Header cells of the form this program does not know («столбец K «Примечание»»): nothing is
     #: read from or written into them, and the user is told so.
     unknown_columns: list[str] = field(default_factory=list)
+    #: Data rows that already hold a participant code: a form downloaded again after upload, or
+    #: one filled by hand. Its structure is used; its results can be imported separately.
+    filled_rows: int = 0
 
     @property
     def max_total(self) -> int:
@@ -747,6 +750,9 @@ def _read(wb: Workbook, data: bytes, name: str) -> TemplateInfo:
         allowed_values=allowed_values,
         textbooks=textbooks,
         unknown_columns=unknown,
+        filled_rows=sum(1 for (value,) in ws.iter_rows(
+            min_row=first_data_row, max_row=last_data_row, min_col=code_column, max_col=code_column,
+            values_only=True) if value_text(value)),
     )
 
 
