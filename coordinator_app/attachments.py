@@ -79,6 +79,23 @@ def remove(store: Store, attachment_id: int) -> Changes:
     return Changes.of(WORKS)
 
 
+def match_textbook(books: list[str], text: str) -> str | None:
+    """The entry of the form's textbook list that `text` names: the entry itself, its number in
+    the list (1, 2, …), or a piece of it found in one entry only (case and ё ignored); else the
+    list's «другое», if it has one; else None."""
+    wanted = " ".join(text.split())
+    if wanted in books:
+        return wanted
+    if wanted.isdigit() and 1 <= int(wanted) <= len(books):
+        return books[int(wanted) - 1]
+    key = wanted.casefold().replace("ё", "е")
+    found = [b for b in books if key and key in b.casefold().replace("ё", "е")]
+    if len(found) == 1:
+        return found[0]
+    other = [b for b in books if b.rsplit("|", 1)[-1].strip().casefold() == "другое"]
+    return other[0] if other and not found else None
+
+
 def set_textbook(store: Store, work_id: int, class_name: str, textbook: str) -> Changes:
     """The textbook for the form's «Классы» sheet, chosen from the template's own list."""
     from .classes import find_class

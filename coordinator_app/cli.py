@@ -441,12 +441,31 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return EXIT_OK if report.ok else EXIT_INPUT
 
 
+def cmd_set_textbook(args: argparse.Namespace) -> int:
+    from .attachments import match_textbook, set_textbook
+    from .works import get_work
+
+    with _store(args) as store:
+        books = list((get_work(store, args.work).template_info or {}).get("textbooks") or [])
+        chosen = match_textbook(books, args.textbook) if books else " ".join(args.textbook.split())
+        if chosen is None:
+            raise UserError(f"Учебника «{args.textbook}» нет в списке формы ФИС ОКО. Укажите номер или часть "
+                            "названия из списка:", details=[f"{i}. {b}" for i, b in enumerate(books, start=1)])
+        set_textbook(store, args.work, args.class_name, chosen)
+    other = chosen.rsplit("|", 1)[-1].strip().casefold() == "другое" and "друг" not in args.textbook.casefold()
+    note = " (в списке формы такого учебника нет: записано «другое»)" if books and other and \
+        not args.textbook.isdigit() else ""
+    _out(args, {"class": args.class_name, "textbook": chosen}, f"{args.class_name}: учебник «{chosen}»{note}.")
+    return EXIT_OK
+
+
 def cmd_export_form(args: argparse.Namespace) -> int:
     from .form_export import export_form
 
     with _store(args) as store:
         result = export_form(store, args.work, Path(args.out), template=Path(args.template) if args.template else None)
-    _out(args, result.as_dict(), f"Форма сохранена: {result.path} (строк: {result.rows}).")
+    _out(args, result.as_dict(), f"Форма сохранена: {result.path} (строк: {result.rows})."
+         + "".join(f"\nВнимание: {w}" for w in result.warnings))
     return EXIT_OK
 
 
@@ -674,6 +693,16 @@ def _args_restore(p: argparse.ArgumentParser) -> None:
 @_command("verify", "проверить базу и все сохранённые файлы")
 def _args_verify(p: argparse.ArgumentParser) -> None:
     p.set_defaults(func=cmd_verify)
+
+
+@_command("set-textbook", "учебник класса для листа «Классы» формы ФИС ОКО")
+def _args_set_textbook(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--work", type=int, required=True, help="номер работы (его показывает list works)")
+    p.add_argument("--class", dest="class_name", required=True, help="класс, например 7Б")
+    p.add_argument("--textbook", required=True,
+                   help="учебник из списка формы: номер в списке, часть названия или название целиком; "
+                        "без списка формы — любое название")
+    p.set_defaults(func=cmd_set_textbook)
 
 
 @_command("export-form", "заполненная форма сбора результатов для ФИС ОКО")

@@ -9,7 +9,7 @@ ordinal, gender and the journal mark only.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -29,9 +29,11 @@ class FormExportResult:
     rows: int
     from_template: bool
     sha256: str
+    warnings: list[str] = field(default_factory=list)   # written anyway, but worth a look
 
     def as_dict(self) -> dict[str, Any]:
-        return {"file": str(self.path), "rows": self.rows, "from_template": self.from_template, "sha256": self.sha256}
+        return {"file": str(self.path), "rows": self.rows, "from_template": self.from_template, "sha256": self.sha256,
+                "warnings": self.warnings}
 
 
 def form_rows(store: Store, work_id: int) -> list[Any]:
@@ -72,6 +74,14 @@ def export_form(store: Store, work_id: int, out: Path | str, *, template: Path |
                         textbooks=list(info.get("textbooks") or []))
         generate_form(out, spec, rows, textbooks=books or None, progress=progress)
     result = FormExportResult(out, len(rows), source is not None, sha256_file(out))
+    by_id = class_textbooks(store, work_id)
+    if work.has_classes_sheet:
+        missing = [name for class_id, name in work.classes if not by_id.get(class_id)]
+        if missing:
+            result.warnings.append(
+                "Не выбран учебник для классов: " + ", ".join(missing) + ". Лист «Классы» формы для них "
+                "не заполнен; выберите учебник (на странице «Выгрузка» или командой set-textbook) и выгрузите "
+                "форму ещё раз.")
     with store.atomic() as db:
         db["exports"].insert({"kind": "form", "work_id": work_id, "target": str(out), "files": 1,
                               "manifest_sha256": result.sha256, "at": now_iso(), "actor": store.actor,

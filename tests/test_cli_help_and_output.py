@@ -87,3 +87,28 @@ def test_set_score_echoes_the_value_as_stored(cli: Cli) -> None:
     assert code == 0 and "4А: 40001." in out and "40001–40001" not in out      # one code, not a range
     code, out, _ = cli("set-score", "--work", "1", "--code", "40001", "--task", "4к1", "--value", "х")
     assert code == 0 and "задание 4К1 — X;" in out
+
+
+def test_set_textbook_from_the_forms_list_and_the_form_export_warns_about_a_class_without_one(
+        cli: Cli, tmp_path: Path) -> None:
+    from tests.fixtures import fisoko_forms
+
+    pupils = tmp_path / "p.csv"
+    pupils.write_text("Фамилия;Имя;Класс\nИванов;Иван;4А\nПетрова;Анна;4Б\n", encoding="utf-8")
+    assert cli("import-students", str(pupils))[0] == 0
+    template = fisoko_forms.russian4_2026(tmp_path / "form.xlsx")
+    assert cli("add-work", "--subject", "Русский язык", "--grade", "4", "--date", "2026-04-21",
+               "--template", str(template), "--classes", "4А,4Б")[0] == 0
+    assert cli("assign-codes", "--work", "1")[0] == 0
+    code, out, _ = cli("set-textbook", "--work", "1", "--class", "4А", "--textbook", "Учебник 2")
+    assert code == 0 and "4А: учебник «sub4.2 |" in out
+    for code_ in ("40001", "40002"):
+        assert cli("mark-absent", "--work", "1", "--code", code_)[0] == 0
+    code, out, _ = cli("export-form", "--work", "1", "--out", str(tmp_path / "f.xlsx"))
+    assert code == 0 and "Внимание: Не выбран учебник для классов: 4Б." in out
+    code, _, err = cli("set-textbook", "--work", "1", "--class", "4Б", "--textbook", "Учебник")   # five match
+    assert code == 1 and "1. sub4.1" in err
+    code, out, _ = cli("set-textbook", "--work", "1", "--class", "4Б", "--textbook", "Азбука Петрова")
+    assert code == 0 and "записано «другое»" in out
+    code, out, _ = cli("export-form", "--work", "1", "--out", str(tmp_path / "g.xlsx"))
+    assert code == 0 and "Внимание" not in out
