@@ -61,6 +61,22 @@ def cache_key(pupils: int = 1500) -> str:
     return f"year-b{BUILDER_VERSION}-s{latest_version()}-dpi{DPI}{size}"
 
 
+def _older_schema_cache(root: Path, pupils: int) -> Path | None:
+    """A complete cache of this builder at an older schema version (the newest such), if any."""
+    import re
+
+    from coordinator_app.storage.migrations import latest_version
+
+    size = "" if pupils == 1500 else f"-p{pupils}"
+    pattern = re.compile(rf"^year-b{BUILDER_VERSION}-s(\d+)-dpi{DPI}{re.escape(size)}$")
+    found = []
+    for entry in root.iterdir() if root.is_dir() else []:
+        m = pattern.match(entry.name)
+        if m and int(m.group(1)) < latest_version() and (entry / "meta.json").is_file():
+            found.append((int(m.group(1)), entry))
+    return max(found)[1] if found else None
+
+
 def cache_dir(root: Path, pupils: int = 1500) -> Path:
     return root / cache_key(pupils)
 
@@ -73,6 +89,11 @@ def ensure(root: Path, log: Callable[[str], None] = print, pupils: int = 1500) -
     participants_1500 = pupils
     if (final / "meta.json").is_file():
         return final
+    older = _older_schema_cache(root, pupils)
+    if older is not None:
+        log(f"using {older.name}: built by the same builder at an older schema version; every "
+            "working copy is migrated before it is measured, as a school's store is on an update")
+        return older
     root.mkdir(parents=True, exist_ok=True)
     for stale in root.glob(f"{final.name}.partial-*"):
         pid = int(stale.name.rsplit("-", 1)[1])

@@ -157,7 +157,27 @@ def working_copy(data: Path, target: Path) -> Path:
             shutil.copytree(entry, target / entry.name)
         else:
             shutil.copy2(entry, target / entry.name)
+    _migrate_copy(target)
     return target
+
+
+def _migrate_copy(data: Path) -> None:
+    """Bring a copy of an older-schema cache to this version before anything is measured on it."""
+    import sqlite3
+
+    from coordinator_app.storage.migrations import latest_version
+
+    db = data / "coordinator.sqlite3"
+    if not db.is_file():
+        return
+    conn = sqlite3.connect(db)
+    try:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+    finally:
+        conn.close()
+    if version < latest_version():
+        subprocess.run([sys.executable, "-c", "import sys; from coordinator_app.storage import open_store; "
+                        "open_store(sys.argv[1]).close()", str(data)], check=True, cwd=ROOT)
 
 
 def store_files(data: Path) -> list[Path]:

@@ -101,6 +101,10 @@ def _first(problems: list[str], limit: int = SHOWN_PROBLEMS) -> list[str]:
     return [*problems[:limit], f"… и ещё {len(problems) - limit}"]
 
 
+def _first_items(items: list[Any], limit: int = SHOWN_PROBLEMS) -> list[Any]:
+    return items[:limit]
+
+
 def _days(count: int) -> str:
     from .words import days
 
@@ -190,6 +194,8 @@ def cmd_add_work(args: argparse.Namespace) -> int:
         defn = WorkDef(subject=args.subject, grade=args.grade, work_date=work_date,
                        tasks=parse_tasks_spec(args.tasks), scale=scale, classes=classes)
         defn.parts = max(t.part for t in defn.tasks) if defn.tasks else 1
+    if args.pages is not None:
+        defn.pages_per_work = args.pages
     with _store(args) as store:
         work_id, _ = create_work(store, defn)
         work = get_work(store, work_id)
@@ -199,6 +205,33 @@ def cmd_add_work(args: argparse.Namespace) -> int:
     _out(args, {"id": work_id, **work.as_dict()},
          f"Работа создана: № {work_id} — {work.title}; заданий {len(work.tasks)}, максимум {work.max_total} б."
          + (f"\nВнимание: {notice}" if notice else ""))
+    return EXIT_OK
+
+
+def cmd_edit_work(args: argparse.Namespace) -> int:
+    from .works import get_work, parse_date, parse_scale, update_work
+
+    changes: dict[str, Any] = {}
+    if args.date:
+        changes["work_date"] = parse_date(args.date)
+    if args.subject:
+        changes["subject"] = args.subject
+    if args.classes:
+        changes["classes"] = _csv_list(args.classes)
+    if args.scale:
+        changes["scale"] = None if args.scale.strip() == "-" else parse_scale(args.scale)
+    if args.pages:
+        text = args.pages.strip()
+        if text != "-" and not text.isdigit():
+            raise UserError(f"Число страниц — целое число (например, 3) или «-», а указано «{args.pages}».")
+        changes["pages_per_work"] = None if text == "-" else int(text)
+    if not changes:
+        raise UserError("Укажите, что изменить: --date, --subject, --classes, --scale или --pages.")
+    with _store(args) as store:
+        update_work(store, args.work, **changes)
+        work = get_work(store, args.work)
+    pages = f"; страниц в работе: {work.pages_per_work}" if work.pages_per_work else ""
+    _out(args, {"id": work.id, **work.as_dict()}, f"Работа изменена: № {work.id} — {work.title}{pages}.")
     return EXIT_OK
 
 
@@ -298,15 +331,21 @@ def cmd_import_scans(args: argparse.Namespace) -> int:
 
 
 def cmd_scans(args: argparse.Namespace) -> int:
-    from .scans.pages import queue, work_scans
+    from .scans.pages import page_count_mismatches, queue, work_scans
 
     with _store(args) as store:
         people = work_scans(store, args.work)
         waiting = queue(store, "unassigned", args.work)
         conflicts = queue(store, "conflict", args.work)
+        expected, odd = page_count_mismatches(store, args.work, people)
     data = {"participants": [p.as_dict() for p in people],
-            "unassigned": [p.as_dict() for p in waiting], "conflicts": [p.as_dict() for p in conflicts]}
-    lines = [f"{p.code} {p.class_name:<4} страниц: {len(p.pages)}{'  (отсутствовал)' if p.absent else ''}" for p in people]
+            "unassigned": [p.as_dict() for p in waiting], "conflicts": [p.as_dict() for p in conflicts],
+            "pages_per_work": expected, "page_count_differs": [p.code for p in odd]}
+    lines = [f"{p.code} {p.class_name:<4} страниц: {len(p.pages)}{'  (отсутствовал)' if p.absent else ''}"
+             + (f"  (страницы {', '.join(str(pg.id) for pg in p.pages)})" if p.pages else "") for p in people]
+    if odd:
+        lines.append(f"Число страниц не как в работе ({expected}): "
+                     + ", ".join(f"{p.code} — {len(p.pages)}" for p in _first_items(odd)) + ".")
     lines.append(f"Нераспознанные страницы: {len(waiting)}; спорные: {len(conflicts)}.")
     lines += [f"  страница {p.id}: {p.source} — {p.note or ''}" for p in waiting + conflicts]
     _out(args, data, "\n".join(lines))
@@ -552,7 +591,20 @@ def _args_add_work(p: argparse.ArgumentParser) -> None:
     source.add_argument("--catalogue", metavar="ID", help="работа из встроенного каталога, например rus4-2026")
     p.add_argument("--scale", help="наименьший балл для «3», «4», «5»: 10,16,21")
     p.add_argument("--classes", help="классы через запятую: 4А,4Б")
+    p.add_argument("--pages", type=int, metavar="N",
+                   help="страниц в работе одного участника (для сверки сканов; без него — по первым работам пакета)")
     p.set_defaults(func=cmd_add_work)
+
+
+@_command("edit-work", "изменить работу: дату, предмет, классы, шкалу, число страниц")
+def _args_edit_work(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--work", type=int, required=True, help="номер работы (его показывает list works)")
+    p.add_argument("--date", help="дата проведения, ГГГГ-ММ-ДД")
+    p.add_argument("--subject", help="предмет")
+    p.add_argument("--classes", help="классы через запятую: 4А,4Б (весь список)")
+    p.add_argument("--scale", help="наименьший балл для «3», «4», «5»: 10,16,21 («-» — убрать шкалу)")
+    p.add_argument("--pages", metavar="N", help="страниц в работе одного участника («-» — не задано)")
+    p.set_defaults(func=cmd_edit_work)
 
 
 @_command("assign-codes", "выдать коды участников")

@@ -49,6 +49,7 @@ class WorkDef:
     has_gender: bool = False
     has_classes_sheet: bool = False
     allows_not_passed: bool = False
+    pages_per_work: int | None = None      # pages of one participant's work (None: not set)
 
     @property
     def max_total(self) -> int:
@@ -72,6 +73,7 @@ class Work:
     has_gender: bool
     has_classes_sheet: bool
     allows_not_passed: bool
+    pages_per_work: int | None = None
 
     @property
     def max_total(self) -> int:
@@ -100,7 +102,12 @@ class Work:
             "has_template": bool(self.template_file),
             "has_gender": self.has_gender,
             "allows_not_passed": self.allows_not_passed,
+            "pages_per_work": self.pages_per_work,
         }
+
+
+#: The most pages one participant's work may be set to have.
+MAX_PAGES_PER_WORK = 50
 
 
 def mark_for(scale: list[int] | None, total: int) -> str | None:
@@ -211,6 +218,9 @@ def validate_work(defn: WorkDef) -> WorkDef:
         name = class_display(grade, letter)
         if name not in classes:
             classes.append(name)
+    pages = defn.pages_per_work
+    if pages is not None and not (isinstance(pages, int) and 1 <= pages <= MAX_PAGES_PER_WORK):
+        problems.append(f"Страниц в работе одного участника — от 1 до {MAX_PAGES_PER_WORK}, а указано {pages}.")
     if problems:
         raise UserError("Работа не сохранена.", details=problems)
     return WorkDef(
@@ -218,6 +228,7 @@ def validate_work(defn: WorkDef) -> WorkDef:
         scale=scale, classes=classes, source=defn.source, template_path=defn.template_path,
         template_info=defn.template_info, has_gender=defn.has_gender,
         has_classes_sheet=defn.has_classes_sheet, allows_not_passed=defn.allows_not_passed,
+        pages_per_work=pages,
     )
 
 
@@ -319,7 +330,8 @@ def create_work(store: Store, defn: WorkDef) -> tuple[int, Changes]:
                 "template_file": template_rel, "template_sha256": template_sha,
                 "template_info": json.dumps(clean.template_info, ensure_ascii=False) if clean.template_info else None,
                 "has_gender": int(clean.has_gender), "has_classes_sheet": int(clean.has_classes_sheet),
-                "allows_not_passed": int(clean.allows_not_passed), "created_at": stamp, "updated_at": stamp,
+                "allows_not_passed": int(clean.allows_not_passed), "pages_per_work": clean.pages_per_work,
+                "created_at": stamp, "updated_at": stamp,
             }).last_pk
             db["work_tasks"].insert_all(
                 {"work_id": work_id, "position": i, "task_id": t.task_id, "max_score": t.max_score, "part": t.part}
@@ -362,7 +374,7 @@ def get_work(store: Store, work_id: int) -> Work:
         classes=classes, template_file=row["template_file"],
         template_info=json.loads(row["template_info"]) if row["template_info"] else None,
         has_gender=bool(row["has_gender"]), has_classes_sheet=bool(row["has_classes_sheet"]),
-        allows_not_passed=bool(row["allows_not_passed"]),
+        allows_not_passed=bool(row["allows_not_passed"]), pages_per_work=row["pages_per_work"],
     )
 
 
@@ -374,14 +386,16 @@ def list_works(store: Store) -> list[Work]:
 def update_work(
     store: Store, work_id: int, *, subject: str | None = None, work_date: dt.date | None = None,
     scale: list[int] | None | bool = False, classes: list[str] | None = None,
+    pages_per_work: int | None | bool = False,
 ) -> Changes:
-    """Edit what may change after creation. `scale=False` leaves the scale as is."""
+    """Edit what may change after creation. `scale=False`, `pages_per_work=False` leave them as is."""
     work = get_work(store, work_id)
     defn = WorkDef(
         subject=subject if subject is not None else work.subject, grade=work.grade,
         work_date=work_date or work.work_date, tasks=work.tasks, parts=work.parts,
         scale=work.scale if scale is False else scale,  # type: ignore[arg-type]
         classes=classes if classes is not None else [n for _, n in work.classes],
+        pages_per_work=work.pages_per_work if pages_per_work is False else pages_per_work,  # type: ignore[arg-type]
     )
     clean = validate_work(defn)
     removed = {n for _, n in work.classes} - set(clean.classes)
@@ -399,7 +413,8 @@ def update_work(
     with store.atomic() as db:
         db["works"].update(work_id, {
             "subject": clean.subject, "work_date": clean.work_date.isoformat(),
-            "scale": json.dumps(clean.scale) if clean.scale else None, "updated_at": now_iso(),
+            "scale": json.dumps(clean.scale) if clean.scale else None, "pages_per_work": clean.pages_per_work,
+            "updated_at": now_iso(),
         })
         db.execute("DELETE FROM work_classes WHERE work_id = ?", [work_id])
         for class_id in _class_ids(store, clean.classes):
@@ -407,9 +422,9 @@ def update_work(
         audit.record(
             store, "work.update", "works", work_id,
             old={"subject": work.subject, "date": work.work_date.isoformat(), "scale": work.scale,
-                 "classes": [n for _, n in work.classes]},
+                 "classes": [n for _, n in work.classes], "pages_per_work": work.pages_per_work},
             new={"subject": clean.subject, "date": clean.work_date.isoformat(), "scale": clean.scale,
-                 "classes": clean.classes},
+                 "classes": clean.classes, "pages_per_work": clean.pages_per_work},
         )
     return Changes.of(WORKS)
 

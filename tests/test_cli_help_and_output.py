@@ -112,3 +112,24 @@ def test_set_textbook_from_the_forms_list_and_the_form_export_warns_about_a_clas
     assert code == 0 and "записано «другое»" in out
     code, out, _ = cli("export-form", "--work", "1", "--out", str(tmp_path / "g.xlsx"))
     assert code == 0 and "Внимание" not in out
+
+
+def test_edit_work_over_the_same_use_case_as_the_work_dialog(cli: Cli, tmp_path: Path) -> None:
+    pupils = tmp_path / "p.csv"
+    pupils.write_text("Фамилия;Имя;Класс\nИванов;Иван;4А\nПетрова;Анна;4Б\n", encoding="utf-8")
+    assert cli("import-students", str(pupils))[0] == 0
+    assert cli("add-work", "--subject", "Математика", "--grade", "4", "--date", "2026-04-21",
+               "--tasks", "1:2,2:1", "--classes", "4А", "--pages", "4")[0] == 0
+    assert cli.json("list", "works")[0]["pages_per_work"] == 4
+    code, out, _ = cli("edit-work", "--work", "1", "--date", "2026-04-22", "--classes", "4А,4Б", "--pages", "3",
+                       "--scale", "1,2,3")
+    assert code == 0 and "страниц в работе: 3" in out
+    work = cli.json("list", "works")[0]
+    assert (work["date"], work["classes"], work["pages_per_work"], work["scale"]) == ("2026-04-22", ["4А", "4Б"], 3,
+                                                                                       [1, 2, 3])
+    code, _, err = cli("edit-work", "--work", "1", "--pages", "0")
+    assert code == 1 and "от 1 до 50" in err
+    code, _, err = cli("edit-work", "--work", "1")
+    assert code == 1 and "Укажите, что изменить" in err
+    assert cli("edit-work", "--work", "1", "--pages", "-")[0] == 0
+    assert cli.json("list", "works")[0]["pages_per_work"] is None

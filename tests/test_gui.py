@@ -265,3 +265,25 @@ def test_qt_own_texts_are_russian(qapp) -> None:
     menu = field.createStandardContextMenu()
     entries = [a.text().replace("&", "") for a in menu.actions() if a.text()]
     assert "Копировать" in " ".join(entries) and "Copy" not in " ".join(entries), entries
+
+
+def test_the_work_dialog_sets_and_edits_the_pages_of_a_participant_s_work(qtbot, window) -> None:
+    from PySide6.QtWidgets import QTableWidgetItem
+
+    from coordinator_app.works import get_work
+    from ui.dialogs.work_dialog import WorkDialog
+
+    dialog = WorkDialog(window.ctx, mode="manual", parent=window)
+    qtbot.addWidget(dialog)
+    dialog.subject.setCurrentText("Математика")
+    dialog.tasks.setItem(0, 0, QTableWidgetItem("1"))
+    assert dialog.pages.value() == 0 and dialog.pages.text().startswith("не задано")
+    dialog.pages.setValue(4)
+    dialog.accept()
+    assert dialog.error.text() == "" and get_work(window.ctx.store, dialog.created_id).pages_per_work == 4
+    edit = WorkDialog(window.ctx, work=get_work(window.ctx.store, dialog.created_id), parent=window)
+    qtbot.addWidget(edit)
+    assert edit.pages.value() == 4
+    edit.pages.setValue(0)                                         # back to «не задано»
+    edit.accept()
+    assert get_work(window.ctx.store, dialog.created_id).pages_per_work is None

@@ -60,8 +60,12 @@ def said(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 @pytest.fixture
 def work(school_store: Store):
+    from coordinator_app.works import update_work
+
     add_pupils(school_store, PUPILS)
-    return get_work(school_store, _make_work(school_store, dt.date.today()))
+    work_id = _make_work(school_store, dt.date.today())
+    update_work(school_store, work_id, pages_per_work=3)     # the batches here hold works of 1–3 pages
+    return get_work(school_store, work_id)
 
 
 @pytest.fixture

@@ -70,7 +70,81 @@ def test_labelled_pages_and_the_pages_after_them_go_to_their_participants(school
     first, second = pages_of(school_store, work, "40001"), pages_of(school_store, work, "40002")
     assert [p.original_name for p in first] == ["scan1.jpg", "scan2.jpg"] and first[0].is_title
     assert [p.original_name for p in second] == ["scan10.jpg", "scan11.jpg"]
-    assert [p.rotation for p in second] == [180, 180]                       # corrected for display
+    # One sheet turned in an upright batch: its title is corrected, the page after it is shown as
+    # scanned (the batch does not say it was turned too; issue 10)
+    assert [p.rotation for p in second] == [180, 0]
+
+
+def test_pages_after_titles_take_their_rotation_when_the_whole_batch_was_fed_turned(
+        school_store, work, tmp_path: Path) -> None:
+    folder = tmp_path / "turned"
+    folder.mkdir()
+    for n, code in enumerate(("40001", "40002", "40003")):
+        save_jpeg(title(work, code, rotation=180), folder / f"scan{n}a.jpg")
+        save_jpeg(plain_page(seed=n, rotation=180), folder / f"scan{n}b.jpg")
+    import_scans(school_store, [folder], work_id=work.id, workers=1)
+    for code in ("40001", "40002", "40003"):
+        assert [p.rotation for p in pages_of(school_store, work, code)] == [180, 180]
+
+
+def _batch_with_a_missing_label(work, folder: Path, pages: int = 3) -> None:
+    """Four works of `pages` pages; the third's title page has no label (torn off)."""
+    folder.mkdir()
+    for n, code in enumerate(("40001", "40002", "40003", "40004")):
+        first = plain_page(seed=100 + n) if code == "40003" else title(work, code)
+        save_jpeg(first, folder / f"s{n}-1.jpg")
+        for k in range(2, pages + 1):
+            save_jpeg(plain_page(seed=10 * n + k), folder / f"s{n}-{k}.jpg")
+
+
+def test_a_title_page_without_a_label_never_adds_its_pages_to_the_previous_participant(
+        school_store, work, tmp_path: Path) -> None:
+    _batch_with_a_missing_label(work, tmp_path / "batch")
+    report = import_scans(school_store, [tmp_path / "batch"], work_id=work.id, workers=1)
+    assert [p.original_name for p in pages_of(school_store, work, "40002")] == ["s1-1.jpg", "s1-2.jpg", "s1-3.jpg"]
+    waiting = school_store.query("SELECT note FROM scan_pages WHERE status = 'unassigned' ORDER BY seq")
+    assert len(waiting) == 3 and report.unassigned == 3
+    assert all("лишняя страница после работы 40002" in r["note"] and "титульный лист без наклейки" in r["note"]
+               for r in waiting)
+    assert [p.original_name for p in pages_of(school_store, work, "40004")][0] == "s3-1.jpg"
+    assert "Страниц в работе" in report.summary() and "3 (по первым работам пакета)" in report.summary()
+
+
+def test_participants_whose_page_count_differs_are_listed_and_the_package_warns(
+        school_store, work, tmp_path: Path, capsys) -> None:
+    from coordinator_app.cli import main
+    from coordinator_app.exports.package import export_package
+    from coordinator_app.scans.pages import assign_page, page_count_mismatches
+
+    _batch_with_a_missing_label(work, tmp_path / "batch")
+    import_scans(school_store, [tmp_path / "batch"], work_id=work.id, workers=1)
+    assert page_count_mismatches(school_store, work.id) == (3, [])
+    extra = school_store.scalar("SELECT id FROM scan_pages WHERE status = 'unassigned' ORDER BY seq LIMIT 1")
+    assign_page(school_store, extra, "40002", work.id)           # one page too many, given by hand
+    expected, odd = page_count_mismatches(school_store, work.id)
+    assert expected == 3 and [(p.code, len(p.pages)) for p in odd] == [("40002", 4)]
+    assert main(["--data-dir", str(school_store.data_dir), "scans", "--work", str(work.id)]) == 0
+    out = capsys.readouterr().out
+    assert "Число страниц не как в работе (3): 40002 — 4." in out
+    assert f"страницы " in out and f"{extra})" in out                 # page ids, for assign-page
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    result = export_package(school_store, work.id, stick, sample_pct=None, codes=["40002"])
+    assert any("Число страниц не как в работе (3) у участников: 40002 — 4" in w for w in result.warnings)
+
+
+def test_the_work_s_page_count_when_set_limits_from_the_first_work(school_store, work, tmp_path: Path) -> None:
+    from coordinator_app.works import update_work
+
+    update_work(school_store, work.id, pages_per_work=2)
+    folder = tmp_path / "two"
+    folder.mkdir()
+    save_jpeg(title(work, "40001"), folder / "a1.jpg")
+    for k in range(2, 5):                        # three more pages: one belongs, two wait
+        save_jpeg(plain_page(seed=k), folder / f"a{k}.jpg")
+    report = import_scans(school_store, [folder], work_id=work.id, workers=1)
+    assert len(pages_of(school_store, work, "40001")) == 2 and report.unassigned == 2
+    assert "Страниц в работе («" in report.summary() and "): 2." in report.summary()
 
 
 def test_one_multipage_pdf_with_both_workers(school_store, work, tmp_path: Path) -> None:

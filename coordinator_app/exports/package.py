@@ -782,7 +782,7 @@ def export_package(store: Store, work_id: int, out_dir: Path | str, *, sample_pc
     Which works: `everyone` → all present participants with scans; otherwise a random draw of
     `sample_pct` % (at least one; None = no draw) with `seed` (drawn if None), plus `codes`."""
     from ..attachments import list_attachments
-    from ..scans.pages import work_scans
+    from ..scans.pages import page_count_mismatches, work_scans
     from ..school import require_school
     from ..scoring import score_sheet
     from ..works import get_work
@@ -830,6 +830,12 @@ def export_package(store: Store, work_id: int, out_dir: Path | str, *, sample_pc
     if unscored:
         warnings.append("Не все задания оценены у участников: " + ", ".join(unscored)
                         + ". Перед отправкой проверьте, что баллы проставлены за каждое задание.")
+    expected, odd = page_count_mismatches(store, work_id, list(scans.values()))
+    odd = [s for s in odd if s.code in set(chosen)]
+    if odd:
+        warnings.append(f"Число страниц не как в работе ({expected}) у участников: "
+                        + ", ".join(f"{s.code} — {len(s.pages)}" for s in odd)
+                        + ". Проверьте, не попали ли к ним чужие страницы (или не потерялись ли их).")
     attachments = [a for a in list_attachments(store, work_id) if a.kind == "criteria"]
     if not attachments:
         warnings.append("К работе не прикреплены критерии оценивания: пакет создан без них.")

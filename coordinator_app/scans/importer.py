@@ -28,6 +28,7 @@ import multiprocessing
 import os
 import re
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -75,6 +76,9 @@ class ScanImportReport:
     batch_id: int | None = None
     seconds: float = 0.0
     changes: Changes = field(default_factory=Changes)
+    # Pages per participant's work, by work title, as the matcher used them: "3" (set on the
+    # work) or "3 (по первым работам пакета)" (learned from this batch).
+    pages_per_work: dict[str, str] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -82,7 +86,7 @@ class ScanImportReport:
             "identified_filename": self.identified_filename, "identified_following": self.identified_following,
             "unassigned": self.unassigned, "duplicates": self.duplicates, "conflicts": self.conflicts,
             "rejected": self.rejected, "flagged": self.flagged, "cancelled": self.cancelled,
-            "batch_id": self.batch_id, "seconds": round(self.seconds, 2),
+            "batch_id": self.batch_id, "seconds": round(self.seconds, 2), "pages_per_work": self.pages_per_work,
         }
 
     def summary(self) -> str:
@@ -98,6 +102,10 @@ class ScanImportReport:
             lines.append(f"Повторы уже сохранённых файлов пропущены: {self.duplicates}.")
         if self.rejected:
             lines.append(f"Не приняты файлы: {len(self.rejected)}.")
+        for title, pages in self.pages_per_work.items():
+            learned = "по первым" in pages
+            lines.append(f"Страниц в работе («{title}»): {pages}"
+                         + ("; если не так, укажите число страниц в свойствах работы." if learned else "."))
         return "\n".join(lines)
 
 
@@ -179,6 +187,15 @@ class _Chain:
     participant_id: int | None     # None: the chain is a conflict without a participant
     status: str                    # assigned | conflict
     rotation: int
+    code: str = ""
+    pages: int = 1                 # the title page and the pages that followed it so far
+    overflow: bool = False         # more pages followed than the work has: the rest wait unassigned
+
+
+#: Completed works of a batch needed before their most common page count limits the next ones: one
+#: is enough, since a page held back waits in «Нераспознанные» for one click, while a page given to
+#: the wrong participant goes unnoticed.
+LEARN_FROM_WORKS = 1
 
 
 class Matcher:
@@ -201,6 +218,15 @@ class Matcher:
         self.follow = bool(settings.get(store, "follow_unlabelled"))
         self.chain: _Chain | None = None
         self.last_rotation = 0
+        # Pages per participant's work: set on the work, else learned from the batch's labelled
+        # works (the most common count of those followed by the next title page).
+        self.pages_set: dict[int, int | None] = {r["id"]: r["pages_per_work"] for r in store.query(
+            "SELECT id, pages_per_work FROM works")}
+        self.pages_seen: dict[int, Counter[int]] = {}
+        # Rotations of the batch's labelled pages: a page without a label takes the previous
+        # label's rotation only when that is what the batch shows (the whole stack fed turned).
+        self.rotations: Counter[int] = Counter()
+        self.used: set[int] = set()        # works the batch's labels named
         self.implied_work: int | None = work_id
         if work_id is not None and work_id not in self.work_by_id:
             raise UserError(f"Работа № {work_id} не найдена.")
@@ -278,47 +304,93 @@ class Matcher:
             return None          # a number that is no participant's code: the name says nothing
         return f"код {code} из имени файла есть в нескольких работах: выберите работу при импорте"
 
+    def expected_pages(self, work_id: int) -> tuple[int | None, bool]:
+        """(pages of one participant's work, learned from the batch?) — None while unknown."""
+        if self.pages_set.get(work_id):
+            return self.pages_set[work_id], False
+        seen = self.pages_seen.get(work_id)
+        if not seen or sum(seen.values()) < LEARN_FROM_WORKS:
+            return None, True
+        return seen.most_common(1)[0][0], True
+
+    def _batch_rotation(self, rotation: int) -> int:
+        """`rotation` for a page without a label, if most of the batch's labelled pages have it."""
+        if not rotation or not self.rotations:
+            return 0
+        return rotation if self.rotations[rotation] * 2 > sum(self.rotations.values()) else 0
+
+    def _end_chain(self) -> None:
+        """The chain ends (a new title, a flagged page): a whole work's page count is learned."""
+        chain = self.chain
+        if chain is not None and chain.status == "assigned" and not chain.overflow:
+            self.pages_seen.setdefault(chain.work_id, Counter())[chain.pages] += 1
+        self.chain = None
+
+    def pages_note(self) -> dict[str, str]:
+        """The page counts used, per work title, for the import report."""
+        notes = {}
+        for work_id in sorted(set(self.pages_seen) | {w for w, n in self.pages_set.items() if n and w in self.used}):
+            pages, learned = self.expected_pages(work_id)
+            if pages is not None:
+                notes[self._work_title(work_id)] = f"{pages} (по первым работам пакета)" if learned else str(pages)
+        return notes
+
     def match(self, file_name: str, page: PageResult) -> dict[str, Any]:
         row: dict[str, Any] = {"work_id": self.implied_work, "participant_id": None, "status": "unassigned",
-                               "method": None, "is_title": 0, "rotation": page.rotation or self.last_rotation,
+                               "method": None, "is_title": 0,
+                               "rotation": page.rotation or self._batch_rotation(self.last_rotation),
                                "qr_text": "\n".join(page.labels) or None, "note": None, "position": None}
         valid, flags = self._labels(page)
         if page.labels and (valid or flags):
             self.last_rotation = page.rotation
             row["rotation"] = page.rotation
         if valid:
+            self.rotations[page.rotation] += 1
+            self._end_chain()
             work_id, participant_id, code = valid[0]
+            self.used.add(work_id)
             self.implied_work = self.work_id or work_id
             row.update(work_id=work_id, participant_id=participant_id, is_title=1, method="qr")
             if self.has_title(participant_id):
                 row.update(status="conflict",
                            note=f"второй титульный лист участника {code}: проверьте, какой из них верный")
-                self.chain = _Chain(work_id, participant_id, "conflict", page.rotation)
+                self.chain = _Chain(work_id, participant_id, "conflict", page.rotation, code)
             else:
                 self.titles[participant_id] = -1
                 row.update(status="assigned", position=self._position(participant_id, title=True))
-                self.chain = _Chain(work_id, participant_id, "assigned", page.rotation)
+                self.chain = _Chain(work_id, participant_id, "assigned", page.rotation, code)
             return row
         if flags:
             row["note"] = "; ".join(flags)
-            self.chain = None
+            self._end_chain()
             return row
         target = self._filename_target(file_name)
         if isinstance(target, tuple):
             work_id, participant_id, _ = target
             row.update(work_id=work_id, participant_id=participant_id, status="assigned", method="filename",
                        position=self._position(participant_id))
-            self.chain = None
+            self._end_chain()
             return row
         if isinstance(target, str):
             row["note"] = target
-            self.chain = None
+            self._end_chain()
             return row
         if self.follow and self.chain is not None:
-            row.update(work_id=self.chain.work_id, participant_id=self.chain.participant_id,
-                       rotation=self.chain.rotation, method="following", status=self.chain.status)
-            if self.chain.status == "assigned":
-                row["position"] = self._position(self.chain.participant_id)
+            chain = self.chain
+            expected, _learned = self.expected_pages(chain.work_id)
+            if chain.overflow or (expected is not None and chain.pages >= expected):
+                # More pages than a work has: most likely the next participant's title page has
+                # no readable label. Never guess: the pages wait for the coordinator.
+                chain.overflow = True
+                row.update(work_id=chain.work_id, rotation=self._batch_rotation(chain.rotation),
+                           note=f"лишняя страница после работы {chain.code} (в работе страниц: {expected}) — "
+                                "возможно, титульный лист без наклейки")
+                return row
+            chain.pages += 1
+            row.update(work_id=chain.work_id, participant_id=chain.participant_id,
+                       rotation=self._batch_rotation(chain.rotation), method="following", status=chain.status)
+            if chain.status == "assigned":
+                row["position"] = self._position(chain.participant_id)
             else:
                 row["note"] = "следует за спорным титульным листом"
             return row
@@ -520,6 +592,7 @@ def _import(store: Store, paths: Iterable[Path | str], work_id: int | None, prog
     if report.cancelled or len(handled) < len(planned) or report.rejected:
         # Files stored for pages that never got their rows (cancelled or rejected mid-way).
         filestore.sweep_orphans(data_dir, store.db, older_than_s=0)
+    report.pages_per_work = matcher.pages_note()
     report.seconds = time.perf_counter() - started
     with store.atomic() as db:
         db["scan_batches"].update(batch_id, {"finished_at": now_iso(),

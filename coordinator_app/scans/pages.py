@@ -232,3 +232,26 @@ def counts(store: Store, work_id: int | None = None) -> dict[str, int]:
     for row in store.query(sql + " GROUP BY status", params):
         result[row["status"]] = row["n"]
     return result
+
+
+def expected_page_count(store: Store, work_id: int, people: list[ParticipantScans] | None = None) -> int | None:
+    """Pages of one participant's work: as set on the work, else the most common count among the
+    participants whose scans start with their title page (None: nothing to go by)."""
+    from collections import Counter
+
+    set_on_work = store.scalar("SELECT pages_per_work FROM works WHERE id = ?", [work_id])
+    if set_on_work:
+        return int(set_on_work)
+    people = work_scans(store, work_id) if people is None else people
+    counts = Counter(len(p.pages) for p in people if p.pages and p.pages[0].is_title)
+    return counts.most_common(1)[0][0] if counts else None
+
+
+def page_count_mismatches(store: Store, work_id: int,
+                          people: list[ParticipantScans] | None = None) -> tuple[int | None, list[ParticipantScans]]:
+    """(the expected page count, the participants with scans whose page count differs from it)."""
+    people = work_scans(store, work_id) if people is None else people
+    expected = expected_page_count(store, work_id, people)
+    if expected is None:
+        return None, []
+    return expected, [p for p in people if p.pages and len(p.pages) != expected]

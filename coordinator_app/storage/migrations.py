@@ -58,6 +58,7 @@ MIGRATIONS: list[Migration] = [
     Migration(2, "scanned works, audio files, purges", _sql_file("migration_0002.sql")),
     Migration(3, "experts, scores by round, second checks, journal marks", _sql_file("migration_0003.sql")),
     Migration(4, "work attachments, class textbooks, export records", _sql_file("migration_0004.sql")),
+    Migration(5, "pages per participant's work", _sql_file("migration_0005.sql")),
 ]
 
 

@@ -16,7 +16,8 @@ from coordinator_app.catalogue import load_catalogue
 from coordinator_app.classes import list_classes
 from coordinator_app.errors import UserError
 from coordinator_app.works import (
-    TaskDef, Work, WorkDef, create_work, unknown_columns_notice, update_work, validate_work, work_from_template,
+    MAX_PAGES_PER_WORK, TaskDef, Work, WorkDef, create_work, unknown_columns_notice, update_work, validate_work,
+    work_from_template,
 )
 
 from ..context import AppContext
@@ -113,6 +114,13 @@ class WorkDialog(QDialog):
         form.addRow("Дата проведения:", self.date)
         form.addRow("Классы:", self.classes)
         form.addRow("Шкала перевода в отметку:", scale_row)
+        self.pages = QSpinBox()
+        self.pages.setRange(0, MAX_PAGES_PER_WORK)
+        self.pages.setSpecialValueText("не задано (по первым работам пакета)")
+        self.pages.setToolTip("Сколько страниц в работе одного участника. Лишние страницы после работы при "
+                              "импорте сканов попадут в «Нераспознанные», а не к участнику: так титульный лист "
+                              "без наклейки не припишет свои страницы предыдущему участнику.")
+        form.addRow("Страниц в работе:", self.pages)
 
         # -- tasks ----------------------------------------------------------------------------
         self.tasks = QTableWidget(0, 3)
@@ -307,6 +315,7 @@ class WorkDialog(QDialog):
         self.date.setDate(QDate(work.work_date.year, work.work_date.month, work.work_date.day))
         self._fill_classes({name for _, name in work.classes})
         self._set_scale(work.scale)
+        self.pages.setValue(work.pages_per_work or 0)
         self._set_tasks(work.tasks)
         self.tasks.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.add_task.setVisible(False)
@@ -321,11 +330,12 @@ class WorkDialog(QDialog):
             defn = self.template_def
             defn.subject, defn.work_date, defn.scale = self.subject.currentText(), work_date, scale
             defn.grade, defn.classes = self.grade.value(), self.selected_classes()
+            defn.pages_per_work = self.pages.value() or None
             return defn
         tasks = self._read_tasks()
         return WorkDef(subject=self.subject.currentText(), grade=self.grade.value(), work_date=work_date,
                        tasks=tasks, parts=max((t.part for t in tasks), default=1), scale=scale,
-                       classes=self.selected_classes(), source=self.mode)
+                       classes=self.selected_classes(), source=self.mode, pages_per_work=self.pages.value() or None)
 
     def accept(self) -> None:
         try:
@@ -333,7 +343,8 @@ class WorkDialog(QDialog):
                 scale = [b.value() for b in self.scale] if self.scale_known.isChecked() else None
                 self.changes = update_work(self.ctx.store, self.work.id, subject=self.subject.currentText(),
                                            work_date=self.date.date().toPython(), scale=scale,
-                                           classes=self.selected_classes())
+                                           classes=self.selected_classes(),
+                                           pages_per_work=self.pages.value() or None)
             else:
                 defn = self.definition()
                 validate_work(defn)
