@@ -197,6 +197,10 @@ def cmd_add_work(args: argparse.Namespace) -> int:
     if args.pages is not None:
         defn.pages_per_work = args.pages
     with _store(args) as store:
+        if not defn.classes:   # every class of the work's grade, as a coordinator expects
+            from .classes import list_classes
+
+            defn.classes = [c.name for c in list_classes(store, grade=defn.grade)]
         work_id, _ = create_work(store, defn)
         work = get_work(store, work_id)
     from .works import unknown_columns_notice
@@ -480,6 +484,24 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return EXIT_OK if report.ok else EXIT_INPUT
 
 
+def cmd_set_class(args: argparse.Namespace) -> int:
+    from .classes import class_by_id, find_class, set_ordinal
+
+    text = args.ordinal.strip()
+    if text != "-" and not text.isdigit():
+        raise UserError(f"Порядковый номер — целое число (например, 2) или «-», а указано «{args.ordinal}».")
+    with _store(args) as store:
+        class_id = find_class(store, args.class_name)
+        if class_id is None:
+            raise UserError(f"Класса {args.class_name} нет в программе.")
+        set_ordinal(store, class_id, None if text == "-" else int(text))
+        info = class_by_id(store, class_id)
+    how = "задан вручную" if info.ordinal_manual else "по порядку букв"
+    _out(args, {"class": info.name, "ordinal": info.ordinal, "manual": info.ordinal_manual},
+         f"{info.name}: порядковый номер в ФИС ОКО — {info.ordinal} ({how}).")
+    return EXIT_OK
+
+
 def cmd_set_textbook(args: argparse.Namespace) -> int:
     from .attachments import match_textbook, set_textbook
     from .works import get_work
@@ -590,7 +612,7 @@ def _args_add_work(p: argparse.ArgumentParser) -> None:
     source.add_argument("--tasks", help='задания и максимумы: "1:2,2:1,9.1:1"; вторая часть после «|»')
     source.add_argument("--catalogue", metavar="ID", help="работа из встроенного каталога, например rus4-2026")
     p.add_argument("--scale", help="наименьший балл для «3», «4», «5»: 10,16,21")
-    p.add_argument("--classes", help="классы через запятую: 4А,4Б")
+    p.add_argument("--classes", help="классы через запятую: 4А,4Б (по умолчанию — все классы параллели)")
     p.add_argument("--pages", type=int, metavar="N",
                    help="страниц в работе одного участника (для сверки сканов; без него — по первым работам пакета)")
     p.set_defaults(func=cmd_add_work)
@@ -745,6 +767,14 @@ def _args_restore(p: argparse.ArgumentParser) -> None:
 @_command("verify", "проверить базу и все сохранённые файлы")
 def _args_verify(p: argparse.ArgumentParser) -> None:
     p.set_defaults(func=cmd_verify)
+
+
+@_command("set-class", "порядковый номер класса в ФИС ОКО")
+def _args_set_class(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--class", dest="class_name", required=True, help="класс, например 7Б")
+    p.add_argument("--ordinal", required=True,
+                   help="«Порядковый номер класса», как в ФИС ОКО: 1, 2, … («-» — по порядку букв)")
+    p.set_defaults(func=cmd_set_class)
 
 
 @_command("set-textbook", "учебник класса для листа «Классы» формы ФИС ОКО")

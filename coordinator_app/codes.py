@@ -24,7 +24,7 @@ from .changes import PARTICIPANTS, STUDENTS, Changes
 from .errors import UserError
 from .names import class_display
 from .storage import Store
-from .works import get_work
+from .works import Work, get_work, list_works
 
 CODE_RE = re.compile(r"^\d{5}$")
 
@@ -72,6 +72,7 @@ def _next_codes(store: Store, grade: int, count: int, work_id: int | None) -> li
 class AssignResult:
     assigned: int = 0                 # new codes given
     participants_added: int = 0
+    works: int = 0                    # works whose participant list grew
     by_class: dict[str, tuple[str, str]] = field(default_factory=dict)   # class → (first, last) new code
     changes: Changes = field(default_factory=Changes)
 
@@ -87,7 +88,9 @@ class AssignResult:
             # one new code is «40101», not «40101–40101»
             text += " " + "; ".join(f"{c}: {a}" if a == b else f"{c}: {a}–{b}" for c, a, b in
                                     ((c, *r) for c, r in self.by_class.items())) + "."
-        if self.participants_added:
+        if self.participants_added and self.works > 1:
+            text += f" Добавлено в протоколы работ ({self.works}): {self.participants_added}."
+        elif self.participants_added:
             text += f" Добавлено в протокол работы: {self.participants_added}."
         return text
 
@@ -124,7 +127,9 @@ def _assign_year_codes(store: Store, pupils: list[dict[str, Any]], result: Assig
 
 
 def assign_codes(store: Store, work_id: int | None = None) -> AssignResult:
-    """Give codes to pupils without one; with a work, also fill its participant list."""
+    """Give codes to pupils without one; with a work, also fill its participant list. Without a
+    work (codes for the year), every work that has classes gets its participant list filled too,
+    as a coordinator expects after «выдать коды»."""
     result = AssignResult()
     per_year = bool(settings.get(store, "one_code_per_year"))
     with store.atomic():
@@ -132,7 +137,14 @@ def assign_codes(store: Store, work_id: int | None = None) -> AssignResult:
             if not per_year:
                 raise UserError("Коды выдаются для каждой работы отдельно (так задано в настройках): укажите работу.")
             _assign_year_codes(store, _pupils_in_order(store), result)
-            result.changes = Changes.of(STUDENTS)
+            for work in list_works(store):
+                class_ids = [cid for cid, _ in work.classes]
+                pupils = _pupils_in_order(store, class_ids) if class_ids else []
+                if pupils:
+                    before = result.participants_added
+                    _add_participants(store, work, pupils, per_year, result)
+                    result.works += int(result.participants_added > before)
+            result.changes = Changes.of(STUDENTS, PARTICIPANTS)
             return result
         work = get_work(store, work_id)
         class_ids = [cid for cid, _ in work.classes]
@@ -143,32 +155,41 @@ def assign_codes(store: Store, work_id: int | None = None) -> AssignResult:
             raise UserError("В классах этой работы нет учеников. Сначала импортируйте списки.")
         if per_year:
             _assign_year_codes(store, pupils, result)
-        existing = {r["student_id"] for r in store.query(
-            "SELECT student_id FROM participants WHERE work_id = ?", [work_id])}
-        new = [p for p in pupils if p["id"] not in existing]
-        if not per_year and new:
-            codes = _next_codes(store, work.grade, len(new), work_id)
-            for pupil, code in zip(new, codes):
-                pupil["code"] = code
-                name = class_display(pupil["grade"], pupil["letter"])
-                first, _ = result.by_class.get(name, (code, code))
-                result.by_class[name] = (first, code)
-            _remember(store, work.grade, work_id, int(codes[-1]))
-            result.assigned += len(new)
-        for pupil in new:
-            clash = store.scalar("SELECT 1 FROM participants WHERE work_id = ? AND code = ?", [work_id, pupil["code"]])
-            if clash:
-                raise UserError(f"Код {pupil['code']} уже занят в этой работе другим участником.")
-            store.db["participants"].insert({
-                "work_id": work_id, "student_id": pupil["id"], "class_id": pupil["class_id"],
-                "code": pupil["code"], "absent": 0,
-            })
-        if new:
-            audit.record(store, "participants.add", "participants", None, work_id=work_id,
-                         codes=[p["code"] for p in new])
-        result.participants_added = len(new)
+        _add_participants(store, work, pupils, per_year, result)
+        result.works = int(result.participants_added > 0)
     result.changes = Changes.of(STUDENTS, PARTICIPANTS)
     return result
+
+
+def _add_participants(store: Store, work: Work, pupils: list[dict[str, Any]], per_year: bool,
+                      result: AssignResult) -> None:
+    """The work's participant list gets the pupils not on it yet (with their year codes, or with
+    new codes of this work when codes are given per work)."""
+    work_id = work.id
+    existing = {r["student_id"] for r in store.query(
+        "SELECT student_id FROM participants WHERE work_id = ?", [work_id])}
+    new = [p for p in pupils if p["id"] not in existing]
+    if not per_year and new:
+        codes = _next_codes(store, work.grade, len(new), work_id)
+        for pupil, code in zip(new, codes):
+            pupil["code"] = code
+            name = class_display(pupil["grade"], pupil["letter"])
+            first, _ = result.by_class.get(name, (code, code))
+            result.by_class[name] = (first, code)
+        _remember(store, work.grade, work_id, int(codes[-1]))
+        result.assigned += len(new)
+    for pupil in new:
+        clash = store.scalar("SELECT 1 FROM participants WHERE work_id = ? AND code = ?", [work_id, pupil["code"]])
+        if clash:
+            raise UserError(f"Код {pupil['code']} уже занят в этой работе другим участником.")
+        store.db["participants"].insert({
+            "work_id": work_id, "student_id": pupil["id"], "class_id": pupil["class_id"],
+            "code": pupil["code"], "absent": 0,
+        })
+    if new:
+        audit.record(store, "participants.add", "participants", None, work_id=work_id,
+                     codes=[p["code"] for p in new])
+    result.participants_added += len(new)
 
 
 def _check_code_text(code: str, grade: int) -> str:

@@ -313,6 +313,11 @@ def create_work(store: Store, defn: WorkDef) -> tuple[int, Changes]:
 
     clean = validate_work(defn)
     _class_ids(store, clean.classes)  # refuse unknown classes before copying any file
+    same = store.one("SELECT id FROM works WHERE subject = ? AND grade = ? AND work_date = ?",
+                     [clean.subject, clean.grade, clean.work_date.isoformat()])
+    if same is not None:
+        raise UserError(f"Такая работа уже есть: № {same['id']} — «{get_work(store, same['id']).title}». "
+                        "Откройте её (или измените дату, если это другая работа).")
     key = new_work_key()
     while store.scalar("SELECT 1 FROM works WHERE work_key = ?", [key]):
         key = new_work_key()

@@ -133,3 +133,32 @@ def test_edit_work_over_the_same_use_case_as_the_work_dialog(cli: Cli, tmp_path:
     assert code == 1 and "Укажите, что изменить" in err
     assert cli("edit-work", "--work", "1", "--pages", "-")[0] == 0
     assert cli.json("list", "works")[0]["pages_per_work"] is None
+
+
+def test_codes_for_the_year_fill_every_work_classes_default_and_a_second_identical_work_is_refused(
+        cli: Cli, tmp_path: Path) -> None:
+    pupils = tmp_path / "p.csv"
+    pupils.write_text("Фамилия;Имя;Класс\nИванов;Иван;4А\nПетрова;Анна;4Б\nСидоров;Пётр;5А\n", encoding="utf-8")
+    assert cli("import-students", str(pupils))[0] == 0
+    assert cli("add-work", "--subject", "Математика", "--grade", "4", "--date", "2026-04-21", "--tasks", "1:2")[0] == 0
+    assert cli.json("list", "works")[0]["classes"] == ["4А", "4Б"]        # no --classes: the whole grade
+    assert cli("add-work", "--subject", "Русский язык", "--grade", "5", "--date", "2026-04-22", "--tasks", "1:2")[0] == 0
+    code, _, err = cli("add-work", "--subject", "Математика", "--grade", "4", "--date", "2026-04-21", "--tasks", "1:1")
+    assert code == 1 and "Такая работа уже есть: № 1" in err
+    code, out, _ = cli("assign-codes")                                       # no --work: the year's codes
+    assert code == 0 and "Добавлено в протоколы работ (2): 3." in out
+    assert len(cli.json("list", "participants", "--work", "1")) == 2
+    assert len(cli.json("list", "participants", "--work", "2")) == 1
+
+
+def test_set_class_sets_the_fisoko_ordinal(cli: Cli, tmp_path: Path) -> None:
+    pupils = tmp_path / "p.csv"
+    pupils.write_text("Фамилия;Имя;Класс\nИванов;Иван;7А\nПетрова;Анна;7Б\n", encoding="utf-8")
+    assert cli("import-students", str(pupils))[0] == 0
+    code, out, _ = cli("set-class", "--class", "7Б", "--ordinal", "3")
+    assert code == 0 and "7Б: порядковый номер в ФИС ОКО — 3 (задан вручную)." in out
+    assert {c["name"]: c["ordinal"] for c in cli.json("list", "classes")}["7Б"] == 3
+    assert cli("set-class", "--class", "7Б", "--ordinal", "-")[0] == 0
+    assert {c["name"]: c["ordinal"] for c in cli.json("list", "classes")}["7Б"] == 2
+    code, _, err = cli("set-class", "--class", "7В", "--ordinal", "1")
+    assert code == 1 and "Класса 7В нет" in err
