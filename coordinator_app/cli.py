@@ -484,6 +484,27 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return EXIT_OK if report.ok else EXIT_INPUT
 
 
+def cmd_import_codes(args: argparse.Namespace) -> int:
+    from .codes import apply_code_import, preview_code_import
+
+    with _store(args) as store:
+        plan = preview_code_import(store, Path(args.file), args.work)
+        lines = [plan.summary()]
+        shown = plan.problems if plan.problems else plan.rows
+        lines += [f"  {line}" for line in _first([r.text() for r in shown])]
+        if not plan.ok:
+            _out(args, plan.as_dict(), "\n".join(lines))
+            return EXIT_INPUT
+        if args.dry_run:
+            lines.append("Проверка без записи (--dry-run): ничего не изменено.")
+        else:
+            apply_code_import(store, plan)
+            lines.append(f"Коды записаны: {len(plan.rows)}" + (f" (протокол работы № {args.work})." if args.work
+                                                               else " (годовые коды учеников)."))
+    _out(args, plan.as_dict(), "\n".join(lines))
+    return EXIT_OK
+
+
 def cmd_set_class(args: argparse.Namespace) -> int:
     from .classes import class_by_id, find_class, set_ordinal
 
@@ -767,6 +788,15 @@ def _args_restore(p: argparse.ArgumentParser) -> None:
 @_command("verify", "проверить базу и все сохранённые файлы")
 def _args_verify(p: argparse.ArgumentParser) -> None:
     p.set_defaults(func=cmd_verify)
+
+
+@_command("import-codes", "импорт готовых кодов: бумажный протокол (.docx) или список (.xlsx, .csv)")
+def _args_import_codes(p: argparse.ArgumentParser) -> None:
+    p.add_argument("file", metavar="FILE", help="протокол или список кодов: столбцы «Код участника» и «ФИО» "
+                                               "(или «Фамилия», «Имя»), можно «Класс»")
+    p.add_argument("--work", type=int, help="составить из файла протокол этой работы (без него — годовые коды учеников)")
+    p.add_argument("--dry-run", action="store_true", help="только показать сопоставление, ничего не записывать")
+    p.set_defaults(func=cmd_import_codes)
 
 
 @_command("set-class", "порядковый номер класса в ФИС ОКО")

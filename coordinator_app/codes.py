@@ -334,3 +334,194 @@ def distribute_variants(store: Store, work_id: int, variants: int = 2, overwrite
         audit.record(store, "participants.variants", "participants", None, work_id=work_id,
                      variants=variants, changed=changed)
     return Changes.of(PARTICIPANTS)
+
+
+# -- codes that already exist (a paper protocol, ФИС ОКО's list) ------------------------------------
+
+
+@dataclass
+class CodeMatch:
+    row: str                          # where in the file («таблица 1, строка 4»)
+    code: str
+    name: str                         # as the file writes it
+    class_name: str | None
+    student_id: int | None = None     # the pupil it is matched to
+    pupil: str = ""                   # «Иванов Иван Петрович, 7Б»
+    problem: str = ""                 # Russian; empty when the row is fine
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"row": self.row, "code": self.code, "name": self.name, "class": self.class_name,
+                "student_id": self.student_id, "pupil": self.pupil, "problem": self.problem}
+
+    def text(self) -> str:
+        head = f"{self.row}: {self.code} — {self.name}" + (f" ({self.class_name})" if self.class_name else "")
+        return f"{head}: {self.problem}" if self.problem else f"{head} → {self.pupil}"
+
+
+@dataclass
+class CodeImport:
+    """What an import of codes would do; `apply_code_import` does it only when `ok`."""
+    work_id: int | None
+    rows: list[CodeMatch]
+
+    @property
+    def problems(self) -> list[CodeMatch]:
+        return [r for r in self.rows if r.problem]
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.rows) and not self.problems
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"work": self.work_id, "ok": self.ok, "rows": [r.as_dict() for r in self.rows],
+                "problems": len(self.problems)}
+
+    def summary(self) -> str:
+        if self.ok:
+            return f"Строк с кодами: {len(self.rows)}; все сопоставлены с учениками."
+        return (f"Строк с кодами: {len(self.rows)}; с ошибками: {len(self.problems)}. Ничего не изменено: "
+                "исправьте файл или списки учеников и повторите.")
+
+
+def preview_code_import(store: Store, path: Any, work_id: int | None = None) -> CodeImport:
+    """Read a code list and match every row to a pupil: ФИО (case, spaces and ё = е ignored), the
+    class where the file gives it; namesakes by class, then by their order in the file and in the
+    class list. Nothing is written."""
+    from .imports.code_list import read_code_list
+    from .names import class_display as display, name_key, normalize_class_name
+
+    work = get_work(store, work_id) if work_id is not None else None
+    rows = read_code_list(path)
+    pupils = store.query(
+        """SELECT s.id, s.surname, s.name, s.patronymic, s.code, c.id AS class_id, c.grade, c.letter
+           FROM students s JOIN classes c ON c.id = s.class_id
+           ORDER BY c.grade, c.letter, s.surname COLLATE RU, s.name COLLATE RU, s.patronymic COLLATE RU, s.id""")
+    by_full: dict[str, list[dict[str, Any]]] = {}
+    by_short: dict[str, list[dict[str, Any]]] = {}
+    for p in pupils:
+        by_full.setdefault(name_key(p["surname"], p["name"], p["patronymic"]), []).append(p)
+        by_short.setdefault(name_key(p["surname"], p["name"], ""), []).append(p)
+    work_classes = {cid for cid, _ in work.classes} if work else None
+    taken: dict[int, str] = {}        # student id -> the row that took it
+    codes_seen: dict[str, str] = {}
+    used_order: dict[tuple[str, int | None], int] = {}
+    result = CodeImport(work_id, [])
+    for row in rows:
+        match = CodeMatch(row.place(), row.code, row.full_name(), row.class_name)
+        result.rows.append(match)
+        grade = letter = None
+        if row.class_name:
+            try:
+                grade, letter = normalize_class_name(row.class_name)
+            except UserError as err:
+                match.problem = f"класс «{row.class_name}» не распознан: {err.message}"
+                continue
+        candidates = by_full.get(name_key(row.surname, row.name, row.patronymic)) or (
+            by_short.get(name_key(row.surname, row.name, "")) if not row.patronymic else None) or []
+        if grade is not None:
+            candidates = [p for p in candidates if (p["grade"], p["letter"]) == (grade, letter)]
+        if work_classes is not None:
+            candidates = [p for p in candidates if p["class_id"] in work_classes] or candidates
+        if not candidates:
+            match.problem = ("такого ученика нет в программе" + (f" в классе {display(grade, letter)}" if grade else "")
+                             + ": проверьте ФИО и класс или импортируйте списки учеников")
+            continue
+        key = (name_key(row.surname, row.name, row.patronymic), grade)
+        nth = used_order.get(key, 0)
+        used_order[key] = nth + 1
+        if len(candidates) > 1 and nth >= len(candidates):
+            match.problem = "тёзок в файле больше, чем в списках учеников"
+            continue
+        pupil = candidates[nth] if len(candidates) > 1 else candidates[0]
+        match.student_id = pupil["id"]
+        match.pupil = (" ".join(x for x in (pupil["surname"], pupil["name"], pupil["patronymic"]) if x)
+                       + f", {display(pupil['grade'], pupil['letter'])}")
+        try:
+            _check_code_text(row.code, pupil["grade"])
+        except UserError as err:
+            match.problem = err.message
+            continue
+        if work is not None and pupil["class_id"] not in (work_classes or set()):
+            match.problem = f"класс {display(pupil['grade'], pupil['letter'])} не пишет работу «{work.title}»"
+            continue
+        if pupil["id"] in taken:
+            match.problem = f"этот ученик уже взят строкой {taken[pupil['id']]}"
+            continue
+        if row.code in codes_seen:
+            match.problem = f"код {row.code} уже есть в строке {codes_seen[row.code]}"
+            continue
+        taken[pupil["id"]] = match.row
+        codes_seen[row.code] = match.row
+    _check_against_store(store, result, work)
+    return result
+
+
+def _check_against_store(store: Store, result: CodeImport, work: Work | None) -> None:
+    """Codes the file gives must not belong to pupils it does not name, and codes of a work's
+    participants with scores or scans are not changed."""
+    mine = {r.student_id for r in result.rows if r.student_id}
+    for match in result.rows:
+        if match.problem or match.student_id is None:
+            continue
+        if work is None:
+            holder = store.one("SELECT id, surname, name FROM students WHERE code = ? AND id != ?",
+                               [match.code, match.student_id])
+            if holder and holder["id"] not in mine:
+                match.problem = (f"код {match.code} уже у ученика {holder['surname']} {holder['name']}, "
+                                 "которого нет в файле")
+                continue
+            used = store.one(
+                """SELECT p.code FROM participants p WHERE p.student_id = ? AND p.code != ?
+                   AND (EXISTS (SELECT 1 FROM scores s WHERE s.participant_id = p.id)
+                        OR EXISTS (SELECT 1 FROM scan_pages g WHERE g.participant_id = p.id)) LIMIT 1""",
+                [match.student_id, match.code])
+            if used:
+                match.problem = (f"у ученика уже есть баллы или сканы под кодом {used['code']}: "
+                                 "код не меняется")
+            continue
+        holder = store.one("SELECT student_id FROM participants WHERE work_id = ? AND code = ? AND student_id != ?",
+                           [work.id, match.code, match.student_id])
+        if holder and holder["student_id"] not in mine:
+            match.problem = f"код {match.code} уже у другого участника этой работы, которого нет в файле"
+            continue
+        current = store.one("SELECT id, code FROM participants WHERE work_id = ? AND student_id = ?",
+                            [work.id, match.student_id])
+        if current and current["code"] != match.code and (
+                store.scalar("SELECT 1 FROM scores WHERE participant_id = ? LIMIT 1", [current["id"]])
+                or store.scalar("SELECT 1 FROM scan_pages WHERE participant_id = ? LIMIT 1", [current["id"]])):
+            match.problem = (f"у участника уже есть баллы или сканы под кодом {current['code']}: "
+                             "код не меняется")
+
+
+def apply_code_import(store: Store, plan: CodeImport) -> Changes:
+    """Give the pupils exactly the file's codes (all or nothing). Without a work: their year codes
+    (and the participant lists that hold them); with a work: its participant list."""
+    if not plan.ok:
+        raise UserError("Коды не импортированы: в файле есть ошибки.", details=[r.text() for r in plan.problems])
+    with store.atomic() as db:
+        if plan.work_id is None:
+            for match in plan.rows:       # free the codes first: two pupils may swap theirs
+                db.execute("UPDATE students SET code = NULL WHERE id = ?", [match.student_id])
+                db.execute("UPDATE participants SET code = '#' || id WHERE student_id = ? AND code != ?",
+                           [match.student_id, match.code])
+            for match in plan.rows:
+                db.execute("UPDATE students SET code = ? WHERE id = ?", [match.code, match.student_id])
+                db.execute("UPDATE participants SET code = ? WHERE student_id = ? AND code LIKE '#%'",
+                           [match.code, match.student_id])
+        else:
+            work = get_work(store, plan.work_id)
+            for match in plan.rows:
+                db.execute("UPDATE participants SET code = '#' || id WHERE work_id = ? AND student_id = ?",
+                           [work.id, match.student_id])
+            for match in plan.rows:
+                pupil = store.one("SELECT class_id FROM students WHERE id = ?", [match.student_id])
+                existing = store.scalar("SELECT id FROM participants WHERE work_id = ? AND student_id = ?",
+                                        [work.id, match.student_id])
+                if existing:
+                    db.execute("UPDATE participants SET code = ? WHERE id = ?", [match.code, existing])
+                else:
+                    db["participants"].insert({"work_id": work.id, "student_id": match.student_id,
+                                               "class_id": pupil["class_id"], "code": match.code, "absent": 0})
+        audit.record(store, "codes.import", "works" if plan.work_id else "students", plan.work_id,
+                     rows=len(plan.rows), codes=[r.code for r in plan.rows])
+    return Changes.of(STUDENTS, PARTICIPANTS)

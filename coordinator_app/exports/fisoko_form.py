@@ -1371,8 +1371,8 @@ def _relationships(zf: zipfile.ZipFile, member: str) -> list[dict[str, str]]:
     return [dict(rel.attrib) for rel in root]
 
 
-_CREATOR_RE = re.compile(r"<(\w+:)?creator>([^<]*)</(\w+:)?creator>")
-_LAST_BY_RE = re.compile(r"<(\w+:)?lastModifiedBy>[^<]*</(\w+:)?lastModifiedBy>|<(\w+:)?lastModifiedBy\s*/>")
+_CREATOR_RE = re.compile(r"<(\w+:)?creator(\b[^>]*)>([^<]*)</(\w+:)?creator>")
+_LAST_BY_RE = re.compile(r"<(\w+:)?lastModifiedBy\b[^>]*>[^<]*</(\w+:)?lastModifiedBy>|<(\w+:)?lastModifiedBy\b[^>]*/>")
 _MODIFIED_RE = re.compile(r"(<(\w+:)?modified\b[^>]*>)[^<]*(</(\w+:)?modified>)")
 _CORE_END_RE = re.compile(r"</(\w+:)?coreProperties>")
 _APPLICATION_RE = re.compile(r"<Application>[^<]*</Application>|<Application\s*/>")
@@ -1397,9 +1397,10 @@ def _document_properties(members: dict[str, bytes]) -> dict[str, bytes]:
         if xml is not None and end is not None:
             cp = end.group(1) or ""
             creator = _CREATOR_RE.search(xml)
-            if creator is not None and creator.group(2).strip().casefold() in _LIBRARY_AUTHORS:
-                xml = xml[:creator.start()] + f"<{creator.group(1) or ''}creator>{who}</{creator.group(1) or ''}creator>" \
-                    + xml[creator.end():]
+            if creator is not None and creator.group(3).strip().casefold() in _LIBRARY_AUTHORS:
+                prefix = creator.group(1) or ""
+                xml = (xml[:creator.start()] + f"<{prefix}creator{creator.group(2)}>{who}</{prefix}creator>"
+                       + xml[creator.end():])
             by = f"<{cp}lastModifiedBy>{who}</{cp}lastModifiedBy>"
             xml, found = _LAST_BY_RE.subn(lambda _m: by, xml, count=1)
             if not found:

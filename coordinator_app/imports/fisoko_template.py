@@ -110,7 +110,7 @@ class TemplateInfo:
     unknown_columns: list[str] = field(default_factory=list)
     #: Data rows that already hold a participant code: a form downloaded again after upload, or
     #: one filled by hand. Its structure is used; its results can be imported separately.
-    filled_rows: int = 0
+    filled_rows: int = field(default=0, compare=False)   # data, not structure
 
     @property
     def max_total(self) -> int:

@@ -1,0 +1,227 @@
+"""A list of participant codes with pupils' names: the paper protocol from ФИС ОКО (.docx), or a
+code list as .xlsx or .csv. Pure reading: which rows hold a code and whose; matching the rows to
+the school's pupils is `codes.preview_code_import`'s job.
+
+The layouts seen: the paper protocol is a Word table «№ | Код участника | ФИО | …» (the
+class sometimes in its own column, sometimes in a heading above the table); code lists have a
+code column and either one ФИО column or Фамилия / Имя / Отчество, optionally a class column.
+The header row is found by its words among the first rows of each table or sheet; rows without a
+code (a class heading, an empty row, a signature line) are skipped.
+
+Reading uses well-kept libraries: python-docx for .docx, openpyxl for .xlsx, the csv module
+(delimiter sniffed; UTF-8 with or without BOM, else cp1251) for .csv.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..errors import UserError
+from .cells import cell_text
+
+#: Header rows are looked for among this many first rows of a table or sheet.
+HEADER_SEARCH_ROWS = 15
+MAX_FILE_BYTES = 20 << 20
+
+_CODE_HEADERS = ("код участника", "код")
+_FULL_NAME_HEADERS = ("фио", "ф.и.о.", "ф. и. о.", "фамилия имя отчество", "фамилия, имя, отчество",
+                      "фио участника", "фио обучающегося", "фамилия и имя")
+_CLASS_HEADERS = ("класс", "класс (буква)", "литер")
+_CLASS_IN_TEXT = re.compile(r"\b(\d{1,2})\s*[-–«\"]?\s*([А-ЯЁа-яё])\b")
+
+
+@dataclass
+class CodeRow:
+    row: int                 # 1-based row number in its table or sheet (as the user counts)
+    where: str               # «таблица 1», «лист Коды», «файл»
+    code: str
+    surname: str
+    name: str
+    patronymic: str
+    class_name: str | None   # as written («7Б», «7-б»), or None
+
+    def place(self) -> str:
+        return f"{self.where}, строка {self.row}"
+
+    def full_name(self) -> str:
+        return " ".join(p for p in (self.surname, self.name, self.patronymic) if p)
+
+
+def _key(value: Any) -> str:
+    return " ".join(cell_text(value).lower().replace("ё", "е").split())
+
+
+def _split_full_name(text: str) -> tuple[str, str, str]:
+    parts = text.split()
+    if not parts:
+        return "", "", ""
+    return parts[0], parts[1] if len(parts) > 1 else "", " ".join(parts[2:])
+
+
+def _header(row: list[Any]) -> dict[str, int] | None:
+    """Column positions of a header row: code, and full name or surname/name(/patronymic);
+    None if the row is no header."""
+    keys = [_key(v) for v in row]
+    found: dict[str, int] = {}
+    for i, key in enumerate(keys):
+        plain = key.rstrip(":").strip()
+        if "code" not in found and (plain in _CODE_HEADERS or plain.startswith("код участ")):
+            found["code"] = i
+        elif "full" not in found and (plain in _FULL_NAME_HEADERS or plain.startswith("фио")
+                                      or plain.startswith("ф.и.о")):
+            found["full"] = i
+        elif plain == "фамилия":
+            found["surname"] = i
+        elif plain == "имя":
+            found["name"] = i
+        elif plain == "отчество":
+            found["patronymic"] = i
+        elif plain in _CLASS_HEADERS and "class" not in found:
+            found["class"] = i
+    if "code" in found and ("full" in found or ("surname" in found and "name" in found)):
+        return found
+    return None
+
+
+def _rows_of(table: list[list[Any]], where: str, default_class: str | None) -> list[CodeRow]:
+    """The code rows of one table (a Word table, a sheet, a CSV file)."""
+    for index, row in enumerate(table[:HEADER_SEARCH_ROWS]):
+        columns = _header(row)
+        if columns is not None:
+            break
+    else:
+        return []
+    result = []
+    current_class = default_class
+    for number, row in enumerate(table[index + 1:], start=index + 2):
+        def cell(kind: str) -> str:
+            i = columns.get(kind)
+            return cell_text(row[i]) if i is not None and i < len(row) else ""
+
+        code = re.sub(r"\s+", "", cell("code"))
+        if code.endswith(".0") and code[:-2].isdigit():
+            code = code[:-2]                          # a number cell of Excel read as a float
+        if not code:
+            heading = " ".join(cell_text(v) for v in row)
+            found = _CLASS_IN_TEXT.search(heading) if "класс" in heading.lower() else None
+            if found:                                 # «7 «Б» класс» between the rows of classes
+                current_class = found.group(1) + found.group(2).upper()
+            continue
+        if "full" in columns:
+            surname, name, patronymic = _split_full_name(cell("full"))
+        else:
+            surname, name, patronymic = cell("surname"), cell("name"), cell("patronymic")
+        klass = cell("class") or current_class
+        result.append(CodeRow(number, where, code, surname, name, patronymic, klass or None))
+    return result
+
+
+def _docx_tables(path: Path) -> list[tuple[str, list[list[Any]], str | None]]:
+    import docx   # python-docx
+    from docx.opc.exceptions import PackageNotFoundError
+
+    try:
+        document = docx.Document(str(path))
+    except (PackageNotFoundError, KeyError, ValueError, OSError) as err:
+        raise UserError(f"Файл «{path.name}» не читается как документ Word (.docx): {err}. "
+                        "Сохраните его в Word как «Документ Word (*.docx)» и выберите снова.") from None
+    # A class named in a paragraph right before a table («Класс: 7Б», «7 «Б» класс») is that
+    # table's class when it has no class column.
+    tables = []
+    body = document.element.body
+    last_class: str | None = None
+    number = 0
+    for child in body.iterchildren():
+        tag = child.tag.rsplit("}", 1)[-1]
+        if tag == "p":
+            text = "".join(t.text or "" for t in child.iter() if t.tag.endswith("}t"))
+            found = _CLASS_IN_TEXT.search(text) if "класс" in text.lower() else None
+            if found:
+                last_class = found.group(1) + found.group(2).upper()
+        elif tag == "tbl":
+            number += 1
+            table = docx.table.Table(child, document)
+            rows = []
+            for row in table.rows:
+                cells, seen = [], set()
+                for c in row.cells:          # merged cells repeat: keep each once
+                    if id(c._tc) in seen:
+                        continue
+                    seen.add(id(c._tc))
+                    cells.append(c.text.strip())
+                rows.append(cells)
+            tables.append((f"таблица {number}", rows, last_class))
+    return tables
+
+
+def _xlsx_tables(path: Path) -> list[tuple[str, list[list[Any]], str | None]]:
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as err:  # noqa: BLE001 - openpyxl raises many kinds for a broken file
+        raise UserError(f"Файл «{path.name}» не читается как книга Excel (.xlsx): {err}.") from None
+    try:
+        return [(f"лист «{ws.title}»", [list(r) for r in ws.iter_rows(values_only=True)], None)
+                for ws in book.worksheets]
+    finally:
+        book.close()
+
+
+def _csv_table(path: Path, data: bytes) -> list[tuple[str, list[list[Any]], str | None]]:
+    for encoding in ("utf-8-sig", "cp1251"):
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise UserError(f"Файл «{path.name}»: не удалось определить кодировку (нужна UTF-8 или Windows-1251).")
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=";,\t")
+    except csv.Error:
+        dialect = csv.excel
+        dialect.delimiter = ";"                                   # type: ignore[misc]
+    return [("файл", [row for row in csv.reader(io.StringIO(text), dialect)], None)]
+
+
+def read_code_list(path: Path | str) -> list[CodeRow]:
+    """Every row with a code in the file, in order. Raises `UserError` (Russian) for a file that
+    cannot be read or holds no table with a code column and names."""
+    path = Path(path)
+    if not path.is_file():
+        raise UserError(f"Файл «{path}» не найден." if not path.exists() else
+                        f"«{path}» — это папка, а нужен файл со списком кодов.")
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        raise UserError(f"Не удалось прочитать файл «{path.name}»: {err.strerror or err}.") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise UserError(f"Файл «{path.name}» слишком большой для списка кодов.")
+    suffix = path.suffix.lower()
+    if data.startswith(b"PK") and suffix == ".docx":
+        tables = _docx_tables(path)
+    elif data.startswith(b"PK"):
+        tables = _xlsx_tables(path)
+    elif data.startswith(b"\xd0\xcf\x11\xe0"):
+        raise UserError(f"Файл «{path.name}» в старом формате (.doc/.xls). Откройте его в Word или Excel и "
+                        "сохраните как .docx или .xlsx.")
+    else:
+        tables = _csv_table(path, data)
+    rows: list[CodeRow] = []
+    for where, table, default_class in tables:
+        rows += _rows_of(table, where, default_class)
+    if not rows:
+        raise UserError(f"В файле «{path.name}» не найдена таблица кодов: нужны столбцы «Код участника» и «ФИО» "
+                        "(или «Фамилия», «Имя»), строка заголовков — среди первых строк таблицы.")
+    return rows
+
+
+def rows_as_text(rows: Iterable[CodeRow]) -> list[str]:
+    return [f"{r.place()}: {r.code} — {r.full_name()}" + (f", {r.class_name}" if r.class_name else "") for r in rows]
