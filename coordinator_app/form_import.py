@@ -65,6 +65,16 @@ def import_form(store: Store, work_id: int, path: Path | str, *, expert: str | N
         if ordinal is not None and row.class_ordinal != ordinal:
             problems.append(f"строка {row.row}, код {row.code}: порядковый номер класса {row.class_ordinal}, "
                             f"а участник — из класса {name} (№ {ordinal})")
+    unknown = [p for p in form.problems if p.reason == "кода нет в протоколе работы"]
+    if unknown and len(unknown) * 2 >= len(form.rows):
+        # Most codes are unknown: the file is right and the program's codes differ (the school
+        # gave out ФИС ОКО's codes or a paper protocol's). Editing the file is the wrong advice.
+        raise UserError(
+            f"Коды в форме не совпадают с протоколом работы «{work.title}» в программе: {len(unknown)} из "
+            f"{len(form.rows)} кодов формы в нём нет. Если коды выдавали по списку ФИС ОКО или по бумажному "
+            "протоколу, загрузите их в программу: команда import-codes ФАЙЛ_ПРОТОКОЛА --work "
+            f"{work.id} (или import-codes с этой формой, если в ней есть ФИО), затем повторите импорт формы. "
+            "В программе ничего не изменено.", details=problems)
     if problems:
         raise UserError(f"Форма не импортирована: ошибок — {len(problems)}. Исправьте их в файле и повторите; "
                         "в программе ничего не изменено.", details=problems)

@@ -69,6 +69,20 @@ def test_a_form_with_problems_changes_nothing_and_names_row_column_value(setup) 
     assert store.scalar("SELECT COUNT(*) FROM scores") == 0
 
 
+def test_a_form_whose_codes_differ_from_the_program_s_offers_the_import_of_codes(setup) -> None:
+    """The school gave out ФИС ОКО's codes: the file is right, so the advice is to load the codes,
+    not to edit the file."""
+    store, work_id, tmp = setup
+    form = fisoko_forms.russian4_2026(tmp / "fisoko_codes.xlsx", filled=[
+        _row("40517", 1, FULL), _row("40622", 1, FULL), _row("40733", 2, FULL)])
+    with pytest.raises(UserError) as err:
+        import_form(store, work_id, form)
+    message = err.value.message
+    assert "не совпадают с протоколом работы" in message and "3 из 3" in message
+    assert f"import-codes ФАЙЛ_ПРОТОКОЛА --work {work_id}" in message and "Исправьте их в файле" not in message
+    assert store.scalar("SELECT COUNT(*) FROM scores") == 0
+
+
 def test_a_class_ordinal_that_contradicts_the_protocol_is_refused(setup) -> None:
     store, work_id, tmp = setup
     form = fisoko_forms.russian4_2026(tmp / "ord.xlsx", filled=[_row("40001", 2, FULL)])

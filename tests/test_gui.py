@@ -287,3 +287,23 @@ def test_the_work_dialog_sets_and_edits_the_pages_of_a_participant_s_work(qtbot,
     edit.pages.setValue(0)                                         # back to «не задано»
     edit.accept()
     assert get_work(window.ctx.store, dialog.created_id).pages_per_work is None
+
+
+def test_codes_from_a_paper_protocol_are_imported_from_the_codes_page(qtbot, window, tmp_path: Path, said) -> None:
+    from coordinator_app.codes import list_participants
+    from tests.test_code_import import paper_protocol
+
+    work_id = _work_via_dialog(qtbot, window, tmp_path)
+    page = window.pages["Коды и протокол"]
+    page.select_work(work_id)
+    pupils = window.ctx.store.query("SELECT surname, name, patronymic FROM students ORDER BY id")
+    rows = [(str(40500 + 7 * i), f"{p['surname']} {p['name']} {p['patronymic']}".strip()) for i, p in enumerate(pupils)]
+    protocol = paper_protocol(tmp_path / "протокол.docx", rows, klass="4 «А» класс")
+    page.import_codes(protocol)
+    qtbot.waitUntil(lambda: any("Коды записаны" in m for m in said), timeout=20000)
+    assert any("все сопоставлены" in m for m in said)                       # the preview was shown first
+    assert sorted(p.code for p in list_participants(window.ctx.store, work_id)) == sorted(c for c, _ in rows)
+    qtbot.waitUntil(lambda: page.model.rowCount() == len(rows), timeout=10000)
+    bad = paper_protocol(tmp_path / "чужой.docx", [("40999", "Незнакомов Незнакомец")], klass="4 «А» класс")
+    page.import_codes(bad)
+    qtbot.waitUntil(lambda: any("такого ученика нет" in m for m in said), timeout=20000)

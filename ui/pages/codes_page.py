@@ -53,8 +53,13 @@ class CodesPage(QWidget):
         self.variants_button = QPushButton("Распределить варианты 1/2")
         self.variants_button.setToolTip("Чередовать варианты 1 и 2 внутри каждого класса (уже указанные не меняются)")
         self.variants_button.clicked.connect(self.variants)
+        self.import_codes_button = QPushButton("Импорт кодов…")
+        self.import_codes_button.setToolTip("Коды уже выданы по списку ФИС ОКО или бумажному протоколу: загрузить их "
+                                            "из протокола (.docx) или списка (.xlsx, .csv) в протокол этой работы")
+        self.import_codes_button.clicked.connect(lambda: self.import_codes())
         actions = QHBoxLayout()
         actions.addWidget(self.assign_button)
+        actions.addWidget(self.import_codes_button)
         actions.addWidget(self.variants_button)
         actions.addStretch(1)
         self.search = search_field(self, "Поиск по коду или ФИО (Ctrl+F)")
@@ -211,6 +216,50 @@ class CodesPage(QWidget):
             return
         self.subscription.publish(result.changes)
         inform(self, result.summary(), "Коды выданы")
+
+    def import_codes(self, path: Path | None = None) -> None:
+        """Codes that already exist into this work's protocol: read and matched in the background,
+        shown for confirmation, then written all or nothing."""
+        if self.work is None:
+            return
+        if path is None:
+            name, _ = QFileDialog.getOpenFileName(
+                self, "Протокол или список кодов", str(Path.home()),
+                "Протокол или список кодов (*.docx *.xlsx *.csv);;Все файлы (*)")
+            if not name:
+                return
+            path = Path(name)
+        work_id = self.work.id
+
+        def job(task: TaskContext):
+            from coordinator_app.codes import preview_code_import
+
+            return preview_code_import(task.open_store(), path, work_id)
+
+        def done(plan) -> None:
+            if not plan.ok:
+                show_error(self, UserError(plan.summary(), details=[r.text() for r in plan.problems]),
+                           "Коды не импортированы")
+                return
+            lines = [r.text() for r in plan.rows]
+            shown = "\n".join(lines[:15]) + (f"\n… и ещё {len(lines) - 15}" if len(lines) > 15 else "")
+            if not confirm(self, f"{plan.summary()}\n\n{shown}\n\nЗаписать эти коды в протокол работы?",
+                           "Импорт кодов", yes="Записать коды"):
+                return
+            from coordinator_app.codes import apply_code_import
+
+            try:
+                changes = apply_code_import(self.ctx.store, plan)
+            except UserError as err:
+                show_error(self, err)
+                return
+            self.subscription.publish(changes)
+            inform(self, f"Коды записаны: {len(plan.rows)}.", "Импорт кодов")
+
+        def failed(err: BaseException) -> None:
+            show_error(self, err if isinstance(err, UserError) else f"Файл не прочитан: {err}")
+
+        self.ctx.tasks.run(self, "Чтение кодов", job, done, failed, cancellable=False)
 
     def variants(self) -> None:
         if self.work is None:
