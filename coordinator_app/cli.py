@@ -406,7 +406,7 @@ def cmd_import_form(args: argparse.Namespace) -> int:
     from .form_import import import_form
 
     with _store(args) as store:
-        result = import_form(store, args.work, Path(args.file), expert=args.expert)
+        result = import_form(store, args.work, Path(args.file), expert=args.expert, partial=args.partial)
     _out(args, result.as_dict(), result.summary())
     return EXIT_OK
 
@@ -502,6 +502,99 @@ def cmd_import_codes(args: argparse.Namespace) -> int:
             lines.append(f"Коды записаны: {len(plan.rows)}" + (f" (протокол работы № {args.work})." if args.work
                                                                else " (годовые коды учеников)."))
     _out(args, plan.as_dict(), "\n".join(lines))
+    return EXIT_OK
+
+
+def cmd_set_variant(args: argparse.Namespace) -> int:
+    from .codes import set_variant
+
+    value = None if args.value.strip() == "-" else args.value
+    with _store(args) as store:
+        set_variant(store, args.work, args.code, args.part, value)
+        stored = store.scalar(f"SELECT variant{args.part} FROM participants WHERE work_id = ? AND code = ?",
+                              [args.work, args.code.strip()])
+    _out(args, {"code": args.code, "part": args.part, "variant": stored},
+         f"Участник {args.code}: вариант{' части ' + str(args.part) if args.part > 1 else ''} — {stored or 'не указан'}.")
+    return EXIT_OK
+
+
+def cmd_attach_criteria(args: argparse.Namespace) -> int:
+    from .attachments import attach
+
+    with _store(args) as store:
+        attachment_id, _ = attach(store, args.work, Path(args.file), variant=args.variant)
+    _out(args, {"id": attachment_id, "file": args.file, "variant": args.variant},
+         f"Критерии прикреплены: {Path(args.file).name}" + (f" (вариант {args.variant})." if args.variant else "."))
+    return EXIT_OK
+
+
+def cmd_experts(args: argparse.Namespace) -> int:
+    from .experts import delete_expert, list_experts, save_expert
+
+    with _store(args) as store:
+        if args.action == "add":
+            if not args.name:
+                raise UserError("Укажите ФИО эксперта: --name.")
+            save_expert(store, args.name, _csv_list(args.subjects), _csv_list(args.classes))
+        elif args.action == "remove":
+            found = [e for e in list_experts(store) if e.name.casefold() == " ".join((args.name or "").split()).casefold()]
+            if not found:
+                raise UserError(f"Эксперта «{args.name}» нет в списке.")
+            delete_expert(store, found[0].id)
+        experts = list_experts(store)
+    lines = [f"{e.name}" + (f"; предметы: {', '.join(e.subjects)}" if e.subjects else "")
+             + (f"; классы: {', '.join(e.classes)}" if e.classes else "") for e in experts] or ["Список пуст."]
+    _out(args, [e.as_dict() for e in experts], "\n".join(lines))
+    return EXIT_OK
+
+
+def cmd_second_check(args: argparse.Namespace) -> int:
+    from . import second_check
+
+    def need(*names: str) -> None:
+        missing = [f"--{n}" for n in names if getattr(args, n) in (None, "")]
+        if missing:
+            raise UserError(f"Для second-check {args.action} укажите: {', '.join(missing)}.")
+
+    with _store(args) as store:
+        if args.action == "create":
+            if not args.share and not args.codes:
+                raise UserError("Укажите долю выборки (--share) или коды (--codes).")
+            check_id, _ = second_check.create_check(
+                store, args.work, share=(args.share / 100 if args.share else None), codes=_csv_list(args.codes),
+                seed=args.seed, expert=args.expert)
+            info = next(c for c in second_check.checks(store, args.work) if c.id == check_id)
+            _out(args, {"id": check_id, "codes": info.codes, "seed": info.seed},
+                 f"Выборка {check_id}: {', '.join(info.codes)}" + (f" (зерно {info.seed})." if info.seed else "."))
+            return EXIT_OK
+        if args.action in ("score", "settle"):
+            need("code", "task", "value")
+            if args.action == "score":
+                from .scoring import set_score
+
+                if args.code.strip() not in {r.code for r in second_check.discrepancies(store, args.work).participants}:
+                    raise UserError(f"Участника {args.code} нет в выборке перепроверки.")
+                set_score(store, args.work, args.code, args.task, args.value, expert=args.expert, round=2)
+                # Blind: the first expert's score is not shown, only what was stored.
+                _out(args, {"code": args.code, "task": args.task}, f"Балл перепроверки записан: {args.code}, "
+                                                                    f"задание {args.task}.")
+            else:
+                need("reason")
+                second_check.settle(store, args.work, args.code, args.task, args.value, args.reason)
+                _out(args, {"code": args.code, "task": args.task}, f"Решение комиссии записано: {args.code}, "
+                                                                    f"задание {args.task}.")
+            return EXIT_OK
+        if args.action == "protocol":
+            need("out")
+            path = second_check.make_recheck_pdf(store, args.work, Path(args.out), unfinished_ok=args.unfinished)
+            _out(args, {"file": str(path)}, f"Протокол перепроверки сохранён: {path}.")
+            return EXIT_OK
+        report = second_check.discrepancies(store, args.work)
+    done = [p for p in report.participants if p.complete]
+    lines = [f"В выборке: {len(report.participants)}; перепроверено полностью: {len(done)}."]
+    lines += [f"  {p.code}: " + ", ".join(f"{t.task_id}: {t.first}→{t.second}" for t in p.differing)
+              for p in done if p.differing]
+    _out(args, [p.as_dict() for p in report.participants], "\n".join(lines))
     return EXIT_OK
 
 
@@ -746,6 +839,8 @@ def _args_import_form(p: argparse.ArgumentParser) -> None:
     p.add_argument("file", metavar="FILE", help="заполненная форма сбора результатов (.xlsx)")
     p.add_argument("--work", type=int, required=True, help="номер работы (его показывает list works)")
     p.add_argument("--expert", help="кто заполнял форму (для журнала)")
+    p.add_argument("--partial", action="store_true",
+                   help="принять строки, где заполнены не все задания (пустые остаются непроверенными)")
     p.set_defaults(func=cmd_import_form)
 
 
@@ -797,6 +892,51 @@ def _args_import_codes(p: argparse.ArgumentParser) -> None:
     p.add_argument("--work", type=int, help="составить из файла протокол этой работы (без него — годовые коды учеников)")
     p.add_argument("--dry-run", action="store_true", help="только показать сопоставление, ничего не записывать")
     p.set_defaults(func=cmd_import_codes)
+
+
+@_command("set-variant", "вариант участника (для формы ФИС ОКО)")
+def _args_set_variant(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--work", type=int, required=True, help="номер работы (его показывает list works)")
+    p.add_argument("--code", required=True, help="код участника")
+    p.add_argument("--value", required=True, help="номер варианта (1, 2, …); «-» — очистить")
+    p.add_argument("--part", type=int, default=1, choices=[1, 2], help="часть работы (для работ из двух частей)")
+    p.set_defaults(func=cmd_set_variant)
+
+
+@_command("attach-criteria", "прикрепить критерии оценивания к работе (для пакета перепроверки)")
+def _args_attach_criteria(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--work", type=int, required=True, help="номер работы (его показывает list works)")
+    p.add_argument("file", metavar="FILE", help="файл критериев (PDF, DOCX, изображение)")
+    p.add_argument("--variant", help="вариант, к которому относятся критерии (без него — ко всем)")
+    p.set_defaults(func=cmd_attach_criteria)
+
+
+@_command("experts", "эксперты: list — список, add — добавить, remove — удалить")
+def _args_experts(p: argparse.ArgumentParser) -> None:
+    p.add_argument("action", choices=["list", "add", "remove"], help="list — список, add — добавить, remove — удалить")
+    p.add_argument("--name", help="ФИО эксперта (для add и remove)")
+    p.add_argument("--subjects", help="предметы через запятую (для add)")
+    p.add_argument("--classes", help="классы, где эксперт преподаёт, через запятую (для add)")
+    p.set_defaults(func=cmd_experts)
+
+
+@_command("second-check", "перепроверка вторым экспертом: create, score, status, settle, protocol")
+def _args_second_check(p: argparse.ArgumentParser) -> None:
+    p.add_argument("action", choices=["create", "score", "status", "settle", "protocol"],
+                   help="create — выборка; score — балл второго эксперта; status — расхождения; "
+                        "settle — решение комиссии; protocol — протокол перепроверки (PDF)")
+    p.add_argument("--work", type=int, required=True, help="номер работы (его показывает list works)")
+    p.add_argument("--share", type=float, metavar="PCT", help="доля работ в выборке, %% (для create)")
+    p.add_argument("--codes", help="коды через запятую (для create)")
+    p.add_argument("--seed", type=int, help="зерно случайной выборки (для create)")
+    p.add_argument("--code", help="код участника (для score и settle)")
+    p.add_argument("--task", help="номер задания (для score и settle)")
+    p.add_argument("--value", help="балл (для score и settle)")
+    p.add_argument("--expert", help="ФИО эксперта перепроверки (для create и score)")
+    p.add_argument("--reason", help="причина решения комиссии (для settle)")
+    p.add_argument("--out", metavar="FILE.pdf", help="куда сохранить протокол (для protocol)")
+    p.add_argument("--unfinished", action="store_true", help="напечатать протокол незаконченной перепроверки")
+    p.set_defaults(func=cmd_second_check)
 
 
 @_command("set-class", "порядковый номер класса в ФИС ОКО")

@@ -44,7 +44,11 @@ class FormImportResult:
         return text
 
 
-def import_form(store: Store, work_id: int, path: Path | str, *, expert: str | None = None) -> FormImportResult:
+def import_form(store: Store, work_id: int, path: Path | str, *, expert: str | None = None,
+                partial: bool = False) -> FormImportResult:
+    """A filled form into the work, all or nothing. `partial`: rows whose task cells are partly
+    empty are imported too; their empty cells stay as they are (unscored) instead of being an
+    error."""
     from .imports.filled_form import read_filled_form
 
     work = get_work(store, work_id)
@@ -55,6 +59,8 @@ def import_form(store: Store, work_id: int, path: Path | str, *, expert: str | N
     form = read_filled_form(Path(path), tasks=[(t.task_id, t.max_score, t.part) for t in work.tasks],
                             parts=work.parts, allows_not_passed=work.allows_not_passed,
                             known_codes=set(participants))
+    if partial:
+        form.problems = [p for p in form.problems if p.reason != "не заполнено"]
     problems = [p.text() for p in form.problems]
     ordinals = {c.id: (c.ordinal, c.name) for c in list_classes(store, grade=work.grade)}
     for row in form.rows:
@@ -100,6 +106,8 @@ def import_form(store: Store, work_id: int, path: Path | str, *, expert: str | N
             db["participants"].update(participant["id"], update)
             live = {**participant, "absent": False}
             for task_id, value in row.scores.items():
+                if partial and value is None:
+                    continue          # an empty cell of a partly filled row: left unscored
                 result.cells_changed += _write(store, work, live, tasks[task_id], value, expert, 1)
             if row.gender is not None:
                 db["students"].update(participant["student_id"], {"gender": row.gender})

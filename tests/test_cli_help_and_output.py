@@ -162,3 +162,40 @@ def test_set_class_sets_the_fisoko_ordinal(cli: Cli, tmp_path: Path) -> None:
     assert {c["name"]: c["ordinal"] for c in cli.json("list", "classes")}["7Б"] == 2
     code, _, err = cli("set-class", "--class", "7В", "--ordinal", "1")
     assert code == 1 and "Класса 7В нет" in err
+
+
+def test_variants_criteria_experts_and_the_second_check_from_the_command_line(cli: Cli, tmp_path: Path) -> None:
+    pupils = tmp_path / "p.csv"
+    pupils.write_text("Фамилия;Имя;Класс\nИванов;Иван;4А\nПетрова;Анна;4А\n", encoding="utf-8")
+    assert cli("import-students", str(pupils))[0] == 0
+    assert cli("add-work", "--subject", "Математика", "--grade", "4", "--date", "2026-04-21", "--tasks", "1:2,2:1")[0] == 0
+    assert cli("assign-codes", "--work", "1")[0] == 0
+    code, out, _ = cli("set-variant", "--work", "1", "--code", "40001", "--value", "2")
+    assert code == 0 and "вариант — 2" in out
+    criteria = tmp_path / "критерии.pdf"
+    criteria.write_bytes(b"%PDF-1.4 criteria")
+    code, out, _ = cli("attach-criteria", "--work", "1", str(criteria), "--variant", "2")
+    assert code == 0 and "Критерии прикреплены: критерии.pdf (вариант 2)." in out
+    assert cli("experts", "add", "--name", "Кузнецов  Иван Ильич", "--subjects", "Математика", "--classes", "4А")[0] == 0
+    code, out, _ = cli("experts", "list")
+    assert code == 0 and "Кузнецов Иван Ильич; предметы: Математика; классы: 4А" in out
+    for c in ("40001", "40002"):
+        for task, value in (("1", "2"), ("2", "1")):
+            assert cli("set-score", "--work", "1", "--code", c, "--task", task, "--value", value)[0] == 0
+    code, out, _ = cli("second-check", "create", "--work", "1", "--codes", "40002", "--expert", "Кузнецов Иван Ильич")
+    assert code == 0 and "40002" in out
+    code, out, _ = cli("second-check", "score", "--work", "1", "--code", "40002", "--task", "1", "--value", "1")
+    assert code == 0 and "Балл перепроверки записан" in out and "→" not in out           # blind
+    code, _, err = cli("second-check", "protocol", "--work", "1", "--out", str(tmp_path / "p.pdf"))
+    assert code == 1 and "Перепроверка не закончена" in err
+    assert cli("second-check", "score", "--work", "1", "--code", "40002", "--task", "2", "--value", "1")[0] == 0
+    code, out, _ = cli("second-check", "status", "--work", "1")
+    assert code == 0 and "перепроверено полностью: 1" in out and "1: 2→1" in out
+    code, _, err = cli("second-check", "settle", "--work", "1", "--code", "40002", "--task", "1", "--value", "1")
+    assert code == 1 and "--reason" in err
+    assert cli("second-check", "settle", "--work", "1", "--code", "40002", "--task", "1", "--value", "1",
+               "--reason", "Решение комиссии")[0] == 0
+    code, out, _ = cli("second-check", "protocol", "--work", "1", "--out", str(tmp_path / "p.pdf"))
+    assert code == 0 and (tmp_path / "p.pdf").read_bytes().startswith(b"%PDF")
+    assert cli("experts", "remove", "--name", "кузнецов иван ильич")[0] == 0
+    assert "Список пуст." in cli("experts", "list")[1]

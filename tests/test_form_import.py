@@ -83,6 +83,21 @@ def test_a_form_whose_codes_differ_from_the_program_s_offers_the_import_of_codes
     assert store.scalar("SELECT COUNT(*) FROM scores") == 0
 
 
+def test_partly_filled_rows_are_refused_unless_partial_is_asked(setup) -> None:
+    store, work_id, tmp = setup
+    half = FULL[:7] + [None] * 8
+    form = fisoko_forms.russian4_2026(tmp / "half.xlsx", filled=[_row("40001", 1, FULL), _row("40003", 2, half)])
+    with pytest.raises(UserError) as err:
+        import_form(store, work_id, form)
+    assert any("не заполнено" in d for d in err.value.details)
+    assert store.scalar("SELECT COUNT(*) FROM scores") == 0
+    result = import_form(store, work_id, form, partial=True)
+    rows = {r.code: r for r in score_sheet(store, work_id)}
+    assert rows["40001"].status == "scored" and rows["40003"].status == "partial"
+    assert [rows["40003"].scores[t] for t, _ in R4][:8] == ["2", "1", "2", "3", "2", "1", "1", None]
+    assert result.present == 2
+
+
 def test_a_class_ordinal_that_contradicts_the_protocol_is_refused(setup) -> None:
     store, work_id, tmp = setup
     form = fisoko_forms.russian4_2026(tmp / "ord.xlsx", filled=[_row("40001", 2, FULL)])
