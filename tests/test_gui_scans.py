@@ -592,3 +592,21 @@ def test_all_scans_of_a_work_with_many_participants_look_right(qtbot, window, pa
     page.select_participant("40004")
     assert page.viewer.view.rotation == 180
     assert [s.code for s in work_scans(window.ctx.store, work.id) if s.pages] == ["40001", "40002", "40003", "40004"]
+
+
+def test_the_waiting_queue_opens_at_the_top_of_its_page_and_stays_so_after_assigning(
+        qtbot, window, page, work, tmp_path: Path, said) -> None:
+    import_and_wait(qtbot, page, [loose_pages(tmp_path / "loose")])
+    page.tabs.setCurrentIndex(1)
+    qtbot.wait(100)
+    view = page.wait_viewer.view
+
+    def at_top() -> bool:
+        return view.mapToScene(0, 0).y() <= view.page_rect().top() + 1
+
+    qtbot.waitUntil(at_top, timeout=5000)
+    view.verticalScrollBar().setValue(view.verticalScrollBar().maximum())     # read down to the bottom
+    assert not at_top()
+    page.code_edit.setText("40001")
+    page.assign_button.click()
+    qtbot.waitUntil(lambda: page.current_waiting() is not None and at_top(), timeout=5000)   # the next one: top
