@@ -406,7 +406,8 @@ def cmd_import_form(args: argparse.Namespace) -> int:
     from .form_import import import_form
 
     with _store(args) as store:
-        result = import_form(store, args.work, Path(args.file), expert=args.expert, partial=args.partial)
+        result = import_form(store, args.work, Path(args.file), expert=args.expert, partial=args.partial,
+                             take_form_class_numbers=args.take_class_numbers)
     _out(args, result.as_dict(), result.summary())
     return EXIT_OK
 
@@ -839,6 +840,8 @@ def _args_import_form(p: argparse.ArgumentParser) -> None:
     p.add_argument("file", metavar="FILE", help="заполненная форма сбора результатов (.xlsx)")
     p.add_argument("--work", type=int, required=True, help="номер работы (его показывает list works)")
     p.add_argument("--expert", help="кто заполнял форму (для журнала)")
+    p.add_argument("--take-class-numbers", action="store_true",
+                   help="принять порядковые номера классов из формы, если они расходятся с программой целыми классами")
     p.add_argument("--partial", action="store_true",
                    help="принять строки, где заполнены не все задания (пустые остаются непроверенными)")
     p.set_defaults(func=cmd_import_form)

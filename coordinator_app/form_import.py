@@ -15,7 +15,7 @@ from typing import Any
 
 from . import audit
 from .changes import Changes
-from .classes import list_classes
+from .classes import list_classes, set_ordinal
 from .errors import UserError
 from .scoring import SCORES, _write
 from .storage import Store
@@ -29,6 +29,7 @@ class FormImportResult:
     absent: int = 0
     cells_changed: int = 0
     not_in_form: list[str] = field(default_factory=list)     # protocol codes the form does not mention
+    class_numbers_taken: dict[str, int] = field(default_factory=dict)   # class → the form's number
     changes: Changes = field(default_factory=Changes)
 
     def as_dict(self) -> dict[str, Any]:
@@ -38,14 +39,42 @@ class FormImportResult:
     def summary(self) -> str:
         text = (f"Форма импортирована: строк {self.rows} (писали {self.present}, отсутствовали {self.absent}); "
                 f"изменено значений: {self.cells_changed}.")
+        if self.class_numbers_taken:
+            text += " Приняты номера классов из формы: " + ", ".join(
+                f"{name} — № {n}" for name, n in self.class_numbers_taken.items()) + "."
         if self.not_in_form:
             text += f" В форме нет участников протокола: {', '.join(self.not_in_form[:20])}" + (
                 " …" if len(self.not_in_form) > 20 else "") + "."
         return text
 
 
+class ClassNumbersDiffer(UserError):
+    """The form numbers whole classes differently from the program, consistently: an offer to take
+    the form's numbering (`import_form(..., take_form_class_numbers=True)`)."""
+
+    def __init__(self, message: str, renumbering: dict[int, int], *, details: list[str]) -> None:
+        super().__init__(message, details=details)
+        self.renumbering = renumbering
+
+
+def _consistent_numbering(seen: dict[int, set[int]], ordinals: dict[int, tuple[int | None, str]]) -> dict[int, int]:
+    """{class id: the form's number} when every class of the form has one number for all its
+    participants, the numbers differ from the program's for some class, and no two classes share
+    one; else {} (the differences are mistakes of rows, not another numbering)."""
+    if not seen or any(len(numbers) != 1 for numbers in seen.values()):
+        return {}
+    wanted = {class_id: next(iter(numbers)) for class_id, numbers in seen.items()}
+    if len(set(wanted.values())) != len(wanted):
+        return {}
+    taken_elsewhere = {o for c, (o, _n) in ordinals.items() if c not in wanted and o is not None}
+    if set(wanted.values()) & taken_elsewhere:
+        return {}
+    changed = {c: n for c, n in wanted.items() if ordinals.get(c, (None, ""))[0] != n}
+    return changed
+
+
 def import_form(store: Store, work_id: int, path: Path | str, *, expert: str | None = None,
-                partial: bool = False) -> FormImportResult:
+                partial: bool = False, take_form_class_numbers: bool = False) -> FormImportResult:
     """A filled form into the work, all or nothing. `partial`: rows whose task cells are partly
     empty are imported too; their empty cells stay as they are (unscored) instead of being an
     error."""
@@ -63,14 +92,29 @@ def import_form(store: Store, work_id: int, path: Path | str, *, expert: str | N
         form.problems = [p for p in form.problems if p.reason != "не заполнено"]
     problems = [p.text() for p in form.problems]
     ordinals = {c.id: (c.ordinal, c.name) for c in list_classes(store, grade=work.grade)}
+    seen: dict[int, set[int]] = {}            # class id -> the form's numbers for its participants
+    ordinal_problems = []
     for row in form.rows:
         participant = participants.get(row.code)
         if participant is None or row.class_ordinal is None:
             continue
+        seen.setdefault(participant["class_id"], set()).add(row.class_ordinal)
         ordinal, name = ordinals.get(participant["class_id"], (None, "?"))
         if ordinal is not None and row.class_ordinal != ordinal:
-            problems.append(f"строка {row.row}, код {row.code}: порядковый номер класса {row.class_ordinal}, "
-                            f"а участник — из класса {name} (№ {ordinal})")
+            ordinal_problems.append(f"строка {row.row}, код {row.code}: порядковый номер класса {row.class_ordinal}, "
+                                    f"а участник — из класса {name} (№ {ordinal})")
+    renumbering = _consistent_numbering(seen, ordinals)
+    take = bool(ordinal_problems and renumbering and take_form_class_numbers)
+    if take:
+        ordinal_problems = []                     # taken with the scores, in their transaction
+    if ordinal_problems and renumbering and not problems:
+        names = ", ".join(f"{ordinals[c][1]} — № {n} (в программе № {ordinals[c][0]})" for c, n in renumbering.items())
+        raise ClassNumbersDiffer(
+            f"Порядковые номера классов в форме расходятся с программой целыми классами: {names}. Номера "
+            "классов даёт ФИС ОКО; если в форме они верны, примите их (кнопка «Принять номера из формы» "
+            "или import-form … --take-class-numbers) — баллы импортируются вместе с ними. В программе "
+            "ничего не изменено.", renumbering, details=ordinal_problems)
+    problems += ordinal_problems
     unknown = [p for p in form.problems if p.reason == "кода нет в протоколе работы"]
     if unknown and len(unknown) * 2 >= len(form.rows):
         # Most codes are unknown: the file is right and the program's codes differ (the school
@@ -87,6 +131,12 @@ def import_form(store: Store, work_id: int, path: Path | str, *, expert: str | N
     result = FormImportResult(rows=len(form.rows))
     tasks = {t.task_id: t for t in work.tasks}
     with store.atomic() as db:
+        if take:
+            for class_id in renumbering:
+                set_ordinal(store, class_id, None)    # free the numbers first: classes may swap them
+            for class_id, number in renumbering.items():
+                set_ordinal(store, class_id, number)
+            result.class_numbers_taken = {ordinals[c][1]: n for c, n in renumbering.items()}
         for row in form.rows:
             participant = participants[row.code]
             if row.absent:

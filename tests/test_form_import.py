@@ -106,6 +106,24 @@ def test_a_class_ordinal_that_contradicts_the_protocol_is_refused(setup) -> None
     assert "класса 4А (№ 1)" in "\n".join(err.value.details)
 
 
+def test_a_form_numbering_whole_classes_otherwise_offers_its_numbers_and_takes_them(setup) -> None:
+    from coordinator_app.classes import list_classes
+    from coordinator_app.form_import import ClassNumbersDiffer
+
+    store, work_id, tmp = setup
+    # ФИС ОКО numbers 4Б as 1 and 4А as 2: every row of each class agrees
+    form = fisoko_forms.russian4_2026(tmp / "swap.xlsx", filled=[
+        _row("40001", 2, FULL), _row("40002", 2, FULL), _row("40003", 1, FULL)])
+    with pytest.raises(ClassNumbersDiffer) as err:
+        import_form(store, work_id, form)
+    assert "4А — № 2 (в программе № 1)" in err.value.message and "Принять номера из формы" in err.value.message
+    assert store.scalar("SELECT COUNT(*) FROM scores") == 0
+    result = import_form(store, work_id, form, take_form_class_numbers=True)
+    assert {c.name: c.ordinal for c in list_classes(store, grade=4)} == {"4А": 2, "4Б": 1}
+    assert "Приняты номера классов из формы: 4А — № 2, 4Б — № 1." in result.summary()
+    assert store.scalar("SELECT COUNT(*) FROM scores") > 0
+
+
 def test_a_form_of_another_work_is_refused(setup) -> None:
     store, work_id, tmp = setup
     other = fisoko_forms.english8_2026(tmp / "eng.xlsx")

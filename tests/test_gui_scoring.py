@@ -819,3 +819,15 @@ def test_importing_a_filled_form_from_the_page(qtbot, school_store, data_dir, tm
     qtbot.waitUntil(lambda: hasattr(page, "last_form_import"), timeout=15000)
     assert score_sheet(school_store, work_id)[0].status == "scored"
     assert any("Форма импортирована" in m for m in shown)
+    # ФИС ОКО numbers the class 3: offered, and taken when the coordinator agrees
+    from coordinator_app.classes import list_classes
+
+    asked: list[str] = []
+    monkeypatch.setattr(messages, "confirm", lambda _p, text, *a, **k: asked.append(text) or True)
+    renumbered = fisoko_forms.russian4_2026(tmp_path / "renumbered.xlsx", filled=[
+        {"code": "40001", "variants": {1: "1"}, "scores": values, "class_ordinal": 3, "gender": "м", "mark": "4"}])
+    shown.clear()
+    page.import_form(renumbered)
+    qtbot.waitUntil(lambda: any("Приняты номера классов" in m for m in shown), timeout=15000)
+    assert asked and "4А — № 3 (в программе № 1)" in asked[0]
+    assert {c.name: c.ordinal for c in list_classes(school_store, grade=4)} == {"4А": 3}

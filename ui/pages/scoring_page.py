@@ -1828,8 +1828,9 @@ class ScoringPage(QWidget):
         self.tabs.setCurrentIndex(TAB_PARTICIPANT)
         return self.participant_tab.go_to(row.participant_id, task_id)
 
-    def import_form(self, path: Path | None = None) -> None:
-        """Import a filled ФИС ОКО form into the work: every cell checked, all or nothing."""
+    def import_form(self, path: Path | None = None, take_class_numbers: bool = False) -> None:
+        """Import a filled ФИС ОКО form into the work: every cell checked, all or nothing. A form
+        numbering whole classes otherwise is offered to be taken as ФИС ОКО's numbering."""
         from PySide6.QtWidgets import QFileDialog
 
         from ..messages import inform, show_error
@@ -1847,7 +1848,8 @@ class ScoringPage(QWidget):
         def job(ctx: TaskContext):
             from coordinator_app.form_import import import_form
 
-            return import_form(ctx.open_store(), work_id, path, expert=expert)
+            return import_form(ctx.open_store(), work_id, path, expert=expert,
+                               take_form_class_numbers=take_class_numbers)
 
         def done(result) -> None:
             self.last_form_import = result
@@ -1855,7 +1857,13 @@ class ScoringPage(QWidget):
             inform(self, result.summary(), "Форма импортирована")
 
         def failed(err: BaseException) -> None:
+            from coordinator_app.form_import import ClassNumbersDiffer
+
             self.last_form_import = err
+            if isinstance(err, ClassNumbersDiffer):
+                if messages.confirm(self, err.message, "Номера классов", yes="Принять номера из формы", no="Отмена"):
+                    self.import_form(path, take_class_numbers=True)
+                return
             show_error(self, err, "Форма не импортирована")
 
         self.ctx.tasks.run(self, "Импорт заполненной формы", job, done, failed, cancellable=False)
