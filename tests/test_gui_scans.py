@@ -610,3 +610,10 @@ def test_the_waiting_queue_opens_at_the_top_of_its_page_and_stays_so_after_assig
     page.code_edit.setText("40001")
     page.assign_button.click()
     qtbot.waitUntil(lambda: page.current_waiting() is not None and at_top(), timeout=5000)   # the next one: top
+
+
+def test_the_scans_page_names_participants_whose_page_count_differs(qtbot, window, page, work, tmp_path: Path,
+                                                                    said) -> None:
+    import_and_wait(qtbot, page, [labelled_folder(work, tmp_path / "batch")])     # 2, 3 and 1 pages; work: 3
+    qtbot.waitUntil(lambda: "Число страниц не как в работе (3): 40001 — 2, 40003 — 1." in page.summary.text(),
+                    timeout=5000)

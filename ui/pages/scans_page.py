@@ -539,6 +539,12 @@ class ScansPage(QWidget):
         text = f"Участников: {len(self.scans)}, со сканами: {with_pages}, страниц: {pages}."
         if missing:
             text += f" Без сканов (не отмечены отсутствующими): {missing} — выделены жёлтым."
+        from coordinator_app.scans.pages import page_count_mismatches
+
+        expected, odd = page_count_mismatches(self.ctx.store, self.work.id, self.scans)
+        if odd:
+            listed = ", ".join(f"{p.code} — {len(p.pages)}" for p in odd[:10]) + (" …" if len(odd) > 10 else "")
+            text += f" Число страниц не как в работе ({expected}): {listed}."
         self.summary.setText(text)
 
     # == participants tab ===========================================================================
