@@ -30,6 +30,7 @@ class FormImportResult:
     cells_changed: int = 0
     not_in_form: list[str] = field(default_factory=list)     # protocol codes the form does not mention
     class_numbers_taken: dict[str, int] = field(default_factory=dict)   # class → the form's number
+    textbooks: dict[str, str] = field(default_factory=dict)             # class → textbook from «Классы»
     changes: Changes = field(default_factory=Changes)
 
     def as_dict(self) -> dict[str, Any]:
@@ -39,6 +40,8 @@ class FormImportResult:
     def summary(self) -> str:
         text = (f"Форма импортирована: строк {self.rows} (писали {self.present}, отсутствовали {self.absent}); "
                 f"изменено значений: {self.cells_changed}.")
+        if self.textbooks:
+            text += f" Учебники из листа «Классы»: {len(self.textbooks)} ({', '.join(self.textbooks)})."
         if self.class_numbers_taken:
             text += " Приняты номера классов из формы: " + ", ".join(
                 f"{name} — № {n}" for name, n in self.class_numbers_taken.items()) + "."
@@ -46,6 +49,28 @@ class FormImportResult:
             text += f" В форме нет участников протокола: {', '.join(self.not_in_form[:20])}" + (
                 " …" if len(self.not_in_form) > 20 else "") + "."
         return text
+
+
+def _import_textbooks(store: Store, work: Any, path: Path | str) -> dict[str, str]:
+    """The textbooks of a filled «Классы» sheet for the work's classes (by their ordinal), inside
+    the caller's transaction. Only the form's own list is taken; other text is left out."""
+    from .attachments import set_textbook
+    from .exports.fisoko_form import read_class_textbooks
+
+    books = read_class_textbooks(path)
+    if not books:
+        return {}
+    allowed = set((work.template_info or {}).get("textbooks") or [])
+    mine = {cid for cid, _ in work.classes}
+    by_ordinal = {c.ordinal: c.name for c in list_classes(store, grade=work.grade) if c.id in mine}
+    taken = {}
+    for ordinal, book in books.items():
+        name = by_ordinal.get(ordinal)
+        if name is None or (allowed and book not in allowed):
+            continue
+        set_textbook(store, work.id, name, book)
+        taken[name] = book
+    return taken
 
 
 class ClassNumbersDiffer(UserError):
@@ -161,6 +186,7 @@ def import_form(store: Store, work_id: int, path: Path | str, *, expert: str | N
                 result.cells_changed += _write(store, work, live, tasks[task_id], value, expert, 1)
             if row.gender is not None:
                 db["students"].update(participant["student_id"], {"gender": row.gender})
+        result.textbooks = _import_textbooks(store, work, path)
         audit.record(store, "form.import", "works", work_id, file=Path(path).name, **result.as_dict())
     mentioned = {r.code for r in form.rows}
     result.not_in_form = sorted((c for c in participants if c not in mentioned), key=int)

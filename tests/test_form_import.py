@@ -124,6 +124,19 @@ def test_a_form_numbering_whole_classes_otherwise_offers_its_numbers_and_takes_t
     assert store.scalar("SELECT COUNT(*) FROM scores") > 0
 
 
+def test_the_textbooks_of_a_filled_classes_sheet_are_taken(setup) -> None:
+    from coordinator_app.attachments import textbooks
+
+    store, work_id, tmp = setup
+    books = fisoko_forms.default_textbooks(4)
+    form = fisoko_forms.russian4_2026(tmp / "books.xlsx", filled=[_row("40001", 1, FULL), _row("40003", 2, FULL)],
+                                      class_textbooks={1: books[1], 2: books[3]})
+    result = import_form(store, work_id, form)
+    names = {r["id"]: f"{r['grade']}{r['letter']}" for r in store.query("SELECT id, grade, letter FROM classes")}
+    assert {names[c]: b for c, b in textbooks(store, work_id).items()} == {"4А": books[1], "4Б": books[3]}
+    assert "Учебники из листа «Классы»: 2" in result.summary()
+
+
 def test_a_form_of_another_work_is_refused(setup) -> None:
     store, work_id, tmp = setup
     other = fisoko_forms.english8_2026(tmp / "eng.xlsx")

@@ -786,6 +786,26 @@ def _classes_layout(ws: Worksheet) -> tuple[int, int, int, int]:
     return header_row, ordinal_col, book_col, width
 
 
+def read_class_textbooks(path: Path | str) -> dict[int, str]:
+    """{class ordinal: textbook} of a filled form's «Классы» sheet ({} when it has none or it is
+    empty). The reverse of `_fill_classes`."""
+    wb = _load(Path(path).read_bytes())
+    try:
+        ws = _find_sheet(wb, CLASSES_SHEET)
+        if ws is None:
+            return {}
+        header_row, ordinal_col, book_col, _width = _classes_layout(ws)
+        books: dict[int, str] = {}
+        for r in range(header_row + 1, ws.max_row + 1):
+            ordinal = value_text(ws.cell(row=r, column=ordinal_col).value)
+            book = value_text(ws.cell(row=r, column=book_col).value)
+            if ordinal.isdigit() and book:
+                books[int(ordinal)] = book
+        return books
+    finally:
+        wb.close()
+
+
 def _fill_classes(wb: Workbook, books: dict[int, str]) -> None:
     ws = _find_sheet(wb, CLASSES_SHEET)
     if ws is None:
