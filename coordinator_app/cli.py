@@ -257,11 +257,14 @@ def cmd_list(args: argparse.Namespace) -> int:
                       "pupils": c.pupils} for c in list_classes(store)]
             text = "\n".join(f"{c['name']:<5} № {c['ordinal']:<3} учеников: {c['pupils']}" for c in items)
         elif args.what == "students":
-            from .students import list_students
+            from .students import list_students, namesake_birth_dates
 
-            items = [s.as_dict() for s in list_students(store)]
+            students = list_students(store)
+            births = namesake_birth_dates(store)
+            items = [s.as_dict() for s in students]
             text = "\n".join(f"{s['code'] or '—':<6} {s['class']:<5} {s['surname']} {s['name']} {s['patronymic']}".rstrip()
-                             for s in items)
+                             + (f" (д. р. {births[st.id]})" if st.id in births else "")
+                             for s, st in zip(items, students))
         elif args.what == "works":
             from .works import list_works
 
@@ -274,9 +277,14 @@ def cmd_list(args: argparse.Namespace) -> int:
                 raise UserError("Укажите работу: list participants --work ID.")
             from .codes import list_participants
 
+            from .students import namesake_birth_dates
+
             parts = list_participants(store, args.work)
+            births = namesake_birth_dates(store)
             items = [p.as_dict() for p in parts]
-            text = "\n".join(f"{p.code} {p.class_name:<5} {p.fio}{'  — отсутствовал' if p.absent else ''}" for p in parts)
+            text = "\n".join(f"{p.code} {p.class_name:<5} {p.fio}"
+                             + (f" (д. р. {births[p.student_id]})" if p.student_id in births else "")
+                             + ("  — отсутствовал" if p.absent else "") for p in parts)
     _out(args, items, text or "Список пуст.")
     return EXIT_OK
 

@@ -57,11 +57,15 @@ def make_protocol(store: Store, work_id: int, out: Path, *, classes: list[str] |
                   progress: Progress = None) -> Path:
     from .exports.protocol_pdf import ClassSection, ProtocolRow, write_protocol_pdf
 
+    from .students import namesake_birth_dates
+
     work = get_work(store, work_id)
+    births = namesake_birth_dates(store)      # namesakes of one class: told apart by the date of birth
     sections: dict[str, list[ProtocolRow]] = {}
     for p in _participants(store, work, classes):
+        patronymic = p.patronymic + (f" (д. р. {births[p.student_id]})" if p.student_id in births else "")
         sections.setdefault(p.class_name, []).append(
-            ProtocolRow(code=p.code, surname=p.surname, name=p.name, patronymic=p.patronymic,
+            ProtocolRow(code=p.code, surname=p.surname, name=p.name, patronymic=patronymic.strip(),
                         variant=_variant_text(p), absent=p.absent))
     write_protocol_pdf(Path(out), work_header(store, work),
                        [ClassSection(name, rows) for name, rows in sections.items()], progress=progress)

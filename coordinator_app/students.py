@@ -315,7 +315,7 @@ def import_pupils(store: Store, parsed: ParsedPupilList) -> ImportResult:
             if student is None:
                 new_id = db["students"].insert(
                     {**fields, "gender": row.gender, "class_id": class_id, "code": None,
-                     "created_at": stamp, "updated_at": stamp}
+                     "birth_date": row.birth_date, "created_at": stamp, "updated_at": stamp}
                 ).last_pk
                 audit.record(store, "student.import", "students", new_id, class_id=class_id, source=parsed.source.name)
                 result.created += 1
@@ -327,6 +327,9 @@ def import_pupils(store: Store, parsed: ParsedPupilList) -> ImportResult:
             changed = audit.diff(before, after)
             if changed:
                 update.update(after)
+            if row.birth_date and row.birth_date != store.scalar("SELECT birth_date FROM students WHERE id = ?",
+                                                                 [student.id]):
+                update["birth_date"] = row.birth_date
             moved = (row.grade, row.letter) != (student.grade, student.letter)
             if moved:
                 update["class_id"] = class_id
@@ -344,4 +347,23 @@ def import_pupils(store: Store, parsed: ParsedPupilList) -> ImportResult:
         audit.record(store, "students.import", "students", None, file=parsed.source.name, **result.as_dict())
     result.not_in_file = len(existing) - len(matched)
     result.changes = Changes.of(STUDENTS, CLASSES)
+    return result
+
+
+def namesake_birth_dates(store: Store) -> dict[int, str]:
+    """{student id: «12.03.2015»} for the pupils who share their ФИО with another pupil of their
+    class and whose date of birth is known: what tells them apart in the protocol and the lists."""
+    from .names import name_key
+
+    groups: dict[tuple[int, str], list[dict[str, Any]]] = {}
+    for row in store.query("SELECT id, class_id, surname, name, patronymic, birth_date FROM students"):
+        groups.setdefault((row["class_id"], name_key(row["surname"], row["name"], row["patronymic"])), []).append(row)
+    result = {}
+    for same in groups.values():
+        if len(same) < 2:
+            continue
+        for row in same:
+            if row["birth_date"]:
+                year, month, day = row["birth_date"].split("-")
+                result[row["id"]] = f"{day}.{month}.{year}"
     return result

@@ -116,3 +116,33 @@ def test_cli_import_codes_dry_run_then_for_real(school_store, pupils, tmp_path: 
     bad.write_text("просто текст", encoding="utf-8")
     assert main([*base, "import-codes", str(bad)]) == 1
     assert "не найдена таблица кодов" in capsys.readouterr().err
+
+
+def test_namesakes_are_told_apart_by_the_date_of_birth_from_the_pupil_list(school_store, tmp_path: Path,
+                                                                            capsys) -> None:
+    """«Дата рождения» of the pupil list is kept; where two pupils of a class share a ФИО the
+    protocol and the lists show it."""
+    from coordinator_app.cli import main
+    from coordinator_app.imports.pupil_list import parse_pupil_list
+    from coordinator_app.students import import_pupils, namesake_birth_dates
+    from tests.pdf_helpers import page_texts
+
+    rows = "Фамилия;Имя;Отчество;Класс;Дата рождения\n" \
+           "Петров;Пётр;Ильич;7Б;12.03.2013\nПетров;Пётр;Ильич;7Б;2013-11-05\nСидорова;Анна;;7Б;31.02.2013\n"
+    pupils = tmp_path / "list.csv"
+    pupils.write_text(rows, encoding="utf-8")
+    parsed = parse_pupil_list(pupils)
+    assert [r.birth_date for r in parsed.rows] == ["2013-03-12", "2013-11-05", None]
+    assert any("дата рождения «31.02.2013» не распознана" in w for w in parsed.rows[2].warnings)
+    import_pupils(school_store, parsed)
+    assert sorted(namesake_birth_dates(school_store).values()) == ["05.11.2013", "12.03.2013"]
+    work_id, _ = create_work(school_store, WorkDef("Математика", 7, dt.date(2026, 4, 21), [TaskDef("1", 1)],
+                                                   classes=["7Б"]))
+    assign_codes(school_store, work_id)
+    base = ["--data-dir", str(school_store.data_dir)]
+    assert main([*base, "list", "participants", "--work", str(work_id)]) == 0
+    out = capsys.readouterr().out
+    assert "Петров Пётр Ильич (д. р. 12.03.2013)" in out and "Сидорова Анна (д. р." not in out
+    assert main([*base, "protocol", "--work", str(work_id), "--out", str(tmp_path / "p.pdf")]) == 0
+    text = " ".join(" ".join(page_texts(tmp_path / "p.pdf")).split())
+    assert "(д. р. 12.03.2013)" in text and "(д. р. 05.11.2013)" in text

@@ -37,7 +37,9 @@ def test_journal_export(tmp_path: Path) -> None:
     parsed = parse_pupil_list(fx.journal_export_xlsx(tmp_path))
     assert parsed.kind == "xlsx"
     assert parsed.encoding is None and parsed.delimiter is None
-    assert parsed.columns == {"surname": "Фамилия", "name": "Имя", "patronymic": "Отчество", "gender": "Пол"}
+    assert parsed.columns == {"surname": "Фамилия", "name": "Имя", "patronymic": "Отчество", "gender": "Пол",
+                              "birth": "Дата рождения"}    # kept: it tells namesakes apart (issue 10)
+    assert [r.surname for r in parsed.rows if not r.birth_date] == ["Королёва"]     # her cell is empty
     got = [(r.row_number, r.surname, r.name, r.patronymic, r.gender) for r in parsed.rows]
     assert got == fx.JOURNAL_EXPECTED
     assert {r.class_name for r in parsed.rows} == {"5А"}

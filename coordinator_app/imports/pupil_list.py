@@ -58,6 +58,7 @@ _HEADER_KEYS: dict[str, set[str]] = {
     "patronymic": {"отчество"},
     "class": {"класс", "классы", "кл", "классбуква", "класслитера", "класслитер", "классгруппа"},
     "gender": {"пол", "полмж", "полжм"},
+    "birth": {"датарождения", "датарожд", "др", "рождение", "деньрождения"},
 }  # fmt: skip
 _HEADER_FILLER_WORDS = {
     "ученика", "ученицы", "учащегося", "обучающегося", "ребенка", "учеников", "учащихся",
@@ -115,6 +116,7 @@ class PupilRow:
     letter: str | None
     gender: str | None  # "м" / "ж" / None
     problems: list[str] = field(default_factory=list)  # Russian; any problem blocks the row
+    birth_date: str | None = None  # ISO "2015-03-12", from «Дата рождения»
     warnings: list[str] = field(default_factory=list)  # Russian; shown, not blocking
 
     @property
@@ -289,7 +291,7 @@ def _parse_rows(
 ) -> list[PupilRow]:
     cols = header.columns
     name_cols = [cols[f] for f in ("fio", "surname", "name", "patronymic") if f in cols]
-    relevant = name_cols + [cols[f] for f in ("class", "gender") if f in cols]
+    relevant = name_cols + [cols[f] for f in ("class", "gender", "birth") if f in cols]
     class_cache: dict[str, tuple[int, str] | str] = {}
     result: list[PupilRow] = []
 
@@ -362,6 +364,12 @@ def _parse_rows(
         except UserError as err:
             problems.append(err.message.rstrip("."))
 
+        # -- date of birth (optional: it tells namesakes apart; a wrong one is only a warning)
+        birth_text = get(values, "birth").strip()
+        birth_date = parse_birth_date(birth_text)
+        row_warnings = [] if birth_date or not birth_text else [
+            f"дата рождения «{birth_text}» не распознана (нужно ДД.ММ.ГГГГ): не сохранена"]
+
         result.append(
             PupilRow(
                 row_number=row_number,
@@ -374,9 +382,32 @@ def _parse_rows(
                 letter=letter,
                 gender=gender,
                 problems=problems,
+                warnings=row_warnings,
+                birth_date=birth_date,
             )
         )
     return result
+
+
+def parse_birth_date(text: str) -> str | None:
+    """ISO date from «12.03.2015», «12/03/2015», «2015-03-12» (also with a time, as Excel dates
+    come); None if it is no plausible date of birth."""
+    import datetime as dt
+
+    text = text.strip()
+    m = re.match(r"^(\d{1,2})[./-](\d{1,2})[./-](\d{4})$", text)
+    if m:
+        day, month, year = int(m.group(1)), int(m.group(2)), int(m.group(3))
+    else:
+        m = re.match(r"^(\d{4})-(\d{2})-(\d{2})(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?$", text)
+        if not m:
+            return None
+        year, month, day = int(m.group(1)), int(m.group(2)), int(m.group(3))
+    try:
+        date = dt.date(year, month, day)
+    except ValueError:
+        return None
+    return date.isoformat() if 1990 <= year <= dt.date.today().year else None
 
 
 _COUNT_WORDS = {2: "Два ученика", 3: "Три ученика", 4: "Четыре ученика"}

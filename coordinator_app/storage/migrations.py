@@ -59,6 +59,7 @@ MIGRATIONS: list[Migration] = [
     Migration(3, "experts, scores by round, second checks, journal marks", _sql_file("migration_0003.sql")),
     Migration(4, "work attachments, class textbooks, export records", _sql_file("migration_0004.sql")),
     Migration(5, "pages per participant's work", _sql_file("migration_0005.sql")),
+    Migration(6, "pupils' dates of birth", _sql_file("migration_0006.sql")),
 ]
 
 
