@@ -77,6 +77,10 @@ def test_package_to_a_folder_then_verify(qtbot, page, tmp_path: Path) -> None:
     page.verify_package(page.last_package.folder)
     qtbot.waitUntil(lambda: hasattr(page, "last_verify"), timeout=15000)
     assert page.last_verify.ok and "в порядке" in page.package_status.text()
+    del page.last_verify
+    page.verify_package(usb)                                       # the stick's root: each package named
+    qtbot.waitUntil(lambda: hasattr(page, "last_verify"), timeout=15000)
+    assert f"Пакет «{page.last_package.folder.name}» в порядке" in page.package_status.text()
 
 
 def test_backup_now_and_store_check(qtbot, page, tmp_path: Path, said) -> None:

@@ -381,16 +381,23 @@ class ExportsPage(QWidget):
             folder = Path(name)
 
         def job(ctx: TaskContext):
-            from coordinator_app.exports.package import verify_package
+            from coordinator_app.exports.package import verify_packages
 
-            return verify_package(folder)
+            return verify_packages(folder)      # a package folder, or a stick's root: every package on it
 
-        def done(report) -> None:
-            self.last_verify = report
-            if report.ok:
-                self.package_status.setText(f"Пакет в порядке: проверено файлов {report.files_checked}.")
-            else:
-                self.package_status.setText("<b style='color:#b00020'>Пакет повреждён:</b><br>" + "<br>".join(report.problems[:20]))
+        def done(results) -> None:
+            from html import escape
+
+            self.last_verify = results[0][1] if len(results) == 1 else results
+            lines = []
+            for path, report in results:
+                name = escape(path.name or str(path))
+                if report.ok:
+                    lines.append(f"Пакет «{name}» в порядке: проверено файлов {report.files_checked}.")
+                else:
+                    lines.append(f"<b style='color:#b00020'>Пакет «{name}» повреждён:</b><br>"
+                                 + "<br>".join(escape(p) for p in report.problems[:20]))
+            self.package_status.setText("<br>".join(lines))
 
         self.ctx.tasks.run(self, "Проверка пакета", job, done)
 
