@@ -401,6 +401,9 @@ def preview_code_import(store: Store, path: Any, work_id: int | None = None) -> 
     for p in pupils:
         by_full.setdefault(name_key(p["surname"], p["name"], p["patronymic"]), []).append(p)
         by_short.setdefault(name_key(p["surname"], p["name"], ""), []).append(p)
+    from .students import namesake_birth_dates
+
+    births = namesake_birth_dates(store)      # namesakes of a class: shown with their date of birth
     work_classes = {cid for cid, _ in work.classes} if work else None
     taken: dict[int, str] = {}        # student id -> the row that took it
     codes_seen: dict[str, str] = {}
@@ -435,6 +438,7 @@ def preview_code_import(store: Store, path: Any, work_id: int | None = None) -> 
         pupil = candidates[nth] if len(candidates) > 1 else candidates[0]
         match.student_id = pupil["id"]
         match.pupil = (" ".join(x for x in (pupil["surname"], pupil["name"], pupil["patronymic"]) if x)
+                       + (f" (д. р. {births[pupil['id']]})" if pupil["id"] in births else "")
                        + f", {display(pupil['grade'], pupil['letter'])}")
         try:
             _check_code_text(row.code, pupil["grade"])
