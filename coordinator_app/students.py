@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from .imports.pupil_list import ParsedPupilList
 
 STUDENT_COLUMNS = """s.id, s.surname, s.name, s.patronymic, s.gender, s.code, s.class_id,
-                     c.grade, c.letter"""
+                     c.grade, c.letter, s.birth_date"""
 
 
 class NeedsConfirmation(UserError):
@@ -45,6 +45,15 @@ class Student:
     class_id: int
     grade: int
     letter: str
+    birth_date: str | None = None   # ISO, from the pupil list
+
+    @property
+    def birth_text(self) -> str:
+        """«12.03.2013», or "" when unknown."""
+        if not self.birth_date:
+            return ""
+        year, month, day = self.birth_date.split("-")
+        return f"{day}.{month}.{year}"
 
     @property
     def class_name(self) -> str:
@@ -63,6 +72,7 @@ class Student:
             "class": self.class_name,
             "gender": self.gender,
             "code": self.code,
+            "birth_date": self.birth_date,
         }
 
 

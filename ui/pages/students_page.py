@@ -57,6 +57,7 @@ class StudentsPage(QWidget):
             Column("Имя", lambda s: s.name),
             Column("Отчество", lambda s: s.patronymic),
             Column("Пол", lambda s: s.gender or ""),
+            Column("Дата рождения", lambda s: s.birth_text, sort_key=lambda s: s.birth_date or ""),
         ]
         self.model: RecordTableModel[Student] = RecordTableModel(columns, self)
         self.proxy = SearchProxy(self)
