@@ -17,6 +17,7 @@ from coordinator_app.codes import list_participants
 from coordinator_app.school import get_school
 from coordinator_app.students import list_students
 from coordinator_app.works import list_works
+from tests._gui_helpers import wait_settled
 from tests.fixtures import fisoko_forms
 from tests.fixtures.pupil_lists import problem_rows_xlsx, xlsx_from_rows
 
@@ -175,6 +176,7 @@ def test_work_from_a_template_appears_in_the_works_table(qtbot, window, tmp_path
     assert (work.id, work.subject, work.max_total, work.scale) == (work_id, "Русский язык", 24, [10, 16, 21])
     assert [n for _, n in work.classes] == ["4А"]
     page = window.pages["Работы"]
+    wait_settled(qtbot, page)
     assert page.model.rowCount() == 1
     page.table.selectRow(0)
     assert "максимум 24" in page.details.text() and "9.1 (1 б.)" in page.details.text()
@@ -203,15 +205,18 @@ def test_codes_absence_and_printing_from_the_codes_page(qtbot, window, tmp_path:
     work_id = _work_via_dialog(qtbot, window, tmp_path)
     page = window.pages["Коды и протокол"]
     page.select_work(work_id)
+    wait_settled(qtbot, page)
     assert "Выдать коды" in page.status.text()
     page.assign()
     assert any("Выдано новых кодов: 3" in m for m in said)
+    wait_settled(qtbot, page)
     assert [page.model.record(i).code for i in range(page.model.rowCount())] == ["40001", "40002", "40003"]
 
     absent_col = 4
     index = page.proxy.index(1, absent_col)
     page.proxy.setData(index, Qt.CheckState.Checked, Qt.ItemDataRole.CheckStateRole)
     assert [p.code for p in list_participants(window.ctx.store, work_id) if p.absent] == [page.proxy.record_at(1).code]
+    wait_settled(qtbot, page)
     assert "отсутствовали: 1" in page.status.text()
 
     out = tmp_path / "labels.pdf"
@@ -223,6 +228,7 @@ def test_codes_absence_and_printing_from_the_codes_page(qtbot, window, tmp_path:
 
 def test_table_models_pass_qt_model_checks(qtbot, window, tmp_path: Path, qtmodeltester) -> None:
     _work_via_dialog(qtbot, window, tmp_path)
+    wait_settled(qtbot, window)
     qtmodeltester.check(window.pages["Классы и ученики"].model)
     qtmodeltester.check(window.pages["Работы"].model)
 

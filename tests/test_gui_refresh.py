@@ -19,6 +19,7 @@ from coordinator_app.changes import Changes
 from coordinator_app.codes import assign_codes, set_variant
 from coordinator_app.scoring import score_sheet
 from coordinator_app.works import TaskDef, WorkDef, create_work
+from tests._gui_helpers import wait_settled
 from tests.conftest import add_pupils
 
 SCORING, EXPORTS, CODES = 5, 6, 3
@@ -146,6 +147,7 @@ def test_a_change_made_on_one_page_reaches_a_hidden_page_when_it_is_shown(qtbot,
     window.nav.setCurrentRow(CODES)
     codes = window.pages["Коды и протокол"]
     codes.select_work(scoring.work.id)
+    wait_settled(qtbot, codes)
     record = next(p for p in codes.model.records if p.code == "40002")
     codes._toggle_absent(record, True)                  # what the «отсутствовал» box does
     assert counted == [] and scoring.subscription.stale

@@ -173,5 +173,37 @@ class TaskRunner(QObject):
             self.pool.start(runnable)
         return ctx
 
+    def load(
+        self,
+        job: Callable[[TaskContext], Any],
+        on_done: Callable[[Any], None],
+        on_error: Callable[[BaseException, str], None],
+    ) -> TaskContext:
+        """A page's read on the pool: no dialog, not counted in `active` (closing the window does not
+        wait for a read). `job(ctx)` opens its own connection with `ctx.open_store()` and only reads;
+        `on_done(result)` / `on_error(err, trace)` run on the GUI thread. The caller decides whether
+        a result still matters (`ui.loader.PageLoader` drops superseded ones)."""
+        ctx = TaskContext(self.data_dir, self.actor)
+        signals = _Signals()
+        self._alive.add(signals)
+
+        def done(result: Any) -> None:
+            self._alive.discard(signals)
+            on_done(result)
+
+        def failed(err: BaseException, trace: str) -> None:
+            self._alive.discard(signals)
+            on_error(err, trace)
+
+        kind = Qt.ConnectionType.DirectConnection if self.synchronous else Qt.ConnectionType.QueuedConnection
+        signals.finished.connect(done, kind)
+        signals.failed.connect(failed, kind)
+        runnable = _Runnable(job, ctx, signals)
+        if self.synchronous:
+            runnable.run()
+        else:
+            self.pool.start(runnable)
+        return ctx
+
     def wait_all(self, timeout_ms: int = 30000) -> bool:
         return self.pool.waitForDone(timeout_ms)

@@ -20,7 +20,8 @@ from ..context import AppContext
 from ..messages import confirm, inform, show_error
 from ..table_model import Column, RecordTableModel, SearchProxy
 from ..tasks import TaskContext
-from ..widgets import page_title, search_field, table_view
+from ..loader import PageLoader
+from ..widgets import fit_columns, page_title, search_field, table_view
 
 ABSENT = "#e4e4e4"
 ABSENT_TEXT = "#777777"
@@ -30,11 +31,31 @@ def _safe(text: str) -> str:
     return re.sub(r"[^\w\-]+", "_", text).strip("_")
 
 
+def _read_work(store, work_id: int | None) -> tuple[Work | None, list[Participant]]:
+    from coordinator_app.works import get_work
+
+    if work_id is None:
+        return None, []
+    return get_work(store, work_id), list_participants(store, work_id)
+
+
+def _read_page(store, keep: int | None) -> dict:
+    """The works, the label layout and one work's participants: `keep` if it is still there, else
+    the first work (as the work box falls back to its first item)."""
+    works = list_works(store)
+    ids = [w.id for w in works]
+    work_id = keep if keep in ids else (ids[0] if ids else None)
+    work, participants = _read_work(store, work_id)
+    return {"works": works, "work": work, "participants": participants,
+            "layout": settings.get(store, "label_layout")}
+
+
 class CodesPage(QWidget):
     def __init__(self, ctx: AppContext) -> None:
         super().__init__()
         self.ctx = ctx
         self.work: Work | None = None
+        self._wanted: int | None = None       # a work asked for while the list was loading
 
         self.work_box = QComboBox()
         self.work_box.setMinimumWidth(380)
@@ -122,6 +143,8 @@ class CodesPage(QWidget):
         layout.addWidget(self.status)
         self.subscription = ctx.bus.subscribe(self, ("works", "participants", "students", "classes", "settings"),
                                               lambda _changes: self.reload())
+        self.loader = PageLoader(self, overlay=self.table.viewport(), guard=[
+            self.assign_button, self.variants_button, self.protocol_button, self.slips_button, self.labels_button])
         self.reload()
 
     @staticmethod
@@ -138,34 +161,45 @@ class CodesPage(QWidget):
 
     # -- data -------------------------------------------------------------------------------------
     def reload(self) -> None:
+        """Read the works, the label layout and the chosen work's participants off the GUI thread."""
         self.subscription.forget()
-        keep = self.work.id if self.work else None
+        keep = self.work_box.currentData() if self.work_box.count() else None
+        self.loader.load(lambda store: _read_page(store, keep), self._apply_page)
+
+    def is_loading(self) -> bool:
+        return self.loader.is_loading()
+
+    def _apply_page(self, data: dict) -> None:
+        wanted, self._wanted = self._wanted, None
         self.work_box.blockSignals(True)
         self.work_box.clear()
-        works = list_works(self.ctx.store)
-        for w in works:
+        for w in data["works"]:
             self.work_box.addItem(f"№ {w.id}. {w.title}", w.id)
-        if keep is not None and self.work_box.findData(keep) >= 0:
-            self.work_box.setCurrentIndex(self.work_box.findData(keep))
+        if data["work"] is not None:
+            self.work_box.setCurrentIndex(self.work_box.findData(data["work"].id))
         self.work_box.blockSignals(False)
-        index = self.layout_box.findData(settings.get(self.ctx.store, "label_layout"))
+        index = self.layout_box.findData(data["layout"])
         if index >= 0:
             self.layout_box.setCurrentIndex(index)
-        self._work_changed()
+        self._show_work(data["work"], data["participants"])
+        if wanted is not None and data["work"] is not None and wanted != data["work"].id:
+            self.select_work(wanted)
 
     def select_work(self, work_id: int) -> None:
+        """Show `work_id`; asked while the work list is still loading, it is shown once loaded."""
+        self._wanted = work_id if self.loader.is_loading() else None
         index = self.work_box.findData(work_id)
         if index >= 0:
             self.work_box.setCurrentIndex(index)
 
     def _work_changed(self) -> None:
-        from coordinator_app.works import get_work
-
         work_id = self.work_box.currentData()
-        self.work = get_work(self.ctx.store, work_id) if work_id is not None else None
-        participants = list_participants(self.ctx.store, work_id) if work_id is not None else []
+        self.loader.load(lambda store: _read_work(store, work_id), lambda data: self._show_work(*data))
+
+    def _show_work(self, work: Work | None, participants: list[Participant]) -> None:
+        self.work = work
         self.model.set_records(participants)
-        self.table.resizeColumnsToContents()
+        fit_columns(self.table)
         keep = self.class_filter.currentText()
         self.class_filter.blockSignals(True)
         self.class_filter.clear()

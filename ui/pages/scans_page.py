@@ -42,7 +42,7 @@ from ..scan_viewer import ScanViewer
 from ..thumbnails import ThumbnailCache
 from ..table_model import Column, RecordTableModel, SearchProxy
 from ..tasks import TaskContext
-from ..widgets import page_title, search_field, table_view
+from ..widgets import fit_columns, page_title, search_field, table_view
 
 if TYPE_CHECKING:
     from coordinator_app.scans.importer import ScanImportReport
@@ -469,7 +469,7 @@ class ScansPage(QWidget):
             self._expert = self.ctx.expert_mode
             self.model.columns = self._columns()
         self.model.set_records(self.scans)
-        self.table.resizeColumnsToContents()
+        fit_columns(self.table)
         self._restore_participant(keep_participant, keep_page)
         self._update_summary()
 

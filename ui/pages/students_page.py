@@ -18,7 +18,7 @@ from coordinator_app.students import NeedsConfirmation, Student, delete_student,
 from ..context import AppContext
 from ..messages import confirm, show_error
 from ..table_model import Column, RecordTableModel, SearchProxy
-from ..widgets import page_title, search_field, table_view
+from ..widgets import fit_columns, page_title, search_field, table_view
 
 ALL = -1
 
@@ -154,7 +154,7 @@ class StudentsPage(QWidget):
         class_id = self._current_class_id()
         students = list_students(self.ctx.store, None if class_id == ALL else class_id)
         self.model.set_records(students)
-        self.table.resizeColumnsToContents()
+        fit_columns(self.table)
         with_code = sum(1 for s in students if s.code)
         self.count_label.setText(f"Учеников: {len(students)}, с кодом: {with_code}")
         self._update_buttons()

@@ -13,7 +13,8 @@ from coordinator_app.works import Work, delete_work, get_work, list_works
 from ..context import AppContext
 from ..messages import confirm, show_error
 from ..table_model import Column, RecordTableModel, SearchProxy
-from ..widgets import page_title, table_view
+from ..loader import PageLoader
+from ..widgets import fit_columns, page_title, table_view
 
 SOURCES = {"template": "шаблон ФИС ОКО", "catalogue": "каталог", "manual": "вручную"}
 
@@ -24,6 +25,12 @@ def _sentence(text: str) -> str:
 
 def _scale_text(work: Work) -> str:
     return "/".join(str(x) for x in work.scale) if work.scale else "не задана"
+
+
+def _read_works(store) -> tuple[dict[int, int], list[Work]]:
+    counts = {r["work_id"]: r["n"] for r in store.query(
+        "SELECT work_id, COUNT(*) AS n FROM participants GROUP BY work_id")}
+    return counts, list_works(store)
 
 
 class WorksPage(QWidget):
@@ -88,15 +95,22 @@ class WorksPage(QWidget):
         layout.addWidget(splitter, 1)
         self.subscription = ctx.bus.subscribe(self, ("works", "participants", "classes"),
                                               lambda _changes: self.reload())
+        self.loader = PageLoader(self, overlay=self.table.viewport(), guard=[self.edit_button, self.delete_button])
         self.reload()
 
     def reload(self) -> None:
+        """Read the works off the GUI thread; `_apply` shows them."""
         self.subscription.forget()
+        self.loader.load(_read_works, self._apply)
+
+    def is_loading(self) -> bool:
+        return self.loader.is_loading()
+
+    def _apply(self, data: tuple[dict[int, int], list[Work]]) -> None:
         current = self.selected()
-        self.participants = {r["work_id"]: r["n"] for r in self.ctx.store.query(
-            "SELECT work_id, COUNT(*) AS n FROM participants GROUP BY work_id")}
-        self.model.set_records(list_works(self.ctx.store))
-        self.table.resizeColumnsToContents()
+        self.participants, works = data
+        self.model.set_records(works)
+        fit_columns(self.table)
         if current is not None:
             for row in range(self.proxy.rowCount()):
                 if self.proxy.record_at(row).id == current.id:
