@@ -302,6 +302,7 @@ def test_codes_from_a_paper_protocol_are_imported_from_the_codes_page(qtbot, win
     work_id = _work_via_dialog(qtbot, window, tmp_path)
     page = window.pages["Коды и протокол"]
     page.select_work(work_id)
+    wait_settled(qtbot, page)
     pupils = window.ctx.store.query("SELECT surname, name, patronymic FROM students ORDER BY id")
     rows = [(str(40500 + 7 * i), f"{p['surname']} {p['name']} {p['patronymic']}".strip()) for i, p in enumerate(pupils)]
     protocol = paper_protocol(tmp_path / "протокол.docx", rows, klass="4 «А» класс")
