@@ -23,6 +23,7 @@ from coordinator_app.scans.importer import import_scans
 from coordinator_app.scans.pages import get_page, participant_pages, queue, work_scans
 from coordinator_app.storage import Store
 from coordinator_app.works import TaskDef, WorkDef, create_work, get_work
+from tests._gui_helpers import wait_settled
 from tests.conftest import add_pupils
 from tests.fixtures.scan_pages import plain_page, save_jpeg, save_pdf, title_page
 
@@ -78,6 +79,7 @@ def window(qtbot, school_store, data_dir: Path, said, work):
     qtbot.waitExposed(win)
     win.nav.setCurrentRow(4)
     win.pages["Сканы"].import_workers = 1
+    wait_settled(qtbot, win)
     return win
 
 
@@ -114,6 +116,7 @@ def import_and_wait(qtbot, page, paths) -> None:
     before = page.last_report
     page.import_paths(paths)
     qtbot.waitUntil(lambda: page.last_report is not before and not page.importing, timeout=60000)
+    wait_settled(qtbot, page)          # the page reloads its participants and scans off the GUI thread
 
 
 def counts_by_code(page) -> dict[str, str]:
@@ -192,6 +195,7 @@ def test_drop_of_a_folder_on_the_page_starts_an_import(qtbot, page, work, tmp_pa
     page.dropEvent(drop)                            # Qt delivers a drop only inside a real drag
     assert drop.isAccepted()
     qtbot.waitUntil(lambda: page.last_report is not None and not page.importing, timeout=60000)
+    wait_settled(qtbot, page)
     assert page.last_report.imported == 6
     assert counts_by_code(page)["40002"] == "3"
 
@@ -277,6 +281,7 @@ def test_typing_a_code_and_enter_assigns_the_page_and_shows_the_next(qtbot, wind
     assert page.wait_viewer.page.id == waiting[1]
     assert page.tabs.tabText(1) == "Нераспознанные (1)"
     page.mark_waiting("extra")
+    wait_settled(qtbot, page)
     assert page.wait_viewer.page is None and page.tabs.tabText(1) == "Нераспознанные (0)"
     assert counts_by_code(page)["40004"] == "1"
 
@@ -374,6 +379,7 @@ def test_reordering_the_strip_is_saved(qtbot, window, page, work, tmp_path: Path
     ids = [p.id for p in participant_pages(store, pid)]
     page.move_strip_page(2, 0)                     # the last page dragged to the top
     qtbot.waitUntil(lambda: [p.id for p in participant_pages(store, pid)] == [ids[2], ids[0], ids[1]])
+    wait_settled(qtbot, page)
     assert page.strip.page_ids() == [ids[2], ids[0], ids[1]]
     assert page.strip.item(0).text() == "1 · титул"
     assert page.current_participant().code == "40002"
@@ -385,6 +391,7 @@ def test_reassign_moves_the_page_to_another_code(qtbot, window, page, work, tmp_
     page.strip.setCurrentRow(2)
     moved = page.current_strip_page().id
     page.reassign("40005")
+    wait_settled(qtbot, page)
     assert counts_by_code(page)["40002"] == "2" and counts_by_code(page)["40005"] == "1"
     assert get_page(window.ctx.store, moved).code == "40005"
     page.reassign("12345")
@@ -399,6 +406,7 @@ def test_audio_is_attached_listed_and_played(qtbot, window, page, work, tmp_path
     with wave.open(str(wav), "wb") as w:
         w.setnchannels(1), w.setsampwidth(2), w.setframerate(8000), w.writeframes(b"\0\0" * 800)
     page.attach_audio_file(wav)
+    wait_settled(qtbot, page)
     assert page.current_participant().code == "40003"
     assert page.audio_list.count() == 1 and "Устный ответ.wav" in page.audio_list.item(0).text()
     assert page.play_button.isVisible()
@@ -424,6 +432,7 @@ def test_a_second_title_page_is_settled_in_the_conflicts_tab(qtbot, window, page
     assert "Абрамов" in page.conflict_info.text()
     shot(window, "conflicts")
     page.keep_new_button.click()
+    wait_settled(qtbot, page)
     pages = participant_pages(store, new.participant_id)
     assert pages[0].id == new.id and pages[0].is_title
     assert not get_page(store, old.id).is_title and get_page(store, old.id).status == "assigned"
@@ -455,6 +464,7 @@ def test_expert_mode_shows_no_pupil_name_anywhere(qtbot, school_store, data_dir:
     page.resize(1100, 700)
     page.show()
     qtbot.waitExposed(page)
+    wait_settled(qtbot, page)
 
     texts: list[str] = []
 
@@ -512,6 +522,7 @@ def test_expired_works_are_offered_for_purge_at_start(qtbot, school_store, data_
     win.show()
     page = win.pages["Сканы"]
     win.go_to_step(win.pages.specs["Сканы"][0])                   # the user looks at «Сканы»
+    wait_settled(qtbot, page)
     assert page.isVisible() and page.purge_button.isEnabled()
     win.offer_purge()
     qtbot.waitUntil(lambda: len(opened) == 1, timeout=20000)

@@ -182,19 +182,27 @@ class CodesPage(QWidget):
         if index >= 0:
             self.layout_box.setCurrentIndex(index)
         self._show_work(data["work"], data["participants"])
-        if wanted is not None and data["work"] is not None and wanted != data["work"].id:
+        if wanted is not None and (data["work"] is None or wanted != data["work"].id):
             self.select_work(wanted)
 
     def select_work(self, work_id: int) -> None:
         """Show `work_id`; asked while the work list is still loading, it is shown once loaded."""
-        self._wanted = work_id if self.loader.is_loading() else None
+        if self.loader.is_loading():
+            self._wanted = work_id      # chosen when the load in progress is applied, not superseding it
+            return
         index = self.work_box.findData(work_id)
         if index >= 0:
             self.work_box.setCurrentIndex(index)
 
     def _work_changed(self) -> None:
         work_id = self.work_box.currentData()
-        self.loader.load(lambda store: _read_work(store, work_id), lambda data: self._show_work(*data))
+        self.loader.load(lambda store: _read_work(store, work_id), self._apply_work)
+
+    def _apply_work(self, data: tuple[Work | None, list[Participant]]) -> None:
+        wanted, self._wanted = self._wanted, None
+        self._show_work(*data)
+        if wanted is not None and (data[0] is None or wanted != data[0].id):
+            self.select_work(wanted)
 
     def _show_work(self, work: Work | None, participants: list[Participant]) -> None:
         self.work = work

@@ -37,6 +37,7 @@ from .. import context
 from ..context import AppContext
 from ..dialogs.retention_dialog import offer_purge
 from ..dialogs.scan_report_dialog import show_import_report
+from ..loader import PageLoader
 from ..messages import show_error
 from ..scan_viewer import ScanViewer
 from ..thumbnails import ThumbnailCache
@@ -57,6 +58,41 @@ WAITING_TAB = "#a04000"          # a queue tab with pages in it
 TAB_PARTICIPANTS, TAB_WAITING, TAB_CONFLICTS = 0, 1, 2
 PAGE_ID = Qt.ItemDataRole.UserRole
 THUMB = QSize(92, 130)
+_NO_WORK = object()              # «no work asked for» (None is «Все работы»)
+
+
+def _read_work(store: Store, work_id: int | None, expert: bool) -> dict:
+    """One work's participants with their pages, their names (none in expert mode), the queues'
+    sizes and the page-count mismatches: read on the loader's thread."""
+    from coordinator_app.scans.pages import page_count_mismatches
+
+    try:
+        work = get_work(store, work_id) if work_id is not None else None
+    except UserError:
+        work = None
+    scans = work_scans(store, work.id) if work else []
+    names: dict[int, str] = {}
+    if work and not expert:
+        from coordinator_app.codes import list_participants
+
+        names = {p.id: f"{p.surname} {p.name}".strip() for p in list_participants(store, work.id)}
+    page_counts = (page_count_mismatches(store, work.id, scans) if work and any(p.pages for p in scans)
+                   else (None, []))
+    chosen = work.id if work else None
+    return {"work_id": chosen, "work": work, "scans": scans, "names": names, "page_counts": page_counts,
+            "queue_sizes": (queue_size(store, "unassigned", chosen), queue_size(store, "conflict", chosen))}
+
+
+def _read_page(store: Store, keep: int | None, first_time: bool, expert: bool) -> dict:
+    """The works, whether any is past its retention, and the work to show: `keep` if it is still
+    there («Все работы» if the user chose it), else the first work."""
+    works = list_works(store)
+    ids = [w.id for w in works]
+    if not first_time and keep is None:
+        work_id = None
+    else:
+        work_id = keep if keep in ids else (ids[0] if ids else None)
+    return {"works": works, "expired": has_expired(store), "work_data": _read_work(store, work_id, expert)}
 
 
 def import_scans(store: Store, paths: list[Path], **kwargs) -> ScanImportReport:
@@ -123,6 +159,8 @@ class ScansPage(QWidget):
         self._thumbs = ThumbnailCache(ctx.store, THUMB)
         self._expert = ctx.expert_mode
         self._any_pages = False
+        self._page_counts: tuple[int | None, list[ParticipantScans]] = (None, [])
+        self._wanted: object = _NO_WORK          # a work asked for while the list was loading
         self._keep_page_id: int | None = None
         self._prefetch_queue: list[tuple[ScanViewer, Page]] = []
         self._prefetch_timer = QTimer(self)
@@ -134,7 +172,7 @@ class ScansPage(QWidget):
         # -- top: the work and the import ---------------------------------------------------------
         self.work_box = QComboBox()
         self.work_box.setMinimumWidth(380)
-        self.work_box.currentIndexChanged.connect(lambda _: self._load_work())
+        self.work_box.currentIndexChanged.connect(lambda _: self._work_changed())
         self.import_files_button = QPushButton("Импорт файлов…")
         self.import_files_button.setToolTip("Сканы в JPEG, PNG, TIFF, BMP или PDF; можно выбрать много файлов сразу")
         self.import_files_button.clicked.connect(self.choose_files)
@@ -165,6 +203,8 @@ class ScansPage(QWidget):
         self.subscription = ctx.bus.subscribe(
             self, ("scans", "works", "participants", "students", "classes", "settings", "school"),
             lambda _changes: self.reload())
+        self.loader = PageLoader(self, overlay=self.table.viewport(),
+                                 guard=[self.audio_button, self.reassign_button])
         self.reload()
 
     # == building ===================================================================================
@@ -420,48 +460,66 @@ class ScansPage(QWidget):
         return self.work.id if self.work else None
 
     def reload(self) -> None:
+        """Read the works, the chosen work's participants and scans off the GUI thread."""
         self.subscription.forget()
         keep = self.work_box.currentData() if self.work_box.count() else None
         # «Все работы» stays chosen only if the user chose it while there were works to choose from.
         first_time = self.work_box.count() <= 1
+        expert = self.ctx.expert_mode
+        self.loader.load(lambda store: _read_page(store, keep, first_time, expert), self._apply_page)
+
+    def is_loading(self) -> bool:
+        return self.loader.is_loading()
+
+    def _apply_page(self, data: dict) -> None:
+        wanted, self._wanted = self._wanted, _NO_WORK
         self.work_box.blockSignals(True)
         self.work_box.clear()
-        works = list_works(self.ctx.store)
-        for w in works:
+        for w in data["works"]:
             self.work_box.addItem(f"№ {w.id}. {w.title}", w.id)
         self.work_box.addItem("Все работы (работа — по наклейкам)", None)
-        if not first_time:
-            index = self.work_box.findData(keep) if keep is not None else self.work_box.count() - 1
-            self.work_box.setCurrentIndex(max(index, 0))
+        shown = data["work_data"]["work_id"]
+        self.work_box.setCurrentIndex(max(self.work_box.findData(shown) if shown is not None
+                                          else self.work_box.count() - 1, 0))
         self.work_box.blockSignals(False)
-        self._load_work()
         # Whatever the work shown: any work whose retention is over (an indexed look-up, not the
         # purge sets themselves, which the offer counts when asked).
-        self.purge_button.setEnabled(has_expired(self.ctx.store))
+        self.purge_button.setEnabled(data["expired"])
+        self._show_work(data["work_data"])
+        if wanted is not _NO_WORK and wanted != shown:
+            self.select_work(wanted)
 
     def select_work(self, work_id: int | None) -> None:
+        """Show `work_id` (None: «Все работы»); asked while the list is loading, once it is loaded."""
+        if self.loader.is_loading():
+            self._wanted = work_id      # chosen when the load in progress is applied, not superseding it
+            return
         index = self.work_box.findData(work_id) if work_id is not None else self.work_box.count() - 1
-        if index >= 0:
+        if index >= 0 and index != self.work_box.currentIndex():
             self.work_box.setCurrentIndex(index)
 
-    def _load_work(self) -> None:
-        store = self.ctx.store
+    def _work_changed(self) -> None:
         work_id = self.work_box.currentData()
-        changed_work = work_id != self.work_id
-        try:
-            self.work = get_work(store, work_id) if work_id is not None else None
-        except UserError:
-            self.work = None
+        expert = self.ctx.expert_mode
+        self.loader.load(lambda store: _read_work(store, work_id, expert), self._apply_work)
+
+    def _apply_work(self, data: dict) -> None:
+        wanted, self._wanted = self._wanted, _NO_WORK
+        self._show_work(data)
+        if wanted is not _NO_WORK and wanted != data["work_id"]:
+            self.select_work(wanted)
+
+    def _show_work(self, data: dict) -> None:
+        """Show one work's participants and scans (read by `_read_work`)."""
+        work = data["work"]
+        changed_work = (work.id if work else None) != self.work_id
         keep_participant = None if changed_work else self.current_participant_id()
         keep_page = None if changed_work else self.current_strip_page_id()
-
-        self.scans = work_scans(store, self.work.id) if self.work else []
+        self.work = work
+        self.scans = data["scans"]
         self._any_pages = any(p.pages for p in self.scans)
-        self.names = {}
-        if self.work and not self.ctx.expert_mode:
-            from coordinator_app.codes import list_participants
-
-            self.names = {p.id: f"{p.surname} {p.name}".strip() for p in list_participants(store, self.work.id)}
+        self.names = data["names"]
+        self._page_counts = data["page_counts"]
         self.codes = [p.code for p in self.scans]
         self._code_set = set(self.codes)
         self.code_model.setStringList(self.codes)
@@ -481,10 +539,10 @@ class ScansPage(QWidget):
         elif changed_work:
             self._queue_keep = (None, None)
         self._queues_stale = True
+        self._queue_sizes = data["queue_sizes"]
         if self.tabs.currentIndex() in (TAB_WAITING, TAB_CONFLICTS):
             self._ensure_queues()
         else:
-            self._queue_sizes = (queue_size(store, "unassigned", self.work_id), queue_size(store, "conflict", self.work_id))
             self._update_tab_titles()
         self.import_files_button.setEnabled(not self.importing)
         self.import_folder_button.setEnabled(not self.importing)
@@ -539,9 +597,7 @@ class ScansPage(QWidget):
         text = f"Участников: {len(self.scans)}, со сканами: {with_pages}, страниц: {pages}."
         if missing:
             text += f" Без сканов (не отмечены отсутствующими): {missing} — выделены жёлтым."
-        from coordinator_app.scans.pages import page_count_mismatches
-
-        expected, odd = page_count_mismatches(self.ctx.store, self.work.id, self.scans)
+        expected, odd = self._page_counts
         if odd:
             listed = ", ".join(f"{p.code} — {len(p.pages)}" for p in odd[:10]) + (" …" if len(odd) > 10 else "")
             text += f" Число страниц не как в работе ({expected}): {listed}."
@@ -1020,7 +1076,7 @@ class ScansPage(QWidget):
         if self.importing:
             show_error(self, "Импорт сканов уже идёт. Дождитесь его окончания.")
             return
-        work_id = self.work_id
+        work_id = self.work_box.currentData()     # the work chosen, even if its scans are still loading
         workers = self.import_workers
 
         def job(task: TaskContext) -> ScanImportReport:
