@@ -85,9 +85,10 @@ def type_score(qtbot, cell: QLineEdit, text: str) -> None:
     qtbot.keyClick(cell.window().focusWidget() or cell, Qt.Key.Key_Return)
 
 
-def open_every_page(window) -> None:
+def open_every_page(qtbot, window) -> None:
     for row in range(window.nav.count()):
         window.nav.setCurrentRow(row)
+    wait_settled(qtbot, window)
 
 
 # -- hidden pages refresh when shown ------------------------------------------------------------------
@@ -101,6 +102,7 @@ def test_a_score_typed_while_exports_is_hidden_is_shown_there_when_the_user_swit
     counted = reloads(exports)
 
     window.nav.setCurrentRow(SCORING)
+    wait_settled(qtbot, window)
     scoring = window.pages["Проверка"]
     tab = scoring.participant_tab
     for _ in range(3):                                  # every task of every participant
@@ -118,16 +120,18 @@ def test_a_score_typed_while_exports_is_hidden_is_shown_there_when_the_user_swit
     assert "готова к выгрузке" in exports.form_status.text()
 
     window.nav.setCurrentRow(SCORING)                   # nothing changed since: no refresh on the next visit
+    wait_settled(qtbot, window)
     window.nav.setCurrentRow(EXPORTS)
     assert counted == [1]
 
 
 def test_no_hidden_page_is_rebuilt_while_scores_are_typed_with_every_page_opened(qtbot, window) -> None:
-    open_every_page(window)
+    open_every_page(qtbot, window)
     pages = {title: page for title, page in window.pages.built.items() if title != "Проверка"}
     assert set(pages) == {"Школа", "Классы и ученики", "Работы", "Коды и протокол", "Сканы", "Выгрузка"}
     counted = {title: reloads(page) for title, page in pages.items()}
     window.nav.setCurrentRow(SCORING)
+    wait_settled(qtbot, window)
     scoring = window.pages["Проверка"]
     own = reloads(scoring)
     tab = scoring.participant_tab
@@ -140,6 +144,7 @@ def test_no_hidden_page_is_rebuilt_while_scores_are_typed_with_every_page_opened
 
 def test_a_change_made_on_one_page_reaches_a_hidden_page_when_it_is_shown(qtbot, window) -> None:
     window.nav.setCurrentRow(SCORING)
+    wait_settled(qtbot, window)
     scoring = window.pages["Проверка"]
     assert not scoring.sheet.by_code["40002"].absent
     counted = reloads(scoring)
@@ -153,6 +158,7 @@ def test_a_change_made_on_one_page_reaches_a_hidden_page_when_it_is_shown(qtbot,
     assert counted == [] and scoring.subscription.stale
 
     window.nav.setCurrentRow(SCORING)
+    wait_settled(qtbot, window)
     assert counted == [1]
     assert scoring.sheet.by_code["40002"].absent
     assert "отсутствовали: 1" in scoring.summary.text()
@@ -160,6 +166,7 @@ def test_a_change_made_on_one_page_reaches_a_hidden_page_when_it_is_shown(qtbot,
 
 def test_a_page_acting_on_its_own_data_shows_the_result_even_before_it_is_shown(qtbot, window) -> None:
     window.nav.setCurrentRow(SCORING)
+    wait_settled(qtbot, window)
     codes = window.pages["Коды и протокол"]             # built, not shown
     assert not codes.isVisible()
     counted = reloads(codes)
@@ -218,6 +225,7 @@ def test_publish_shown_tells_the_others_but_not_the_publisher(qtbot) -> None:
 
 def test_the_total_mark_and_counters_follow_each_score_on_the_scoring_page(qtbot, window) -> None:
     window.nav.setCurrentRow(SCORING)
+    wait_settled(qtbot, window)
     page = window.pages["Проверка"]
     counted = reloads(page)
     tab = page.participant_tab
@@ -260,6 +268,7 @@ def test_empty_cells_keep_their_mark_and_a_filled_one_loses_it(qtbot, window) ->
     from ui.pages.scoring_page import CELL_EMPTY_STYLE
 
     window.nav.setCurrentRow(SCORING)
+    wait_settled(qtbot, window)
     tab = window.pages["Проверка"].participant_tab
     assert [c.styleSheet() for c in tab.cells] == [CELL_EMPTY_STYLE, CELL_EMPTY_STYLE]
     type_score(qtbot, tab.cells[0], "2")

@@ -28,6 +28,7 @@ from coordinator_app.scans.importer import import_scans
 from coordinator_app.scoring import score_sheet, set_score
 from coordinator_app.storage import Store
 from coordinator_app.works import TaskDef, WorkDef, create_work, get_work
+from tests._gui_helpers import wait_settled
 from tests.conftest import add_pupils
 from tests.fixtures.scan_pages import plain_page, save_jpeg, title_page
 
@@ -101,6 +102,7 @@ def window(qtbot, school_store, data_dir: Path, said, work):
     win.show()
     qtbot.waitExposed(win)
     win.nav.setCurrentRow(SCORING)
+    wait_settled(qtbot, win)
     return win
 
 
@@ -214,6 +216,7 @@ def test_one_key_waits_for_enter_where_a_task_is_worth_ten_or_more(qtbot, school
     win.show()
     qtbot.waitExposed(win)
     win.nav.setCurrentRow(SCORING)
+    wait_settled(qtbot, win)
     tab = win.pages["Проверка"].participant_tab
     tab.cells[0].setFocus()
     qtbot.keyClicks(tab.cells[0], "1")                             # could be 10, 11 or 12: wait
@@ -367,6 +370,7 @@ def test_grid_edit_paste_undo_redo(qtbot, page, work, school_store) -> None:
 def test_grid_greys_absent_rows_highlights_gaps_and_filters_by_class(qtbot, page, work, school_store) -> None:
     set_absent(school_store, work.id, "40005", True)
     page.reload()
+    wait_settled(qtbot, page)
     page.tabs.setCurrentIndex(2)
     model = page.grid_tab.model
     task1 = model.column_of("task", "1")
@@ -423,6 +427,7 @@ def test_progress_shows_what_is_missing_and_the_ready_flag(qtbot, page, work, sc
     distribute_variants(school_store, work.id)
     set_score(school_store, work.id, "40004", "3", None)
     page.reload()
+    wait_settled(qtbot, page)
     page.tabs.setCurrentIndex(4)
     tab = page.progress_tab
     assert not tab.ready and "Не готова" in tab.banner.text()
@@ -585,6 +590,7 @@ def test_expert_mode_hides_every_name_and_leaving_needs_the_pin(qtbot, window, p
     journal = page.journal_tab.model
     assert [title for _, title in journal.columns] == ["Код", "Класс", "Отметка в журнале", "Пол", "Отметка за работу"]
     window.nav.setCurrentRow(SCORING)
+    wait_settled(qtbot, window)
     page.tabs.setCurrentIndex(0)
     shot(window, "expert_mode")
 
@@ -601,6 +607,7 @@ def test_expert_mode_hides_every_name_and_leaving_needs_the_pin(qtbot, window, p
     qtbot.keyClick(dialog.pin, Qt.Key.Key_Return)
     assert not window.ctx.expert_mode and not dialog.isVisible()
     assert not any(window.nav.item(i).isHidden() for i in range(window.nav.count()))
+    wait_settled(qtbot, window)                      # the page reloads with names, off the GUI thread
     assert journal.columns[2] == ("fio", "ФИО")
 
 
@@ -635,6 +642,7 @@ def test_second_check_sample_blind_entry_discrepancies_and_settle(qtbot, page, w
     _score_everyone(school_store, work.id)
     save_expert(school_store, "Кузнецов Иван Ильич", ["Математика"], [])
     page.reload()
+    wait_settled(qtbot, page)
     page.tabs.setCurrentIndex(5)
     tab = page.second_tab
     tab.expert_box.setCurrentIndex(tab.expert_box.findData("Кузнецов Иван Ильич"))
@@ -706,6 +714,7 @@ def test_printing_an_unfinished_recheck_asks_first(qtbot, page, work, school_sto
     for task, value in zip(("1", "2", "3"), ("2", "X", "0")):
         set_score(school_store, work.id, "40003", task, value, round=2, expert="Кузнецов Иван Ильич")
     page.reload()
+    wait_settled(qtbot, page)
     page.tabs.setCurrentIndex(5)
     tab = page.second_tab
     said.answers["confirm"] = False
@@ -728,6 +737,7 @@ def test_a_random_share_records_its_seed_and_unscored_works_are_refused(qtbot, p
     assert "нет полностью проверенных работ" in tab.sample_error.text()
     _score_everyone(school_store, work.id)
     page.reload()
+    wait_settled(qtbot, page)
     tab.seed.setText("7")
     tab.create()
     assert "40 % проверенных работ, зерно 7" in tab.checks_label.text()
@@ -741,6 +751,7 @@ def test_screenshots_of_the_entry_tabs_with_data(qtbot, window, page, work, scho
     _score_everyone(school_store, work.id)
     set_score(school_store, work.id, "40004", "3", None)
     page.reload()
+    wait_settled(qtbot, page)
     for index, name in ((0, "by_participant"), (2, "grid_filled"), (4, "progress_filled"), (5, "second_check")):
         page.tabs.setCurrentIndex(index)
         shot(window, name)
@@ -767,6 +778,7 @@ def test_scoring_through_the_ui_moves_through_300_participants(qtbot, school_sto
     win.show()
     qtbot.waitExposed(win)
     win.nav.setCurrentRow(SCORING)
+    wait_settled(qtbot, win)
     tab = win.pages["Проверка"].participant_tab
     assert len(tab.rows) == 300
     tab.cells[0].setFocus()
@@ -808,6 +820,7 @@ def test_importing_a_filled_form_from_the_page(qtbot, school_store, data_dir, tm
     qtbot.addWidget(window)
     window.show()
     window.nav.setCurrentRow(5)
+    wait_settled(qtbot, window)
     page = window.pages["Проверка"]
     page.work_box.setCurrentIndex(page.work_box.findData(work_id))
     page.import_form(bad)
@@ -831,3 +844,22 @@ def test_importing_a_filled_form_from_the_page(qtbot, school_store, data_dir, tm
     qtbot.waitUntil(lambda: any("Приняты номера классов" in m for m in shown), timeout=15000)
     assert asked and "4А — № 3 (в программе № 1)" in asked[0]
     assert {c.name: c.ordinal for c in list_classes(school_store, grade=4)} == {"4А": 3}
+
+
+def test_a_reload_while_typing_takes_no_keys_and_gives_the_cursor_back_to_its_cell(qtbot, window, page, work,
+                                                                                   school_store) -> None:
+    """Scores written elsewhere (a form imported, another expert) reload the page off the GUI thread;
+    meanwhile its cells take no keys (an edit would vanish under the newer rows), then the cursor is
+    back in the cell the expert was typing in."""
+    from coordinator_app.changes import Changes
+
+    tab = page.participant_tab
+    tab._focus_cell(1)
+    assert tab.focusWidget() is tab.cells[1]
+    set_score(school_store, work.id, "40003", "1", "2")
+    window.ctx.publish(Changes.of("scores"))
+    assert page.is_loading() and not tab.cells[1].isEnabled()
+    wait_settled(qtbot, page)
+    qtbot.waitUntil(lambda: tab.focusWidget() is tab.cells[1] and tab.cells[1].hasFocus())
+    assert page.sheet.by_code["40003"].scores["1"] == "2"
+    assert tab.current().code == "40001"

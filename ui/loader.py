@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtWidgets import QLabel, QWidget
+from PySide6.QtWidgets import QApplication, QLabel, QWidget
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +64,7 @@ class PageLoader(QObject):
         self._generation = 0
         self._pending = 0                       # the generation being loaded (0: none)
         self._guarded: list[tuple[QWidget, bool]] = []
+        self._focus: QWidget | None = None
         self._overlay = _Overlay(overlay) if overlay is not None else None
         self._overlay_timer = QTimer(self)
         self._overlay_timer.setSingleShot(True)
@@ -88,6 +89,7 @@ class PageLoader(QObject):
                 return                                   # superseded: the newer load applies its own
             self._finish()
             apply(result)
+            self._restore_focus()
             self.loaded.emit()
 
         def failed(err: BaseException, trace: str) -> None:
@@ -118,10 +120,25 @@ class PageLoader(QObject):
         QTimer.singleShot(0, self, here)
 
     def _begin(self) -> None:
+        # Disabling a widget takes the keyboard focus from it: given back after the load (unless
+        # the widget is gone, e.g. a score cell rebuilt for the new work, or the user moved on).
+        focus = QApplication.focusWidget()
+        self._focus = focus if focus is not None and any(w is focus or w.isAncestorOf(focus) for w in self.guard) \
+            else None
         self._guarded = [(w, w.isEnabled()) for w in self.guard]
         for widget in self.guard:
             widget.setEnabled(False)
         self._overlay_timer.start()
+
+    def _restore_focus(self) -> None:
+        from shiboken6 import isValid
+
+        focus, self._focus = self._focus, None
+        if focus is None or not isValid(focus) or not focus.isVisible() or not focus.isEnabled():
+            return
+        current = QApplication.focusWidget()
+        if current is None or not self.page.isAncestorOf(current) or not current.isEnabled():
+            focus.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _finish(self) -> None:
         self._pending = 0

@@ -93,10 +93,21 @@ class ScoreSheet(QObject):
 
     # -- loading ----------------------------------------------------------------------------------
     def load(self, work: Work | None, participant_ids: set[int] | None = None) -> None:
+        """Read and show `work`'s rows here and now (`read` + `apply`)."""
+        self.apply(work, participant_ids, self.read(self.ctx.store, work, self.round, participant_ids))
+
+    @staticmethod
+    def read(store, work: Work | None, round: int, participant_ids: set[int] | None = None) -> tuple[list[ScoreRow], bool]:
+        """The rows of `work` for round `round` and the «one key» setting: only reads, so it runs on
+        any thread with its own connection (a page loader's)."""
+        rows = score_sheet(store, work.id, round, participant_ids=participant_ids) if work else []
+        return rows, bool(settings.get(store, "one_key_scoring"))
+
+    def apply(self, work: Work | None, participant_ids: set[int] | None, data: tuple[list[ScoreRow], bool]) -> None:
+        """Take the rows `read` returned."""
         self.work = work
         self.participant_ids = participant_ids
-        self.one_key = bool(settings.get(self.ctx.store, "one_key_scoring"))
-        self.rows = score_sheet(self.ctx.store, work.id, self.round, participant_ids=participant_ids) if work else []
+        self.rows, self.one_key = data
         self.by_id = {r.participant_id: r for r in self.rows}
         self.by_code = {r.code: r for r in self.rows}
         self.counts = dict.fromkeys(("scored", "partial", "not_started", "absent"), 0)

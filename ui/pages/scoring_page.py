@@ -40,6 +40,7 @@ from coordinator_app.works import Work, get_work, list_works
 
 from .. import context, messages
 from ..context import AppContext
+from ..loader import PageLoader
 from ..scan_viewer import ScanViewer
 from ..thumbnails import ThumbnailCache
 from ..score_grid import ABSENT_BG, ABSENT_FG, MISSING_BG, ScoreGridModel, ScoreGridView, ScoreSheet, shown, \
@@ -1481,11 +1482,21 @@ class SecondCheckTab(QWidget):
         self.expert_box.setCurrentIndex(max(self.expert_box.findData(keep), 0))
         self.expert_box.blockSignals(False)
 
+    @staticmethod
+    def read(store, work: Work | None) -> dict:
+        """The samples of `work` and their blind round's rows: only reads (a page loader's thread)."""
+        ids = sampled_ids(store, work.id) if work else set()
+        return {"ids": ids, "rows": ScoreSheet.read(store, work if ids else None, 2, ids),
+                "checks": checks(store, work.id) if work else []}
+
     def reload(self) -> None:
+        self.show_data(self.read(self.ctx.store, self.page.work))
+
+    def show_data(self, data: dict) -> None:
         work = self.page.work
-        ids = sampled_ids(self.ctx.store, work.id) if work else set()
-        self.page.sheet2.load(work if ids else None, ids)
-        info = checks(self.ctx.store, work.id) if work else []
+        ids = data["ids"]
+        self.page.sheet2.apply(work if ids else None, ids, data["rows"])
+        info = data["checks"]
         lines = []
         for number, c in enumerate(info, start=1):
             how = (f"{c.share * 100:g} % проверенных работ, зерно {c.seed}" if c.share else "выбранные коды")
@@ -1609,6 +1620,32 @@ class SecondCheckTab(QWidget):
 # == the page ========================================================================================
 
 
+def _read_experts(store, work: Work | None) -> list[tuple[str, bool]]:
+    """Every expert's name, those assigned to `work` first: (name, assigned)."""
+    everyone = list_experts(store)
+    assigned = {e.id for e in work_experts(store, work.id)} if work else set()
+    return [(e.name, True) for e in everyone if e.id in assigned] + \
+           [(e.name, False) for e in everyone if e.id not in assigned]
+
+
+def _read_work(store, work_id: int | None) -> dict:
+    """One work with its score sheets (both rounds), experts and samples: only reads, on the page
+    loader's thread."""
+    try:
+        work = get_work(store, work_id) if work_id is not None else None
+    except UserError:
+        work = None
+    return {"work": work, "sheet": ScoreSheet.read(store, work, 1), "experts": _read_experts(store, work),
+            "second": SecondCheckTab.read(store, work)}
+
+
+def _read_page(store, keep: int | None) -> dict:
+    """The works and the one to show: `keep` if it is still there, else the first."""
+    works = list_works(store)
+    ids = [w.id for w in works]
+    return {"works": works, **_read_work(store, keep if keep in ids else (ids[0] if ids else None))}
+
+
 class ScoringPage(QWidget):
     handles_mode = True          # refreshes itself on Changes.of("mode")
 
@@ -1693,33 +1730,69 @@ class ScoringPage(QWidget):
         self._progress_timer.setInterval(300)
         self._progress_timer.timeout.connect(self._refresh_progress_if_shown)
         self.sheet.row_changed.connect(lambda _: self._progress_timer.start())
+        self._wanted: int | None = None       # a work asked for while the page was loading
+        self._focus_cell: int | None = None
+        # While a work loads its score cells are not editable: an edit to rows about to be replaced
+        # would vanish from the screen (not from the store) when the newer rows are applied.
+        self.loader = PageLoader(self, overlay=self.tabs, guard=[
+            self.tabs, self.class_box, self.import_form_button, self.experts_button])
         self.reload()
 
     # -- data -------------------------------------------------------------------------------------
     def reload(self) -> None:
+        """Read the works and the chosen work's score sheets off the GUI thread."""
         self.subscription.forget()
         keep = self.work_box.currentData() if self.work_box.count() else None
+        self._remember_focus()
+        self.loader.load(lambda store: _read_page(store, keep), self._apply_page)
+
+    def _remember_focus(self) -> None:
+        """The score cell being typed in, to come back to after a reload rebuilds the cells."""
+        focus = self.focusWidget() if self.isVisible() else None
+        cells = self.participant_tab.cells
+        self._focus_cell = cells.index(focus) if focus is not None and focus in cells else None
+
+    def is_loading(self) -> bool:
+        return self.loader.is_loading()
+
+    def _apply_page(self, data: dict) -> None:
+        wanted, self._wanted = self._wanted, None
         self.work_box.blockSignals(True)
         self.work_box.clear()
-        for w in list_works(self.ctx.store):
+        for w in data["works"]:
             self.work_box.addItem(f"№ {w.id}. {w.title}", w.id)
-        if self.work_box.count():
-            self.work_box.setCurrentIndex(max(self.work_box.findData(keep), 0) if keep is not None else 0)
+        if data["work"] is not None:
+            self.work_box.setCurrentIndex(self.work_box.findData(data["work"].id))
         self.work_box.blockSignals(False)
-        self._load_work(force=True)
+        self._show_work(data, force=True)
+        if wanted is not None and (data["work"] is None or wanted != data["work"].id):
+            self.select_work(wanted)
 
     def select_work(self, work_id: int) -> None:
+        """Show `work_id`; asked while the page is loading, it is shown once loaded."""
+        if self.loader.is_loading():
+            self._wanted = work_id      # chosen when the load in progress is applied, not superseding it
+            return
         index = self.work_box.findData(work_id)
         if index >= 0:
             self.work_box.setCurrentIndex(index)
 
-    def _load_work(self, force: bool = False) -> None:
+    def _load_work(self) -> None:
         work_id = self.work_box.currentData()
-        changed = self.work is None or work_id != self.work.id
-        try:
-            self.work = get_work(self.ctx.store, work_id) if work_id is not None else None
-        except UserError:
-            self.work = None
+        self.loader.load(lambda store: _read_work(store, work_id), self._apply_work)
+
+    def _apply_work(self, data: dict) -> None:
+        wanted, self._wanted = self._wanted, None
+        self._show_work(data)
+        if wanted is not None and (data["work"] is None or wanted != data["work"].id):
+            self.select_work(wanted)
+
+    def _show_work(self, data: dict, force: bool = False) -> None:
+        """Show one work's score sheets (read by `_read_work`); `force` rebuilds the task cells even
+        for the same work (its tasks may have changed)."""
+        work = data["work"]
+        changed = self.work is None or work is None or work.id != self.work.id
+        self.work = work
         keep_class = self.class_box.currentData() if not changed else None
         self.class_box.blockSignals(True)
         self.class_box.clear()
@@ -1730,15 +1803,19 @@ class ScoringPage(QWidget):
         self.class_box.blockSignals(False)
         current = self.participant_tab.current()
         keep_participant = current.participant_id if current is not None and not changed else None
-        self.sheet.load(self.work)
+        self.sheet.apply(self.work, None, data["sheet"])
         if changed or force:
             self.participant_tab.rebuild()
             self.task_tab.rebuild()
-        self.fill_experts()
+        self.fill_experts(data["experts"])
         self._apply_rows(keep_participant)
-        self.second_tab.reload()
+        self.second_tab.show_data(data["second"])
         self._update_summary()
         self._refresh_progress_if_shown()
+        focus, self._focus_cell = self._focus_cell, None
+        if focus is not None and not changed and self.tabs.currentWidget() is self.participant_tab:
+            # After Qt's queued show of rebuilt cells: focus goes only to a shown widget.
+            QTimer.singleShot(0, self, lambda: self.participant_tab._focus_cell(focus))
 
     def visible_rows(self) -> list[ScoreRow]:
         class_id = self.class_box.currentData()
@@ -1757,12 +1834,11 @@ class ScoringPage(QWidget):
         current = self.participant_tab.current()
         self._apply_rows(current.participant_id if current is not None else None)
 
-    def fill_experts(self) -> None:
-        store = self.ctx.store
-        everyone = list_experts(store)
-        assigned = {e.id for e in work_experts(store, self.work.id)} if self.work else set()
-        names = [(e.name, True) for e in everyone if e.id in assigned] + \
-                [(e.name, False) for e in everyone if e.id not in assigned]
+    def fill_experts(self, names: list[tuple[str, bool]] | None = None) -> None:
+        """The experts to choose from (`names`: as `_read_experts` returns them; None: read now)."""
+        if names is None:
+            names = _read_experts(self.ctx.store, self.work)
+        assigned = [name for name, on_work in names if on_work]
         keep = self.expert_box.currentData()
         self.expert_box.blockSignals(True)
         self.expert_box.clear()
