@@ -7,7 +7,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QPoint, QRect
+from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtWidgets import QAbstractButton, QApplication, QDialog, QWidget
 
 from coordinator_app.codes import assign_codes
@@ -97,4 +97,85 @@ def test_every_dialog_fits_the_screen_with_its_buttons(qtbot, window) -> None:
         qtbot.waitExposed(dialog)
         problems += [f"{type(dialog).__name__}: {p}" for p in _outside(dialog)]
         dialog.reject()
+    assert problems == []
+
+
+def _unreadable(view, rows: int = 20) -> list[str]:
+    """Columns of `view` narrower than their title or than a value among the first `rows` rows (a
+    value over 400 px may wrap into a tooltip, but then the column must be at least 300 px)."""
+    model = view.model()
+    header = view.horizontalHeader()
+    cell_metrics, head_metrics = view.fontMetrics(), header.fontMetrics()
+    problems = []
+    for column in range(model.columnCount()):
+        if view.isColumnHidden(column):
+            continue
+        width = header.sectionSize(column)
+        title = str(model.headerData(column, Qt.Orientation.Horizontal) or "")
+        if width < head_metrics.horizontalAdvance(title) + 6:
+            problems.append(f"«{title}»: заголовок не виден целиком ({width} px)")
+        for row in range(min(rows, model.rowCount())):
+            text = str(model.index(row, column).data() or "")
+            need = cell_metrics.horizontalAdvance(text) + 4
+            if need > 400:
+                need = 300
+            if width < need:
+                problems.append(f"«{title}»: значение «{text}» не видно целиком ({width} px из {need})")
+                break
+    return problems
+
+
+def test_columns_are_wide_enough_for_their_titles_and_values(qtbot, window, tmp_path: Path) -> None:
+    """«Замечания», «Страниц», «Отсутствовал», «Отметка» and experts' names read whole at 1366×728."""
+    from PySide6.QtWidgets import QTableView
+
+    from coordinator_app.experts import assign_expert, save_expert
+    from tests._gui_helpers import wait_settled
+    from ui.dialogs.experts_dialog import ExpertsDialog
+    from ui.dialogs.import_students import ImportStudentsDialog
+
+    store = window.ctx.store
+    expert_id = save_expert(store, "Константинопольская Александра Владиславовна", ["Математика"], ["4А"])[0]
+    assign_expert(store, 1, expert_id, force=True)
+    from coordinator_app.codes import set_absent
+
+    set_absent(store, 1, "40002", True)
+    from coordinator_app.changes import Changes
+
+    window.ctx.publish(Changes.of("participants", "experts"))
+    problems = []
+    for row in range(window.nav.count()):
+        window.nav.setCurrentRow(row)
+        wait_settled(qtbot, window)
+        page = window.stack.currentWidget()
+        for view in page.findChildren(QTableView):
+            if view.isVisibleTo(page) and view.model() is not None and view.model().rowCount():
+                problems += [f"{window.nav.item(row).text()}: {p}" for p in _unreadable(view)]
+    scoring = window.pages["Проверка"]
+    window.nav.setCurrentRow(5)
+    scoring.tabs.setCurrentWidget(scoring.journal_tab)
+    qtbot.wait(20)
+    for view in scoring.journal_tab.findChildren(QTableView):
+        problems += [f"Журнал и пол: {p}" for p in _unreadable(view)]
+
+    experts = ExpertsDialog(window.ctx, get_work(store, 1), parent=window)
+    experts.show()
+    qtbot.waitExposed(experts)
+    for view in experts.findChildren(QTableView):
+        problems += [f"Эксперты: {p}" for p in _unreadable(view)]
+    experts.reject()
+
+    csv = tmp_path / "ученики.csv"
+    csv.write_text("Фамилия;Имя;Отчество;Класс\nИванов;Иван;Петрович;4А\nПетров;;;4Б\n"
+                   "Сидорова;Мария;Ивановна;4Я\n", encoding="utf-8")
+    dialog = ImportStudentsDialog(window.ctx, parent=window)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    dialog.load(csv)
+    qtbot.waitUntil(lambda: dialog.findChildren(QTableView)[0].model().rowCount() > 0, timeout=15000)
+    view = dialog.findChildren(QTableView)[0]
+    titles = [view.model().headerData(c, Qt.Orientation.Horizontal) for c in range(view.model().columnCount())]
+    assert "Замечания" in titles
+    problems += [f"Импорт учеников: {p}" for p in _unreadable(view)]
+    dialog.reject()
     assert problems == []

@@ -25,7 +25,7 @@ from coordinator_app.works import Work
 from ..context import AppContext
 from ..messages import confirm
 from ..table_model import Column, RecordTableModel
-from ..widgets import fit_to_screen, table_view
+from ..widgets import fit_columns, fit_to_screen, table_view
 
 ERROR_STYLE = "color: #b00020"
 OK_STYLE = "color: #2e7d32"
@@ -55,10 +55,9 @@ class ExpertsDialog(QDialog):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.selectionModel().currentRowChanged.connect(lambda *_: self._selected())
         header = self.table.horizontalHeader()
-        header.setStretchLastSection(False)
-        header.setSectionResizeMode(0, header.ResizeMode.Stretch)
-        for column in (1, 2, 3):
-            header.setSectionResizeMode(column, header.ResizeMode.ResizeToContents)
+        # Names are sized to be read whole (long Russian ФИО are common); the last column takes what
+        # is left, and a table wider than its place scrolls rather than cutting a name.
+        header.setStretchLastSection(True)
 
         self.new_button = QPushButton("Новый эксперт")
         self.new_button.clicked.connect(self.new_expert)
@@ -127,6 +126,7 @@ class ExpertsDialog(QDialog):
         self.experts = list_experts(store)
         self.assigned = {e.id for e in work_experts(store, self.work.id)} if self.work else set()
         self.model.set_records(self.experts)
+        fit_columns(self.table)
         checked = self._checked_classes()
         self.classes_list.clear()
         for info in list_classes(store):
