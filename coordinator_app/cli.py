@@ -277,14 +277,10 @@ def cmd_list(args: argparse.Namespace) -> int:
                 raise UserError("Укажите работу: list participants --work ID.")
             from .codes import list_participants
 
-            from .students import namesake_birth_dates
-
             parts = list_participants(store, args.work)
-            births = namesake_birth_dates(store)
             items = [p.as_dict() for p in parts]
-            text = "\n".join(f"{p.code} {p.class_name:<5} {p.fio}"
-                             + (f" (д. р. {births[p.student_id]})" if p.student_id in births else "")
-                             + ("  — отсутствовал" if p.absent else "") for p in parts)
+            text = "\n".join(f"{p.code} {p.class_name:<5} {p.who}" + ("  — отсутствовал" if p.absent else "")
+                             for p in parts)
     _out(args, items, text or "Список пуст.")
     return EXIT_OK
 

@@ -243,10 +243,16 @@ class Participant:
     gender: str | None
     absent: bool
     variants: dict[int, str | None]
+    namesake_birth: str = ""        # «12.03.2015» if a classmate has the same ФИО (and the date is known)
 
     @property
     def fio(self) -> str:
         return " ".join(p for p in (self.surname, self.name, self.patronymic) if p)
+
+    @property
+    def who(self) -> str:
+        """ФИО as a list shows it: with the date of birth where a classmate has the same ФИО."""
+        return self.fio + (f" (д. р. {self.namesake_birth})" if self.namesake_birth else "")
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -258,7 +264,10 @@ class Participant:
 
 
 def list_participants(store: Store, work_id: int) -> list[Participant]:
+    from .students import namesake_birth_dates
+
     work = get_work(store, work_id)
+    births = namesake_birth_dates(store)
     rows = store.query(
         """SELECT p.id, p.work_id, p.student_id, p.code, p.class_id, p.absent, p.variant1, p.variant2,
                   c.grade, c.letter, s.surname, s.name, s.patronymic, s.gender
@@ -273,6 +282,7 @@ def list_participants(store: Store, work_id: int) -> list[Participant]:
             surname=r["surname"], name=r["name"], patronymic=r["patronymic"], gender=r["gender"],
             absent=bool(r["absent"]),
             variants={part: r[f"variant{part}"] for part in range(1, work.parts + 1)},
+            namesake_birth=births.get(r["student_id"], ""),
         )
         for r in rows
     ]

@@ -146,3 +146,36 @@ def test_namesakes_are_told_apart_by_the_date_of_birth_from_the_pupil_list(schoo
     assert main([*base, "protocol", "--work", str(work_id), "--out", str(tmp_path / "p.pdf")]) == 0
     text = " ".join(" ".join(page_texts(tmp_path / "p.pdf")).split())
     assert "(д. р. 12.03.2013)" in text and "(д. р. 05.11.2013)" in text
+
+
+def test_namesakes_carry_their_date_of_birth_in_the_pages_that_list_pupils(qtbot, school_store, data_dir: Path,
+                                                                           tmp_path: Path) -> None:
+    """«Коды и протокол», «Сканы» and «Журнал и пол» tell two Петров Пётр Ильич of 7Б apart."""
+    from coordinator_app.imports.pupil_list import parse_pupil_list
+    from coordinator_app.students import import_pupils
+    from tests._gui_helpers import wait_settled
+    from ui.main_window import MainWindow
+
+    pupils = tmp_path / "list.csv"
+    pupils.write_text("Фамилия;Имя;Отчество;Класс;Дата рождения\nПетров;Пётр;Ильич;7Б;12.03.2013\n"
+                      "Петров;Пётр;Ильич;7Б;05.11.2013\nСидорова;Анна;;7Б;01.02.2013\n", encoding="utf-8")
+    import_pupils(school_store, parse_pupil_list(pupils))
+    work_id, _ = create_work(school_store, WorkDef("Математика", 7, dt.date(2026, 4, 21), [TaskDef("1", 1)],
+                                                   classes=["7Б"]))
+    assign_codes(school_store, work_id)
+    win = MainWindow(school_store, data_dir)
+    qtbot.addWidget(win)
+    win.show()
+    for title in ("Коды и протокол", "Сканы", "Проверка"):
+        win.go_to_step(win.pages.specs[title][0])
+        wait_settled(qtbot, win)
+    codes = win.pages["Коды и протокол"].model
+    fio = [codes.data(codes.index(r, 2)) for r in range(codes.rowCount())]
+    assert sorted(f for f in fio if f.startswith("Петров")) == ["Петров Пётр Ильич (д. р. 05.11.2013)",
+                                                               "Петров Пётр Ильич (д. р. 12.03.2013)"]
+    assert "Сидорова Анна" in fio                          # no namesake: no date
+    scans = win.pages["Сканы"]
+    assert sorted(n for n in scans.names.values() if n.startswith("Петров")) == [
+        "Петров Пётр (д. р. 05.11.2013)", "Петров Пётр (д. р. 12.03.2013)"]
+    journal = win.pages["Проверка"].journal_tab.model
+    assert sum("(д. р. " in name for name in journal.names.values()) == 2

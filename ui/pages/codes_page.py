@@ -116,7 +116,7 @@ class CodesPage(QWidget):
         columns: list[Column[Participant]] = [
             Column("Код", lambda p: p.code, background=self._bg, foreground=self._fg),
             Column("Класс", lambda p: p.class_name, background=self._bg, foreground=self._fg),
-            Column("ФИО", lambda p: p.fio, background=self._bg, foreground=self._fg),
+            Column("ФИО", lambda p: p.who, background=self._bg, foreground=self._fg),
             Column("Вариант", lambda p: " / ".join(v or "—" for v in p.variants.values()), Qt.AlignmentFlag.AlignCenter,
                    background=self._bg, foreground=self._fg),
             Column("Отсутствовал", lambda p: "", check=lambda p: p.absent, on_check=self._toggle_absent,

@@ -75,7 +75,8 @@ def _read_work(store: Store, work_id: int | None, expert: bool) -> dict:
     if work and not expert:
         from coordinator_app.codes import list_participants
 
-        names = {p.id: f"{p.surname} {p.name}".strip() for p in list_participants(store, work.id)}
+        names = {p.id: (f"{p.surname} {p.name}".strip() + (f" (д. р. {p.namesake_birth})" if p.namesake_birth else ""))
+                 for p in list_participants(store, work.id)}
     page_counts = (page_count_mismatches(store, work.id, scans) if work and any(p.pages for p in scans)
                    else (None, []))
     chosen = work.id if work else None

@@ -1238,7 +1238,7 @@ class JournalTab(QWidget):
         if work is not None and not self.page.ctx.expert_mode:
             from coordinator_app.codes import list_participants   # names: coordinator mode only
 
-            names = {p.id: p.fio for p in list_participants(self.page.ctx.store, work.id)}
+            names = {p.id: p.who for p in list_participants(self.page.ctx.store, work.id)}
         self.model.set_rows(rows, names)
         widths = {"code": 70, "class": 60, "fio": 260, "journal": 140, "gender": 60}
         for i, (kind, _) in enumerate(self.model.columns):
