@@ -4,6 +4,10 @@ Every use-case that changes pupils, classes, codes, works (and later scans, scor
 calls `record()` inside its own transaction, so the change and its record commit together.
 Details never carry pupils' names (the privacy rule of db_schema.sql): pupils are named by id
 and participant code, and a changed name is recorded as "changed" without the values.
+
+The log is a hash chain (migration 8): each record's `hash` covers its content and the previous
+record's hash, and the head is anchored in `settings` (`audit_head`). `integrity.audit_problems`
+walks it; an edit, a deletion or an insertion made outside the program shows there.
 """
 
 from __future__ import annotations
@@ -20,14 +24,35 @@ def redact(values: dict[str, Any]) -> dict[str, Any]:
     return {k: ("…" if k in NAME_FIELDS else v) for k, v in values.items()}
 
 
+def chain_hash(prev_hash: str, record_id: int, at: str, actor: str, action: str, entity: str,
+               entity_id: str | None, details: str) -> str:
+    """The hash of one audit record: SHA-256 over the previous record's hash and every field."""
+    import hashlib
+
+    text = "\x1f".join([prev_hash, str(record_id), at, actor, action, entity, entity_id or "", details])
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def genesis(store: Store) -> str:
+    value = store.scalar("SELECT value FROM settings WHERE key = 'audit_genesis'")
+    return json.loads(value) if value else ""
+
+
 def record(store: Store, action: str, entity: str, entity_id: Any = None, **details: Any) -> None:
-    # A plain INSERT: sqlite-utils' insert() inspects the schema on every call (~1 ms), and the
-    # scan import records one entry per file.
-    store.db.execute(
-        "INSERT INTO audit_log (at, actor, action, entity, entity_id, details) VALUES (?, ?, ?, ?, ?, ?)",
-        [now_iso(), store.actor, action, entity, None if entity_id is None else str(entity_id),
-         json.dumps(details, ensure_ascii=False, default=str)],
-    )
+    """Append one record, chained to the last (inside the caller's write transaction, which holds
+    the write lock: no other writer can append in between)."""
+    # Plain SQL: sqlite-utils' insert() inspects the schema on every call (~1 ms), and the scan
+    # import records one entry per file, the form import one per cell.
+    conn = store.conn
+    head = conn.execute("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
+    record_id, prev = (head[0] + 1, head[1]) if head else (1, genesis(store))
+    row = [record_id, now_iso(), store.actor, action, entity, None if entity_id is None else str(entity_id),
+           json.dumps(details, ensure_ascii=False, default=str)]
+    digest = chain_hash(prev, *row)
+    conn.execute("INSERT INTO audit_log (id, at, actor, action, entity, entity_id, details, prev_hash, hash)"
+                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", [*row, prev, digest])
+    conn.execute("UPDATE settings SET value = ? WHERE key = 'audit_head'",
+                 [json.dumps({"id": record_id, "hash": digest})])
 
 
 def diff(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:

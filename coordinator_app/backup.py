@@ -619,16 +619,9 @@ def verify_store(store: Store, progress: ProgressFn | None = None) -> StoreRepor
         for path in sorted(root.rglob("*")):
             if path.is_file() and not path.name.startswith(".") and path.relative_to(store.data_dir).as_posix() not in known:
                 report.problems.append(f"файл без записи в базе: {path.relative_to(store.data_dir).as_posix()}")
-    triggers = {r["name"] for r in store.query("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
-    for name in ("audit_log_no_update", "audit_log_no_delete"):
-        if name not in triggers:
-            report.problems.append(f"журнал изменений не защищён: нет триггера {name}")
-    previous = None
-    for r in store.query("SELECT id, at FROM audit_log ORDER BY id"):
-        if previous is not None and r["at"] < previous:
-            report.problems.append(f"журнал изменений: запись {r['id']} датирована раньше предыдущей")
-            break
-        previous = r["at"]
+    from .integrity import problems as integrity_problems
+
+    report.problems += integrity_problems(store)      # guards, scan rows, the audit chain, the scores
     return report
 
 

@@ -415,6 +415,15 @@ def update_work(
                 "Нельзя убрать из работы классы, ученикам которых уже выданы коды этой работы: "
                 + ", ".join(sorted(removed)) + "."
             )
+    stored = clean.work_date != work.work_date and bool(store.scalar(
+        "SELECT EXISTS (SELECT 1 FROM scan_pages WHERE work_id = ?) OR EXISTS (SELECT 1 FROM audio_files WHERE work_id = ?)",
+        [work_id, work_id]))
+    if stored and clean.work_date < work.work_date:
+        # Seed 004 §3.2: scans are kept from the work's date «исключая возможность внесения изменений».
+        raise UserError(
+            f"Дату работы «{work.title}» нельзя перенести назад: у работы уже есть сканы или аудиозаписи, и срок "
+            f"их хранения отсчитывается от даты работы ({work.work_date:%d.%m.%Y}). Перенести дату можно только "
+            "вперёд — срок хранения тогда продлится.")
     with store.atomic() as db:
         db["works"].update(work_id, {
             "subject": clean.subject, "work_date": clean.work_date.isoformat(),
@@ -430,6 +439,7 @@ def update_work(
                  "classes": [n for _, n in work.classes], "pages_per_work": work.pages_per_work},
             new={"subject": clean.subject, "date": clean.work_date.isoformat(), "scale": clean.scale,
                  "classes": clean.classes, "pages_per_work": clean.pages_per_work},
+            **({"retention_extended": True} if stored else {}),
         )
     return Changes.of(WORKS)
 

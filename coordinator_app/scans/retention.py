@@ -1,7 +1,10 @@
 """Retention: a work's scans and audio are kept at least N days from the work's date, then purged.
 
-Until the date nothing deletes them: this module refuses with the date from which it becomes
-possible, and SQLite triggers (migration 2) refuse too, whatever code asks. After the date the
+Each stored page and audio file carries its own keep-until date, fixed by the database when it is
+stored (the work's date + the period then in force) and never lowered afterwards (migration 7):
+moving a work's date, shortening the period or clearing a page's work link shortens nothing.
+Until that date nothing deletes them: this module refuses with the date from which it becomes
+possible, and SQLite triggers refuse too, whatever code asks. After the date the
 coordinator is offered the purge; it deletes the files and rows of that work, keeps an audit and a
 `purges` record (work, number of files, every file's SHA-256, who, when) and prints the act
 «Акт об уничтожении».
@@ -30,7 +33,25 @@ def retention_days(store: Store) -> int:
 
 
 def deletable_from(store: Store, work: Work) -> dt.date:
-    return work.work_date + dt.timedelta(days=retention_days(store))
+    """The first day all of the work's pages and audio may be deleted: the latest of their
+    keep-until dates (the work's date + the period, for a work that holds nothing yet)."""
+    keep = _keep_until(store, [work.id]).get(work.id)
+    return keep or work.work_date + dt.timedelta(days=retention_days(store))
+
+
+def _keep_until(store: Store, ids: list[int] | None = None) -> dict[int, dt.date]:
+    """{work id: the latest keep-until date of its pages and audio}, for the works that hold any."""
+    where = f"IN ({_marks(ids)})" if ids is not None else "IS NOT NULL"
+    params = list(ids or []) * 2
+    if ids is not None and not ids:
+        return {}
+    rows = store.query(
+        f"""SELECT work_id, MAX(keep) AS keep FROM (
+                SELECT work_id, MAX(keep_until) AS keep FROM scan_pages WHERE work_id {where} GROUP BY work_id
+                UNION ALL
+                SELECT work_id, MAX(keep_until) AS keep FROM audio_files WHERE work_id {where} GROUP BY work_id)
+            GROUP BY work_id""", params)
+    return {row["work_id"]: dt.date.fromisoformat(row["keep"]) for row in rows if row["keep"]}
 
 
 def _basis(store: Store) -> str:
@@ -126,7 +147,9 @@ def stored_sets(store: Store, works: list[Work]) -> dict[int, StoredSet]:
     days = retention_days(store)
     ids = [w.id for w in works]
     counts = _page_counts(store, ids)
-    held = {w.id: StoredSet(w, w.work_date + dt.timedelta(days=days), counts.get(w.id, 0)) for w in works}
+    keep = _keep_until(store, ids)
+    held = {w.id: StoredSet(w, keep.get(w.id) or w.work_date + dt.timedelta(days=days), counts.get(w.id, 0))
+            for w in works}
     for row in store.query(
             f"""SELECT o.work_id, f.id, f.original_name AS name, f.sha256, f.size, f.stored_path
                 FROM ({_OWNED_FILES.format(marks=_marks(ids))}) o JOIN scan_files f ON f.id = o.file_id
@@ -144,18 +167,15 @@ def stored_set(store: Store, work: Work) -> StoredSet:
 
 
 def _expired_ids(store: Store, today: dt.date | None) -> list[int]:
-    """Works whose retention date has passed and that still hold pages or audio, in the order of
-    `list_works`. The retention date is worked out once per work from its date."""
+    """Works that still hold pages or audio, every one of them past its keep-until date, in the
+    order of `list_works` (one grouped pass over the keep-until index)."""
     today = today or dt.date.today()
-    days = retention_days(store)
-    return [
-        row["id"] for row in store.query(
-            """SELECT w.id, w.work_date FROM works w
-               WHERE EXISTS (SELECT 1 FROM scan_pages p WHERE p.work_id = w.id)
-                  OR EXISTS (SELECT 1 FROM audio_files a WHERE a.work_id = w.id)
-               ORDER BY w.work_date, w.grade, w.subject, w.id""")
-        if dt.date.fromisoformat(row["work_date"]) + dt.timedelta(days=days) <= today
-    ]
+    keep = _keep_until(store)
+    if not keep:
+        return []
+    expired = {work_id for work_id, date in keep.items() if date <= today}
+    return [row["id"] for row in store.query("SELECT id FROM works ORDER BY work_date, grade, subject, id")
+            if row["id"] in expired]
 
 
 def has_expired(store: Store, today: dt.date | None = None) -> bool:
@@ -169,15 +189,15 @@ def purge_candidates(store: Store, today: dt.date | None = None) -> list[PurgeCa
     ids = _expired_ids(store, today)
     if not ids:
         return []
-    days = retention_days(store)
     marks = _marks(ids)
+    keep = _keep_until(store, ids)
     pages = _page_counts(store, ids)
     files = _counts(store, f"SELECT work_id, COUNT(*) AS n FROM ({_OWNED_FILES.format(marks=marks)}) GROUP BY work_id", ids)
     audio = _counts(store, f"SELECT work_id, COUNT(*) AS n FROM audio_files WHERE work_id IN ({marks}) GROUP BY work_id", ids)
     result = []
     for work_id in ids:
         work = get_work(store, work_id)
-        result.append(PurgeCandidate(work, work.work_date + dt.timedelta(days=days), pages.get(work_id, 0),
+        result.append(PurgeCandidate(work, keep[work_id], pages.get(work_id, 0),
                                      files.get(work_id, 0), audio.get(work_id, 0)))
     return result
 
@@ -204,8 +224,14 @@ class PurgeResult:
 
 def purge_work(store: Store, work_id: int, act_out: Path | None = None, today: dt.date | None = None) -> PurgeResult:
     """Delete a work's scans and audio after the retention date, with an act. The act is written
-    first: if it cannot be written, nothing is deleted."""
+    first, under a pending name: if it cannot be written, nothing is deleted; if the deletion is
+    refused (a page still within its keep-until date), the pending act is removed and no act says
+    that anything was destroyed. It takes its name in the transaction that deletes the rows."""
+    import os
+    import sqlite3
+
     from ..exports.purge_act_pdf import ActData, write_purge_act
+    from ..fsutil import fsync_dir
     from ..school import require_school
 
     work = get_work(store, work_id)
@@ -213,8 +239,9 @@ def purge_work(store: Store, work_id: int, act_out: Path | None = None, today: d
     held = stored_set(store, work)
     school = require_school(store)
     at = now_iso()
-    act_out = act_out or store.path(f"documents/acts/Акт_уничтожения_работа{work.id}_{at[:10]}.pdf")
-    write_purge_act(Path(act_out), ActData(
+    act_out = Path(act_out or store.path(f"documents/acts/Акт_уничтожения_работа{work.id}_{at[:10]}.pdf"))
+    pending = act_out.with_name(f".{act_out.name}.pending")
+    write_purge_act(pending, ActData(
         school=school.name, director=school.director, work_title=work.title, work_date=work.work_date,
         basis=_basis(store), purged_at=at, actor=store.actor, pages=held.pages,
         files=[(f["name"], f["sha256"], int(f["size"])) for f in held.files + held.audio],
@@ -225,16 +252,28 @@ def purge_work(store: Store, work_id: int, act_out: Path | None = None, today: d
     details = {"files": [{"name": f["name"], "sha256": f["sha256"], "size": f["size"]} for f in held.files + held.audio],
                "pages": held.pages}
     # Rows go first, files after: a crash in between leaves files without rows, swept next time.
-    with filestore.unfinished_writes(store.data_dir, store.db):
-        with store.atomic() as db:
-            db.execute("DELETE FROM scan_pages WHERE work_id = ?", [work.id])
-            for f in held.files:
-                db.execute("DELETE FROM scan_files WHERE id = ?", [f["id"]])
-            db.execute("DELETE FROM audio_files WHERE work_id = ?", [work.id])
-            db["purges"].insert({"work_id": work.id, "work_title": work.title, "at": at, "actor": store.actor,
-                                 "files": held.file_count, "details": json.dumps(details, ensure_ascii=False),
-                                 "act_path": str(act_out)})
-            audit.record(store, "scans.purge", "works", work.id, work=work.title, pages=held.pages,
-                         files=held.file_count, sha256=[f["sha256"] for f in held.files + held.audio], act=str(act_out))
-        filestore.remove_if_unreferenced(store.data_dir, store.db, rels)
+    try:
+        with filestore.unfinished_writes(store.data_dir, store.db):
+            with store.atomic() as db:
+                db.execute("DELETE FROM scan_pages WHERE work_id = ?", [work.id])
+                for f in held.files:
+                    db.execute("DELETE FROM scan_files WHERE id = ?", [f["id"]])
+                db.execute("DELETE FROM audio_files WHERE work_id = ?", [work.id])
+                db["purges"].insert({"work_id": work.id, "work_title": work.title, "at": at, "actor": store.actor,
+                                     "files": held.file_count, "details": json.dumps(details, ensure_ascii=False),
+                                     "act_path": str(act_out)})
+                audit.record(store, "scans.purge", "works", work.id, work=work.title, pages=held.pages,
+                             files=held.file_count, sha256=[f["sha256"] for f in held.files + held.audio],
+                             act=str(act_out))
+                os.replace(pending, act_out)
+                fsync_dir(act_out.parent)
+            filestore.remove_if_unreferenced(store.data_dir, store.db, rels)
+    except sqlite3.IntegrityError as err:
+        if "retention" not in str(err):
+            raise
+        raise UserError(f"Сканы работы «{work.title}» ещё нельзя удалить: срок хранения части страниц не истёк "
+                        f"(удалить можно с {deletable_from(store, work):%d.%m.%Y}). Акт об уничтожении не составлен."
+                        ) from err
+    finally:
+        pending.unlink(missing_ok=True)
     return PurgeResult(work.title, held.pages, held.file_count, Path(act_out), Changes.of(SCANS))

@@ -60,7 +60,15 @@ MIGRATIONS: list[Migration] = [
     Migration(4, "work attachments, class textbooks, export records", _sql_file("migration_0004.sql")),
     Migration(5, "pages per participant's work", _sql_file("migration_0005.sql")),
     Migration(6, "pupils' dates of birth", _sql_file("migration_0006.sql")),
+    Migration(7, "keep-until date per stored page and audio file; retention guards", _sql_file("migration_0007.sql")),
+    Migration(8, "the audit log as a hash chain", lambda db: _chain_audit_log(db)),
 ]
+
+
+def _chain_audit_log(db: sqlite_utils.Database) -> None:
+    from .migration_0008 import migrate
+
+    migrate(db)
 
 
 def latest_version() -> int:
