@@ -478,6 +478,37 @@ def cmd_restore(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_expert_mode(args: argparse.Namespace) -> int:
+    from .access import expert_mode, has_pin, set_expert_mode
+
+    with _store(args) as store:
+        if args.state != "status":
+            pin = args.pin
+            if (args.state == "off" and pin is None and expert_mode(store) and has_pin(store)
+                    and sys.stdin is not None and sys.stdin.isatty()):
+                import getpass
+
+                pin = getpass.getpass("PIN координатора: ")
+            set_expert_mode(store, args.state == "on", pin)
+        on = expert_mode(store)
+        pinned = has_pin(store)
+    text = ("Режим эксперта включён: ФИО учеников скрыты, команды координатора требуют PIN." if on
+            else "Режим эксперта выключен.")
+    if on and not pinned:
+        text += " PIN координатора не задан: выключить режим сможет любой (задайте его: set-pin --pin …)."
+    _out(args, {"expert_mode": on, "pin_set": pinned}, text)
+    return EXIT_OK
+
+
+def cmd_set_pin(args: argparse.Namespace) -> int:
+    from .access import change_pin
+
+    with _store(args) as store:
+        change_pin(store, args.pin, args.old_pin)
+    _out(args, {"pin_set": True}, "PIN координатора сохранён.")
+    return EXIT_OK
+
+
 def cmd_verify(args: argparse.Namespace) -> int:
     from .backup import verify_store
 
@@ -887,6 +918,20 @@ def _args_restore(p: argparse.ArgumentParser) -> None:
     p.set_defaults(func=cmd_restore)
 
 
+@_command("expert-mode", "режим эксперта: on — включить, off — выключить (нужен PIN), status")
+def _args_expert_mode(p: argparse.ArgumentParser) -> None:
+    p.add_argument("state", choices=["on", "off", "status"], help="on — включить, off — выключить, status — узнать")
+    p.add_argument("--pin", help="PIN координатора (для off)")
+    p.set_defaults(func=cmd_expert_mode)
+
+
+@_command("set-pin", "задать или сменить PIN координатора")
+def _args_set_pin(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--pin", required=True, help="новый PIN: от 4 до 12 цифр")
+    p.add_argument("--old-pin", help="нынешний PIN (если он уже задан)")
+    p.set_defaults(func=cmd_set_pin)
+
+
 @_command("verify", "проверить базу и все сохранённые файлы")
 def _args_verify(p: argparse.ArgumentParser) -> None:
     p.set_defaults(func=cmd_verify)
@@ -1005,11 +1050,14 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
                         help="открыть и закрыть главное окно на временной папке данных (проверка сборки)")
     common = RussianArgumentParser(add_help=False)
     common.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="вывод в формате JSON")
+    with_pin = RussianArgumentParser(add_help=False, parents=[common])
+    with_pin.add_argument("--pin", default=argparse.SUPPRESS,
+                          help="PIN координатора: в режиме эксперта без него команда не выполняется")
     sub = parser.add_subparsers(dest="command", metavar="КОМАНДА", parser_class=RussianArgumentParser,
                                 title="команды")
     for name, (help_text, configure) in _COMMANDS.items():
         if only is None or name == only:
-            configure(sub.add_parser(name, parents=[common], help=help_text))
+            configure(sub.add_parser(name, parents=[common if name in _OWN_PIN else with_pin], help=help_text))
     return parser
 
 
@@ -1066,6 +1114,51 @@ def parse_args(argv: Sequence[str] | None = None) -> tuple[argparse.ArgumentPars
 
 GuiLauncher = Callable[[str | None, bool], int]
 
+#: Commands with their own PIN options (no common --pin).
+_OWN_PIN = frozenset({"set-pin", "expert-mode"})
+
+#: What an expert may not do from the command line either, as the GUI hides it in expert mode:
+#: commands that show or export pupils' names, and the coordinator's own settings and actions.
+#: Named as the refusal names them. A tuple key: (command, its first positional argument).
+_COORDINATOR_ONLY: dict[str | tuple[str, str], str] = {
+    ("list", "students"): "список учеников", ("list", "participants"): "список участников с ФИО",
+    "protocol": "протокол «код — ФИО»", "backup": "резервное копирование", "restore": "восстановление данных",
+    "import-students": "импорт учеников", "import-codes": "импорт кодов", "init": "изменение сведений о школе",
+    "set-retention": "изменение срока хранения", "purge-expired": "удаление сканов",
+    "add-work": "создание работ", "edit-work": "изменение работ", "import-form": "импорт формы",
+    "export-form": "выгрузка формы", "export-package": "пакет перепроверки", "experts": "список экспертов",
+    "attach-criteria": "критерии оценивания", "set-class": "номера классов", "set-textbook": "учебники классов",
+    "assign-codes": "выдача кодов", ("second-check", "create"): "создание выборки",
+    ("second-check", "settle"): "решение комиссии", ("second-check", "protocol"): "протокол перепроверки",
+}
+
+
+def _guarded_as(args: argparse.Namespace) -> str | None:
+    first = getattr(args, "what", None) or getattr(args, "action", None)
+    return _COORDINATOR_ONLY.get((args.command, first)) or _COORDINATOR_ONLY.get(args.command)
+
+
+def _check_expert_mode(args: argparse.Namespace) -> None:
+    """Refuse a coordinator-only command in expert mode without the coordinator's PIN (asked on the
+    terminal when there is one and no --pin was given)."""
+    what = _guarded_as(args)
+    if what is None:
+        return
+    from .paths import resolve_data_dir
+    from .storage import DB_NAME
+
+    if not (resolve_data_dir(args.data_dir) / DB_NAME).is_file():
+        return                                   # nothing stored yet (init, restore into an empty folder)
+    from .access import expert_mode, has_pin, require_coordinator
+
+    with _store(args) as store:
+        pin = getattr(args, "pin", None)
+        if pin is None and expert_mode(store) and has_pin(store) and sys.stdin is not None and sys.stdin.isatty():
+            import getpass
+
+            pin = getpass.getpass("Включён режим эксперта. PIN координатора: ")
+        require_coordinator(store, pin, what)
+
 
 def main(argv: Sequence[str] | None = None, gui: GuiLauncher | None = None) -> int:
     """Run a command. With no command, start the GUI through `gui` (given by `ui.launcher`, so
@@ -1088,6 +1181,7 @@ def main(argv: Sequence[str] | None = None, gui: GuiLauncher | None = None) -> i
         except OSError:
             pass
     try:
+        _check_expert_mode(args)
         return int(args.func(args))
     except BrokenPipeError:
         # The reader of the output went away (`| more` quit, `| head`): the command's work is done

@@ -562,8 +562,12 @@ def test_expert_mode_hides_every_name_and_leaving_needs_the_pin(qtbot, window, p
     window.nav.setCurrentRow(4)
     window.expert.enter()
     assert window.ctx.expert_mode and window.stack.currentWidget() is page
-    hidden = {window.nav.item(i).text() for i in range(window.nav.count()) if window.nav.item(i).isHidden()}
-    assert hidden == {"2. Классы и ученики", "4. Коды и протокол"}
+    shown = {window.nav.item(i).text() for i in range(window.nav.count()) if not window.nav.item(i).isHidden()}
+    assert shown == {"6. Проверка"}                 # an expert scores and looks at pages, nothing else
+    wait_settled(qtbot, window)
+    assert not page.import_form_button.isVisible() and not page.experts_button.isVisible()
+    page.tabs.setCurrentWidget(page.second_tab)
+    assert not page.second_tab.create_button.isVisible() and not page.second_tab.sample_controls.isVisible()
     qtbot.keyClick(window, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)      # shortcuts lead nowhere
     assert window.stack.currentWidget() is page
     assert not any(a.isEnabled() for a in window.name_revealing_actions)

@@ -1,11 +1,13 @@
 """Expert mode: the program handed to an expert who scores works by participant code.
 
-In expert mode no pupil's name is reachable: the steps that show names («Классы и ученики»,
-«Коды и протокол» with the protocol) leave the navigation, their shortcuts do nothing, the data
-and documents folders (protocol PDFs) cannot be opened from the menu, and every page that stays
-reads `ctx.expert_mode` and shows codes only. Entering needs nothing; leaving asks for the
-coordinator's PIN when one is set (`coordinator_app.access`). The mode is remembered in the
-database, so restarting the program does not leave it.
+In expert mode an expert can score and look at the pages, nothing else: every step but «Проверка»
+leaves the navigation (the pupils, the protocol, the school's settings, PIN and backups, works,
+scans and their purge, the exports), their shortcuts do nothing, the data and documents folders
+cannot be opened from the menu, and «Проверка» hides the form import, the experts, the second
+check's sample and the commission's settlement; every page reads `ctx.expert_mode` and shows
+codes only. Entering needs nothing; leaving asks for the coordinator's PIN when one is set
+(`coordinator_app.access`, wrong tries slow down). The mode is kept in the data dir, so a restart
+does not leave it and the command line refuses the coordinator's commands too.
 
 `Changes.of("mode")` goes out on the bus after every switch; pages that do not listen for it are
 reloaded here.
@@ -15,12 +17,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QRegularExpression, Qt
+from PySide6.QtCore import QObject, QRegularExpression, Qt, QTimer
 from PySide6.QtGui import QAction, QRegularExpressionValidator
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QMenuBar, QVBoxLayout, QWidget
 
 from coordinator_app import settings
-from coordinator_app.access import check_pin, has_pin, set_pin
+from coordinator_app.access import PinLocked, has_pin, pin_wait, set_expert_mode, set_pin, verify_pin
 from coordinator_app.changes import Changes
 from coordinator_app.errors import UserError
 from coordinator_app.storage import Store
@@ -30,8 +32,8 @@ if TYPE_CHECKING:
 
 MODE = "mode"
 SETTING = "expert_mode"
-NAME_STEPS = ("Классы и ученики", "Коды и протокол")      # steps that show pupils' names
 EXPERT_HOME = "Проверка"
+EXPERT_STEPS = (EXPERT_HOME,)                             # all an expert sees
 ERROR_STYLE = "color: #b00020"
 
 
@@ -72,13 +74,49 @@ class PinDialog(QDialog):
         layout.addWidget(buttons)
         self.setMinimumWidth(420)
 
+        self.entered_pin: str | None = None
+        self._timer = QTimer(self)
+        self._timer.setInterval(1000)
+        self._timer.timeout.connect(self._tick)
+        self._tick()
+
+    def hideEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        self._timer.stop()
+        super().hideEvent(event)
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        self._tick()
+
+    def _tick(self) -> None:
+        """While wrong tries make the program wait, the dialog says how long and takes no PIN."""
+        wait = pin_wait(self.store)
+        self.pin.setEnabled(not wait)
+        self.ok_button.setEnabled(not wait)
+        if wait:
+            self.error.setText(PinLocked(wait).message)
+            if self.isVisible():
+                self._timer.start()
+        else:
+            self._timer.stop()
+            if self.error.text().startswith("Слишком много"):
+                self.error.clear()
+                self.pin.setFocus()
+
     def accept(self) -> None:
-        if check_pin(self.store, self.pin.text()):
+        try:
+            ok = verify_pin(self.store, self.pin.text())
+        except PinLocked:
+            self._tick()
+            return
+        if ok:
+            self.entered_pin = self.pin.text()
             super().accept()
             return
         self.error.setText("Неверный PIN. Режим эксперта не снят.")
         self.pin.clear()
         self.pin.setFocus()
+        self._tick()
 
 
 class SetPinDialog(QDialog):
@@ -123,7 +161,12 @@ class SetPinDialog(QDialog):
         self.setMinimumWidth(420)
 
     def accept(self) -> None:
-        if self.had_pin and not check_pin(self.store, self.current.text()):
+        try:
+            right = not self.had_pin or verify_pin(self.store, self.current.text())
+        except PinLocked as err:
+            self.error.setText(err.message)
+            return
+        if not right:
             self.error.setText("Текущий PIN неверен.")
             self.current.clear()
             self.current.setFocus()
@@ -208,7 +251,7 @@ class ExpertMode(QObject):
             return
         dialog = PinDialog(self.ctx.store, self.window)
         dialog.setWindowModality(Qt.WindowModality.WindowModal)
-        dialog.accepted.connect(self.leave)
+        dialog.accepted.connect(lambda: self._switch(False))
         dialog.finished.connect(lambda _: setattr(self, "dialog", None))
         self.dialog = dialog
         dialog.open()
@@ -217,14 +260,18 @@ class ExpertMode(QObject):
         """Back to the coordinator's view (a given `pin` is checked first)."""
         if not self.active:
             return True
-        if pin is not None and not check_pin(self.ctx.store, pin):
+        try:
+            set_expert_mode(self.ctx.store, False, pin)
+        except UserError:
             return False
         self._switch(False)
         return True
 
     def _switch(self, on: bool) -> None:
+        """Switch (leaving: the PIN has been checked by the caller)."""
+        if on != bool(settings.get(self.ctx.store, SETTING)):
+            set_expert_mode(self.ctx.store, on, verified=True)   # kept in the data dir, with its audit record
         self.ctx.expert_mode = on
-        settings.set_value(self.ctx.store, SETTING, on)   # remembered; not published: only the mode changed
         self.apply()
         self.ctx.publish(Changes.of(MODE))
         for page in self.window.pages.values():
@@ -238,10 +285,8 @@ class ExpertMode(QObject):
     def apply(self) -> None:
         on = self.active
         window = self.window
-        for title in NAME_STEPS:
-            spec = window.pages.specs.get(title)
-            if spec is not None:
-                window.nav.setRowHidden(spec[0], on)
+        for title, spec in window.pages.specs.items():
+            window.nav.setRowHidden(spec[0], on and title not in EXPERT_STEPS)
         current = window.nav.currentRow()
         if on and current >= 0 and not self.allows_row(current):
             home = window.pages.specs.get(EXPERT_HOME)

@@ -203,6 +203,8 @@ class MainWindow(QMainWindow):
         """At start (after `ensure_school`): offer to delete scans whose retention period is over."""
         from .dialogs.retention_dialog import offer_purge
 
+        if self.ctx.expert_mode:            # purges are the coordinator's: not offered to an expert
+            return
         offer_purge(self.ctx, self, at_start=True)
 
     def run_scheduled_backup(self) -> None:

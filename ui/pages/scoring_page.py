@@ -1375,15 +1375,22 @@ class SecondCheckTab(QWidget):
         self.expert_box.setToolTip("Второй эксперт: баллы перепроверки сохраняются от его имени")
         self.create_button = QPushButton("Создать выборку")
         self.create_button.clicked.connect(self.create)
+        # Making a sample is the coordinator's: hidden in expert mode (the second expert's blind
+        # entry below and the choice of who enters stay).
+        self.sample_controls = QWidget()
+        sample_row = QHBoxLayout(self.sample_controls)
+        sample_row.setContentsMargins(0, 0, 0, 0)
+        sample_row.addWidget(QLabel("Доля:"))
+        sample_row.addWidget(self.share)
+        sample_row.addWidget(QLabel("зерно:"))
+        sample_row.addWidget(self.seed)
+        sample_row.addWidget(self.codes, 1)
         row = QHBoxLayout()
-        row.addWidget(QLabel("Доля:"))
-        row.addWidget(self.share)
-        row.addWidget(QLabel("зерно:"))
-        row.addWidget(self.seed)
-        row.addWidget(self.codes, 1)
+        row.addWidget(self.sample_controls, 1)
         row.addWidget(QLabel("Второй эксперт:"))
         row.addWidget(self.expert_box)
         row.addWidget(self.create_button)
+        self.coordinator_widgets: list[QWidget] = [self.sample_controls, self.create_button]
         self.checks_label = QLabel()
         self.checks_label.setWordWrap(True)
         self.checks_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -1448,6 +1455,7 @@ class SecondCheckTab(QWidget):
         buttons = QHBoxLayout()
         buttons.addWidget(self.settle_button)
         buttons.addWidget(self.pdf_button)
+        self.coordinator_widgets += [self.settle_button, self.pdf_button]
         buttons.addWidget(self.pdf_status, 1)
         splitter = QSplitter(Qt.Orientation.Vertical)
         top = QWidget()
@@ -1513,7 +1521,7 @@ class SecondCheckTab(QWidget):
 
     def create(self) -> None:
         work = self.page.work
-        if work is None:
+        if work is None or self.ctx.expert_mode:      # the coordinator's, not an expert's
             return
         codes = [c for c in re.split(r"[\s,;]+", self.codes.text()) if c]
         seed = int(self.seed.text()) if self.seed.text().strip() else None
@@ -1556,6 +1564,8 @@ class SecondCheckTab(QWidget):
         self.settle_button.setEnabled(bool(rows))
 
     def settle_current(self, dialog_hook: Callable[[Any], None] | None = None) -> bool:
+        if self.ctx.expert_mode:                         # the commission's decision: not an expert's
+            return False
         from ..dialogs.second_check_dialog import SettleDialog
 
         index = self.diff_view.currentIndex()
@@ -1576,6 +1586,8 @@ class SecondCheckTab(QWidget):
         return True
 
     def make_pdf(self, unfinished_ok: bool = False) -> None:
+        if self.ctx.expert_mode:
+            return
         work = self.page.work
         if work is None:
             return
@@ -1736,6 +1748,7 @@ class ScoringPage(QWidget):
         # would vanish from the screen (not from the store) when the newer rows are applied.
         self.loader = PageLoader(self, overlay=self.tabs, guard=[
             self.tabs, self.class_box, self.import_form_button, self.experts_button])
+        self.apply_mode()
         self.reload()
 
     # -- data -------------------------------------------------------------------------------------
@@ -1812,10 +1825,18 @@ class ScoringPage(QWidget):
         self.second_tab.show_data(data["second"])
         self._update_summary()
         self._refresh_progress_if_shown()
+        self.apply_mode()
         focus, self._focus_cell = self._focus_cell, None
         if focus is not None and not changed and self.tabs.currentWidget() is self.participant_tab:
             # After Qt's queued show of rebuilt cells: focus goes only to a shown widget.
             QTimer.singleShot(0, self, lambda: self.participant_tab._focus_cell(focus))
+
+    def apply_mode(self) -> None:
+        """In expert mode only scoring stays: the form import, the experts, the sample and the
+        commission's settlement are the coordinator's."""
+        coordinator = not self.ctx.expert_mode
+        for widget in (self.import_form_button, self.experts_button, *self.second_tab.coordinator_widgets):
+            widget.setVisible(coordinator)
 
     def visible_rows(self) -> list[ScoreRow]:
         class_id = self.class_box.currentData()
@@ -1911,7 +1932,7 @@ class ScoringPage(QWidget):
 
         from ..messages import inform, show_error
 
-        if self.work is None:
+        if self.work is None or self.ctx.expert_mode:
             return
         if path is None:
             name, _ = QFileDialog.getOpenFileName(self, "Заполненная форма ФИС ОКО", str(Path.home()),
@@ -1947,6 +1968,8 @@ class ScoringPage(QWidget):
     def open_experts(self) -> None:
         from ..dialogs.experts_dialog import ExpertsDialog
 
+        if self.ctx.expert_mode:
+            return
         dialog = ExpertsDialog(self.ctx, self.work, self)
         dialog.exec()
 
