@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test dist bench clean
+.PHONY: run test dist bench clean windows-check
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,10 @@ dist: $(STAMP)
 	$(PY) -m pip install -e ".[dist]"
 	$(PY) -m PyInstaller --noconfirm --clean pyinstaller.spec
 	QT_QPA_PLATFORM=offscreen $(PY) packaging/check_dist.py dist/vpr-coordinator
+
+# The whole suite and the frozen program under Wine with Windows CPython (docs/packaging.md).
+windows-check:
+	bash packaging/windows_check.sh .
 
 bench: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) bench/run_all.py

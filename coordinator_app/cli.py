@@ -77,10 +77,25 @@ class RussianArgumentParser(argparse.ArgumentParser):
 
 
 def _out(args: argparse.Namespace, data: Any, text: str) -> None:
-    if args.json:
-        print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
-    else:
-        print(text)
+    try:
+        if args.json:
+            print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+        else:
+            print(text)
+    except OSError as err:
+        if closed_pipe(err):
+            raise BrokenPipeError(err.errno, err.strerror) from err
+        raise
+
+
+def closed_pipe(err: OSError, windows: bool | None = None) -> bool:
+    """Whether writing failed because the reader of the output went away: EPIPE, and on Windows
+    also EINVAL (what a write to a pipe whose reader has quit gives there)."""
+    import errno
+    import os
+
+    windows = os.name == "nt" if windows is None else windows
+    return isinstance(err, BrokenPipeError) or err.errno == errno.EPIPE or (windows and err.errno == errno.EINVAL)
 
 
 def _store(args: argparse.Namespace):
@@ -1086,11 +1101,30 @@ def _command_in(argv: Sequence[str]) -> str | None:
     return ""
 
 
+def stream_settings(windows: bool, console: bool, environ: dict[str, str], utf8_mode: bool) -> dict[str, str]:
+    """How the output streams are set up (`TextIOWrapper.reconfigure` arguments).
+
+    Linux: UTF-8. Windows: a console shows Unicode whatever is set (Python writes it through the
+    console API), so nothing changes; output to a pipe or a file stays in the ANSI code page
+    (cp1251 on a Russian Windows: what `type`, `findstr`, Notepad and a program reading our output
+    as text expect), a character it lacks written as «?» instead of failing. `PYTHONUTF8=1` or
+    `PYTHONIOENCODING` asks for another encoding: then it is left as asked."""
+    if not windows:
+        return {"encoding": "utf-8"}
+    if console or utf8_mode or environ.get("PYTHONIOENCODING"):
+        return {}
+    return {"errors": "replace"}
+
+
 def _configure_stdio() -> None:
+    import os
+
     for stream in (sys.stdout, sys.stderr):
         if stream is not None and hasattr(stream, "reconfigure"):
             try:
-                stream.reconfigure(encoding="utf-8")
+                settings = stream_settings(os.name == "nt", stream.isatty(), dict(os.environ), bool(sys.flags.utf8_mode))
+                if settings:
+                    stream.reconfigure(**settings)
             except (ValueError, OSError):  # pragma: no cover - exotic consoles
                 pass
 

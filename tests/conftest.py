@@ -11,8 +11,24 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 #: The GUI tests see the screen of a school PC: 1366×768 less the taskbar is what a window gets.
 SCREEN = ROOT / "tests" / "fixtures" / "screen_1366x728.json"
+
+
+def _screen_argument() -> str:
+    """The config file as a platform argument. Qt splits the platform string at «:», so a Windows
+    path (C:\\…) cannot be given whole: it is given relative to the working directory."""
+    try:
+        path = os.path.relpath(SCREEN) if os.name == "nt" else str(SCREEN)
+    except ValueError:          # another drive: no relative path (the tests then see Qt's default screen)
+        return ""
+    return f":configfile={path}"
+
+
 if os.environ.get("QT_QPA_PLATFORM", "offscreen") == "offscreen":
-    os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={SCREEN}"
+    os.environ["QT_QPA_PLATFORM"] = "offscreen" + _screen_argument()
+    if os.name == "nt":
+        # The offscreen platform reads fonts from a folder (PySide6/lib/fonts, which the wheels do
+        # not ship): give it the system's, so pages are measured with the fonts the program shows.
+        os.environ.setdefault("QT_QPA_FONTDIR", os.path.join(os.environ.get("WINDIR", r"C:\Windows"), "Fonts"))
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 

@@ -257,7 +257,7 @@ def test_a_file_that_cannot_be_read_stops_the_backup_and_leaves_nothing(full_sto
     seen: list[str] = []
 
     def failing_stat(path, *args, **kwargs):
-        if str(path).endswith(victim):
+        if Path(path).as_posix().endswith(victim):
             seen.append(str(path))
             if len(seen) > 1:   # listed fine, then unreadable when the reader thread gets to it
                 raise PermissionError(13, "Permission denied", str(path))

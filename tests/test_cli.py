@@ -245,3 +245,26 @@ def test_a_reader_that_quits_early_gets_no_traceback_and_the_work_is_kept(tmp_pa
 
     with open_store(tmp_path / "d") as store:
         assert get_school(store).name == "Школа № 1"
+
+
+def test_output_streams_are_utf8_on_linux_and_the_ansi_code_page_in_windows_pipes() -> None:
+    """Windows code paths with the OS faked: a console shows Unicode as it is; a pipe or a file gets
+    what Windows programs read (the ANSI code page, «?» for what it lacks) unless UTF-8 is asked."""
+    from coordinator_app.cli import stream_settings
+
+    assert stream_settings(False, False, {}, False) == {"encoding": "utf-8"}
+    assert stream_settings(True, True, {}, False) == {}
+    assert stream_settings(True, False, {}, False) == {"errors": "replace"}
+    assert stream_settings(True, False, {}, True) == {}
+    assert stream_settings(True, False, {"PYTHONIOENCODING": "utf-8"}, False) == {}
+
+
+def test_a_closed_pipe_is_told_apart_from_other_write_errors() -> None:
+    import errno
+
+    from coordinator_app.cli import closed_pipe
+
+    assert closed_pipe(BrokenPipeError(errno.EPIPE, "Broken pipe"), windows=False)
+    assert closed_pipe(OSError(errno.EINVAL, "Invalid argument"), windows=True)       # Windows' word for it
+    assert not closed_pipe(OSError(errno.EINVAL, "Invalid argument"), windows=False)
+    assert not closed_pipe(OSError(errno.ENOSPC, "No space left on device"), windows=True)

@@ -10,6 +10,7 @@ import hashlib
 import io
 import json
 import os
+import sys
 import shutil
 import zipfile
 from pathlib import Path
@@ -586,6 +587,7 @@ def test_removable_drives_never_raise(monkeypatch) -> None:
     assert removable_drives() == [] or os.name == "nt"
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="Linux only: reads /proc/mounts and /sys/class/block")
 def test_linux_drives_from_mounts(monkeypatch, tmp_path: Path) -> None:
     mount = tmp_path / "media" / "user" / "MY STICK"
     mount.mkdir(parents=True)
@@ -708,3 +710,42 @@ def test_verify_package_on_a_stick_root_checks_every_package_and_names_each(setu
     out = capsys.readouterr().out
     assert f"Пакет «{second.folder.name}» повреждён" in out and "Пакетов проверено: 2, повреждено: 1." in out
     assert main(["verify-package", str(first.folder)]) == 0      # one package folder, as before
+
+
+class _FakeKernel32:
+    """kernel32 as `_windows_drives` calls it: C: fixed, E: a stick, F: an empty card reader."""
+
+    def __init__(self) -> None:
+        self.error_modes: list[int] = []
+
+    def SetErrorMode(self, mode: int) -> int:  # noqa: N802 - the Windows API's names
+        self.error_modes.append(mode)
+        return 0x8000 if len(self.error_modes) == 1 else 0
+
+    def GetLogicalDrives(self) -> int:  # noqa: N802
+        return (1 << 2) | (1 << 4) | (1 << 5)
+
+    def GetDriveTypeW(self, root) -> int:  # noqa: N802
+        return {"C:\\": 3, "E:\\": 2, "F:\\": 2}[root.value]
+
+    def GetDiskFreeSpaceExW(self, root, free, total, _) -> int:  # noqa: N802
+        if root.value == "F:\\":
+            return 0                                         # no medium in the slot
+        free._obj.value, total._obj.value = 3 << 30, 8 << 30
+        return 1
+
+    def GetVolumeInformationW(self, root, name, size, *rest) -> int:  # noqa: N802
+        name.value = "ФЛЕШКА"
+        return 1
+
+
+def test_windows_drives_are_the_removable_ones_with_a_medium() -> None:
+    """The Windows drive discovery with kernel32 faked: fixed disks and empty slots are left out,
+    no «insert a disk» dialog (the error mode) and it is put back afterwards."""
+    from pathlib import PureWindowsPath
+
+    fake = _FakeKernel32()
+    drives = package._windows_drives(fake)
+    assert [(PureWindowsPath(str(d.path)).drive, d.label, d.free_bytes, d.total_bytes) for d in drives] == [
+        ("E:", "ФЛЕШКА (E:)", 3 << 30, 8 << 30)]
+    assert fake.error_modes == [0x0001, 0x8000]

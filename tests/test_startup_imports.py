@@ -27,9 +27,21 @@ HEAVY = ("sqlite_utils", "numpy", "pandas", "click", "dateutil", "pluggy", "open
 CLI_HEAVY = (*HEAVY, "shutil")
 
 
+def _clean_env(tmp_path: Path) -> dict[str, str]:
+    """A bare environment (nothing of the user's settings), with what Windows needs to start a process."""
+    import os
+
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin") if os.name == "nt" else "/usr/bin:/bin",
+           "HOME": str(tmp_path), "QT_QPA_PLATFORM": "offscreen"}
+    for name in ("SYSTEMROOT", "SYSTEMDRIVE", "TEMP", "TMP", "WINDIR"):
+        if name in os.environ:
+            env[name] = os.environ[name]
+    return env
+
+
 def _run(code: str, tmp_path: Path) -> str:
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120,
-                            env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "QT_QPA_PLATFORM": "offscreen"})
+                            env=_clean_env(tmp_path))
     assert result.returncode == 0, result.stderr
     return result.stdout
 

@@ -157,10 +157,12 @@ def _linux_drives() -> list[Drive]:
     return drives
 
 
-def _windows_drives() -> list[Drive]:
+def _windows_drives(kernel32: Any = None) -> list[Drive]:
+    """Removable drives through kernel32 (given by tests as a fake with the same five calls)."""
     import ctypes
 
-    kernel32 = ctypes.windll.kernel32  # type: ignore[attr-defined]
+    if kernel32 is None:
+        kernel32 = ctypes.windll.kernel32  # type: ignore[attr-defined]
     drive_removable = 2
     # No «insert a disk» dialogs for empty card-reader slots.
     old_mode = kernel32.SetErrorMode(0x0001)

@@ -1241,9 +1241,10 @@ class JournalTab(QWidget):
             names = {p.id: p.who for p in list_participants(self.page.ctx.store, work.id)}
         self.model.set_rows(rows, names)
         widths = {"code": 70, "class": 60, "fio": 260, "journal": 140, "gender": 60}
-        for i, (kind, _) in enumerate(self.model.columns):
-            if kind in widths:
-                self.view.setColumnWidth(i, widths[kind])
+        header = self.view.horizontalHeader().fontMetrics()
+        for i, (kind, title) in enumerate(self.model.columns):
+            if kind in widths:          # never narrower than its title, whatever the font and its size
+                self.view.setColumnWidth(i, max(widths[kind], header.horizontalAdvance(title) + 24))
         self.hint.setText(
             "Отметка за последнюю четверть (триместр) по журналу: выберите ячейку и нажмите 5, 4, 3 или 2 "
             "(0 — «нет отметки», Delete — очистить), курсор сам перейдёт ниже. Двойной щелчок — список."
