@@ -465,3 +465,64 @@ def test_the_container_finds_every_kind_of_damage_by_itself(tmp_path: Path, dama
             with pytest.raises(crypto.DamagedChunk):
                 reader.read()
             assert crypto.bad_chunks(unlocked, path)
+
+
+# -- the command line ------------------------------------------------------------------------------------------
+
+
+def _cli(capsys, *argv: str) -> tuple[int, str, str]:
+    from coordinator_app.cli import main
+
+    try:
+        code = main(list(argv))
+    except SystemExit as exit_:          # argparse's usage errors
+        code = exit_.code
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_cli_backup_asks_for_a_password_file_or_an_explicit_no_password(store, tmp_path: Path, capsys) -> None:
+    data = ["--data-dir", str(store.data_dir)]
+    usb = tmp_path / "usb"
+    code, _, err = _cli(capsys, *data, "backup", "--out", str(usb))
+    assert code == 2 and "--password-file" in err and "--no-password" in err
+    short = tmp_path / "short.txt"
+    short.write_text("1234\n", encoding="utf-8")
+    code, _, err = _cli(capsys, *data, "backup", "--out", str(usb), "--password-file", str(short))
+    assert code == 1 and "не меньше 8 символов" in err
+    code, _, err = _cli(capsys, *data, "backup", "--out", str(usb), "--password-file", str(tmp_path / "nope.txt"))
+    assert code == 1 and "Файл с паролем" in err and "не найден" in err
+    assert not usb.exists()
+    code, out, err = _cli(capsys, *data, "backup", "--out", str(usb), "--no-password")
+    assert code == 0 and "БЕЗ ПАРОЛЯ" in out and "персональные данные детей" in err
+    assert [p.suffix for p in usb.iterdir()] == [".zip"]
+
+
+def test_cli_restore_and_verify_archive_with_the_password_file(store, tmp_path: Path, capsys, monkeypatch) -> None:
+    import io
+
+    secret = tmp_path / "пароль.txt"
+    secret.write_bytes(b"\xef\xbb\xbf" + PASSWORD.encode("utf-8") + b"\r\n")        # Notepad: BOM, CRLF
+    code, out, _ = _cli(capsys, "--data-dir", str(store.data_dir), "--json", "backup", "--out", str(tmp_path / "usb"),
+                        "--password-file", str(secret))
+    assert code == 0
+    archive = json.loads(out)["archive"]
+    code, out, _ = _cli(capsys, "verify-archive", archive, "--password-file", str(secret))
+    assert code == 0 and "Резервная копия в порядке (зашифрованная)" in out
+    wrong = tmp_path / "wrong.txt"
+    wrong.write_text("не тот пароль\n", encoding="utf-8")
+    code, _, err = _cli(capsys, "verify-archive", archive, "--password-file", str(wrong))
+    assert code == 1 and "Неверный пароль резервной копии" in err
+    code, _, err = _cli(capsys, "--data-dir", str(tmp_path / "new"), "restore", archive)
+    assert code == 1 and "зашифрована: нужен её пароль" in err
+    code, _, err = _cli(capsys, "--data-dir", str(tmp_path / "new"), "restore", archive, "--password-file", str(wrong))
+    assert code == 1 and "Неверный пароль резервной копии" in err and not (tmp_path / "new").exists()
+    damaged = tmp_path / "damaged.vprbak"
+    data = bytearray(Path(archive).read_bytes())
+    data[-100] ^= 0x01
+    damaged.write_bytes(bytes(data))
+    code, out, _ = _cli(capsys, "verify-archive", str(damaged), "--password-file", str(secret))
+    assert code == 1 and "Резервная копия повреждена" in out and "Неверный пароль" not in out
+    monkeypatch.setattr("sys.stdin", io.StringIO(PASSWORD + "\n"))
+    code, out, _ = _cli(capsys, "--data-dir", str(tmp_path / "new"), "restore", archive, "--password-file", "-")
+    assert code == 0 and "Данные восстановлены" in out
