@@ -526,3 +526,15 @@ def test_cli_restore_and_verify_archive_with_the_password_file(store, tmp_path: 
     monkeypatch.setattr("sys.stdin", io.StringIO(PASSWORD + "\n"))
     code, out, _ = _cli(capsys, "--data-dir", str(tmp_path / "new"), "restore", archive, "--password-file", "-")
     assert code == 0 and "Данные восстановлены" in out
+
+
+def test_the_documented_decryption_recipe_opens_a_backup(store, tmp_path: Path) -> None:
+    """docs/backup_format.md says how to decrypt a backup by hand; the recipe must stay true."""
+    archive = create_backup(store, tmp_path / "usb", password=PASSWORD).path
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "backup_format.md").read_text(encoding="utf-8")
+    recipe = doc.split("To decrypt by hand (Python, `cryptography` ≥ 44):\n\n```python\n")[1].split("```")[0]
+    recipe = (recipe.replace('"vpr-backup-….vprbak"', repr(str(archive))).replace('"пароль"', repr(PASSWORD))
+              .replace('"backup.zip"', repr(str(tmp_path / "by-hand.zip"))))
+    exec(compile(recipe, "backup_format.md", "exec"), {})
+    with zipfile.ZipFile(tmp_path / "by-hand.zip") as zf:
+        assert zf.testzip() is None and "database.sqlite3" in zf.namelist()
