@@ -58,7 +58,7 @@ from typing import Any
 from . import __version__, audit, settings
 from .backup_crypto import (
     PERSONAL_DATA_WARNING, BackupPasswordError, BackupSecret, DamagedChunk, EncryptingWriter, HeaderError,
-    PasswordRequired, Unlocked, bad_chunks, is_encrypted, read_header,
+    PasswordRequired, Unlocked, bad_chunks, check_new_password, is_encrypted, read_header,
 )
 from .changes import Changes
 from .errors import UserError
@@ -509,7 +509,7 @@ def create_backup(store: Store, out_dir: Path | str, *, password: str | BackupSe
     if plain and password is not None:
         raise UserError("Выберите одно: пароль резервной копии или копия без пароля.")
     if not plain and password is None:
-        raise PasswordRequired()
+        check_new_password(None)      # «Задайте пароль резервной копии (или явно выберите копию без пароля)»
     # The key first (Argon2id, a fraction of a second): a password too short stops here.
     secret = None if plain else password if isinstance(password, BackupSecret) else BackupSecret.from_password(password)
     out_dir = Path(out_dir)

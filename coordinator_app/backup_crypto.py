@@ -335,6 +335,8 @@ class EncryptingWriter:
         # One chunk's worth of plain bytes, filled in place (no reallocation, no copy to seal it).
         self._buffer = bytearray(self.chunk_size)
         self._view = memoryview(self._buffer)
+        # encrypt_into (cryptography ≥ 46) seals a full chunk into this buffer, reused.
+        self._sealed = bytearray(self.chunk_size + TAG) if hasattr(self._aead, "encrypt_into") else None
         self._filled = 0
         self._index = 0
         self._position = 0
@@ -342,8 +344,12 @@ class EncryptingWriter:
         raw.write(self.header.raw)
 
     def _seal(self, data, final: bool) -> None:
-        self.raw.write(self._aead.encrypt(_nonce(self.header, self._index), data,
-                                          _aad(self.header, self._index, final)))
+        nonce, aad = _nonce(self.header, self._index), _aad(self.header, self._index, final)
+        if len(data) == self.chunk_size and self._sealed is not None:
+            self._aead.encrypt_into(nonce, data, aad, self._sealed)      # no new 1 MiB buffer per chunk
+            self.raw.write(self._sealed)
+        else:
+            self.raw.write(self._aead.encrypt(nonce, data, aad))
         self._index += 1
 
     def write(self, data) -> int:
@@ -410,7 +416,12 @@ class DecryptingReader:
         last = body - (self.chunks - 1) * self._step
         self.size = max(0, (self.chunks - 1) * self.chunk_size + last - TAG)
         self._short = last < TAG          # cut inside the last tag: that chunk cannot be checked
-        self._cached: tuple[int, bytes] | None = None
+        self._cached: tuple[int, bytes | memoryview] | None = None
+        if hasattr(self._aead, "decrypt_into"):          # cryptography ≥ 46
+            self._sealed, self._plain = bytearray(self._step), bytearray(self.chunk_size)
+            self._plain_view = memoryview(self._plain)
+        else:
+            self._plain = None
         self._position = 0
         self.checked: set[int] = set()
 
@@ -438,11 +449,11 @@ class DecryptingReader:
             index, offset = divmod(self._position, self.chunk_size)
             plain = self.chunk(index)
             piece = plain[offset: offset + end - self._position]
-            if not piece:
+            if not len(piece):
                 raise DamagedChunk(index)
-            parts.append(piece)
+            parts.append(bytes(piece))      # copied now: the next chunk reuses the buffer
             self._position += len(piece)
-        return b"".join(parts)
+        return parts[0] if len(parts) == 1 else b"".join(parts)
 
     def close(self) -> None:
         self.raw.close()
@@ -454,7 +465,8 @@ class DecryptingReader:
         self.close()
 
     # the chunks
-    def chunk(self, index: int) -> bytes:
+    def chunk(self, index: int) -> bytes | memoryview:
+        """The plain bytes of chunk `index` (valid until another chunk is read)."""
         if self._cached is not None and self._cached[0] == index:
             return self._cached[1]
         plain = self._decrypt(index)
@@ -468,24 +480,48 @@ class DecryptingReader:
         if index >= self.chunks or (final and self._short):
             raise DamagedChunk(index)
         self.raw.seek(self._start + index * self._step)
-        sealed = self.raw.read(self._step)
+        nonce, aad = _nonce(self.header, index), _aad(self.header, index, final)
         try:
-            plain = self._aead.decrypt(_nonce(self.header, index), sealed, _aad(self.header, index, final))
+            if not final and self._plain is not None:
+                # A full chunk: read and decrypted into buffers reused (no 1 MiB allocation each).
+                if self.raw.readinto(self._sealed) != self._step:
+                    raise InvalidTag()
+                self._aead.decrypt_into(nonce, self._sealed, aad, self._plain)
+                plain = self._plain_view
+            else:
+                plain = self._aead.decrypt(nonce, self.raw.read(self._step), aad)
         except InvalidTag:
+            self._cached = None          # the buffer may hold a part of the failed chunk
             raise DamagedChunk(index) from None
         self.checked.add(index)
         return plain
 
     def bad_chunks(self, indices: range | list[int]) -> list[int]:
-        """Those of `indices` whose chunk does not decrypt."""
+        """Those of `indices` whose chunk does not decrypt. Only the tags matter here: full chunks
+        are read into and decrypted into two buffers reused (where cryptography has `decrypt_into`)."""
+        from cryptography.exceptions import InvalidTag
+
         bad = []
+        sealed, plain = bytearray(self._step), bytearray(self.chunk_size)
+        reuse = hasattr(self._aead, "decrypt_into")
         for index in indices:
             if index in self.checked:
                 continue
+            if not reuse or index == self.chunks - 1:
+                try:
+                    self._decrypt(index)
+                except DamagedChunk:
+                    bad.append(index)
+                continue
+            self.raw.seek(self._start + index * self._step)
             try:
-                self._decrypt(index)
-            except DamagedChunk:
+                if self.raw.readinto(sealed) != self._step:
+                    raise InvalidTag()
+                self._aead.decrypt_into(_nonce(self.header, index), sealed, _aad(self.header, index, False), plain)
+            except InvalidTag:
                 bad.append(index)
+            else:
+                self.checked.add(index)
         return bad
 
 

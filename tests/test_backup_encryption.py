@@ -109,7 +109,7 @@ def test_where_argon2_is_missing_scrypt_makes_the_key(store, tmp_path: Path, mon
 
 
 def test_a_backup_needs_a_password_or_the_explicit_choice_of_none(store, tmp_path: Path) -> None:
-    with pytest.raises(UserError, match="нужен её пароль"):
+    with pytest.raises(UserError, match="Задайте пароль резервной копии"):
         create_backup(store, tmp_path / "usb")
     with pytest.raises(UserError, match="не меньше 8 символов"):
         create_backup(store, tmp_path / "usb", password="1234567")
