@@ -59,6 +59,16 @@ SCRYPT = {"n": 1 << 17, "r": 8, "p": 1}
 _ARGON2_LIMITS = {"iterations": (1, 64), "lanes": (1, 64), "memory_kib": (8, 4 << 20)}
 _SCRYPT_LIMITS = {"n": (2, 1 << 22), "r": (1, 32), "p": (1, 16)}
 
+#: Seal and open full chunks in buffers reused (`encrypt_into`/`decrypt_into`, cryptography ≥ 46):
+#: no 1 MiB allocation per chunk. Without them (older cryptography, or off in tests) the same
+#: bytes come from `encrypt`/`decrypt`.
+REUSE_BUFFERS = True
+
+
+def _reuses(aead: Any) -> bool:
+    return REUSE_BUFFERS and hasattr(aead, "encrypt_into") and hasattr(aead, "decrypt_into")
+
+
 PERSONAL_DATA_WARNING = ("Копия без пароля читается любой программой для архивов, а в ней фамилии, классы и коды "
                          "учеников — персональные данные детей (152-ФЗ). Потерянная флешка станет их утечкой.")
 
@@ -335,8 +345,8 @@ class EncryptingWriter:
         # One chunk's worth of plain bytes, filled in place (no reallocation, no copy to seal it).
         self._buffer = bytearray(self.chunk_size)
         self._view = memoryview(self._buffer)
-        # encrypt_into (cryptography ≥ 46) seals a full chunk into this buffer, reused.
-        self._sealed = bytearray(self.chunk_size + TAG) if hasattr(self._aead, "encrypt_into") else None
+        # A full chunk is sealed into this buffer, reused (see REUSE_BUFFERS).
+        self._sealed = bytearray(self.chunk_size + TAG) if _reuses(self._aead) else None
         self._filled = 0
         self._index = 0
         self._position = 0
@@ -417,7 +427,7 @@ class DecryptingReader:
         self.size = max(0, (self.chunks - 1) * self.chunk_size + last - TAG)
         self._short = last < TAG          # cut inside the last tag: that chunk cannot be checked
         self._cached: tuple[int, bytes | memoryview] | None = None
-        if hasattr(self._aead, "decrypt_into"):          # cryptography ≥ 46
+        if _reuses(self._aead):
             self._sealed, self._plain = bytearray(self._step), bytearray(self.chunk_size)
             self._plain_view = memoryview(self._plain)
         else:
@@ -503,7 +513,7 @@ class DecryptingReader:
 
         bad = []
         sealed, plain = bytearray(self._step), bytearray(self.chunk_size)
-        reuse = hasattr(self._aead, "decrypt_into")
+        reuse = _reuses(self._aead)
         for index in indices:
             if index in self.checked:
                 continue

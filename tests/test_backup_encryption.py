@@ -422,9 +422,12 @@ def test_a_new_scheduled_password_opens_the_backups_made_after_it(store, tmp_pat
 # -- the container alone (no ZIP around to notice) ------------------------------------------------------------
 
 
+@pytest.mark.parametrize("reuse", [True, False], ids=["buffers reused", "encrypt/decrypt"])
 @pytest.mark.parametrize("damage", ["none", "cut at a chunk boundary", "cut inside a chunk", "two chunks swapped",
                                     "a chunk dropped", "a chunk appended", "a bit flipped", "header of another file"])
-def test_the_container_finds_every_kind_of_damage_by_itself(tmp_path: Path, damage: str) -> None:
+def test_the_container_finds_every_kind_of_damage_by_itself(tmp_path: Path, damage: str, reuse: bool,
+                                                            monkeypatch) -> None:
+    monkeypatch.setattr(crypto, "REUSE_BUFFERS", reuse)
     secret = crypto.BackupSecret.from_password(PASSWORD)
     plain = os.urandom(10 * 1000 + 123)
     path = tmp_path / "stream.vprbak"
