@@ -164,12 +164,12 @@ def main() -> None:
         from coordinator_app.backup import create_backup, restore_backup
 
         start = time.perf_counter()
-        backup = create_backup(store, root / "backups")
+        backup = create_backup(store, root / "backups", password="bench-password")   # encrypted, as made
         report.figure("backup_seconds", round(time.perf_counter() - start, 2), "s",
                       f"backup ({backup.files} files, {backup.bytes / 2**20:.0f} MiB)")
         store.close()
         start = time.perf_counter()
-        restore_backup(backup.path, root / "restored")
+        restore_backup(backup.path, root / "restored", "bench-password")
         report.figure("restore_seconds", round(time.perf_counter() - start, 2), "s", "restore into an empty data dir")
         shutil.rmtree(root / "plain", ignore_errors=True)
     report.finish()

@@ -456,6 +456,8 @@ class Bench:
                 cmd = sha if which == "sha" else cli() + ["--data-dir", str(data), "verify"]
                 runs[which].append(measured(cmd, self.args.cap * 3))
         out = self.scratch / "backup-out"
+        secret = self.scratch / "backup-password.txt"
+        secret.write_text("bench-password\n", encoding="utf-8")
         for rep in range(max(1, self.args.vb_pairs)):
             # `tar_sync`: the same tar, then its archive made durable (`sync FILE` = fsync), as the
             # backup makes its own before it reads it back and names it.
@@ -469,8 +471,8 @@ class Bench:
                     cmd = tar
                 elif which == "tar_sync":
                     cmd = ["sh", "-c", " ".join(shlex.quote(a) for a in tar) + " && sync " + shlex.quote(str(out / "store.tar"))]
-                else:
-                    cmd = cli() + ["--data-dir", str(data), "backup", "--out", str(out)]
+                else:        # encrypted, as every backup is unless the coordinator chooses otherwise
+                    cmd = cli() + ["--data-dir", str(data), "backup", "--out", str(out), "--password-file", str(secret)]
                 runs[which].append(measured(cmd, self.args.cap * 3))
                 shutil.rmtree(out, ignore_errors=True)
         for name, items in runs.items():

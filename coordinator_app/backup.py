@@ -2,9 +2,16 @@
 
 A backup is one ZIP archive: the database (a consistent snapshot through SQLite's backup API),
 every stored file (scans, audio, templates, attachments) and the window settings, with
-`manifest.json` listing every member's size and SHA-256. It is written to a temporary name in the
-target folder, fsynced and renamed, so a pulled-out stick never leaves an archive that looks
-complete; old backups of the same school in that folder are rotated.
+`manifest.json` listing every member's size and SHA-256. It holds every pupil's name, class and
+code (personal data of minors), so it is encrypted with a password unless the coordinator
+explicitly chooses otherwise: the ZIP stream goes through `backup_crypto.EncryptingWriter`
+(AES-256-GCM in 1 MiB chunks, the key from the password by Argon2id; docs/backup_format.md) as
+it is written, and no plain byte of it reaches the stick. A backup without a password is the plain
+ZIP of earlier versions, which still restore and verify. The archive is written to a temporary
+name in the target folder, fsynced and renamed, so a pulled-out stick never leaves an archive that
+looks complete; a temporary file an interrupted backup left is removed by the next backup; old
+backups of the same school in that folder are rotated only after the new one is complete and
+checked, and the new one never takes an existing name.
 
 Each file is read once, by a reader thread that runs ahead of the ZIP writer (reading and hashing
 release the GIL, so the two cores share the work), and the archive is handed to the disk every half
@@ -12,14 +19,20 @@ second while it is written. Files the store recorded a SHA-256 for when it store
 pages, audio, attachments, templates) go into the manifest with that hash; thumbnails and the
 database are hashed as they are read. After the ZIP's directory is written the archive is fsynced,
 then read back under its temporary name: the directory must list exactly the members written, with
-their sizes and CRC-32, the manifest must read back as written and every member's bytes must give
-its CRC-32; only then does it get its final name (and the folder is fsynced). Restore and
-`verify_archive` check every member's SHA-256, so a scan that changed on disk since it was stored
-is named there, not blessed with a new hash.
+their sizes and CRC-32, the manifest must read back as written, and every byte must read back as
+written: for a plain ZIP every member's bytes give its CRC-32; for an encrypted one every chunk is
+decrypted, which checks its tag (a changed bit anywhere fails it). Only then does it get its final
+name (and the folder is fsynced). Restore and `verify_archive` check every member's SHA-256, so a
+scan that changed on disk since it was stored is named there, not blessed with a new hash.
 
-Restore refuses a damaged, truncated or foreign archive before touching anything, and only
-restores into an empty data dir. `verify_store` checks the live store: database integrity,
-every stored file's SHA-256, files without rows and rows without files, and the audit log.
+Restore refuses a damaged, truncated or foreign archive (and a wrong password, said as such) before
+touching anything, and only restores into an empty data dir. `verify_store` checks the live store:
+database integrity, every stored file's SHA-256, files without rows and rows without files, and the
+audit log.
+
+Scheduled backups run with nobody there to type a password: the key made from the password set for
+them is kept in `backup-password.key` in the data dir (never in a backup, never in the database or
+its audit log); see docs/backup_format.md for what that protects and what it does not.
 """
 
 from __future__ import annotations
@@ -43,12 +56,25 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__, audit, settings
+from .backup_crypto import (
+    PERSONAL_DATA_WARNING, BackupPasswordError, BackupSecret, DamagedChunk, EncryptingWriter, HeaderError,
+    PasswordRequired, Unlocked, bad_chunks, check_new_password, is_encrypted, read_header,
+)
 from .changes import Changes
 from .errors import UserError
 from .fsutil import fsync_dir, disk_error_message, sha256_file
 from .storage import DB_NAME, Store, now_iso
 
-FORMAT = "vpr-coordinator-backup/1"
+__all__ = ["PERSONAL_DATA_WARNING", "BackupPasswordError", "BackupSecret", "PasswordRequired", "create_backup",
+           "restore_backup", "verify_archive", "verify_store", "rotate", "backup_due", "set_schedule",
+           "scheduled_backup", "set_scheduled_password", "scheduled_password_state", "is_encrypted"]
+
+FORMAT = "vpr-coordinator-backup/1"      # the manifest's format (the ZIP inside, plain or encrypted)
+#: Encrypted backups (docs/backup_format.md) and plain ZIP ones (no password, by explicit choice).
+ENCRYPTED_EXT, PLAIN_EXT = ".vprbak", ".zip"
+BACKUP_EXTS = (ENCRYPTED_EXT, PLAIN_EXT)
+#: In the data dir: the key of the scheduled backups (never put into a backup: not a stored area).
+KEY_FILE = "backup-password.key"
 DB_MEMBER = "database.sqlite3"
 FILE_AREAS = ("scans", "audio", "templates", "attachments")
 EXTRA_FILES = ("window.ini",)
@@ -65,10 +91,11 @@ class BackupResult:
     files: int
     bytes: int
     manifest_sha256: str
+    encrypted: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         return {"archive": str(self.path), "files": self.files, "bytes": self.bytes,
-                "manifest_sha256": self.manifest_sha256}
+                "manifest_sha256": self.manifest_sha256, "encrypted": self.encrypted}
 
 
 def _store_members(data_dir: Path) -> list[tuple[str, str]]:
@@ -274,10 +301,42 @@ def _write_members(archive: zipfile.ZipFile, members: list[tuple[str, str]],
     return entries
 
 
+UNREADABLE = "Архив повреждён или обрезан: его нельзя прочитать."
+
+
+def _directory_problems(archive: zipfile.ZipFile, entries: list[dict[str, Any]], manifest: bytes,
+                        written: dict[str, tuple[int, int]]) -> tuple[list[str], list[zipfile.ZipInfo]]:
+    """Problems of a just-written archive's directory and manifest against what was written, and
+    the members whose directory entries are right (their bytes are still to be checked)."""
+    infos = {info.filename: info for info in archive.infolist()}
+    problems = []
+    try:
+        if archive.read("manifest.json") != manifest:
+            problems.append("Опись архива (manifest.json) повреждена.")
+    except (KeyError, zipfile.BadZipFile, OSError, EOFError, zlib_error()):
+        problems.append("Опись архива (manifest.json) повреждена.")
+    to_read: list[zipfile.ZipInfo] = []
+    for entry in entries:
+        name = entry["path"]
+        info = infos.get(name)
+        if info is None:
+            problems.append(f"отсутствует: {name}")
+            continue
+        size, crc = written.get(name, (entry["size"], None))
+        if info.file_size != size:
+            problems.append(f"обрезан: {name} (размер {info.file_size} вместо {size})")
+        elif crc is not None and info.CRC != crc:
+            problems.append(f"повреждён: {name}")
+        else:
+            to_read.append(info)
+    problems += [f"лишний файл: {extra}" for extra in sorted(set(infos) - {e["path"] for e in entries} - {"manifest.json"})]
+    return problems, to_read
+
+
 def _read_back(path: Path, entries: list[dict[str, Any]], manifest: bytes,
                written: dict[str, tuple[int, int]]) -> list[str]:
-    """Russian problems found reading a just-written archive back: its directory lists exactly the
-    members written with the sizes and CRC-32 they were written with, the manifest reads back as
+    """Russian problems found reading a just-written plain archive back: its directory lists exactly
+    the members written with the sizes and CRC-32 they were written with, the manifest reads back as
     written, and every member's bytes read back to its CRC-32. `written`: name → (size, CRC-32)
     as the writer computed them.
 
@@ -285,33 +344,47 @@ def _read_back(path: Path, entries: list[dict[str, Any]], manifest: bytes,
     from the file in large blocks; compressed ones through zipfile."""
     try:
         with zipfile.ZipFile(path) as archive:
-            infos = {info.filename: info for info in archive.infolist()}
-            problems = []
-            try:
-                if archive.read("manifest.json") != manifest:
-                    problems.append("Опись архива (manifest.json) повреждена.")
-            except (KeyError, zipfile.BadZipFile, OSError, EOFError, zlib_error()):
-                problems.append("Опись архива (manifest.json) повреждена.")
-            to_read: list[zipfile.ZipInfo] = []
-            for entry in entries:
-                name = entry["path"]
-                info = infos.get(name)
-                if info is None:
-                    problems.append(f"отсутствует: {name}")
-                    continue
-                size, crc = written.get(name, (entry["size"], None))
-                if info.file_size != size:
-                    problems.append(f"обрезан: {name} (размер {info.file_size} вместо {size})")
-                elif crc is not None and info.CRC != crc:
-                    problems.append(f"повреждён: {name}")
-                else:
-                    to_read.append(info)
+            problems, to_read = _directory_problems(archive, entries, manifest, written)
             damaged = _damaged_members(archive, path, to_read)
-            problems += [f"повреждён: {info.filename}" for info in to_read if info.filename in damaged]
     except (zipfile.BadZipFile, OSError, EOFError):
-        return ["Архив повреждён или обрезан: его нельзя прочитать."]
-    problems += [f"лишний файл: {extra}" for extra in sorted(set(infos) - {e["path"] for e in entries} - {"manifest.json"})]
+        return [UNREADABLE]
+    extras = [p for p in problems if p.startswith("лишний файл:")]
+    problems = [p for p in problems if p not in extras]
+    return problems + [f"повреждён: {info.filename}" for info in to_read if info.filename in damaged] + extras
+
+
+def _read_back_encrypted(path: Path, unlocked: Unlocked, entries: list[dict[str, Any]], manifest: bytes,
+                         written: dict[str, tuple[int, int]]) -> list[str]:
+    """Russian problems found reading a just-written encrypted archive back. Every chunk is read and
+    decrypted (by two threads): its GCM tag covers every bit of it, the chunk's place and whether it
+    is the last, so a chunk that decrypts is byte for byte the one sealed, and a file whose chunks
+    all decrypt is the archive as zipfile wrote it. Then the directory and the manifest are read
+    through the decryption and compared with what was written. The members' CRC-32 need no pass of
+    their own: the tags have checked every byte. The members in a chunk that fails are named."""
+    try:
+        bad = bad_chunks(unlocked, path)
+        with unlocked.open(path) as reader, zipfile.ZipFile(reader) as archive:
+            problems, _ = _directory_problems(archive, entries, manifest, written)
+            if bad:
+                problems += _members_in_chunks(archive, bad, reader.chunk_size)
+    except (zipfile.BadZipFile, OSError, EOFError):
+        return [UNREADABLE]
     return problems
+
+
+def _members_in_chunks(archive: zipfile.ZipFile, bad: list[int], chunk_size: int) -> list[str]:
+    """`повреждён: …` for the members whose bytes (local header to the next member) lie in a chunk
+    that fails; the chunk itself when none does (it holds only the directory)."""
+    infos = sorted(archive.infolist(), key=lambda info: info.header_offset)
+    ends = [info.header_offset for info in infos[1:]] + [archive.start_dir]
+    named: list[str] = []
+    for index in sorted(bad):
+        low, high = index * chunk_size, (index + 1) * chunk_size
+        hit = [info.filename for info, end in zip(infos, ends) if info.header_offset < high and end > low]
+        named += [f"повреждён: {name}" for name in hit if f"повреждён: {name}" not in named]
+        if not hit:
+            named.append(f"повреждён фрагмент архива № {index + 1}")
+    return named
 
 
 def _damaged_members(archive: zipfile.ZipFile, path: Path, infos: list[zipfile.ZipInfo]) -> set[str]:
@@ -373,20 +446,85 @@ def _read_member(archive: zipfile.ZipFile, name: str) -> int | None:
     return size
 
 
-def create_backup(store: Store, out_dir: Path | str, *, progress: ProgressFn | None = None,
+def _lock_partial(raw) -> None:
+    """Mark the temporary file as being written (POSIX: an advisory lock; on Windows an open file
+    cannot be deleted anyway), so another backup's clean-up leaves it alone."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        return
+    with contextlib.suppress(OSError):
+        fcntl.flock(raw.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+
+def _partial_in_use(handle) -> bool:
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows: deleting an open file fails instead
+        return False
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    except OSError:
+        return False
+    return False
+
+
+def remove_stale_partials(folder: Path) -> list[Path]:
+    """Delete the temporary files (`.vpr-backup-….partial`) that backups into `folder` were
+    interrupted in (a pulled stick, a power cut, a killed program); one being written right now is
+    left alone. Only our own naming is touched, never a finished backup."""
+    removed = []
+    for path in sorted(folder.glob(".vpr-backup-*.partial")):
+        try:
+            with open(path, "rb") as handle:
+                if _partial_in_use(handle):
+                    continue
+                path.unlink()     # under the lock: a backup starting now cannot take it meanwhile
+        except OSError:
+            continue
+        removed.append(path)
+    return removed
+
+
+def _free_name(out_dir: Path, login: str, stamp: str, ext: str) -> Path:
+    """The new backup's name; never one an existing backup has (two backups in one second)."""
+    final = out_dir / f"vpr-backup-{login}-{stamp}{ext}"
+    number = 1
+    while (out_dir / f".{final.name}.partial").exists() or any(
+            (out_dir / f"{final.stem}{other}").exists() for other in BACKUP_EXTS):
+        number += 1
+        final = out_dir / f"vpr-backup-{login}-{stamp}-{number}{ext}"
+    return final
+
+
+def create_backup(store: Store, out_dir: Path | str, *, password: str | BackupSecret | None = None,
+                  plain: bool = False, progress: ProgressFn | None = None,
                   cancelled: Callable[[], bool] = lambda: False, keep: int | None = None) -> BackupResult:
+    """Back the store up into `out_dir`: encrypted with `password` (a string, or the secret of the
+    scheduled backups), or, only with `plain=True`, as a plain ZIP anyone can read."""
     from .school import get_school
 
+    if plain and password is not None:
+        raise UserError("Выберите одно: пароль резервной копии или копия без пароля.")
+    if not plain and password is None:
+        check_new_password(None)      # «Задайте пароль резервной копии (или явно выберите копию без пароля)»
+    # The key first (Argon2id, a fraction of a second): a password too short stops here.
+    secret = None if plain else password if isinstance(password, BackupSecret) else BackupSecret.from_password(password)
     out_dir = Path(out_dir)
     school = get_school(store)
     login = school.login if school else "school"
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    final = out_dir / f"vpr-backup-{login}-{stamp}.zip"
+    final = out_dir / f"vpr-backup-{login}-{stamp}{PLAIN_EXT if plain else ENCRYPTED_EXT}"
     partial = out_dir / f".{final.name}.partial"
     try:
         files = _store_members(store.data_dir)
         total = len(files) + 1
         out_dir.mkdir(parents=True, exist_ok=True)
+        remove_stale_partials(out_dir)
+        final = _free_name(out_dir, login, stamp, final.suffix)
+        partial = out_dir / f".{final.name}.partial"
         with tempfile.TemporaryDirectory() as tmp:
             db_copy = _snapshot_db(store, Path(tmp))
             recorded = _recorded_hashes(store)
@@ -398,8 +536,11 @@ def create_backup(store: Store, out_dir: Path | str, *, progress: ProgressFn | N
                 if progress:
                     progress(done, total, f"Файлов: {done} из {total}")
 
-            with open(partial, "wb") as raw:
-                with zipfile.ZipFile(_AppendOnly(raw), "w", compresslevel=DEFLATE_LEVEL) as archive:
+            with open(partial, "xb") as raw:
+                _lock_partial(raw)
+                # Encrypted: zipfile writes into the encrypting stream; only sealed chunks reach the file.
+                sink = EncryptingWriter(raw, secret) if secret is not None else raw
+                with zipfile.ZipFile(_AppendOnly(sink), "w", compresslevel=DEFLATE_LEVEL) as archive:
                     with _background_flush(raw.fileno()):
                         entries = _write_members(archive, members, on_file, recorded)
                     written = {info.filename: (info.file_size, info.CRC) for info in archive.infolist()}
@@ -409,12 +550,17 @@ def create_backup(store: Store, out_dir: Path | str, *, progress: ProgressFn | N
                     }
                     manifest_bytes = _manifest_json(manifest)
                     archive.writestr("manifest.json", manifest_bytes)
+                if isinstance(sink, EncryptingWriter):
+                    sink.finish()        # the last chunk, sealed as the last
                 # The archive is closed (its central directory written) before it is made durable.
                 raw.flush()
                 os.fsync(raw.fileno())
             # Checked under its temporary name: an archive that fails the check never gets the
             # final name, so a folder of backups holds only archives that read back whole.
-            problems = _read_back(partial, entries, manifest_bytes, written)
+            if isinstance(sink, EncryptingWriter):
+                problems = _read_back_encrypted(partial, sink.unlocked, entries, manifest_bytes, written)
+            else:
+                problems = _read_back(partial, entries, manifest_bytes, written)
             if problems:
                 partial.unlink(missing_ok=True)
                 raise UserError("Записанная резервная копия не прошла проверку и удалена. Проверьте носитель "
@@ -428,15 +574,17 @@ def create_backup(store: Store, out_dir: Path | str, *, progress: ProgressFn | N
         with contextlib.suppress(OSError):
             partial.unlink()
         raise UserError(disk_error_message(err, final) + " Резервная копия не создана.") from err
-    result = BackupResult(final, len(entries), final.stat().st_size, hashlib.sha256(manifest_bytes).hexdigest())
+    result = BackupResult(final, len(entries), final.stat().st_size, hashlib.sha256(manifest_bytes).hexdigest(),
+                          encrypted=secret is not None)
     with store.atomic() as db:
         db["exports"].insert({"kind": "backup", "work_id": None, "target": str(final), "files": result.files,
                               "manifest_sha256": result.manifest_sha256, "at": now_iso(), "actor": store.actor,
-                              "details": json.dumps({"bytes": result.bytes})})
+                              "details": json.dumps({"bytes": result.bytes, "encrypted": result.encrypted})})
         db["settings"].upsert({"key": "last_backup_at", "value": json.dumps(now_iso())}, pk="key")
         audit.record(store, "backup.create", "exports", None, archive=str(final), files=result.files,
-                     manifest_sha256=result.manifest_sha256)
-    rotate(out_dir, login, keep if keep is not None else int(settings.get(store, "backup_keep")))
+                     manifest_sha256=result.manifest_sha256, encrypted=result.encrypted)
+    # Only now, with the new backup complete and checked, may an old one go.
+    rotate(out_dir, login, keep if keep is not None else int(settings.get(store, "backup_keep")), newest=final)
     return result
 
 
@@ -444,25 +592,66 @@ class _Cancelled(Exception):
     pass
 
 
-def rotate(folder: Path, login: str, keep: int) -> list[Path]:
-    """Delete the oldest backups of this school in `folder`, keeping `keep` (0 = keep all)."""
+def _backups_of(folder: Path, login: str) -> list[Path]:
+    """This school's backups in `folder`, oldest first (by the time in the name, whatever the kind)."""
+    found = [path for ext in BACKUP_EXTS for path in folder.glob(f"vpr-backup-{login}-*{ext}")]
+    return sorted(found, key=lambda path: (path.stem, path.suffix))
+
+
+def rotate(folder: Path, login: str, keep: int, newest: Path | None = None) -> list[Path]:
+    """Delete the oldest backups of this school in `folder`, keeping `keep` (0 = keep all). `newest`,
+    the backup just made, is always among those kept (a PC clock set back must not make it the
+    oldest)."""
     if keep <= 0:
         return []
-    archives = sorted(folder.glob(f"vpr-backup-{login}-*.zip"))
-    removed = archives[:-keep]
+    archives = [path for path in _backups_of(folder, login) if newest is None or path != newest]
+    removed = archives[: max(0, len(archives) - (keep - 1 if newest is not None else keep))]
     for path in removed:
         with contextlib.suppress(OSError):
             path.unlink()
     return removed
 
 
-def verify_archive(path: Path | str) -> list[str]:
-    """Russian problems of a backup archive; empty if it is whole and ours."""
+def _unlock(path: Path, password: str | None) -> Unlocked | None:
+    """None for a plain ZIP backup; for an encrypted one, its key from `password` (`PasswordRequired`,
+    `WrongPassword`; `HeaderError` if its header is damaged or from a newer program)."""
+    if not is_encrypted(path):
+        return None
+    with open(path, "rb") as raw:
+        header = read_header(raw)
+    return header.unlock(password)
+
+
+@contextlib.contextmanager
+def _open_zip(path: Path, unlocked: Unlocked | None):
+    """The backup's ZIP, decrypted as it is read when the backup is encrypted; and the decrypting
+    reader (None for a plain ZIP)."""
+    if unlocked is None:
+        with zipfile.ZipFile(path) as archive:
+            yield archive, None
+        return
+    with unlocked.open(path) as reader, zipfile.ZipFile(reader) as archive:
+        yield archive, reader
+
+
+def verify_archive(path: Path | str, password: str | None = None) -> list[str]:
+    """Russian problems of a backup archive; empty if it is whole and ours. An encrypted one needs
+    its password: `PasswordRequired` without one, `WrongPassword` with a wrong one."""
     path = Path(path)
     if not path.is_file():
         return [f"Файл «{path}» не найден."]
     try:
-        with zipfile.ZipFile(path) as archive:
+        unlocked = _unlock(path, password)
+    except HeaderError as err:
+        return [str(err)]
+    except OSError:
+        return [UNREADABLE]
+    return _verify_zip(path, unlocked)
+
+
+def _verify_zip(path: Path, unlocked: Unlocked | None) -> list[str]:
+    try:
+        with _open_zip(path, unlocked) as (archive, reader):
             names = set(archive.namelist())
             if "manifest.json" not in names:
                 return ["Это не резервная копия ВПР-Координатора: в архиве нет manifest.json."]
@@ -492,9 +681,14 @@ def verify_archive(path: Path | str) -> list[str]:
                     problems.append(f"изменён: {name} (SHA-256 не совпадает)")
             for extra in sorted(names - set(listed) - {"manifest.json"}):
                 problems.append(f"лишний файл: {extra}")
+            if reader is not None and not problems:
+                # The members read above decrypted nearly every chunk; the few that only hold
+                # headers between them are checked too: a whole backup has no chunk that fails.
+                problems += [f"повреждён фрагмент архива № {index + 1}"
+                             for index in reader.bad_chunks(range(reader.chunks))]
             return problems
     except (zipfile.BadZipFile, OSError, EOFError):
-        return ["Архив повреждён или обрезан: его нельзя прочитать."]
+        return [UNREADABLE]
 
 
 def zlib_error() -> type[BaseException]:
@@ -513,20 +707,31 @@ class RestoreResult:
         return {"data_dir": str(self.data_dir), "files": self.files, "schema_version": self.schema_version}
 
 
-def restore_backup(archive: Path | str, data_dir: Path | str) -> RestoreResult:
-    """Restore an archive into an empty (or not yet existing) data dir."""
+def restore_backup(archive: Path | str, data_dir: Path | str, password: str | None = None) -> RestoreResult:
+    """Restore an archive into an empty (or not yet existing) data dir. An encrypted one needs its
+    password: `PasswordRequired` / `WrongPassword` (both `BackupPasswordError`) before anything is
+    read or written; a damaged one is refused before anything is written."""
     from .storage import open_store
 
     archive, data_dir = Path(archive), Path(data_dir)
     if data_dir.exists() and any(data_dir.iterdir()):
         raise UserError(f"Папка данных «{data_dir}» не пуста. Восстанавливать можно только в пустую папку: "
                         "укажите новую папку (--data-dir).")
-    problems = verify_archive(archive)
+    refused = "Резервная копия не восстановлена: архив повреждён, обрезан или чужой."
+    if not archive.is_file():
+        raise UserError(refused, details=[f"Файл «{archive}» не найден."])
+    try:
+        unlocked = _unlock(archive, password)
+    except HeaderError as err:
+        raise UserError(refused, details=[str(err)]) from None
+    except OSError as err:
+        raise UserError(refused, details=[UNREADABLE]) from err
+    problems = _verify_zip(archive, unlocked)
     if problems:
-        raise UserError("Резервная копия не восстановлена: архив повреждён, обрезан или чужой.", details=problems)
+        raise UserError(refused, details=problems)
     staging = data_dir.parent / f".{data_dir.name}.restore-{os.getpid()}"
     try:
-        with zipfile.ZipFile(archive) as zf:
+        with _open_zip(archive, unlocked) as (zf, _reader):
             manifest = json.loads(zf.read("manifest.json"))
             for entry in manifest["files"]:
                 name = entry["path"]
@@ -541,6 +746,9 @@ def restore_backup(archive: Path | str, data_dir: Path | str) -> RestoreResult:
         if data_dir.exists():
             data_dir.rmdir()
         os.replace(staging, data_dir)
+    except DamagedChunk as err:       # the file changed on the stick since it was checked
+        shutil.rmtree(staging, ignore_errors=True)
+        raise UserError(refused, details=[UNREADABLE]) from err
     except OSError as err:
         shutil.rmtree(staging, ignore_errors=True)
         raise UserError(disk_error_message(err, data_dir) + " Восстановление не выполнено.") from err
@@ -643,3 +851,80 @@ def set_schedule(store: Store, folder: str | None, every_days: int, keep: int) -
     changes = settings.set_value(store, "backup_dir", folder or None)
     changes |= settings.set_value(store, "backup_every_days", int(every_days))
     return changes | settings.set_value(store, "backup_keep", int(keep))
+
+
+# -- the scheduled backups' password ---------------------------------------------------------------
+#
+# A scheduled backup runs at start-up with nobody there to type a password. What it needs is kept in
+# the data dir, in KEY_FILE: not the password itself but the master key Argon2id made from it (with
+# the KDF's salt and parameters), which is all a backup's key is derived from. The file is outside
+# every stored area, so no backup holds it, and it is not in the database (whose audit log keeps
+# what is written there). Whoever can read the data dir can read the database beside it anyway; what
+# the encryption protects against is a lost stick, and the stick never holds this file.
+
+
+def _key_path(store: Store) -> Path:
+    return Path(store.data_dir) / KEY_FILE
+
+
+def scheduled_secret(store: Store) -> BackupSecret | None:
+    """The secret the scheduled backups are encrypted with, or None if none is set (or it is unreadable)."""
+    try:
+        data = json.loads(_key_path(store).read_text(encoding="utf-8"))
+        return BackupSecret.from_json(data)
+    except (OSError, ValueError, KeyError, TypeError, HeaderError):
+        return None
+
+
+def scheduled_password_state(store: Store) -> str:
+    """"set" (a password is kept for the scheduled backups), "plain" (the coordinator chose backups
+    without a password) or "none" (nothing chosen: scheduled backups are not made)."""
+    if scheduled_secret(store) is not None:
+        return "set"
+    return "plain" if settings.get(store, "backup_plain") else "none"
+
+
+def set_scheduled_password(store: Store, password: str | None, *, plain: bool = False) -> Changes:
+    """Keep `password` (its master key) for the scheduled backups; or, with `plain=True` (an explicit
+    choice), make them without a password; with neither, forget the choice."""
+    if plain and password:
+        raise UserError("Выберите одно: пароль резервной копии или копия без пароля.")
+    path = _key_path(store)
+    if password:
+        secret = BackupSecret.from_password(password)
+        tmp = path.with_name(f".{path.name}.tmp")
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as out:
+                json.dump({"format": "vpr-coordinator-backup-key/1", **secret.as_json()}, out)
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(tmp, path)
+            fsync_dir(path.parent)
+        except OSError as err:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+            raise UserError(disk_error_message(err, path)) from err
+    else:
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+    changes = settings.set_value(store, "backup_plain", bool(plain))
+    with store.atomic():
+        audit.record(store, "backup.password", "settings", KEY_FILE,
+                     state="set" if password else "plain" if plain else "none")
+    return changes
+
+
+def scheduled_backup(store: Store, *, progress: ProgressFn | None = None,
+                     cancelled: Callable[[], bool] = lambda: False) -> BackupResult:
+    """The scheduled backup into the folder set for it: encrypted with the password kept for it, or
+    plain if the coordinator chose so; refused (in Russian) if neither was chosen."""
+    folder = settings.get(store, "backup_dir")
+    if not folder:
+        raise UserError("Папка для резервных копий по расписанию не задана.")
+    secret = scheduled_secret(store)
+    if secret is None and not settings.get(store, "backup_plain"):
+        raise UserError("Для резервных копий по расписанию не задан пароль: задайте его на странице «Выгрузка» "
+                        "(«Пароль для копий…»).")
+    return create_backup(store, Path(folder), password=secret, plain=secret is None, progress=progress,
+                         cancelled=cancelled)

@@ -35,6 +35,9 @@ DEFAULTS: dict[str, Any] = {
     "backup_dir": None,
     "backup_every_days": 0,
     "backup_keep": 10,
+    # Scheduled backups without a password: only by the coordinator's explicit choice (the
+    # password for them is kept outside the database: backup.set_scheduled_password).
+    "backup_plain": False,
 }
 
 

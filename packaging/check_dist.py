@@ -6,7 +6,8 @@
    succeed and print JSON; then a small pupil list is imported, a catalogue work created, codes
    assigned and the protocol, slips and labels PDFs written (the lazily imported modules, the
    bundled fonts and catalogue), and those PDFs imported as scans (the worker process pool of
-   the frozen executable). Every step must exit 0 with no traceback.
+   the frozen executable), then an encrypted backup made and checked (`cryptography`). Every step
+   must exit 0 with no traceback.
 3. Prints the bundle size.
 
 Exit status 0 when everything passes, 1 otherwise. Usage: python packaging/check_dist.py [DIST_DIR]
@@ -110,6 +111,16 @@ def main(argv: list[str]) -> int:
                     json.loads(proc.stdout)
                 except ValueError:
                     problems.append("cli import-scans --json: the output is not JSON")
+
+        # An encrypted backup (cryptography's Rust/OpenSSL extension, Argon2id) and its full check.
+        secret = Path(tmp) / "password.txt"
+        secret.write_text("dist-check-password\n", encoding="utf-8")
+        proc = _run(cli + ["--json", "backup", "--out", str(Path(tmp) / "usb"), "--password-file", str(secret)])
+        problems.append(_failed(proc, "cli backup"))
+        if proc.returncode == 0:
+            archive = json.loads(proc.stdout)["archive"]
+            proc = _run([str(exe), "verify-archive", archive, "--password-file", str(secret)])
+            problems.append(_failed(proc, "cli verify-archive"))
 
     # reportlab's C accelerators are a hidden import (see pyinstaller.spec); without them the PDFs
     # are still made, only slower, so nothing above would notice their absence.

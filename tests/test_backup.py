@@ -23,6 +23,9 @@ from tests.conftest import add_pupils
 from tests.fixtures.scan_pages import plain_page, save_jpeg, title_page
 
 
+PASSWORD = "Пароль-для-флешки-7"
+
+
 @pytest.fixture
 def full_store(school_store, tmp_path: Path):
     add_pupils(school_store, [("Абрамов", "Кирилл", "", "4А"), ("Борисова", "Мария", "", "4А")])
@@ -40,10 +43,11 @@ def full_store(school_store, tmp_path: Path):
 
 def test_backup_then_restore_gives_the_same_data(full_store, tmp_path: Path) -> None:
     store, work_id = full_store
-    result = create_backup(store, tmp_path / "usb")
+    result = create_backup(store, tmp_path / "usb", password=PASSWORD)
     assert result.path.exists() and not list((tmp_path / "usb").glob(".*partial"))
-    assert verify_archive(result.path) == []
-    restored = restore_backup(result.path, tmp_path / "restored")
+    assert result.encrypted and result.path.suffix == ".vprbak"
+    assert verify_archive(result.path, PASSWORD) == []
+    restored = restore_backup(result.path, tmp_path / "restored", PASSWORD)
     again = open_store(restored.data_dir)
     assert [r.scores for r in score_sheet(again, work_id)] == [r.scores for r in score_sheet(store, work_id)]
     assert again.scalar("SELECT COUNT(*) FROM scan_pages") == 2
@@ -53,7 +57,7 @@ def test_backup_then_restore_gives_the_same_data(full_store, tmp_path: Path) -> 
 
 def test_restore_refuses_a_non_empty_dir_and_bad_archives(full_store, tmp_path: Path) -> None:
     store, _ = full_store
-    archive = create_backup(store, tmp_path / "usb").path
+    archive = create_backup(store, tmp_path / "usb", plain=True).path     # a plain ZIP: edited below
     with pytest.raises(UserError, match="не пуста"):
         restore_backup(archive, store.data_dir)
     truncated = tmp_path / "cut.zip"
@@ -84,9 +88,9 @@ def test_backups_are_rotated(full_store, tmp_path: Path) -> None:
     folder.mkdir()
     for day in range(1, 6):
         (folder / f"vpr-backup-sch123456-2026010{day}-120000.zip").write_bytes(b"old")
-    create_backup(store, folder, keep=3)
-    kept = sorted(p.name for p in folder.glob("vpr-backup-*.zip"))
-    assert len(kept) == 3 and kept[0] == "vpr-backup-sch123456-20260104-120000.zip"
+    new = create_backup(store, folder, password=PASSWORD, keep=3).path
+    kept = sorted(p.name for p in folder.glob("vpr-backup-*"))
+    assert len(kept) == 3 and kept[0] == "vpr-backup-sch123456-20260104-120000.zip" and new.name in kept
     assert rotate(folder, "sch123456", 0) == []
 
 
@@ -108,7 +112,7 @@ def test_a_full_disk_leaves_no_archive(full_store, tmp_path: Path, monkeypatch) 
 
     monkeypatch.setattr(zipfile._ZipWriteFile, "write", failing)
     with pytest.raises(UserError, match="не хватает места"):
-        backup.create_backup(store, tmp_path / "usb")
+        backup.create_backup(store, tmp_path / "usb", password=PASSWORD)
     assert written and list((tmp_path / "usb").iterdir()) == []
 
 
@@ -130,9 +134,14 @@ def test_cli_backup_restore_verify(full_store, tmp_path: Path, capsys) -> None:
     from coordinator_app.cli import main
 
     store, _ = full_store
-    assert main(["--data-dir", str(store.data_dir), "--json", "backup", "--out", str(tmp_path / "usb")]) == 0
-    archive = json.loads(capsys.readouterr().out)["archive"]
-    assert main(["--data-dir", str(tmp_path / "new"), "--json", "restore", archive]) == 0
+    secret = tmp_path / "password.txt"
+    secret.write_text(PASSWORD + "\n", encoding="utf-8")
+    assert main(["--data-dir", str(store.data_dir), "--json", "backup", "--out", str(tmp_path / "usb"),
+                 "--password-file", str(secret)]) == 0
+    made = json.loads(capsys.readouterr().out)
+    archive = made["archive"]
+    assert made["encrypted"] is True
+    assert main(["--data-dir", str(tmp_path / "new"), "--json", "restore", archive, "--password-file", str(secret)]) == 0
     capsys.readouterr()
     assert main(["--data-dir", str(tmp_path / "new"), "--json", "verify"]) == 0
     assert json.loads(capsys.readouterr().out)["ok"] is True
@@ -141,13 +150,23 @@ def test_cli_backup_restore_verify(full_store, tmp_path: Path, capsys) -> None:
     conn.close()
 
 
-def test_backup_members_are_the_store_files_byte_for_byte(full_store, tmp_path: Path) -> None:
+@pytest.mark.parametrize("encrypted", [True, False], ids=["encrypted", "plain"])
+def test_backup_members_are_the_store_files_byte_for_byte(full_store, tmp_path: Path, encrypted: bool) -> None:
+    import contextlib
     import hashlib
+
+    from coordinator_app.backup_crypto import read_header
 
     store, _ = full_store
     (store.data_dir / "window.ini").write_text("[main]\ngeometry=1\n", encoding="utf-8")
-    result = create_backup(store, tmp_path / "usb")
-    with zipfile.ZipFile(result.path) as archive:
+    result = create_backup(store, tmp_path / "usb", **({"password": PASSWORD} if encrypted else {"plain": True}))
+    with contextlib.ExitStack() as stack:
+        if encrypted:
+            with open(result.path, "rb") as raw:
+                unlocked = read_header(raw).unlock(PASSWORD)
+            archive = stack.enter_context(zipfile.ZipFile(stack.enter_context(unlocked.open(result.path))))
+        else:
+            archive = stack.enter_context(zipfile.ZipFile(result.path))
         manifest = json.loads(archive.read("manifest.json"))
         listed = {e["path"]: e for e in manifest["files"]}
         stored = [p for p in store.data_dir.rglob("*") if p.is_file() and p.relative_to(store.data_dir).parts[0]
@@ -191,7 +210,7 @@ def test_a_backup_that_reads_back_wrong_is_refused(full_store, tmp_path: Path, m
 
     monkeypatch.setattr(backup, "_read_back", flip_a_page_byte)
     with pytest.raises(UserError, match="не прошла проверку") as err:
-        create_backup(store, tmp_path / "usb")
+        create_backup(store, tmp_path / "usb", plain=True)
     assert corrupted and err.value.details == [f"повреждён: {corrupted[0]}"]
     assert "удалена" in str(err.value)
     # nothing that looks like a backup is left on the stick, and none is recorded as made
@@ -201,7 +220,7 @@ def test_a_backup_that_reads_back_wrong_is_refused(full_store, tmp_path: Path, m
 
 def test_the_full_check_finds_a_byte_changed_in_a_backup_later(full_store, tmp_path: Path) -> None:
     store, _ = full_store
-    result = create_backup(store, tmp_path / "usb")
+    result = create_backup(store, tmp_path / "usb", plain=True)
     with zipfile.ZipFile(result.path) as archive:
         info = next(i for i in archive.infolist() if i.filename.endswith(".jpg"))
     with open(result.path, "r+b") as raw:
@@ -221,8 +240,8 @@ def test_a_scan_changed_on_disk_since_it_was_stored_is_reported_not_laundered(fu
     data = bytearray(path.read_bytes())
     data[200] ^= 0xFF
     path.write_bytes(bytes(data))
-    result = create_backup(store, tmp_path / "usb")
-    assert verify_archive(result.path) == [f"изменён: {stored} (SHA-256 не совпадает)"]
+    result = create_backup(store, tmp_path / "usb", password=PASSWORD)
+    assert verify_archive(result.path, PASSWORD) == [f"изменён: {stored} (SHA-256 не совпадает)"]
     assert any(stored in p for p in verify_store(store).problems)
 
 
@@ -240,7 +259,7 @@ def test_the_archive_is_whole_when_it_is_made_durable(full_store, tmp_path: Path
         real_fsync(fd)
 
     monkeypatch.setattr(backup.os, "fsync", fsync)
-    result = create_backup(store, tmp_path / "usb")
+    result = create_backup(store, tmp_path / "usb", password=PASSWORD)
     files = [size for kind, size in synced if kind == "file"]
     assert files and files[-1] == result.path.stat().st_size
     if os.name == "posix":
@@ -265,7 +284,7 @@ def test_a_file_that_cannot_be_read_stops_the_backup_and_leaves_nothing(full_sto
 
     monkeypatch.setattr(backup.os, "stat", failing_stat)
     with pytest.raises(UserError, match="Резервная копия не создана"):
-        create_backup(store, tmp_path / "usb")
+        create_backup(store, tmp_path / "usb", password=PASSWORD)
     assert len(seen) == 2
     assert list((tmp_path / "usb").iterdir()) == []
     assert store.scalar("SELECT COUNT(*) FROM exports WHERE kind = 'backup'") == 0

@@ -37,7 +37,7 @@ def run(store: Store, *argv: str, capsys) -> tuple[int, str, str]:
 
 @pytest.mark.parametrize("argv", [
     ["list", "students"], ["list", "participants", "--work", "1"], ["protocol", "--work", "1", "--out", "p.pdf"],
-    ["backup", "--out", "b"], ["set-retention", "--days", "1"], ["purge-expired"], ["import-form", "--work", "1", "f.xlsx"],
+    ["backup", "--out", "b", "--no-password"], ["set-retention", "--days", "1"], ["purge-expired"], ["import-form", "--work", "1", "f.xlsx"],
     ["second-check", "settle", "--work", "1", "--code", "40001", "--task", "1", "--value", "1"],
     ["add-work", "--date", "2026-04-21", "--subject", "История", "--grade", "4", "--tasks", "1:1"],
 ])

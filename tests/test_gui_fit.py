@@ -67,6 +67,8 @@ def test_every_page_fits_the_window_with_its_buttons(qtbot, window) -> None:
 
 
 def _dialogs(window) -> list[QDialog]:
+    from coordinator_app.backup_crypto import WrongPassword
+    from ui.dialogs.backup_password_dialog import CREATE, OPEN, SCHEDULE, BackupPasswordDialog
     from ui.dialogs.experts_dialog import ExpertsDialog
     from ui.dialogs.import_students import ImportStudentsDialog
     from ui.dialogs.scan_report_dialog import ScanReportDialog
@@ -79,7 +81,13 @@ def _dialogs(window) -> list[QDialog]:
     work = get_work(ctx.store, 1)
     report = ScanImportReport(files=3, imported=9, unassigned=2,
                               rejected=[{"file": f"скан{i}.pdf", "reason": "файл повреждён"} for i in range(30)])
+    without_password = BackupPasswordDialog(CREATE, parent=window)
+    without_password.plain_box.setChecked(True)            # the warning shown: the tallest it gets
     return [
+        BackupPasswordDialog(CREATE, parent=window, saved=True), without_password,
+        BackupPasswordDialog(SCHEDULE, parent=window),
+        BackupPasswordDialog(OPEN, parent=window, archive="vpr-backup-sch123456-20260421-100000.vprbak",
+                             error=WrongPassword().message),
         WorkDialog(ctx, TEMPLATE, parent=window), WorkDialog(ctx, CATALOGUE, parent=window),
         WorkDialog(ctx, MANUAL, parent=window), WorkDialog(ctx, work=work, parent=window),
         ExpertsDialog(ctx, parent=window), ExpertsDialog(ctx, work, parent=window),

@@ -210,15 +210,14 @@ class MainWindow(QMainWindow):
     def run_scheduled_backup(self) -> None:
         """At start: if the coordinator set a backup schedule and a copy is due, make it in the
         background; the status bar says how it went (a missing stick is not an error dialog)."""
-        from coordinator_app import settings
-        from coordinator_app.backup import backup_due, create_backup
+        from coordinator_app.backup import backup_due, scheduled_backup
 
         if not backup_due(self.ctx.store):
             return
-        folder = Path(settings.get(self.ctx.store, "backup_dir"))
 
         def job(ctx):
-            return create_backup(ctx.open_store(), folder)
+            # encrypted with the password kept for the scheduled backups (or plain, if so chosen)
+            return scheduled_backup(ctx.open_store())
 
         def done(result) -> None:
             self.statusBar().showMessage(f"Резервная копия по расписанию создана: {result.path}", 15000)

@@ -163,6 +163,14 @@ class ExportsPage(QWidget):
             schedule.addWidget(w)
         schedule.addStretch(1)
         backup_layout.addRow("Расписание:", schedule)
+        self.schedule_password_state = QLabel()
+        self.schedule_password_state.setWordWrap(True)
+        self.schedule_password_button = QPushButton("Пароль для копий…")
+        self.schedule_password_button.clicked.connect(lambda: self.set_schedule_password())
+        password_row = QHBoxLayout()
+        password_row.addWidget(self.schedule_password_state, 1)
+        password_row.addWidget(self.schedule_password_button)
+        backup_layout.addRow("Пароль копий:", password_row)
         self.backup_status = QLabel()
         self.backup_status.setWordWrap(True)
         backup_layout.addRow(self.backup_status)
@@ -203,6 +211,7 @@ class ExportsPage(QWidget):
         self.backup_dir.setText(settings.get(store, "backup_dir") or "")
         self.every.setValue(int(settings.get(store, "backup_every_days") or 0))
         self.keep.setValue(int(settings.get(store, "backup_keep") or 0))
+        self._show_schedule_password()
         last = settings.get(store, "last_backup_at")
         self.backup_status.setText(f"Последняя копия: {last}." if last else "Резервных копий ещё не было.")
         # A backup holds the protocol with names: not for expert mode.
@@ -401,25 +410,83 @@ class ExportsPage(QWidget):
 
         self.ctx.tasks.run(self, "Проверка пакета", job, done)
 
-    def backup_now(self, folder: Path | None = None) -> None:
+    def backup_now(self, folder: Path | None = None, password: str | None = None, plain: bool = False) -> None:
+        """A backup into `folder` (asked if None), encrypted with `password` (asked, with its repeat or
+        the explicit choice of none, if neither is given)."""
+        from coordinator_app.backup import scheduled_password_state
+
+        from ..dialogs.backup_password_dialog import CREATE, BackupPasswordDialog
+
         if folder is None:
             name = QFileDialog.getExistingDirectory(self, "Папка для резервной копии",
                                                     self.backup_dir.text() or str(Path.home()))
             if not name:
                 return
             folder = Path(name)
+        use_saved = False
+        if password is None and not plain:
+            dialog = BackupPasswordDialog(CREATE, self, saved=scheduled_password_state(self.ctx.store) == "set")
+            if dialog.exec() != BackupPasswordDialog.DialogCode.Accepted:
+                return
+            password, plain, use_saved = dialog.password, dialog.plain, dialog.use_saved
 
         def job(ctx: TaskContext):
-            from coordinator_app.backup import create_backup
+            from coordinator_app.backup import create_backup, scheduled_secret
 
-            return create_backup(ctx.open_store(), folder, progress=lambda d, t, label="": ctx.progress(d, t, label),
+            store = ctx.open_store()
+            secret = scheduled_secret(store) if use_saved else password
+            if use_saved and secret is None:
+                raise UserError("Пароль для копий по расписанию больше не задан: создайте копию ещё раз и введите пароль.")
+            return create_backup(store, folder, password=secret, plain=plain,
+                                 progress=lambda d, t, label="": ctx.progress(d, t, label),
                                  cancelled=lambda: ctx.cancelled)
 
         def done(result) -> None:
+            from html import escape
+
             self.subscription.publish(Changes.of("settings"))   # reloads the page: report after it
-            self.backup_status.setText(f"Резервная копия создана и проверена: {result.path} (файлов: {result.files}).")
+            if result.encrypted:
+                self.backup_status.setText(f"Резервная копия создана и проверена, зашифрована паролем: {result.path} "
+                                           f"(файлов: {result.files}).")
+            else:
+                self.backup_status.setText(f"<b style='color:#b00020'>Резервная копия создана и проверена БЕЗ "
+                                           f"ПАРОЛЯ:</b> {escape(str(result.path))} (файлов: {result.files}). "
+                                           "Храните её только в надёжном месте: в ней персональные данные учеников.")
 
         self.ctx.tasks.run(self, "Резервное копирование", job, done)
+
+    def _show_schedule_password(self) -> None:
+        from coordinator_app.backup import scheduled_password_state
+
+        state = scheduled_password_state(self.ctx.store)
+        self.schedule_password_state.setText({
+            "set": "задан: копии по расписанию шифруются им (он хранится на этом компьютере, не на флешке).",
+            "plain": "копии по расписанию делаются БЕЗ ПАРОЛЯ (ваш выбор): в них персональные данные учеников.",
+            "none": "не задан — копии по расписанию не делаются, пока вы не зададите пароль.",
+        }[state])
+        scheduled = int(settings.get(self.ctx.store, "backup_every_days") or 0) > 0
+        self.schedule_password_state.setStyleSheet("color: #b00020" if scheduled and state != "set" else "")
+
+    def set_schedule_password(self) -> None:
+        """The password of the scheduled backups, asked in the dialog; kept by a background task (the
+        key is derived from it there)."""
+        from ..dialogs.backup_password_dialog import SCHEDULE, BackupPasswordDialog
+
+        dialog = BackupPasswordDialog(SCHEDULE, self)
+        if dialog.exec() != BackupPasswordDialog.DialogCode.Accepted:
+            return
+        password, plain = dialog.password, dialog.plain
+
+        def job(ctx: TaskContext):
+            from coordinator_app.backup import set_scheduled_password
+
+            return set_scheduled_password(ctx.open_store(), password, plain=plain)
+
+        def done(changes) -> None:
+            self.subscription.publish(changes)
+            self._show_schedule_password()
+
+        self.ctx.tasks.run(self, "Пароль для копий по расписанию", job, done, cancellable=False)
 
     def verify_store(self) -> None:
         def job(ctx: TaskContext):
@@ -453,21 +520,46 @@ class ExportsPage(QWidget):
             return
         self.backup_status.setText("Расписание сохранено: копия будет создаваться при запуске программы, когда подойдёт срок.")
 
-    def restore(self) -> None:
-        archive, _ = QFileDialog.getOpenFileName(self, "Резервная копия", str(Path.home()), "Архив (*.zip)")
-        if not archive:
-            return
-        folder = QFileDialog.getExistingDirectory(self, "Новая пустая папка данных", str(Path.home()))
-        if not folder:
-            return
+    def restore(self, archive: Path | None = None, folder: Path | None = None, password: str | None = None,
+                error: str = "") -> None:
+        """Restore a backup (asked if None) into a new empty data folder (asked if None); the password
+        of an encrypted one is asked, and asked again, with the reason, when it was wrong."""
+        from coordinator_app.backup import BackupPasswordError, is_encrypted
+
+        from ..dialogs.backup_password_dialog import OPEN, BackupPasswordDialog
+
+        if archive is None:
+            name, _ = QFileDialog.getOpenFileName(self, "Резервная копия", str(Path.home()),
+                                                  "Резервная копия (*.vprbak *.zip)")
+            if not name:
+                return
+            archive = Path(name)
+        if folder is None:
+            name = QFileDialog.getExistingDirectory(self, "Новая пустая папка данных", str(Path.home()))
+            if not name:
+                return
+            folder = Path(name)
+        if password is None and is_encrypted(archive):
+            dialog = BackupPasswordDialog(OPEN, self, archive=archive.name, error=error)
+            if dialog.exec() != BackupPasswordDialog.DialogCode.Accepted:
+                return
+            password = dialog.password
 
         def job(ctx: TaskContext):
             from coordinator_app.backup import restore_backup
 
-            return restore_backup(Path(archive), Path(folder))
+            return restore_backup(archive, folder, password)
 
         def done(result) -> None:
             inform(self, f"Данные восстановлены в папку {result.data_dir}.\nЧтобы работать с ними, запустите программу "
                          f"с этой папкой данных: vpr-coordinator --data-dir \"{result.data_dir}\".", "Восстановлено")
 
-        self.ctx.tasks.run(self, "Восстановление из резервной копии", job, done)
+        def failed(err: BaseException) -> None:
+            if isinstance(err, BackupPasswordError):       # asked again, the reason in the dialog
+                self.restore(archive, folder, error=err.message)
+            elif isinstance(err, UserError):
+                show_error(self, err)
+            else:
+                show_error(self, f"Внутренняя ошибка программы: {err}\nПодробности записаны в журнал.")
+
+        self.ctx.tasks.run(self, "Восстановление из резервной копии", job, done, failed)
