@@ -72,6 +72,8 @@ class ScanImportReport:
     conflicts: int = 0
     rejected: list[dict[str, str]] = field(default_factory=list)
     flagged: list[dict[str, Any]] = field(default_factory=list)
+    # Pages stored with a remark the coordinator should see (a PDF page larger than A3, downscaled).
+    warnings: list[dict[str, Any]] = field(default_factory=list)
     cancelled: bool = False
     batch_id: int | None = None
     seconds: float = 0.0
@@ -85,7 +87,8 @@ class ScanImportReport:
             "files": self.files, "imported": self.imported, "identified_qr": self.identified_qr,
             "identified_filename": self.identified_filename, "identified_following": self.identified_following,
             "unassigned": self.unassigned, "duplicates": self.duplicates, "conflicts": self.conflicts,
-            "rejected": self.rejected, "flagged": self.flagged, "cancelled": self.cancelled,
+            "rejected": self.rejected, "flagged": self.flagged, "warnings": self.warnings,
+            "cancelled": self.cancelled,
             "batch_id": self.batch_id, "seconds": round(self.seconds, 2), "pages_per_work": self.pages_per_work,
         }
 
@@ -102,6 +105,8 @@ class ScanImportReport:
             lines.append(f"Повторы уже сохранённых файлов пропущены: {self.duplicates}.")
         if self.rejected:
             lines.append(f"Не приняты файлы: {len(self.rejected)}.")
+        if self.warnings:
+            lines.append(f"Сохранены с замечаниями страниц: {len(self.warnings)}.")
         for title, pages in self.pages_per_work.items():
             learned = "по первым" in pages
             lines.append(f"Страниц в работе («{title}»): {pages}"
@@ -168,6 +173,15 @@ def _plan_file(path: Path, data_dir: Path, known: Callable[[str], bool], batch: 
         pages = page_count(kind, data)
     except RejectedFile as err:
         report.rejected.append({"file": str(path), "reason": str(err)})
+        return None
+    except MemoryError:
+        report.rejected.append({"file": str(path), "reason": "не хватило памяти, чтобы прочитать файл: "
+                                                             "он слишком большой для скана"})
+        return None
+    except Exception as err:  # noqa: BLE001 - a decoder's own failure on one file never ends the batch
+        log.warning("cannot count the pages of %s", path, exc_info=True)
+        report.rejected.append({"file": str(path), "reason": f"файл не удалось прочитать: ошибка при разборе "
+                                                             f"({type(err).__name__})"})
         return None
     original_rel = filestore.rel_path("originals", sha, {"jpeg": "jpg"}.get(kind, kind))
     filestore.put(data_dir, original_rel, data)
@@ -461,7 +475,13 @@ def _pooled(tasks: list[tuple[PlannedFile, Task]], data_dir: Path, workers: int,
                 if cancelled():
                     return
                 owner, future = futures.pop(0)
-                result = future.result()
+                try:
+                    result = future.result()
+                except BrokenProcessPool:
+                    raise
+                except Exception as err:  # noqa: BLE001 - run_task returns reasons; this is the transport's
+                    log.warning("scan task of %s failed", owner.path, exc_info=True)
+                    result = f"файл не удалось прочитать: ошибка при разборе ({type(err).__name__})"
                 nxt = next(queue, None)
                 if nxt is not None:
                     futures.append((nxt[0], pool.submit(run_task, nxt[1], str(data_dir))))
@@ -517,6 +537,8 @@ def _record_file(store: Store, planned: PlannedFile, pages: list[PageResult], ma
                 report.identified_following += 1
             if row["note"] and row["status"] == "unassigned" and row["qr_text"]:
                 report.flagged.append({"file": str(planned.path), "page": page.page_no, "reason": row["note"]})
+            if page.warning:
+                report.warnings.append({"file": str(planned.path), "page": page.page_no, "reason": page.warning})
         audit.record(store, "scans.file", "scan_files", file_id, batch_id=batch_id, sha256=planned.sha256,
                      pages=len(rows), name=planned.path.name)
     report.files += 1
@@ -580,6 +602,7 @@ def _import(store: Store, paths: Iterable[Path | str], work_id: int | None, prog
         for plan, pages in _iter_results(planned, data_dir, workers, cancelled):
             handled.add(plan.sha256)
             if isinstance(pages, str):
+                log.info("scan file rejected: %s: %s", plan.path, pages)
                 report.rejected.append({"file": str(plan.path), "reason": pages})
             else:
                 seq = _record_file(store, plan, pages, matcher, batch_id, seq, report)

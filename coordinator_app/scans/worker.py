@@ -31,6 +31,7 @@ class PageResult:
     height: int
     labels: list[str]          # texts of the QR codes found on the page
     rotation: int              # clockwise rotation that makes the page upright (from its label)
+    warning: str | None = None  # stored, but the report names it (a PDF page larger than A3)
 
 
 @dataclass
@@ -94,7 +95,25 @@ def _thumbnail(image: Image.Image, quarter: Image.Image | None = None) -> bytes:
 
 
 def run_task(task: Task, data_dir: str) -> list[PageResult] | str:
-    """Pages of the task, or a Russian reason why the file cannot be used."""
+    """Pages of the task, or a Russian reason why the file cannot be used. Whatever goes wrong
+    with one file (a decoder's own error, a bomb, memory running out) rejects that file only:
+    nothing but a string or the pages ever leaves this function, so a batch goes on."""
+    from ..errors import UserError
+
+    try:
+        return _run_task(task, data_dir)
+    except RejectedFile as err:
+        return str(err)
+    except UserError as err:          # a page could not be stored (disk full, no rights)
+        return err.message
+    except MemoryError:
+        return "не хватило памяти, чтобы прочитать файл: он слишком большой для скана"
+    except Exception as err:          # noqa: BLE001 - a decoder's own failure on this file
+        # No logging here: a worker process has no log file, and its stderr is the CLI's.
+        return f"файл не удалось прочитать: ошибка при разборе ({type(err).__name__})"
+
+
+def _run_task(task: Task, data_dir: str) -> list[PageResult] | str:
     from .qr import find_labels, page_rotation
 
     root = Path(data_dir)
@@ -121,7 +140,7 @@ def run_task(task: Task, data_dir: str) -> list[PageResult] | str:
             filestore.put(root, thumb_rel, _thumbnail(image, quarter))
             hits = find_labels(image, quarter=quarter)
             results.append(PageResult(page_no, page_sha, image_rel, thumb_rel, image.width, image.height,
-                                      [hit.text for hit in hits], page_rotation(hits) or 0))
+                                      [hit.text for hit in hits], page_rotation(hits) or 0, page.warning))
     except RejectedFile as err:
         return str(err)
     return results
