@@ -629,6 +629,9 @@ def verify_store(store: Store, progress: ProgressFn | None = None) -> StoreRepor
             report.problems.append(f"журнал изменений: запись {r['id']} датирована раньше предыдущей")
             break
         previous = r["at"]
+    from .scans.leftovers import leftover_problems
+
+    report.problems += leftover_problems(store)
     return report
 
 

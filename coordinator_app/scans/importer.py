@@ -460,7 +460,8 @@ def _pooled(tasks: list[tuple[PlannedFile, Task]], data_dir: Path, workers: int,
             cancelled: Callable[[], bool]) -> Iterator[tuple[PlannedFile, list[PageResult] | str]]:
     context = multiprocessing.get_context("spawn")
     window = workers * 3
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=init_process) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=init_process,
+                             initargs=(os.getpid(),)) as pool:
         futures: list[tuple[PlannedFile, Future]] = []
         queue = iter(tasks)
         try:
@@ -558,7 +559,9 @@ def import_scans(
     orphan sweep can never remove a file another import is about to record."""
     from ..storage.lock import DataDirLock
 
-    lock = DataDirLock(store.data_dir, ".scans-import.lock",
+    from .leftovers import IMPORT_LOCK
+
+    lock = DataDirLock(store.data_dir, IMPORT_LOCK,
                        "Уже идёт импорт сканов в эту папку данных. Дождитесь его окончания.")
     lock.acquire()
     try:

@@ -44,14 +44,45 @@ class Task:
     last_page: int | None = None
 
 
-def init_process() -> None:
-    """Set up a worker process. Pages come one after another, each with buffers of several MB
+#: How often a worker looks whether the importing process is still there.
+PARENT_CHECK_S = 0.5
+
+
+def _watch_parent(parent_pid: int | None) -> None:
+    """End this worker as soon as the importing process is gone. A killed importer cannot shut
+    its pool down, and its workers would otherwise wait for tasks (or finish a long PDF) for
+    ever. `parent_process()` is the parent's sentinel (a pipe on POSIX, its process handle on
+    Windows); on POSIX a changed parent pid (re-parented to init) says the same."""
+    import multiprocessing
+    import os
+    import threading
+    import time
+
+    parent = multiprocessing.parent_process()
+
+    def gone() -> bool:
+        if parent is not None and not parent.is_alive():
+            return True
+        return parent_pid is not None and os.name == "posix" and os.getppid() != parent_pid
+
+    def watch() -> None:
+        while not gone():
+            time.sleep(PARENT_CHECK_S)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watchdog", daemon=True).start()
+
+
+def init_process(parent_pid: int | None = None) -> None:
+    """Set up a worker process: a watchdog that ends it with its parent (`_watch_parent`), and
+    the allocator. Pages come one after another, each with buffers of several MB
     (the decoded page, its array copy for the QR decoder): glibc returns such blocks to the
     OS when they are freed and the next page faults them in again, page by page (10 ms of
     system time per A4 page measured on a loaded 2-core machine, as much as decoding it).
     Serving them from the heap and keeping it makes them reused instead."""
     import sys
 
+    _watch_parent(parent_pid)
     if not sys.platform.startswith("linux"):
         return
     try:
