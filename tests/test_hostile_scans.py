@@ -68,6 +68,34 @@ def test_an_image_over_the_pixel_limit_is_refused_from_its_header(school_store, 
                                             "(больше 120 млн точек)"}
 
 
+def test_a_colour_image_is_limited_by_the_memory_it_would_take(school_store, work_id, tmp_path: Path) -> None:
+    """Pillow keeps colour in four bytes a pixel: 81 Mpx in colour would take 324 MB."""
+    folder = tmp_path / "batch"
+    _good_files(folder, 1)
+    png_declaring(folder / "colour.png", 9000, 9000, colour=True)
+    png_declaring(folder / "grey.png", 9000, 9000)        # passes the check (and is then refused as broken)
+    report = import_scans(school_store, [folder], work_id=work_id, workers=1)
+    reasons = _reasons(report)
+    assert reasons["colour.png"] == ("изображение слишком большое для скана страницы "
+                                     "(9000×9000 точек, больше 75 млн точек)")
+    assert "слишком большое" not in reasons["grey.png"]
+
+
+def test_a_file_that_changes_while_it_is_imported_is_rejected_and_nothing_is_stored(
+        school_store, work_id, tmp_path: Path, monkeypatch) -> None:
+    import coordinator_app.scans.importer as importer
+
+    folder = tmp_path / "batch"
+    _good_files(folder, 2)
+    real = importer.sha256_file
+    monkeypatch.setattr(importer, "sha256_file", lambda p: "0" * 64 if p.name == "good01.png" else real(p))
+    report = import_scans(school_store, [folder], work_id=work_id, workers=1)
+    assert report.imported == 1
+    assert _reasons(report) == {"good01.png": "файл изменился во время импорта: повторите импорт"}
+    stored = {p.name for p in (school_store.data_dir / "scans" / "originals").rglob("*") if p.is_file()}
+    assert len(stored) == 1
+
+
 @pytest.mark.parametrize("error", [KeyError("tile"), MemoryError(), RuntimeError("pdfium"),
                                    Image.DecompressionBombError("bomb")])
 def test_any_decoder_error_rejects_only_its_file(school_store, work_id, tmp_path: Path, monkeypatch,
@@ -77,7 +105,7 @@ def test_any_decoder_error_rejects_only_its_file(school_store, work_id, tmp_path
     real = worker.iter_pages
 
     def iter_pages(kind, data, first=1, last=None):
-        if "bad" in str(data) or (isinstance(data, bytes) and data == bad.read_bytes()):
+        if Path(data).read_bytes() == bad.read_bytes():          # the stored copy of the bad file
             raise error
         return real(kind, data, first, last)
 
@@ -96,8 +124,8 @@ def test_any_decoder_error_rejects_only_its_file(school_store, work_id, tmp_path
 def test_a_failing_page_count_rejects_only_its_file(school_store, work_id, tmp_path: Path, monkeypatch) -> None:
     import coordinator_app.scans.importer as importer
 
-    real = importer.page_count
-    monkeypatch.setattr(importer, "page_count",
+    real = importer.page_info
+    monkeypatch.setattr(importer, "page_info",
                         lambda kind, data: (_ for _ in ()).throw(ZeroDivisionError()) if kind == "tiff" else real(kind, data))
     folder = tmp_path / "batch"
     _good_files(folder, 2)

@@ -23,6 +23,13 @@ from PIL import Image, UnidentifiedImageError
 
 PDF_DPI = 200                       # enough for reading the work and its labels; ≈ 1654×2339 px per A4
 MAX_PIXELS = 120_000_000            # a 600 dpi A3 page is ≈ 70 Mpx; larger is not a scan
+#: What one decoded page may take in memory. Pillow keeps greyscale and 1-bit pages in a byte
+#: per pixel and colour in four, so colour is limited to 75 Mpx (a 600 dpi A3 colour scan is 70):
+#: a worker then peaks at ≈ 0.4 GB on the largest page it accepts.
+MAX_DECODED_BYTES = 300_000_000
+#: A TIFF with a page over this is processed as one task (one worker), not in chunks of pages
+#: spread over both workers, so that one file never holds two such pages in memory at once.
+LARGE_PAGE_PIXELS = 40_000_000
 AUDIO_EXTENSIONS = {".mp3", ".wav", ".ogg", ".m4a"}
 A3_PT = (842.0, 1191.0)             # ISO A3 in PostScript points
 #: A PDF page is rendered to at most this many pixels: A3 at `PDF_DPI` with a margin (≈ 8.5 Mpx,
@@ -57,18 +64,29 @@ class DecodedPage:
     warning: str | None = None  # stored, but the coordinator should know (e.g. downscaled)
 
 
-def _too_big(width: int | None = None, height: int | None = None, page: int | None = None) -> str:
+def _too_big(width: int | None = None, height: int | None = None, page: int | None = None,
+             limit: int = MAX_PIXELS) -> str:
     where = f"страница {page}: " if page else ""
     size = f"{width}×{height} точек, " if width and height else ""
-    return f"{where}изображение слишком большое для скана страницы ({size}больше {MAX_PIXELS // 1_000_000} млн точек)"
+    return f"{where}изображение слишком большое для скана страницы ({size}больше {limit // 1_000_000} млн точек)"
 
 
-def check_size(width: int, height: int, page: int | None = None) -> None:
-    """Refuse an image whose header declares more than MAX_PIXELS, before it is decoded."""
+def _bytes_per_pixel(mode: str) -> int:
+    if mode in ("1", "L", "P"):
+        return 1
+    if mode.startswith("I;16"):
+        return 2
+    return 4                       # RGB is kept as RGBX; RGBA, CMYK, I, F
+
+
+def check_size(width: int, height: int, page: int | None = None, mode: str = "RGB") -> None:
+    """Refuse an image whose header declares more than MAX_PIXELS, or more than
+    MAX_DECODED_BYTES once decoded in its mode, before it is decoded."""
     if width <= 0 or height <= 0:
         raise RejectedFile(f"{'страница %d: ' % page if page else ''}файл повреждён: размер изображения {width}×{height}")
-    if width * height > MAX_PIXELS:
-        raise RejectedFile(_too_big(width, height, page))
+    limit = min(MAX_PIXELS, MAX_DECODED_BYTES // _bytes_per_pixel(mode))
+    if width * height > limit:
+        raise RejectedFile(_too_big(width, height, page, limit))
 
 
 def sniff(head: bytes) -> str | None:
@@ -132,7 +150,7 @@ def _open_image(data: Source, load: bool = True) -> Image.Image:
     try:
         with _bomb_is_error():
             image = Image.open(io.BytesIO(data) if isinstance(data, bytes) else data)
-            check_size(*image.size)
+            check_size(*image.size, mode=image.mode)
             if load:
                 image.load()
     except _BOMB as err:
@@ -153,24 +171,31 @@ def _seek_frame(image: Image.Image, number: int) -> None:
         raise RejectedFile(_too_big(page=number)) from err
     except _BROKEN as err:
         raise RejectedFile(f"файл TIFF повреждён: не удалось прочитать страницу {number}") from err
-    check_size(*image.size, page=number)
+    check_size(*image.size, page=number, mode=image.mode)
 
 
 def page_count(kind: str, data: Source) -> int:
     """Number of pages, cheaply (headers only, no decoding, no rendering); raises RejectedFile
     for a broken file or a page too large to be a scan."""
+    return page_info(kind, data)[0]
+
+
+def page_info(kind: str, data: Source) -> tuple[int, int]:
+    """(number of pages, pixels of the largest page) from the headers, as `page_count`."""
     if kind in ("jpeg", "png", "bmp"):
-        _open_image(data, load=False)
-        return 1
+        with contextlib.closing(_open_image(data, load=False)) as image:
+            return 1, image.width * image.height
     if kind == "tiff":
-        image = _open_image(data, load=False)
-        try:
-            total = getattr(image, "n_frames", 1)
-        except _BROKEN as err:
-            raise RejectedFile("файл TIFF повреждён: не удалось прочитать список страниц") from err
-        for number in range(2, total + 1):
-            _seek_frame(image, number)
-        return total
+        with contextlib.closing(_open_image(data, load=False)) as image:
+            largest = image.width * image.height
+            try:
+                total = getattr(image, "n_frames", 1)
+            except _BROKEN as err:
+                raise RejectedFile("файл TIFF повреждён: не удалось прочитать список страниц") from err
+            for number in range(2, total + 1):
+                _seek_frame(image, number)
+                largest = max(largest, image.width * image.height)
+        return total, largest
     if kind == "pdf":
         pdf = _open_pdf(data)
         try:
@@ -181,7 +206,7 @@ def page_count(kind: str, data: Source) -> int:
             pdf.close()
         if count == 0:
             raise RejectedFile("в PDF нет ни одной страницы")
-        return count
+        return count, PDF_MAX_PIXELS
     raise RejectedFile("формат не поддерживается: нужны JPEG, PNG, TIFF, BMP или PDF")
 
 

@@ -43,8 +43,9 @@ from ..qr_payload import LabelFormatError, decode_label
 from ..school import require_school
 from ..storage import Store, now_iso
 from . import filestore
-from .decode import RejectedFile, page_count, reject_reason_for_unknown, sniff
-from .worker import PageResult, Task, init_process, run_task, sha256_bytes
+from ..fsutil import sha256_file
+from .decode import LARGE_PAGE_PIXELS, RejectedFile, page_info, reject_reason_for_unknown, sniff
+from .worker import PageResult, Task, init_process, run_task
 
 log = logging.getLogger(__name__)
 
@@ -153,24 +154,28 @@ class PlannedFile:
 
 def _plan_file(path: Path, data_dir: Path, known: Callable[[str], bool], batch: set[str],
                report: ScanImportReport) -> PlannedFile | None:
+    """A file is read in blocks (hashed, then copied into the store), never whole: planning takes
+    the same memory for a 1 GB PDF as for a 300 KB JPEG."""
     try:
-        if path.stat().st_size > MAX_FILE_BYTES:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
             report.rejected.append({"file": str(path), "reason": "файл больше 1 ГБ — это не скан работы"})
             return None
-        data = path.read_bytes()
+        with open(path, "rb") as stream:
+            head = stream.read(16)
+        sha = sha256_file(path)
     except OSError as err:
         report.rejected.append({"file": str(path), "reason": f"не удалось прочитать файл: {err.strerror or err}"})
         return None
-    sha = sha256_bytes(data)
     if sha in batch or known(sha):
         report.duplicates += 1
         return None
-    kind = sniff(data[:16])
+    kind = sniff(head)
     if kind is None:
-        report.rejected.append({"file": str(path), "reason": reject_reason_for_unknown(path.name, data[:16])})
+        report.rejected.append({"file": str(path), "reason": reject_reason_for_unknown(path.name, head)})
         return None
     try:
-        pages = page_count(kind, data)
+        pages, largest = page_info(kind, str(path))
     except RejectedFile as err:
         report.rejected.append({"file": str(path), "reason": str(err)})
         return None
@@ -184,12 +189,22 @@ def _plan_file(path: Path, data_dir: Path, known: Callable[[str], bool], batch: 
                                                              f"({type(err).__name__})"})
         return None
     original_rel = filestore.rel_path("originals", sha, {"jpeg": "jpg"}.get(kind, kind))
-    filestore.put(data_dir, original_rel, data)
+    try:
+        filestore.put_copy(data_dir, original_rel, path, sha)
+    except filestore.SourceChanged:
+        report.rejected.append({"file": str(path), "reason": "файл изменился во время импорта: повторите импорт"})
+        return None
+    except OSError as err:
+        report.rejected.append({"file": str(path), "reason": f"не удалось прочитать файл: {err.strerror or err}"})
+        return None
     batch.add(sha)
-    step = PDF_CHUNK if kind in ("pdf", "tiff") else pages
+    # Chunks of pages spread a PDF or TIFF over both workers; a TIFF with a page too large for
+    # two of them to be held at once stays one task.
+    chunked = kind == "pdf" or (kind == "tiff" and largest <= LARGE_PAGE_PIXELS)
+    step = PDF_CHUNK if chunked else pages
     tasks = [Task(str(path), kind, sha, original_rel, first, min(first + step - 1, pages))
              for first in range(1, pages + 1, step)]
-    return PlannedFile(path, sha, kind, len(data), pages, original_rel, tasks)
+    return PlannedFile(path, sha, kind, size, pages, original_rel, tasks)
 
 
 # -- matching ---------------------------------------------------------------------------------

@@ -149,13 +149,13 @@ def _run_task(task: Task, data_dir: str) -> list[PageResult] | str:
 
     root = Path(data_dir)
     # Pages come from the stored original (already hashed, immutable), never from the source,
-    # which may change or vanish (a pulled-out stick) after planning. PDFs and TIFFs are opened
-    # by path so that a task reads only its own pages of a large file.
+    # which may change or vanish (a pulled-out stick) after planning. Files are opened by path:
+    # a task reads only its own pages of a large PDF or TIFF, and an image only as far as its
+    # header until its size has been checked.
     stored = root / task.original_rel
-    try:
-        data: bytes | str = str(stored) if task.kind in ("pdf", "tiff") else stored.read_bytes()
-    except OSError as err:
-        return f"не удалось прочитать файл: {err.strerror or err}"
+    if not stored.is_file():
+        return "не удалось прочитать файл: его копия в папке данных пропала"
+    data = str(stored)
     results: list[PageResult] = []
     try:
         for page_no, page in iter_pages(task.kind, data, task.first_page, task.last_page):
