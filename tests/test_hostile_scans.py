@@ -163,3 +163,20 @@ def test_an_a4_pdf_page_is_rendered_at_full_resolution_without_a_warning(school_
     assert report.imported == 1 and not report.warnings
     row = school_store.one("SELECT width, height FROM scan_pages")
     assert (row["width"], row["height"]) == (round(595 * 200 / 72), round(842 * 200 / 72))
+
+
+def test_a_file_that_kills_its_worker_is_rejected_and_the_batch_goes_on(school_store, work_id, tmp_path: Path,
+                                                                         monkeypatch) -> None:
+    import coordinator_app.scans.importer as importer
+    from tests.fixtures.hostile import CRASH_MARK, run_task_that_crashes
+
+    monkeypatch.setattr(importer, "run_task", run_task_that_crashes)
+    folder = tmp_path / "batch"
+    _good_files(folder, 8)
+    crash = folder / "good03crash.png"
+    Image.new("L", (100, 100), 77).save(crash)
+    crash.write_bytes(crash.read_bytes() + CRASH_MARK)      # after IEND: still a readable PNG
+    report = import_scans(school_store, [folder], work_id=work_id, workers=2)
+    assert report.imported == 8 and report.files == 8
+    assert _reasons(report) == {"good03crash.png": "обработка файла оборвалась аварийно (программа чтения страниц "
+                                                    "завершилась): файл повреждён или слишком велик"}

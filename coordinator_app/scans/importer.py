@@ -452,11 +452,18 @@ def _sequential(planned: list[PlannedFile], data_dir: Path,
         yield f, pages
 
 
+#: The reason given for a file whose worker died under it (a decoder's crash, the system killing
+#: a process that ran out of memory): the file is rejected, the batch goes on.
+WORKER_DIED = ("обработка файла оборвалась аварийно (программа чтения страниц завершилась): "
+               "файл повреждён или слишком велик")
+
+
 def _iter_results(planned: list[PlannedFile], data_dir: Path, workers: int,
                   cancelled: Callable[[], bool]) -> Iterator[tuple[PlannedFile, list[PageResult] | str]]:
     """Results per file in input order; tasks run in a process pool with a bounded window. If the
-    pool breaks (a worker killed, a frozen build without worker support), the files not yet
-    yielded are processed here, in this process: slower, but the import completes."""
+    pool breaks (a worker died on a file, or a frozen build without worker support), the files
+    not yet yielded go through `_isolated`: each in a worker of its own, so the one that kills
+    its worker is rejected and the rest are imported."""
     tasks = [(f, t) for f in planned for t in f.tasks]
     if workers <= 1 or len(tasks) <= 2:
         yield from _sequential(planned, data_dir, cancelled)
@@ -467,8 +474,53 @@ def _iter_results(planned: list[PlannedFile], data_dir: Path, workers: int,
             yielded.add(id(item[0]))
             yield item
     except BrokenProcessPool:
-        log.warning("scan worker pool broke; continuing in-process")
-        yield from _sequential([f for f in planned if id(f) not in yielded], data_dir, cancelled)
+        log.warning("scan worker pool broke; the remaining files are processed one at a time")
+        yield from _isolated([f for f in planned if id(f) not in yielded], data_dir, cancelled)
+
+
+def _new_pool(data_dir: Path) -> ProcessPoolExecutor | None:
+    """A one-worker pool that has shown it can run (None: this build cannot start workers)."""
+    pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=init_process, initargs=(os.getpid(),))
+    try:
+        pool.submit(os.getpid).result()
+    except (BrokenProcessPool, OSError):
+        pool.shutdown(wait=False, cancel_futures=True)
+        return None
+    return pool
+
+
+def _isolated(planned: list[PlannedFile], data_dir: Path,
+              cancelled: Callable[[], bool]) -> Iterator[tuple[PlannedFile, list[PageResult] | str]]:
+    """File after file in one worker: a file whose worker dies is rejected (`WORKER_DIED`) and
+    the next gets a new worker. Without worker support at all, the files are processed here."""
+    pool: ProcessPoolExecutor | None = None
+    try:
+        for index, f in enumerate(planned):
+            if pool is None:
+                pool = _new_pool(data_dir)
+                if pool is None:
+                    log.warning("scan workers cannot start; continuing in-process")
+                    yield from _sequential(planned[index:], data_dir, cancelled)
+                    return
+            pages: list[PageResult] | str = []
+            try:
+                for task in f.tasks:
+                    if cancelled():
+                        return
+                    result = pool.submit(run_task, task, str(data_dir)).result()
+                    if isinstance(result, str):
+                        pages = result
+                        break
+                    pages = pages + result  # type: ignore[operator]
+            except BrokenProcessPool:
+                log.warning("a scan worker died on %s", f.path)
+                pool.shutdown(wait=False, cancel_futures=True)
+                pool, pages = None, WORKER_DIED
+            yield f, pages
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
 
 
 def _pooled(tasks: list[tuple[PlannedFile, Task]], data_dir: Path, workers: int,
