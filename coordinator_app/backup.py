@@ -820,6 +820,11 @@ def verify_store(store: Store, progress: ProgressFn | None = None) -> StoreRepor
     known = referenced_paths(store.db) | {r["template_file"] for r in store.query(
         "SELECT template_file FROM works WHERE template_file IS NOT NULL")} | {
         r["stored_path"] for r in store.query("SELECT stored_path FROM work_attachments")}
+    from .scans.leftovers import leftover_files, leftover_problems
+
+    # An interrupted import's files are said once, with what they are (leftover_problems); any
+    # other file without rows is named.
+    known |= set(leftover_files(store.data_dir, store.conn))
     for area in FILE_AREAS:
         root = store.data_dir / area
         if not root.is_dir():
@@ -827,6 +832,7 @@ def verify_store(store: Store, progress: ProgressFn | None = None) -> StoreRepor
         for path in sorted(root.rglob("*")):
             if path.is_file() and not path.name.startswith(".") and path.relative_to(store.data_dir).as_posix() not in known:
                 report.problems.append(f"файл без записи в базе: {path.relative_to(store.data_dir).as_posix()}")
+    report.problems += leftover_problems(store)
     from .integrity import problems as integrity_problems
 
     report.problems += integrity_problems(store)      # guards, scan rows, the audit chain, the scores

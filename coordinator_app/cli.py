@@ -349,6 +349,7 @@ def cmd_import_scans(args: argparse.Namespace) -> int:
     lines = [report.summary()]
     lines += [f"  не принят: {r['file']} — {r['reason']}" for r in report.rejected]
     lines += [f"  внимание: {f['file']}, стр. {f['page']} — {f['reason']}" for f in report.flagged]
+    lines += [f"  замечание: {w['file']} — {w['reason']}" for w in report.warnings]
     _out(args, report.as_dict(), "\n".join(lines))
     return EXIT_OK
 

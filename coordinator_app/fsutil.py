@@ -26,12 +26,24 @@ def fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
+def disk_full_message(target: Path | str) -> str:
+    """The program's one message for a full disk, whatever was being written (a file, the
+    database: `storage` maps SQLite's «database or disk is full» to it too)."""
+    return f"На диске не хватает места для записи «{target}». Освободите место и повторите."
+
+
+def is_disk_full(err: OSError) -> bool:
+    import errno
+
+    return err.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC))
+
+
 def disk_error_message(err: OSError, target: Path) -> str:
     """A Russian explanation of a failed write."""
     import errno
 
-    if err.errno == errno.ENOSPC:
-        return f"На диске не хватает места для записи «{target}». Освободите место и повторите."
+    if is_disk_full(err):
+        return disk_full_message(target)
     if err.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
         return f"Нет прав на запись «{target}». Выберите другую папку или проверьте, что носитель не защищён от записи."
     if err.errno in (errno.ENOENT, errno.ENODEV, errno.EIO, errno.ENOTDIR):

@@ -27,6 +27,14 @@ LOG_BACKUPS = 5
 _configured: Path | None = None
 
 
+class _LogFile(logging.FileHandler):
+    """The log file. A line that cannot be written (the disk is full) is dropped: logging's
+    default prints "--- Logging error ---" and a traceback on the console instead."""
+
+    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 - logging API
+        pass
+
+
 def log_dir(data_dir: Path) -> Path:
     return Path(data_dir) / "logs"
 
@@ -44,7 +52,7 @@ def setup_logging(data_dir: Path, *, console: bool = False) -> Path:
             root.removeHandler(handler)
             handler.close()
     _rotate_if_full(path)
-    handler = logging.FileHandler(path, encoding="utf-8")
+    handler = _LogFile(path, encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler._vpr = True  # type: ignore[attr-defined]
     root.addHandler(handler)

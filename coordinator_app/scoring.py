@@ -18,7 +18,7 @@ from typing import Any
 
 from . import audit
 from .changes import Changes
-from .errors import UserError
+from .errors import UserError, quoted
 from .names import class_display, normalize_gender
 from .storage import Store, now_iso
 from .works import TaskDef, Work, get_work, mark_for
@@ -32,13 +32,24 @@ _X_FORMS = {"x", "х"}           # Latin and Cyrillic, any case
 _NOT_PASSED_RE = re.compile(r"^не\s*пройд\.?$", re.IGNORECASE)
 
 
+#: A score has at most this many digits (leading zeros aside); more is refused as over the
+#: maximum without converting it (Python refuses to convert over 4300 digits).
+_MAX_SCORE_DIGITS = 6
+
+
 def normalize_value(raw: Any, task: TaskDef, allows_not_passed: bool) -> str | None:
-    """The stored form of what an expert typed, or UserError with the reason (Russian)."""
+    """The stored form of what an expert typed, or UserError with the reason (Russian). Any
+    input (5000 digits, control characters, huge numbers) gets a Russian refusal, never a crash."""
     if raw is None:
         return None
     if isinstance(raw, float) and raw.is_integer():
         raw = int(raw)
-    text = str(raw).strip()
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        if raw > task.max_score:
+            raise UserError(f"Задание {task.task_id}: {quoted(raw)} больше максимума {task.max_score}.")
+        if raw >= 0:
+            return str(raw)
+    text = quoted(raw, limit=1 << 30) if isinstance(raw, int) else str(raw).strip()
     if not text:
         return None
     if text.casefold() in _X_FORMS:
@@ -48,12 +59,12 @@ def normalize_value(raw: Any, task: TaskDef, allows_not_passed: bool) -> str | N
             raise UserError(f"Задание {task.task_id}: «не пройд.» в этой работе не допускается.")
         return NOT_PASSED
     if re.fullmatch(r"\d+", text):
-        value = int(text)
-        if value > task.max_score:
-            raise UserError(f"Задание {task.task_id}: {value} больше максимума {task.max_score}.")
-        return str(value)
+        digits = text.lstrip("0") or "0"
+        if len(digits) > _MAX_SCORE_DIGITS or int(digits) > task.max_score:
+            raise UserError(f"Задание {task.task_id}: {quoted(digits)} больше максимума {task.max_score}.")
+        return str(int(digits))
     raise UserError(
-        f"Задание {task.task_id}: «{text}» — не балл. Допустимо: целое от 0 до {task.max_score}, X (нет ответа)"
+        f"Задание {task.task_id}: «{quoted(text)}» — не балл. Допустимо: целое от 0 до {task.max_score}, X (нет ответа)"
         + (", «не пройд.»." if allows_not_passed else ".")
     )
 
@@ -235,7 +246,7 @@ def set_scores(store: Store, work_id: int, cells: list[tuple[str, str, Any]], *,
                 raise UserError(f"участник {code} отмечен отсутствующим")
             prepared.append((participant, task, clean))
         except UserError as err:
-            problems.append(f"код {code}, задание {task_id}, значение «{value}»: {err.message}")
+            problems.append(f"код {quoted(code)}, задание {quoted(task_id)}, значение «{quoted(value)}»: {err.message}")
     if problems:
         raise UserError(f"Баллы не сохранены: ошибок — {len(problems)}.", details=problems)
     changed = False

@@ -530,7 +530,8 @@ def test_expired_works_are_offered_for_purge_at_start(qtbot, school_store, data_
     assert opened[0].suffix == ".pdf" and opened[0].read_bytes().startswith(b"%PDF")
     assert school_store.scalar("SELECT COUNT(*) FROM scan_pages WHERE work_id = ?", [old_id]) == 0
     assert school_store.scalar("SELECT COUNT(*) FROM scan_pages WHERE work_id = ?", [work.id]) == 1
-    qtbot.waitUntil(lambda: not page.purge_button.isEnabled(), timeout=5000)   # the page reloads off the GUI thread
+    # The page reloads off the GUI thread after the purge (PageLoader): wait for it, not a race.
+    qtbot.waitUntil(lambda: not page.purge_button.isEnabled(), timeout=20000)
     said.clear()
     win.offer_purge()                                   # nothing left: silent at start
     assert said == []

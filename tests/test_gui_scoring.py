@@ -867,3 +867,31 @@ def test_a_reload_while_typing_takes_no_keys_and_gives_the_cursor_back_to_its_ce
     qtbot.waitUntil(lambda: tab.focusWidget() is tab.cells[1] and tab.cells[1].hasFocus())
     assert page.sheet.by_code["40003"].scores["1"] == "2"
     assert tab.current().code == "40001"
+
+
+def test_hostile_values_in_the_score_cells_get_the_usual_refusal(qtbot, page, work, school_store, said) -> None:
+    """5000 digits or a control character typed (pasted) into a cell: the inline Russian reason,
+    short and printable; in a pasted range: «Ничего не записано» with the cell named briefly."""
+    tab = page.participant_tab
+    cell = tab.cells[0]
+    cell.setMaxLength(10_000)             # a field's default (32767) would take them all anyway
+    type_score(qtbot, cell, "9" * 5000)
+    assert "больше максимума 2" in tab.error.text() and len(tab.error.text()) < 200
+    cell.setFocus()
+    cell.setText("1\x07")                 # pasted: a key press cannot type a control character
+    qtbot.keyClick(cell, Qt.Key.Key_Return)
+    assert "не балл" in tab.error.text() and "\x07" not in tab.error.text()
+    assert scores_of(school_store, work.id, "40001")["1"] is None and said == []
+    qtbot.keyClick(cell, Qt.Key.Key_Escape)
+
+    page.tabs.setCurrentIndex(2)
+    grid = page.grid_tab
+    model, view = grid.model, grid.view
+    task1 = model.column_of("task", "1")
+    QApplication.clipboard().setText("9" * 5000 + "\t0\n")
+    view.setCurrentIndex(model.index(0, task1))
+    view.selectionModel().select(model.index(0, task1), view.selectionModel().SelectionFlag.ClearAndSelect)
+    assert not view.paste()
+    status = grid.status.text()
+    assert "Ничего не записано" in status and "код 40001, задание 1" in status and len(status) < 600
+    assert scores_of(school_store, work.id, "40001") == {"1": None, "2": None, "3": None}

@@ -106,6 +106,9 @@ def run_gui(data_dir: str | None = None, smoke_test: bool = False) -> int:
             except StorageError as err:
                 QMessageBox.critical(None, APP_TITLE, str(err))
                 return 1
+            from coordinator_app.scans.leftovers import remove_leftovers
+
+            remove_leftovers(store)       # files of an import that was killed (one stat when none)
             from .main_window import MainWindow
 
             window = MainWindow(store, folder)

@@ -24,6 +24,7 @@ from typing import Any
 
 from ..errors import UserError
 from .cells import cell_text
+from .package_guard import check_package
 
 #: Header rows are looked for among this many first rows of a table or sheet.
 HEADER_SEARCH_ROWS = 15
@@ -205,6 +206,8 @@ def read_code_list(path: Path | str) -> list[CodeRow]:
     if len(data) > MAX_FILE_BYTES:
         raise UserError(f"Файл «{path.name}» слишком большой для списка кодов.")
     suffix = path.suffix.lower()
+    if data.startswith(b"PK"):              # before python-docx or openpyxl unpack any part
+        check_package(data, path.name, "docx" if suffix == ".docx" else "xlsx")
     if data.startswith(b"PK") and suffix == ".docx":
         tables = _docx_tables(path)
     elif data.startswith(b"PK"):

@@ -21,8 +21,9 @@ from typing import TYPE_CHECKING, Any
 
 from openpyxl import load_workbook
 
-from coordinator_app.errors import UserError
+from coordinator_app.errors import UserError, quoted
 from coordinator_app.imports.cells import cell_text
+from coordinator_app.imports.package_guard import check_package
 from coordinator_app.imports.fisoko_template import (
     ABSENT,
     NOT_PASSED,
@@ -53,6 +54,8 @@ NO_MARK = "нет отметки"
 
 _CODE_RE = re.compile(r"^\d{5}$")
 _NUMBER_RE = re.compile(r"^[+-]?\d+(?:[.,]\d+)?$")
+_MAX_DIGITS = 15
+_HUGE = 10 ** _MAX_DIGITS
 _X_VALUES = {"X", "x", "Х", "х"}  # Latin and Cyrillic
 _MALE = {"м", "муж", "мужской", "m"}
 _FEMALE = {"ж", "жен", "женский"}
@@ -141,10 +144,14 @@ def _whole_number(value: Any) -> int | None:
         s = _text(value).replace(" ", "")
         if not _NUMBER_RE.match(s):
             return None
-        number = float(s.replace(",", "."))
-        if not number.is_integer():
+        whole, _, fraction = s.replace(",", ".").partition(".")
+        if fraction.strip("0"):
             raise ValueError("fraction")
-        return int(number)
+        if len(whole.lstrip("+-").lstrip("0")) > _MAX_DIGITS:
+            # 5000 typed digits: beyond any score or variant, and never converted (float() made
+            # them infinity, int() refuses over 4300 digits).
+            return -_HUGE if whole.startswith("-") else _HUGE
+        return int(whole)
     return None
 
 
@@ -302,6 +309,7 @@ def _load_values(path: Path, info: TemplateInfo, max_col: int) -> list[tuple[Any
     """Rows of «Протокол» from the header row down, as values (formulas → cached results)."""
     try:
         data = path.read_bytes()
+        check_package(data, path.name)      # the file may have changed since its structure was read
         with warnings.catch_warnings():
             # "Data Validation extension is not supported": the validations are not needed here
             # (read-only sheets are parsed while iterating, so the filter covers that too).
@@ -322,6 +330,8 @@ def _load_values(path: Path, info: TemplateInfo, max_col: int) -> list[tuple[Any
             f"Нет доступа к файлу «{path.name}». Если он открыт в Excel, закройте его "
             f"и попробуйте снова."
         ) from None
+    except UserError:
+        raise
     except Exception:  # the structure was read a moment ago; anything now is a damaged file
         raise UserError(
             f"Не удалось прочитать данные из «{path.name}»: файл повреждён. Откройте его в "
@@ -382,7 +392,7 @@ def read_filled_form(
         row_problems: list[tuple[int, FormProblem]] = []
 
         def problem(col: int, raw: Any, reason: str) -> None:
-            row_problems.append((col, FormProblem(row_no, headers[col], _text(raw), reason)))
+            row_problems.append((col, FormProblem(row_no, headers[col], quoted(_text(raw)), reason)))
 
         raw_code = cell(info.code_column)
         variant_raw = {p: cell(c) for p, c in info.variant_columns.items()}

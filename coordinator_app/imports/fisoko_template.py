@@ -33,6 +33,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from coordinator_app.errors import UserError
 from coordinator_app.imports.cells import value_text
+from coordinator_app.imports.package_guard import check_package
 
 __all__ = [
     "TemplateTask",
@@ -297,6 +298,7 @@ def _open_workbook(path: Path) -> tuple[Workbook, bytes]:
                 f"новый файл."
             )
         raise corrupt
+    check_package(data, name)                   # before openpyxl (or we) unpack any part
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             names = set(zf.namelist())

@@ -32,6 +32,7 @@ from pathlib import Path
 from ..errors import UserError
 from ..words import counted
 from .cells import cell_text
+from .package_guard import check_package
 from ..names import (
     class_display,
     name_key,
@@ -444,8 +445,15 @@ def _mark_duplicates(rows: list[PupilRow]) -> None:
 # -- file readers ---------------------------------------------------------------------------
 
 
+#: A school's pupil list is well under 1 MB; a file this large is something else.
+MAX_FILE_BYTES = 64 << 20
+
+
 def _read_bytes(path: Path) -> bytes:
     try:
+        if path.is_file() and path.stat().st_size > MAX_FILE_BYTES:
+            raise UserError(f"Файл «{path.name}» слишком большой ({path.stat().st_size >> 20} МБ) для списка "
+                            "учеников. Проверьте, тот ли файл выбран.")
         return path.read_bytes()
     except FileNotFoundError:
         raise UserError(f"Файл «{path}» не найден. Проверьте путь и выберите файл снова.") from None
@@ -518,6 +526,8 @@ def _detect_kind(path: Path, data: bytes) -> str:
             f"Файл «{path.name}» пустой. Проверьте, что выбран нужный файл и что список в нём "
             f"сохранён."
         )
+    if data.startswith(_ZIP_MAGIC):
+        check_package(data, path.name)          # before any part is unpacked, even to sniff
     zip_kind = _zip_kind(data) if data.startswith(_ZIP_MAGIC) else None
     if zip_kind == "xlsx":
         return "xlsx"  # whatever the extension says

@@ -9,4 +9,5 @@ Modules:
     pages      queries and manual edits: assign, mark blank/extra, rotate, reorder
     retention  keeping works for N days, and the purge with its act
     audio      audio files of the oral part of foreign-language works
+    leftovers  what an interrupted import left: named by `verify`, removed at the next start
 """

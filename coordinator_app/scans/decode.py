@@ -2,21 +2,54 @@
 
 Supported: JPEG, PNG, BMP (one page each), TIFF (multi-page), PDF (multi-page, rasterised with
 pypdfium2 at `PDF_DPI`). The kind is told by the file's first bytes, not its name.
+
+Memory is bounded whatever the file says: an image's (every TIFF frame's) size is read from its
+header and checked against `MAX_PIXELS` before a pixel is decoded, and a PDF page is rendered to
+at most `PDF_MAX_PIXELS` (a page larger than A3 is stored downscaled with a warning; one beyond
+`PDF_REFUSE_AREA` is refused).
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
+import math
+import struct
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from PIL import Image, ImageSequence, UnidentifiedImageError
+from PIL import Image, UnidentifiedImageError
 
 PDF_DPI = 200                       # enough for reading the work and its labels; ≈ 1654×2339 px per A4
 MAX_PIXELS = 120_000_000            # a 600 dpi A3 page is ≈ 70 Mpx; larger is not a scan
+#: What one decoded page may take in memory. Pillow keeps greyscale and 1-bit pages in a byte
+#: per pixel and colour in four, so colour is limited to 75 Mpx (a 600 dpi A3 colour scan is 70):
+#: a worker then peaks at ≈ 0.4 GB on the largest page it accepts.
+MAX_DECODED_BYTES = 300_000_000
+#: A TIFF with a page over this is processed as one task (one worker), not in chunks of pages
+#: spread over both workers, so that one file never holds two such pages in memory at once.
+LARGE_PAGE_PIXELS = 40_000_000
 AUDIO_EXTENSIONS = {".mp3", ".wav", ".ogg", ".m4a"}
+A3_PT = (842.0, 1191.0)             # ISO A3 in PostScript points
+#: A PDF page is rendered to at most this many pixels: A3 at `PDF_DPI` with a margin (≈ 8.5 Mpx,
+#: 25 MB as RGB). A larger page is rendered at a lower resolution and reported.
+PDF_MAX_PIXELS = int(A3_PT[0] * A3_PT[1] * (PDF_DPI / 72) ** 2 * 1.1)
+#: A PDF page of more than this area (pt²), four times A3 (A1), would be rendered below 100 dpi:
+#: not a page of a work, refused.
+PDF_REFUSE_AREA = 4 * A3_PT[0] * A3_PT[1]
 
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+
+
+@contextlib.contextmanager
+def _bomb_is_error() -> Iterator[None]:
+    """Pillow only warns between MAX_IMAGE_PIXELS and twice that: here its warning is an error
+    (caught as "too big"), so no image past the limit is decoded. Local, since a module-level
+    filter is lost whenever somebody restores the filters (pytest does, after every test)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        yield
 
 
 class RejectedFile(Exception):
@@ -28,6 +61,32 @@ class DecodedPage:
     image: Image.Image
     encoded: bytes | None      # bytes to store for this page; None = the original file is the page
     ext: str
+    warning: str | None = None  # stored, but the coordinator should know (e.g. downscaled)
+
+
+def _too_big(width: int | None = None, height: int | None = None, page: int | None = None,
+             limit: int = MAX_PIXELS) -> str:
+    where = f"страница {page}: " if page else ""
+    size = f"{width}×{height} точек, " if width and height else ""
+    return f"{where}изображение слишком большое для скана страницы ({size}больше {limit // 1_000_000} млн точек)"
+
+
+def _bytes_per_pixel(mode: str) -> int:
+    if mode in ("1", "L", "P"):
+        return 1
+    if mode.startswith("I;16"):
+        return 2
+    return 4                       # RGB is kept as RGBX; RGBA, CMYK, I, F
+
+
+def check_size(width: int, height: int, page: int | None = None, mode: str = "RGB") -> None:
+    """Refuse an image whose header declares more than MAX_PIXELS, or more than
+    MAX_DECODED_BYTES once decoded in its mode, before it is decoded."""
+    if width <= 0 or height <= 0:
+        raise RejectedFile(f"{'страница %d: ' % page if page else ''}файл повреждён: размер изображения {width}×{height}")
+    limit = min(MAX_PIXELS, MAX_DECODED_BYTES // _bytes_per_pixel(mode))
+    if width * height > limit:
+        raise RejectedFile(_too_big(width, height, page, limit))
 
 
 def sniff(head: bytes) -> str | None:
@@ -81,36 +140,95 @@ def _page_bytes(image: Image.Image) -> tuple[bytes, str]:
 Source = bytes | str
 
 
+_BOMB = (Image.DecompressionBombError, Image.DecompressionBombWarning)
+_BROKEN = (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError, struct.error)
+
+
 def _open_image(data: Source, load: bool = True) -> Image.Image:
-    """`data` is the file's bytes or its path (a path lets a multi-page TIFF be read lazily)."""
+    """`data` is the file's bytes or its path (a path lets a multi-page TIFF be read lazily).
+    The size in the header is checked before anything is decoded."""
     try:
-        image = Image.open(io.BytesIO(data) if isinstance(data, bytes) else data)
-        if load:
-            image.load()
-    except Image.DecompressionBombError as err:
-        raise RejectedFile("изображение слишком большое для скана страницы") from err
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as err:
+        with _bomb_is_error():
+            image = Image.open(io.BytesIO(data) if isinstance(data, bytes) else data)
+            check_size(*image.size, mode=image.mode)
+            if load:
+                image.load()
+    except _BOMB as err:
+        raise RejectedFile(_too_big()) from err
+    except MemoryError as err:
+        raise RejectedFile("изображение слишком большое для скана страницы: не хватило памяти") from err
+    except _BROKEN as err:
         raise RejectedFile("файл повреждён: не удалось прочитать изображение") from err
     return image
 
 
+def _seek_frame(image: Image.Image, number: int) -> None:
+    """Go to TIFF page `number` (1-based) and check its declared size (each frame has its own)."""
+    try:
+        with _bomb_is_error():
+            image.seek(number - 1)
+    except _BOMB as err:
+        raise RejectedFile(_too_big(page=number)) from err
+    except _BROKEN as err:
+        raise RejectedFile(f"файл TIFF повреждён: не удалось прочитать страницу {number}") from err
+    check_size(*image.size, page=number, mode=image.mode)
+
+
 def page_count(kind: str, data: Source) -> int:
-    """Number of pages, cheaply (no rendering); raises RejectedFile for a broken file."""
+    """Number of pages, cheaply (headers only, no decoding, no rendering); raises RejectedFile
+    for a broken file or a page too large to be a scan."""
+    return page_info(kind, data)[0]
+
+
+def page_info(kind: str, data: Source) -> tuple[int, int]:
+    """(number of pages, pixels of the largest page) from the headers, as `page_count`."""
     if kind in ("jpeg", "png", "bmp"):
-        return 1
+        with contextlib.closing(_open_image(data, load=False)) as image:
+            return 1, image.width * image.height
     if kind == "tiff":
-        image = _open_image(data, load=False)
-        return getattr(image, "n_frames", 1)
+        with contextlib.closing(_open_image(data, load=False)) as image:
+            largest = image.width * image.height
+            try:
+                total = getattr(image, "n_frames", 1)
+            except _BROKEN as err:
+                raise RejectedFile("файл TIFF повреждён: не удалось прочитать список страниц") from err
+            for number in range(2, total + 1):
+                _seek_frame(image, number)
+                largest = max(largest, image.width * image.height)
+        return total, largest
     if kind == "pdf":
         pdf = _open_pdf(data)
         try:
             count = len(pdf)
+            for index in range(count):
+                _pdf_page_scale(pdf.get_page_size(index), index + 1)
         finally:
             pdf.close()
         if count == 0:
             raise RejectedFile("в PDF нет ни одной страницы")
-        return count
+        return count, PDF_MAX_PIXELS
     raise RejectedFile("формат не поддерживается: нужны JPEG, PNG, TIFF, BMP или PDF")
+
+
+def _mm(points: float) -> int:
+    return round(points / 72 * 25.4)
+
+
+def _pdf_page_scale(size: tuple[float, float], number: int) -> tuple[float, str | None]:
+    """(render scale, warning) for a PDF page of `size` points: `PDF_DPI`, or less for a page
+    larger than A3 so that it fits `PDF_MAX_PIXELS`; RejectedFile for a page beyond A1."""
+    width, height = size
+    if not (width > 0 and height > 0 and math.isfinite(width * height)):
+        raise RejectedFile(f"страница {number} PDF повреждена: размер {width}×{height}")
+    scale = PDF_DPI / 72
+    if width * height * scale * scale <= PDF_MAX_PIXELS:
+        return scale, None
+    if width * height > PDF_REFUSE_AREA:
+        raise RejectedFile(f"страница {number} PDF размером {_mm(width)}×{_mm(height)} мм намного больше "
+                           "формата A3: это не скан работы")
+    scale = math.sqrt(PDF_MAX_PIXELS / (width * height)) * 0.995     # pdfium rounds the size up
+    return scale, (f"страница {number} размером {_mm(width)}×{_mm(height)} мм больше формата A3: "
+                   f"сохранена уменьшенной ({scale * 72:.0f} точек на дюйм вместо {PDF_DPI})")
 
 
 def iter_pages(kind: str, data: Source, first: int = 1, last: int | None = None) -> Iterator[tuple[int, DecodedPage]]:
@@ -124,10 +242,13 @@ def iter_pages(kind: str, data: Source, first: int = 1, last: int | None = None)
         image = _open_image(data, load=False)
         total = getattr(image, "n_frames", 1)
         for number in range(first, min(last or total, total) + 1):
+            _seek_frame(image, number)
             try:
-                image.seek(number - 1)
-                frame = image.copy()
-            except (OSError, ValueError, EOFError) as err:
+                with _bomb_is_error():
+                    frame = image.copy()
+            except _BOMB as err:
+                raise RejectedFile(_too_big(page=number)) from err
+            except _BROKEN as err:
                 raise RejectedFile(f"файл TIFF повреждён: не удалось прочитать страницу {number}") from err
             encoded, ext = _page_bytes(frame)
             yield number, DecodedPage(frame, encoded, ext)
@@ -158,11 +279,12 @@ def _pdf_pages(data: Source, first: int, last: int | None) -> Iterator[tuple[int
         for number in range(first, min(last or total, total) + 1):
             page = pdf[number - 1]
             try:
-                scanned = _scanner_jpeg(page)
+                scale, warning = _pdf_page_scale(page.get_size(), number)
+                scanned = _scanner_jpeg(page) if warning is None else None
                 if scanned is not None:
                     yield number, scanned
                     continue
-                image = page.render(scale=PDF_DPI / 72).to_pil()
+                image = page.render(scale=scale).to_pil()
             except pdfium.PdfiumError as err:
                 raise RejectedFile(f"страница {number} PDF повреждена") from err
             finally:
@@ -170,7 +292,7 @@ def _pdf_pages(data: Source, first: int, last: int | None) -> Iterator[tuple[int
             if _is_grey(image):
                 image = image.convert("L")
             encoded, ext = _page_bytes(image)
-            yield number, DecodedPage(image, encoded, ext)
+            yield number, DecodedPage(image, encoded, ext, warning)
     finally:
         pdf.close()
 
@@ -199,9 +321,12 @@ def _scanner_jpeg(page) -> DecodedPage | None:
         return None
     encoded = bytes(obj.get_data(decode_simple=False))
     try:
-        image = Image.open(io.BytesIO(encoded))
-        image.load()
-    except (OSError, ValueError, Image.DecompressionBombError):
+        with _bomb_is_error():
+            image = Image.open(io.BytesIO(encoded))
+            if image.width * image.height > PDF_MAX_PIXELS:
+                return None            # rendered instead, to the pixel budget
+            image.load()
+    except (*_BOMB, *_BROKEN):
         return None
     if image.mode not in ("L", "RGB") or image.getexif().get(0x0112, 1) != 1:
         return None

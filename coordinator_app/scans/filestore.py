@@ -21,7 +21,7 @@ import os
 import time
 from pathlib import Path
 
-from ..fsutil import atomic_write_bytes
+from ..fsutil import atomic_write_bytes, atomic_writer
 
 SCANS = "scans"
 AREAS = ("originals", "pages", "thumbs")
@@ -39,6 +39,28 @@ def put(data_dir: Path, rel: str, data: bytes) -> None:
     if target.exists() and target.stat().st_size == len(data):
         return
     atomic_write_bytes(target, data)
+
+
+class SourceChanged(Exception):
+    """The file read for copying is not the one hashed a moment ago (changed or replaced)."""
+
+
+def put_copy(data_dir: Path, rel: str, source: Path, sha256: str, chunk: int = 1 << 20) -> None:
+    """Copy the file `source` to `rel`, its content address, block by block (a file of any size
+    takes a block of memory); raises SourceChanged, storing nothing, if the bytes copied are not
+    the ones `sha256` was taken from."""
+    import hashlib
+
+    target = Path(data_dir) / rel
+    if target.exists() and target.stat().st_size == Path(source).stat().st_size:
+        return
+    digest = hashlib.sha256()
+    with open(source, "rb") as src, atomic_writer(target) as dst:
+        while block := src.read(chunk):
+            digest.update(block)
+            dst.write(block)
+        if digest.hexdigest() != sha256:
+            raise SourceChanged(str(source))
 
 
 def writes_unfinished(data_dir: Path) -> bool:

@@ -43,8 +43,9 @@ from ..qr_payload import LabelFormatError, decode_label
 from ..school import require_school
 from ..storage import Store, now_iso
 from . import filestore
-from .decode import RejectedFile, page_count, reject_reason_for_unknown, sniff
-from .worker import PageResult, Task, init_process, run_task, sha256_bytes
+from ..fsutil import sha256_file
+from .decode import LARGE_PAGE_PIXELS, RejectedFile, page_info, reject_reason_for_unknown, sniff
+from .worker import PageResult, Task, init_process, run_task
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +73,8 @@ class ScanImportReport:
     conflicts: int = 0
     rejected: list[dict[str, str]] = field(default_factory=list)
     flagged: list[dict[str, Any]] = field(default_factory=list)
+    # Pages stored with a remark the coordinator should see (a PDF page larger than A3, downscaled).
+    warnings: list[dict[str, Any]] = field(default_factory=list)
     cancelled: bool = False
     batch_id: int | None = None
     seconds: float = 0.0
@@ -85,7 +88,8 @@ class ScanImportReport:
             "files": self.files, "imported": self.imported, "identified_qr": self.identified_qr,
             "identified_filename": self.identified_filename, "identified_following": self.identified_following,
             "unassigned": self.unassigned, "duplicates": self.duplicates, "conflicts": self.conflicts,
-            "rejected": self.rejected, "flagged": self.flagged, "cancelled": self.cancelled,
+            "rejected": self.rejected, "flagged": self.flagged, "warnings": self.warnings,
+            "cancelled": self.cancelled,
             "batch_id": self.batch_id, "seconds": round(self.seconds, 2), "pages_per_work": self.pages_per_work,
         }
 
@@ -102,6 +106,8 @@ class ScanImportReport:
             lines.append(f"Повторы уже сохранённых файлов пропущены: {self.duplicates}.")
         if self.rejected:
             lines.append(f"Не приняты файлы: {len(self.rejected)}.")
+        if self.warnings:
+            lines.append(f"Сохранены с замечаниями страниц: {len(self.warnings)}.")
         for title, pages in self.pages_per_work.items():
             learned = "по первым" in pages
             lines.append(f"Страниц в работе («{title}»): {pages}"
@@ -148,34 +154,57 @@ class PlannedFile:
 
 def _plan_file(path: Path, data_dir: Path, known: Callable[[str], bool], batch: set[str],
                report: ScanImportReport) -> PlannedFile | None:
+    """A file is read in blocks (hashed, then copied into the store), never whole: planning takes
+    the same memory for a 1 GB PDF as for a 300 KB JPEG."""
     try:
-        if path.stat().st_size > MAX_FILE_BYTES:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
             report.rejected.append({"file": str(path), "reason": "файл больше 1 ГБ — это не скан работы"})
             return None
-        data = path.read_bytes()
+        with open(path, "rb") as stream:
+            head = stream.read(16)
+        sha = sha256_file(path)
     except OSError as err:
         report.rejected.append({"file": str(path), "reason": f"не удалось прочитать файл: {err.strerror or err}"})
         return None
-    sha = sha256_bytes(data)
     if sha in batch or known(sha):
         report.duplicates += 1
         return None
-    kind = sniff(data[:16])
+    kind = sniff(head)
     if kind is None:
-        report.rejected.append({"file": str(path), "reason": reject_reason_for_unknown(path.name, data[:16])})
+        report.rejected.append({"file": str(path), "reason": reject_reason_for_unknown(path.name, head)})
         return None
     try:
-        pages = page_count(kind, data)
+        pages, largest = page_info(kind, str(path))
     except RejectedFile as err:
         report.rejected.append({"file": str(path), "reason": str(err)})
         return None
+    except MemoryError:
+        report.rejected.append({"file": str(path), "reason": "не хватило памяти, чтобы прочитать файл: "
+                                                             "он слишком большой для скана"})
+        return None
+    except Exception as err:  # noqa: BLE001 - a decoder's own failure on one file never ends the batch
+        log.warning("cannot count the pages of %s", path, exc_info=True)
+        report.rejected.append({"file": str(path), "reason": f"файл не удалось прочитать: ошибка при разборе "
+                                                             f"({type(err).__name__})"})
+        return None
     original_rel = filestore.rel_path("originals", sha, {"jpeg": "jpg"}.get(kind, kind))
-    filestore.put(data_dir, original_rel, data)
+    try:
+        filestore.put_copy(data_dir, original_rel, path, sha)
+    except filestore.SourceChanged:
+        report.rejected.append({"file": str(path), "reason": "файл изменился во время импорта: повторите импорт"})
+        return None
+    except OSError as err:
+        report.rejected.append({"file": str(path), "reason": f"не удалось прочитать файл: {err.strerror or err}"})
+        return None
     batch.add(sha)
-    step = PDF_CHUNK if kind in ("pdf", "tiff") else pages
+    # Chunks of pages spread a PDF or TIFF over both workers; a TIFF with a page too large for
+    # two of them to be held at once stays one task.
+    chunked = kind == "pdf" or (kind == "tiff" and largest <= LARGE_PAGE_PIXELS)
+    step = PDF_CHUNK if chunked else pages
     tasks = [Task(str(path), kind, sha, original_rel, first, min(first + step - 1, pages))
              for first in range(1, pages + 1, step)]
-    return PlannedFile(path, sha, kind, len(data), pages, original_rel, tasks)
+    return PlannedFile(path, sha, kind, size, pages, original_rel, tasks)
 
 
 # -- matching ---------------------------------------------------------------------------------
@@ -423,11 +452,18 @@ def _sequential(planned: list[PlannedFile], data_dir: Path,
         yield f, pages
 
 
+#: The reason given for a file whose worker died under it (a decoder's crash, the system killing
+#: a process that ran out of memory): the file is rejected, the batch goes on.
+WORKER_DIED = ("обработка файла оборвалась аварийно (программа чтения страниц завершилась): "
+               "файл повреждён или слишком велик")
+
+
 def _iter_results(planned: list[PlannedFile], data_dir: Path, workers: int,
                   cancelled: Callable[[], bool]) -> Iterator[tuple[PlannedFile, list[PageResult] | str]]:
     """Results per file in input order; tasks run in a process pool with a bounded window. If the
-    pool breaks (a worker killed, a frozen build without worker support), the files not yet
-    yielded are processed here, in this process: slower, but the import completes."""
+    pool breaks (a worker died on a file, or a frozen build without worker support), the files
+    not yet yielded go through `_isolated`: each in a worker of its own, so the one that kills
+    its worker is rejected and the rest are imported."""
     tasks = [(f, t) for f in planned for t in f.tasks]
     if workers <= 1 or len(tasks) <= 2:
         yield from _sequential(planned, data_dir, cancelled)
@@ -438,15 +474,61 @@ def _iter_results(planned: list[PlannedFile], data_dir: Path, workers: int,
             yielded.add(id(item[0]))
             yield item
     except BrokenProcessPool:
-        log.warning("scan worker pool broke; continuing in-process")
-        yield from _sequential([f for f in planned if id(f) not in yielded], data_dir, cancelled)
+        log.warning("scan worker pool broke; the remaining files are processed one at a time")
+        yield from _isolated([f for f in planned if id(f) not in yielded], data_dir, cancelled)
+
+
+def _new_pool(data_dir: Path) -> ProcessPoolExecutor | None:
+    """A one-worker pool that has shown it can run (None: this build cannot start workers)."""
+    pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=init_process, initargs=(os.getpid(),))
+    try:
+        pool.submit(os.getpid).result()
+    except (BrokenProcessPool, OSError):
+        pool.shutdown(wait=False, cancel_futures=True)
+        return None
+    return pool
+
+
+def _isolated(planned: list[PlannedFile], data_dir: Path,
+              cancelled: Callable[[], bool]) -> Iterator[tuple[PlannedFile, list[PageResult] | str]]:
+    """File after file in one worker: a file whose worker dies is rejected (`WORKER_DIED`) and
+    the next gets a new worker. Without worker support at all, the files are processed here."""
+    pool: ProcessPoolExecutor | None = None
+    try:
+        for index, f in enumerate(planned):
+            if pool is None:
+                pool = _new_pool(data_dir)
+                if pool is None:
+                    log.warning("scan workers cannot start; continuing in-process")
+                    yield from _sequential(planned[index:], data_dir, cancelled)
+                    return
+            pages: list[PageResult] | str = []
+            try:
+                for task in f.tasks:
+                    if cancelled():
+                        return
+                    result = pool.submit(run_task, task, str(data_dir)).result()
+                    if isinstance(result, str):
+                        pages = result
+                        break
+                    pages = pages + result  # type: ignore[operator]
+            except BrokenProcessPool:
+                log.warning("a scan worker died on %s", f.path)
+                pool.shutdown(wait=False, cancel_futures=True)
+                pool, pages = None, WORKER_DIED
+            yield f, pages
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
 
 
 def _pooled(tasks: list[tuple[PlannedFile, Task]], data_dir: Path, workers: int,
             cancelled: Callable[[], bool]) -> Iterator[tuple[PlannedFile, list[PageResult] | str]]:
     context = multiprocessing.get_context("spawn")
     window = workers * 3
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=init_process) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=init_process,
+                             initargs=(os.getpid(),)) as pool:
         futures: list[tuple[PlannedFile, Future]] = []
         queue = iter(tasks)
         try:
@@ -461,7 +543,13 @@ def _pooled(tasks: list[tuple[PlannedFile, Task]], data_dir: Path, workers: int,
                 if cancelled():
                     return
                 owner, future = futures.pop(0)
-                result = future.result()
+                try:
+                    result = future.result()
+                except BrokenProcessPool:
+                    raise
+                except Exception as err:  # noqa: BLE001 - run_task returns reasons; this is the transport's
+                    log.warning("scan task of %s failed", owner.path, exc_info=True)
+                    result = f"файл не удалось прочитать: ошибка при разборе ({type(err).__name__})"
                 nxt = next(queue, None)
                 if nxt is not None:
                     futures.append((nxt[0], pool.submit(run_task, nxt[1], str(data_dir))))
@@ -517,6 +605,8 @@ def _record_file(store: Store, planned: PlannedFile, pages: list[PageResult], ma
                 report.identified_following += 1
             if row["note"] and row["status"] == "unassigned" and row["qr_text"]:
                 report.flagged.append({"file": str(planned.path), "page": page.page_no, "reason": row["note"]})
+            if page.warning:
+                report.warnings.append({"file": str(planned.path), "page": page.page_no, "reason": page.warning})
         audit.record(store, "scans.file", "scan_files", file_id, batch_id=batch_id, sha256=planned.sha256,
                      pages=len(rows), name=planned.path.name)
     report.files += 1
@@ -536,7 +626,9 @@ def import_scans(
     orphan sweep can never remove a file another import is about to record."""
     from ..storage.lock import DataDirLock
 
-    lock = DataDirLock(store.data_dir, ".scans-import.lock",
+    from .leftovers import IMPORT_LOCK
+
+    lock = DataDirLock(store.data_dir, IMPORT_LOCK,
                        "Уже идёт импорт сканов в эту папку данных. Дождитесь его окончания.")
     lock.acquire()
     try:
@@ -580,6 +672,7 @@ def _import(store: Store, paths: Iterable[Path | str], work_id: int | None, prog
         for plan, pages in _iter_results(planned, data_dir, workers, cancelled):
             handled.add(plan.sha256)
             if isinstance(pages, str):
+                log.info("scan file rejected: %s: %s", plan.path, pages)
                 report.rejected.append({"file": str(plan.path), "reason": pages})
             else:
                 seq = _record_file(store, plan, pages, matcher, batch_id, seq, report)

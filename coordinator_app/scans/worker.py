@@ -31,6 +31,7 @@ class PageResult:
     height: int
     labels: list[str]          # texts of the QR codes found on the page
     rotation: int              # clockwise rotation that makes the page upright (from its label)
+    warning: str | None = None  # stored, but the report names it (a PDF page larger than A3)
 
 
 @dataclass
@@ -43,14 +44,45 @@ class Task:
     last_page: int | None = None
 
 
-def init_process() -> None:
-    """Set up a worker process. Pages come one after another, each with buffers of several MB
+#: How often a worker looks whether the importing process is still there.
+PARENT_CHECK_S = 0.5
+
+
+def _watch_parent(parent_pid: int | None) -> None:
+    """End this worker as soon as the importing process is gone. A killed importer cannot shut
+    its pool down, and its workers would otherwise wait for tasks (or finish a long PDF) for
+    ever. `parent_process()` is the parent's sentinel (a pipe on POSIX, its process handle on
+    Windows); on POSIX a changed parent pid (re-parented to init) says the same."""
+    import multiprocessing
+    import os
+    import threading
+    import time
+
+    parent = multiprocessing.parent_process()
+
+    def gone() -> bool:
+        if parent is not None and not parent.is_alive():
+            return True
+        return parent_pid is not None and os.name == "posix" and os.getppid() != parent_pid
+
+    def watch() -> None:
+        while not gone():
+            time.sleep(PARENT_CHECK_S)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watchdog", daemon=True).start()
+
+
+def init_process(parent_pid: int | None = None) -> None:
+    """Set up a worker process: a watchdog that ends it with its parent (`_watch_parent`), and
+    the allocator. Pages come one after another, each with buffers of several MB
     (the decoded page, its array copy for the QR decoder): glibc returns such blocks to the
     OS when they are freed and the next page faults them in again, page by page (10 ms of
     system time per A4 page measured on a loaded 2-core machine, as much as decoding it).
     Serving them from the heap and keeping it makes them reused instead."""
     import sys
 
+    _watch_parent(parent_pid)
     if not sys.platform.startswith("linux"):
         return
     try:
@@ -94,18 +126,36 @@ def _thumbnail(image: Image.Image, quarter: Image.Image | None = None) -> bytes:
 
 
 def run_task(task: Task, data_dir: str) -> list[PageResult] | str:
-    """Pages of the task, or a Russian reason why the file cannot be used."""
+    """Pages of the task, or a Russian reason why the file cannot be used. Whatever goes wrong
+    with one file (a decoder's own error, a bomb, memory running out) rejects that file only:
+    nothing but a string or the pages ever leaves this function, so a batch goes on."""
+    from ..errors import UserError
+
+    try:
+        return _run_task(task, data_dir)
+    except RejectedFile as err:
+        return str(err)
+    except UserError as err:          # a page could not be stored (disk full, no rights)
+        return err.message
+    except MemoryError:
+        return "не хватило памяти, чтобы прочитать файл: он слишком большой для скана"
+    except Exception as err:          # noqa: BLE001 - a decoder's own failure on this file
+        # No logging here: a worker process has no log file, and its stderr is the CLI's.
+        return f"файл не удалось прочитать: ошибка при разборе ({type(err).__name__})"
+
+
+def _run_task(task: Task, data_dir: str) -> list[PageResult] | str:
     from .qr import find_labels, page_rotation
 
     root = Path(data_dir)
     # Pages come from the stored original (already hashed, immutable), never from the source,
-    # which may change or vanish (a pulled-out stick) after planning. PDFs and TIFFs are opened
-    # by path so that a task reads only its own pages of a large file.
+    # which may change or vanish (a pulled-out stick) after planning. Files are opened by path:
+    # a task reads only its own pages of a large PDF or TIFF, and an image only as far as its
+    # header until its size has been checked.
     stored = root / task.original_rel
-    try:
-        data: bytes | str = str(stored) if task.kind in ("pdf", "tiff") else stored.read_bytes()
-    except OSError as err:
-        return f"не удалось прочитать файл: {err.strerror or err}"
+    if not stored.is_file():
+        return "не удалось прочитать файл: его копия в папке данных пропала"
+    data = str(stored)
     results: list[PageResult] = []
     try:
         for page_no, page in iter_pages(task.kind, data, task.first_page, task.last_page):
@@ -121,7 +171,7 @@ def run_task(task: Task, data_dir: str) -> list[PageResult] | str:
             filestore.put(root, thumb_rel, _thumbnail(image, quarter))
             hits = find_labels(image, quarter=quarter)
             results.append(PageResult(page_no, page_sha, image_rel, thumb_rel, image.width, image.height,
-                                      [hit.text for hit in hits], page_rotation(hits) or 0))
+                                      [hit.text for hit in hits], page_rotation(hits) or 0, page.warning))
     except RejectedFile as err:
         return str(err)
     return results

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import StorageError
+from ..fsutil import disk_full_message, is_disk_full
 from ..resources import schema_path
 from .migrations import BASELINE_VERSION, MIGRATIONS, _split_sql, latest_version
 
@@ -95,6 +96,10 @@ class Store:
                 raise
         except sqlite3.OperationalError as err:
             raise _environment_error(err, self.data_dir) from err
+        except OSError as err:        # a file written inside the transaction
+            if is_disk_full(err):
+                raise StorageError(disk_full_message(self.data_dir)) from err
+            raise
 
     def query(self, sql: str, params: Any = ()) -> list[dict[str, Any]]:
         """The rows of a SELECT (or a row-returning PRAGMA) as dicts keyed by column name."""
@@ -133,12 +138,32 @@ class Store:
         return int(self.scalar("PRAGMA user_version"))
 
 
+#: Free space below which a failed database write is put down to a full disk: SQLite reports
+#: some out-of-space writes (the WAL index, a sync) as «disk I/O error», not «disk is full».
+LOW_SPACE_BYTES = 16 << 20
+
+
+def _low_on_space(data_dir: Path) -> bool:
+    import shutil
+
+    try:
+        return shutil.disk_usage(data_dir).free < LOW_SPACE_BYTES
+    except OSError:
+        return False
+
+
 def _environment_error(err: sqlite3.Error, data_dir: Path) -> StorageError:
     text = str(err).lower()
+    code = getattr(err, "sqlite_errorcode", 0) & 0xFF
     if "locked" in text or "busy" in text:
         return StorageError("База данных занята другой программой. Подождите и повторите.")
-    if "disk" in text and ("full" in text or "space" in text):
-        return StorageError(f"На диске с папкой данных ({data_dir}) нет места. Освободите место и повторите.")
+    if code == sqlite3.SQLITE_FULL or ("disk" in text and ("full" in text or "space" in text)):
+        return StorageError(disk_full_message(data_dir))
+    if code == sqlite3.SQLITE_IOERR or "disk i/o error" in text:
+        if _low_on_space(data_dir):
+            return StorageError(disk_full_message(data_dir))
+        return StorageError(f"Не удалось записать данные на диск (папка {data_dir}): ошибка чтения или записи. "
+                            "Проверьте диск или носитель и повторите.")
     if "readonly" in text or "read-only" in text:
         return StorageError(f"Папка данных ({data_dir}) доступна только для чтения.")
     if "not a database" in text or "malformed" in text:

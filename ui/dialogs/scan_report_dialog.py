@@ -24,6 +24,9 @@ def problem_lines(report: ScanImportReport) -> list[str]:
     for item in report.flagged:
         name, folder = _where(item["file"])
         lines.append(f"• {name}, стр. {item['page']} — {item['reason']}\n   папка: {folder}")
+    for item in report.warnings:
+        name, folder = _where(item["file"])
+        lines.append(f"• {name} — {item['reason']}\n   папка: {folder}")
     return lines
 
 
@@ -45,6 +48,8 @@ class ScanReportDialog(QDialog):
                 parts.append(f"не приняты файлы: {len(report.rejected)}")
             if report.flagged:
                 parts.append(f"наклейки не подошли: {len(report.flagged)} (эти страницы ждут в «Нераспознанных»)")
+            if report.warnings:
+                parts.append(f"сохранены с замечаниями: {len(report.warnings)}")
             layout.addWidget(QLabel("Обратите внимание — " + "; ".join(parts) + ":"))
             self.problems.setPlainText("\n".join(lines))
             layout.addWidget(self.problems, 1)
