@@ -56,6 +56,24 @@ def _size(folder: Path) -> int:
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file() and not p.is_symlink())
 
 
+#: DLLs a Windows build may not need from the system: Windows 10 before 1903 (LTSC 2019, 1809 —
+#: the supported minimum, docs/packaging.md) has no ICU of its own, and Qt >= 6.10 links it.
+TOO_NEW_FOR_MINIMUM_WINDOWS = (b"icuuc.dll", b"icuin.dll")
+
+
+def windows_minimum_problems(dist_dir: Path) -> list[str]:
+    """A Windows bundle's Qt must start on the oldest supported Windows: no DLL of it may import
+    the system's ICU. (A Linux bundle has no Qt6Core.dll: nothing to check.)"""
+    problems = []
+    for dll in dist_dir.rglob("Qt6Core.dll"):
+        data = dll.read_bytes().lower()
+        for name in TOO_NEW_FOR_MINIMUM_WINDOWS:
+            if name in data:
+                problems.append(f"{dll.name} needs the system's {name.decode()} (Qt >= 6.10): the program would not "
+                                "start on Windows 10 before 1903 (LTSC 2019); keep PySide6 below 6.10")
+    return problems
+
+
 def main(argv: list[str]) -> int:
     dist_dir = Path(argv[0]) if argv else ROOT / "dist" / "vpr-coordinator"
     exe = _exe(dist_dir)
@@ -130,6 +148,8 @@ def main(argv: list[str]) -> int:
     # Qt's own texts (message-box buttons, context menus) are Russian only if this file travels.
     if not any(dist_dir.rglob("qtbase_ru.qm")):
         problems.append("Qt's Russian translation (qtbase_ru.qm) is not in the bundle")
+
+    problems += windows_minimum_problems(dist_dir)
 
     size = _size(dist_dir)
     files = sum(1 for p in dist_dir.rglob("*") if p.is_file())

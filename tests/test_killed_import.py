@@ -22,6 +22,7 @@ from coordinator_app.storage.lock import DataDirLock
 from coordinator_app.works import TaskDef, WorkDef, create_work
 from tests.conftest import add_pupils
 from tests.fixtures.scan_pages import plain_page, save_jpeg
+from tests._process import kill_hard, own_group
 
 ROOT = Path(__file__).resolve().parent.parent
 LEFTOVERS = "импорт сканов был прерван и оставил"
@@ -64,7 +65,7 @@ def _start_import(store: Store, work_id: int, folder: Path, wait_for_pages: int)
               "from coordinator_app.scans.importer import import_scans; "
               "import_scans(open_store(sys.argv[1]), [sys.argv[2]], work_id=int(sys.argv[3]), workers=2)")
     proc = subprocess.Popen([sys.executable, "-c", script, str(store.data_dir), str(folder), str(work_id)],
-                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **own_group())
     deadline = time.time() + 120
     while time.time() < deadline and proc.poll() is None:
         if store.scalar("SELECT COUNT(*) FROM scan_pages") >= wait_for_pages:
@@ -109,8 +110,7 @@ def test_verify_names_what_a_killed_import_left_and_the_next_start_removes_it(
     from coordinator_app.cli import main
 
     proc = _start_import(school_store, work_id, tmp_path / "batch", wait_for_pages=1)
-    os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait()
+    kill_hard(proc)
     data_dir = school_store.data_dir
     left = leftover_files(data_dir, school_store.conn)
     assert left and filestore.writes_unfinished(data_dir)

@@ -749,3 +749,19 @@ def test_windows_drives_are_the_removable_ones_with_a_medium() -> None:
     assert [(PureWindowsPath(str(d.path)).drive, d.label, d.free_bytes, d.total_bytes) for d in drives] == [
         ("E:", "ФЛЕШКА (E:)", 3 << 30, 8 << 30)]
     assert fake.error_modes == [0x0001, 0x8000]
+
+
+def test_a_windows_bundle_whose_qt_needs_the_systems_icu_is_refused(tmp_path: Path) -> None:
+    """The build check guards the supported minimum Windows (10 1809 / LTSC 2019: no system ICU)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("check_dist", Path(__file__).resolve().parents[1] / "packaging" / "check_dist.py")
+    check_dist = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(check_dist)
+    bundle = tmp_path / "dist" / "_internal" / "PySide6"
+    bundle.mkdir(parents=True)
+    (bundle / "Qt6Core.dll").write_bytes(b"MZ\0\0 KERNEL32.dll\0 MSVCP140.dll\0")
+    assert check_dist.windows_minimum_problems(tmp_path / "dist") == []
+    (bundle / "Qt6Core.dll").write_bytes(b"MZ\0\0 KERNEL32.dll\0 ICUUC.DLL\0")
+    problems = check_dist.windows_minimum_problems(tmp_path / "dist")
+    assert len(problems) == 1 and "LTSC 2019" in problems[0]

@@ -31,6 +31,7 @@ from coordinator_app.storage import Store
 from coordinator_app.works import TaskDef, WorkDef, create_work, delete_work, get_work
 from tests.conftest import add_pupils
 from tests.fixtures.scan_pages import plain_page, save_jpeg, save_pdf, save_tiff, title_page
+from tests._process import kill_hard, own_group
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -356,14 +357,13 @@ def test_a_killed_import_leaves_a_consistent_store(school_store, work, tmp_path:
     data_dir = school_store.data_dir
     proc = subprocess.Popen([sys.executable, "-m", "coordinator_app", "--data-dir", str(data_dir), "import-scans",
                              str(folder), "--work", str(work.id)], cwd=ROOT, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, start_new_session=True)
+                            stderr=subprocess.DEVNULL, **own_group())
     deadline = time.time() + 60
     while time.time() < deadline:
         if school_store.scalar("SELECT COUNT(*) FROM scan_pages") >= 3:
             break
         time.sleep(0.05)
-    os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait()
+    kill_hard(proc)
     rows = school_store.query("SELECT image_path, sha256, thumb_path FROM scan_pages")
     assert 3 <= len(rows) < 40
     for row in rows:   # every row has its complete file

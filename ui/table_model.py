@@ -144,8 +144,8 @@ class SearchProxy(QSortFilterProxyModel):
         self.refilter()
 
     def refilter(self) -> None:
-        # Qt ≥ 6.9 replaces invalidateFilter() with begin/endFilterChange().
-        if hasattr(self, "beginFilterChange"):
+        # Qt ≥ 6.10 replaces invalidateFilter() with begin/endFilterChange() (6.9 has only the first).
+        if hasattr(self, "beginFilterChange") and hasattr(self, "endFilterChange"):   # both only from 6.10
             self.beginFilterChange()
             self.endFilterChange()
         else:  # pragma: no cover - older Qt

@@ -450,6 +450,8 @@ MAX_FILE_BYTES = 64 << 20
 
 
 def _read_bytes(path: Path) -> bytes:
+    if path.is_dir():       # asked first: Windows reports reading a folder as «access denied»
+        raise UserError(f"«{path}» — это папка, а не файл. Выберите файл со списком учеников.")
     try:
         if path.is_file() and path.stat().st_size > MAX_FILE_BYTES:
             raise UserError(f"Файл «{path.name}» слишком большой ({path.stat().st_size >> 20} МБ) для списка "
