@@ -471,6 +471,10 @@ def _partial_in_use(handle) -> bool:
     return False
 
 
+def _windows() -> bool:
+    return os.name == "nt"
+
+
 def remove_stale_partials(folder: Path) -> list[Path]:
     """Delete the temporary files (`.vpr-backup-….partial`) that backups into `folder` were
     interrupted in (a pulled stick, a power cut, a killed program); one being written right now is
@@ -478,10 +482,15 @@ def remove_stale_partials(folder: Path) -> list[Path]:
     removed = []
     for path in sorted(folder.glob(".vpr-backup-*.partial")):
         try:
-            with open(path, "rb") as handle:
-                if _partial_in_use(handle):
-                    continue
-                path.unlink()     # under the lock: a backup starting now cannot take it meanwhile
+            if _windows():
+                # Windows deletes no open file: one another backup is writing stays (and one we
+                # opened ourselves could not be deleted either, hence no lock test here).
+                path.unlink()
+            else:
+                with open(path, "rb") as handle:
+                    if _partial_in_use(handle):
+                        continue
+                    path.unlink()     # under the lock: a backup starting now cannot take it meanwhile
         except OSError:
             continue
         removed.append(path)

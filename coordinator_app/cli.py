@@ -1164,11 +1164,16 @@ def stream_settings(windows: bool, console: bool, environ: dict[str, str], utf8_
     Linux: UTF-8. Windows: a console shows Unicode whatever is set (Python writes it through the
     console API), so nothing changes; output to a pipe or a file stays in the ANSI code page
     (cp1251 on a Russian Windows: what `type`, `findstr`, Notepad and a program reading our output
-    as text expect), a character it lacks written as «?» instead of failing. `PYTHONUTF8=1` or
-    `PYTHONIOENCODING` asks for another encoding: then it is left as asked."""
+    as text expect), a character it lacks written as «?» instead of failing. `PYTHONIOENCODING`
+    (e.g. `utf-8`) asks for another encoding, also in the frozen program; `PYTHONUTF8=1` too."""
     if not windows:
         return {"encoding": "utf-8"}
-    if console or utf8_mode or environ.get("PYTHONIOENCODING"):
+    asked = environ.get("PYTHONIOENCODING", "")
+    if asked:
+        # Applied here, not left to Python: a frozen program (PyInstaller) ignores PYTHON* variables.
+        encoding, _, errors = asked.partition(":")
+        return {k: v for k, v in (("encoding", encoding), ("errors", errors or "replace")) if v}
+    if console or utf8_mode:
         return {}
     return {"errors": "replace"}
 

@@ -75,6 +75,9 @@ def windows_minimum_problems(dist_dir: Path) -> list[str]:
 
 
 def main(argv: list[str]) -> int:
+    for stream in (sys.stdout, sys.stderr):      # the children's output is echoed whatever it holds
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="replace")
     dist_dir = Path(argv[0]) if argv else ROOT / "dist" / "vpr-coordinator"
     exe = _exe(dist_dir)
     if not exe.exists():

@@ -541,3 +541,41 @@ def test_the_documented_decryption_recipe_opens_a_backup(store, tmp_path: Path) 
     exec(compile(recipe, "backup_format.md", "exec"), {})
     with zipfile.ZipFile(tmp_path / "by-hand.zip") as zf:
         assert zf.testzip() is None and "database.sqlite3" in zf.namelist()
+
+
+def test_stale_partials_are_removed_on_windows_too_unless_open(tmp_path: Path, monkeypatch) -> None:
+    """Windows' clean-up with the OS faked: a file is deleted without being opened first (Windows
+    deletes no open file, not even one this process holds); one another backup holds open stays."""
+    import coordinator_app.backup as backup
+
+    usb = tmp_path / "usb"
+    usb.mkdir()
+    stale = usb / ".vpr-backup-sch123456-20260101-120000.vprbak.partial"
+    busy = usb / ".vpr-backup-sch123456-20260101-120001.vprbak.partial"
+    stale.write_bytes(b"half")
+    busy.write_bytes(b"being written")
+    real_unlink, real_open = Path.unlink, open
+    held: set[Path] = {busy}                       # open files: another backup's, and any we open
+
+    class Held:
+        def __init__(self, path, *args):
+            self.path, self.file = Path(path), real_open(path, *args)
+            held.add(self.path)
+
+        def __enter__(self):
+            return self.file
+
+        def __exit__(self, *exc):
+            held.discard(self.path)
+            self.file.close()
+
+    def windows_unlink(self, missing_ok=False):
+        if self in held:
+            raise PermissionError(32, "The process cannot access the file because it is being used by another process")
+        return real_unlink(self, missing_ok=missing_ok)
+
+    monkeypatch.setattr(backup, "_windows", lambda: True)
+    monkeypatch.setattr(backup, "open", Held, raising=False)
+    monkeypatch.setattr(Path, "unlink", windows_unlink)
+    assert backup.remove_stale_partials(usb) == [stale]
+    assert busy.exists() and not stale.exists()

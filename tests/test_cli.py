@@ -256,7 +256,10 @@ def test_output_streams_are_utf8_on_linux_and_the_ansi_code_page_in_windows_pipe
     assert stream_settings(True, True, {}, False) == {}
     assert stream_settings(True, False, {}, False) == {"errors": "replace"}
     assert stream_settings(True, False, {}, True) == {}
-    assert stream_settings(True, False, {"PYTHONIOENCODING": "utf-8"}, False) == {}
+    assert stream_settings(True, False, {"PYTHONIOENCODING": "utf-8"}, False) == {"encoding": "utf-8",
+                                                                                  "errors": "replace"}
+    assert stream_settings(True, True, {"PYTHONIOENCODING": "utf-8:strict"}, False) == {"encoding": "utf-8",
+                                                                                      "errors": "strict"}
 
 
 def test_a_closed_pipe_is_told_apart_from_other_write_errors() -> None:
