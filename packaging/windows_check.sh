@@ -122,6 +122,12 @@ for _ in $(seq 50); do [ -e "/tmp/.X11-unix/X$DISP" ] && break; sleep 0.1; done
 wineserver -k 2>/dev/null; sleep 1
 wineserver -p > /dev/null 2>&1 < /dev/null
 wineboot -u > "$LOGS/wineboot.log" 2>&1 < /dev/null
+# Wine starts its desktop process (explorer.exe /desktop) when a program first creates a window
+# (Qt does, even offscreen: its event dispatcher's message window). Started by a check, it inherits
+# that check's output pipe and keeps it open after the check has ended, and the reader waits for
+# ever. Started here, detached, it holds no pipe of ours.
+wine explorer.exe /desktop > /dev/null 2>&1 < /dev/null &
+sleep 2
 regs=(
   'HKCU\Software\Wine|Version|win10'
   'HKCU\Software\Wine\X11 Driver|Managed|N'
