@@ -132,17 +132,7 @@ def import_form(store: Store, work_id: int, path: Path | str, *, expert: str | N
 
 def _check(store: Store, work: Any, path: Path | str, *, partial: bool, take_numbers: bool) -> _Checked:
     """The form read and every problem found, raised as one `UserError` (nothing written)."""
-    from .formats.fisoko.filled import read_filled_form  # start-up: the form's modules load openpyxl
-
-    participants = {r["code"]: r for r in store.query(
-        "SELECT id, code, class_id, student_id, absent FROM participants WHERE work_id = ?", [work.id])}
-    if not participants:
-        raise UserError(f"У работы «{work.title}» ещё нет протокола: сначала выдайте коды.")
-    form = read_filled_form(Path(path), tasks=[(t.task_id, t.max_score, t.part) for t in work.tasks],
-                            parts=work.parts, allows_not_passed=work.allows_not_passed,
-                            known_codes=set(participants))
-    if partial:
-        form.problems = [p for p in form.problems if p.reason != "не заполнено"]
+    form, participants = _read(store, work, path, partial=partial)
     problems = [p.text() for p in form.problems]
     ordinals = {c.id: (c.ordinal, c.name) for c in list_classes(store, grade=work.grade)}
     ordinal_problems, renumbering = _class_ordinals(form, participants, ordinals)
@@ -157,6 +147,23 @@ def _check(store: Store, work: Any, path: Path | str, *, partial: bool, take_num
         raise UserError(f"Форма не импортирована: ошибок — {len(problems)}. Исправьте их в файле и повторите; "
                         "в программе ничего не изменено.", details=problems)
     return _Checked(form, participants, ordinals, renumbering if take else {})
+
+
+def _read(store: Store, work: Any, path: Path | str, *, partial: bool) -> tuple[Any, dict[str, dict[str, Any]]]:
+    """The filled form read against the work's tasks and protocol codes (a partly filled row's
+    empty cells are no problem when `partial`), and the work's participants by code."""
+    from .formats.fisoko.filled import read_filled_form  # start-up: the form's modules load openpyxl
+
+    participants = {r["code"]: r for r in store.query(
+        "SELECT id, code, class_id, student_id, absent FROM participants WHERE work_id = ?", [work.id])}
+    if not participants:
+        raise UserError(f"У работы «{work.title}» ещё нет протокола: сначала выдайте коды.")
+    form = read_filled_form(Path(path), tasks=[(t.task_id, t.max_score, t.part) for t in work.tasks],
+                            parts=work.parts, allows_not_passed=work.allows_not_passed,
+                            known_codes=set(participants))
+    if partial:
+        form.problems = [p for p in form.problems if p.reason != "не заполнено"]
+    return form, participants
 
 
 def _class_ordinals(form: Any, participants: dict[str, dict[str, Any]],
