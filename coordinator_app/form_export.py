@@ -38,7 +38,9 @@ class FormExportResult:
 
 def form_rows(store: Store, work_id: int) -> list[Any]:
     """The work's final results as the form's rows (`FormRowData`), in the protocol's order."""
-    from .formats.fisoko.check import FormRowData  # start-up: the form's modules load openpyxl
+    from .formats.fisoko.check import (
+        FormRowData,  # start-up: the form's modules load openpyxl
+    )
 
     work = get_work(store, work_id)
     ordinals = {c.id: c.ordinal for c in list_classes(store, grade=work.grade)}
@@ -54,7 +56,9 @@ def export_form(store: Store, work_id: int, out: Path | str, *, template: Path |
                 progress=None) -> FormExportResult:
     """The work's results written into its ФИС ОКО form `out` (the template filled, or a form
     of the same structure built), recorded with its audit entry."""
-    from .formats.fisoko.blank import generate_form  # start-up: the form's modules load openpyxl
+    from .formats.fisoko.blank import (
+        generate_form,  # start-up: the form's modules load openpyxl
+    )
     from .formats.fisoko.fill import fill_template
 
     work = get_work(store, work_id)
@@ -91,7 +95,9 @@ def _template_source(store: Store, work: Any, template: Path | str | None) -> Pa
 
 def _form_spec(work: Any) -> Any:
     """The work's definition as the blank form's `FormSpec`."""
-    from .formats.fisoko.blank import FormSpec  # start-up: the form's modules load openpyxl
+    from .formats.fisoko.blank import (
+        FormSpec,  # start-up: the form's modules load openpyxl
+    )
 
     info = work.template_info or {}
     return FormSpec(grade=work.grade, tasks=[(t.task_id, t.max_score, t.part) for t in work.tasks],

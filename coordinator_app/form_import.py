@@ -55,7 +55,9 @@ class FormImportResult:
 def _import_textbooks(store: Store, work: Any, path: Path | str) -> dict[str, str]:
     """The textbooks of a filled «Классы» sheet for the work's classes (by their ordinal), inside
     the caller's transaction. Only the form's own list is taken; other text is left out."""
-    from .formats.fisoko.filled import read_class_textbooks  # start-up: the form's modules load openpyxl
+    from .formats.fisoko.filled import (
+        read_class_textbooks,  # start-up: the form's modules load openpyxl
+    )
 
     books = read_class_textbooks(path)
     if not books:
@@ -152,7 +154,9 @@ def _check(store: Store, work: Any, path: Path | str, *, partial: bool, take_num
 def _read(store: Store, work: Any, path: Path | str, *, partial: bool) -> tuple[Any, dict[str, dict[str, Any]]]:
     """The filled form read against the work's tasks and protocol codes (a partly filled row's
     empty cells are no problem when `partial`), and the work's participants by code."""
-    from .formats.fisoko.filled import read_filled_form  # start-up: the form's modules load openpyxl
+    from .formats.fisoko.filled import (
+        read_filled_form,  # start-up: the form's modules load openpyxl
+    )
 
     participants = {r["code"]: r for r in store.query(
         "SELECT id, code, class_id, student_id, absent FROM participants WHERE work_id = ?", [work.id])}

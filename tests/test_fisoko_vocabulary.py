@@ -19,8 +19,8 @@ from coordinator_app.formats.fisoko.vocabulary import (
     is_x,
 )
 from coordinator_app.names import normalize_gender
-from tests.test_filled_form import RUSSIAN, ROWS, _russian_row, read
 from tests.fixtures.fisoko_forms import russian4_2026
+from tests.test_filled_form import ROWS, RUSSIAN, _russian_row, read
 
 #: What the pupil-list normaliser accepts, as people type it: each spelling, a capital, a dot,
 #: «… пол».

@@ -21,7 +21,12 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from coordinator_app.errors import UserError
 from coordinator_app.formats.fisoko.check import FormRowData
-from coordinator_app.formats.fisoko.fill import ProgressFn, check_fill_and_write, put, save
+from coordinator_app.formats.fisoko.fill import (
+    ProgressFn,
+    check_fill_and_write,
+    put,
+    save,
+)
 from coordinator_app.formats.fisoko.template import open_template
 from coordinator_app.formats.fisoko.vocabulary import (
     ABSENT,
@@ -34,7 +39,7 @@ from coordinator_app.formats.fisoko.vocabulary import (
     HEADER_MARK,
     HEADER_TOTAL,
     HEADER_VARIANT,
-    NO_MARK,
+    MARKS,
     NOT_PASSED,
     ORDINALS_SHEET,
     PROTOCOL_SHEET,
@@ -175,7 +180,7 @@ def _columns(spec: FormSpec, variants: int) -> list[tuple[str, str, list[Any] | 
     if spec.has_gender:
         columns.append(("gender", HEADER_GENDER, list(GENDERS)))
     if spec.has_journal_mark:
-        columns.append(("mark", HEADER_MARK, [5, 4, 3, 2, NO_MARK]))
+        columns.append(("mark", HEADER_MARK, [int(m) if m.isdigit() else m for m in MARKS]))
     columns.append(("total", HEADER_TOTAL, None))
     return columns
 

@@ -37,8 +37,15 @@ from coordinator_app.words import counted
 if TYPE_CHECKING:
     from coordinator_app.formats.fisoko.template import TemplateInfo, TemplateTask
 
-__all__ = ["FormRowData", "ExportProblem", "Planned", "plan", "check_rows", "raise_problems",
-           "cell_value"]
+__all__ = [
+    "ExportProblem",
+    "FormRowData",
+    "Planned",
+    "cell_value",
+    "check_rows",
+    "plan",
+    "raise_problems",
+]
 
 
 @dataclass

@@ -40,7 +40,12 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from coordinator_app import APP_TITLE
 from coordinator_app.errors import UserError
-from coordinator_app.formats.fisoko.check import FormRowData, Planned, plan, raise_problems
+from coordinator_app.formats.fisoko.check import (
+    FormRowData,
+    Planned,
+    plan,
+    raise_problems,
+)
 from coordinator_app.formats.fisoko.ooxml import (
     LIBRARY_AUTHORS,
     SST_REL,
@@ -55,16 +60,33 @@ from coordinator_app.formats.fisoko.ooxml import (
     sheet_paths,
 )
 from coordinator_app.formats.fisoko.readback import check_package
-from coordinator_app.formats.fisoko.splice import SheetEdit, Strings, edit_sheet, shared_inline
-from coordinator_app.formats.fisoko.template import TemplateInfo, classes_layout, open_template
+from coordinator_app.formats.fisoko.splice import (
+    SheetEdit,
+    Strings,
+    edit_sheet,
+    shared_inline,
+)
+from coordinator_app.formats.fisoko.template import (
+    TemplateInfo,
+    classes_layout,
+    open_template,
+)
 from coordinator_app.formats.fisoko.totals import cell_value_at, totals
 from coordinator_app.formats.fisoko.validations import find_sheet
 from coordinator_app.formats.fisoko.vocabulary import CLASSES_SHEET
 from coordinator_app.fsutil import atomic_writer
 from coordinator_app.imports.cells import value_text
 
-__all__ = ["fill_template", "check_fill_and_write", "fill_package", "fill_with_openpyxl", "put",
-           "save", "ProgressFn", "PACKAGE_DEFLATE_LEVEL"]
+__all__ = [
+    "PACKAGE_DEFLATE_LEVEL",
+    "ProgressFn",
+    "check_fill_and_write",
+    "fill_package",
+    "fill_template",
+    "fill_with_openpyxl",
+    "put",
+    "save",
+]
 
 log = logging.getLogger(__name__)
 #: zlib level of the written form's members: level 1 is several times faster than the default 6 and
@@ -86,7 +108,7 @@ def put(cell: Cell, value: int | str | None) -> None:
 
 def _clear(ws: Worksheet, columns: list[int], first_row: int, last_row: int) -> None:
     """Empty the values (not the styles) of existing cells in `columns` × rows."""
-    cells = ws._cells  # noqa: SLF001 - iterating via ws.cell() would create every empty cell
+    cells = ws._cells
     for (row, col), cell in list(cells.items()):
         if first_row <= row <= last_row and col in columns and cell.value is not None:
             cell.value = None

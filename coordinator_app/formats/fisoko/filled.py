@@ -14,6 +14,7 @@ A file that cannot be read, is not a form, or is the form of another work raises
 from __future__ import annotations
 
 import io
+import math
 import re
 import warnings
 from collections.abc import Callable
@@ -25,11 +26,17 @@ from openpyxl import load_workbook
 
 from coordinator_app.errors import UserError, quoted
 from coordinator_app.formats.fisoko.ooxml import load
-from coordinator_app.formats.fisoko.template import TemplateInfo, classes_layout, read_template
+from coordinator_app.formats.fisoko.template import (
+    TemplateInfo,
+    classes_layout,
+    read_template,
+)
 from coordinator_app.formats.fisoko.validations import find_sheet
 from coordinator_app.formats.fisoko.vocabulary import (
     ABSENT,
     CLASSES_SHEET,
+    FEMALE,
+    MALE,
     NO_MARK,
     NOT_PASSED,
     X,
@@ -42,12 +49,12 @@ from coordinator_app.imports.cells import cell_text, value_text
 from coordinator_app.imports.package_guard import check_package
 
 __all__ = [
+    "FilledForm",
     "FormProblem",
     "FormRow",
-    "FilledForm",
     "normalize_score",
-    "read_filled_form",
     "read_class_textbooks",
+    "read_filled_form",
 ]
 
 _NUMBER_RE = re.compile(r"^[+-]?\d+(?:[.,]\d+)?$")
@@ -127,7 +134,7 @@ def _whole_number(value: Any) -> int | None:
     if isinstance(value, int):
         return value
     if isinstance(value, float):
-        if value != value or value in (float("inf"), float("-inf")):
+        if not math.isfinite(value):
             return None
         if not value.is_integer():
             raise ValueError("fraction")
@@ -214,7 +221,7 @@ def _normalize_variant(raw: Any, allowed: list[str] | None) -> str:
 def _normalize_gender(raw: Any) -> str:
     found = gender_of(cell_text(raw))
     if found is None:
-        raise ValueError("пол указывается буквой «м» или «ж»")
+        raise ValueError(f"пол указывается буквой «{MALE}» или «{FEMALE}»")
     return found
 
 
@@ -318,7 +325,7 @@ def _load_values(path: Path, info: TemplateInfo, max_col: int) -> list[tuple[Any
         ) from None
     except UserError:
         raise
-    except Exception:  # the structure was read a moment ago; anything now is a damaged file
+    except Exception:  # noqa: BLE001 - the structure was read a moment ago; anything now is a damaged file
         raise UserError(
             f"Не удалось прочитать данные из «{path.name}»: файл повреждён. Откройте его в "
             f"Excel, сохраните заново и попробуйте снова."

@@ -14,8 +14,17 @@ from coordinator_app.errors import UserError
 from coordinator_app.imports.cells import value_text
 from coordinator_app.words import counted
 
-__all__ = ["parse_task_header", "normalise_task_id", "classify", "header_key", "is_code_header",
-           "variant_part", "points", "points_genitive", "KIND_NAMES"]
+__all__ = [
+    "KIND_NAMES",
+    "classify",
+    "header_key",
+    "is_code_header",
+    "normalise_task_id",
+    "parse_task_header",
+    "points",
+    "points_genitive",
+    "variant_part",
+]
 
 
 def header_key(text: Any) -> str:

@@ -31,9 +31,21 @@ from coordinator_app import APP_TITLE
 from coordinator_app.formats.fisoko.totals import RECALCULATE
 from coordinator_app.imports.cells import value_text
 
-__all__ = ["Unusual", "sheet_paths", "finish", "shared_strings", "full_calc_on_load",
-           "relationships", "document_properties", "load", "NS_MAIN", "SST_TYPE", "SST_REL",
-           "INLINE_RE", "LIBRARY_AUTHORS"]
+__all__ = [
+    "INLINE_RE",
+    "LIBRARY_AUTHORS",
+    "NS_MAIN",
+    "SST_REL",
+    "SST_TYPE",
+    "Unusual",
+    "document_properties",
+    "finish",
+    "full_calc_on_load",
+    "load",
+    "relationships",
+    "shared_strings",
+    "sheet_paths",
+]
 
 log = logging.getLogger(__name__)
 
@@ -87,12 +99,12 @@ def sheet_paths(zf: zipfile.ZipFile) -> dict[str, str]:
 # --------------------------------------------------------------------------------------------
 # Excel 2010+ data validations (sheet <extLst>), lost by openpyxl
 
-_ROOT_TAG_RE = re.compile(r"<(?:[\w.-]+:)?worksheet\b[^>]*>", re.S)
+_ROOT_TAG_RE = re.compile(r"<(?:[\w.-]+:)?worksheet\b[^>]*>", re.DOTALL)
 _NS_DECL_RE = re.compile(r'\bxmlns(?::([\w.-]+))?\s*=\s*"([^"]*)"')
 _EXT_RE = re.compile(
     r"<(?P<tag>(?:[\w.-]+:)?ext)\b(?P<attrs>[^>]*\buri\s*=\s*\"" + re.escape(_X14_DV_URI)
     + r"\"[^>]*)>(?P<body>.*?)</(?P=tag)\s*>",
-    re.S | re.I,
+    re.DOTALL | re.IGNORECASE,
 )
 _PREFIX_RE = re.compile(r"</?([\w.-]+):[\w.-]+|\s([\w.-]+):[\w.-]+\s*=")
 
@@ -130,7 +142,7 @@ def _x14_blocks(template: bytes) -> dict[str, str]:
                 block = _x14_block(xml)
                 if block is not None:
                     blocks[title] = block
-    except Exception:  # noqa: BLE001 - the template was read by openpyxl already
+    except Exception:
         log.warning("could not read the template's x14 data validations", exc_info=True)
     return blocks
 
@@ -274,7 +286,7 @@ def shared_strings(data: bytes) -> bytes:
             log.warning("shared-strings rewrite changed values; the inline form is kept")
             return data
         return converted
-    except Exception:  # noqa: BLE001 - the inline form is valid; never lose an export over this
+    except Exception:
         log.warning("shared-strings rewrite failed; the inline form is kept", exc_info=True)
         return data
 

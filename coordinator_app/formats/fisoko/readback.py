@@ -17,10 +17,15 @@ from xml.parsers import expat
 from openpyxl.utils import get_column_letter
 
 from coordinator_app.formats.fisoko.ooxml import Unusual
-from coordinator_app.formats.fisoko.splice import CELL_REF_RE, TYPE_ATTR_RE, M, SheetEdit
+from coordinator_app.formats.fisoko.splice import (
+    CELL_REF_RE,
+    TYPE_ATTR_RE,
+    M,
+    SheetEdit,
+)
 from coordinator_app.formats.fisoko.totals import RECALCULATE
 
-__all__ = ["check_package", "cell_values", "number"]
+__all__ = ["cell_values", "check_package", "number"]
 
 
 def _table(xml: bytes | None) -> list[str]:
@@ -99,7 +104,7 @@ def check_package(members: dict[str, bytes], changed: dict[str, bytes],
                 raise Unusual(f"{name}: the text moved into shared strings reads back changed")
     except Unusual:
         raise
-    except Exception as exc:  # noqa: BLE001 - whatever the parser says: not what we meant
+    except Exception as exc:
         raise Unusual(f"read-back failed: {exc!r}") from exc
 
 

@@ -24,8 +24,9 @@ openpyxl path (`fill.fill_with_openpyxl`), with a warning in the log.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 from xml.etree import ElementTree
 from xml.sax.saxutils import escape
 
@@ -35,12 +36,20 @@ from openpyxl.utils.cell import range_boundaries
 from coordinator_app.formats.fisoko.ooxml import ATTRS, INLINE_RE, NS_MAIN, Unusual
 from coordinator_app.formats.fisoko.totals import RECALCULATE, column_index
 
-__all__ = ["SheetEdit", "Strings", "CellWriter", "edit_sheet", "shared_inline", "CELL_REF_RE",
-           "TYPE_ATTR_RE", "M"]
+__all__ = [
+    "CELL_REF_RE",
+    "TYPE_ATTR_RE",
+    "CellWriter",
+    "M",
+    "SheetEdit",
+    "Strings",
+    "edit_sheet",
+    "shared_inline",
+]
 
-_SHEET_DATA_RE = re.compile(r"<sheetData\b" + ATTRS + r"(?:/>|>(?P<body>.*?)</sheetData\s*>)", re.S)
-_ROW_RE = re.compile(r"<row\b" + ATTRS + r"(?:/>|>(?P<body>.*?)</row\s*>)", re.S)
-_CELL_RE = re.compile(r"<c\b" + ATTRS + r"(?:/>|>(?P<body>.*?)</c\s*>)", re.S)
+_SHEET_DATA_RE = re.compile(r"<sheetData\b" + ATTRS + r"(?:/>|>(?P<body>.*?)</sheetData\s*>)", re.DOTALL)
+_ROW_RE = re.compile(r"<row\b" + ATTRS + r"(?:/>|>(?P<body>.*?)</row\s*>)", re.DOTALL)
+_CELL_RE = re.compile(r"<c\b" + ATTRS + r"(?:/>|>(?P<body>.*?)</c\s*>)", re.DOTALL)
 _ROW_NUMBER_RE = re.compile(r"\sr\s*=\s*\"(\d+)\"")
 CELL_REF_RE = re.compile(r"\sr\s*=\s*\"([A-Z]{1,3})(\d+)\"")
 _STYLE_ATTR_RE = re.compile(r"\ss\s*=\s*\"(\d+)\"")
@@ -99,7 +108,7 @@ class Strings:
         if original is None:
             return ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
                     f'<sst xmlns="{NS_MAIN}" count="{self.references}" uniqueCount="{self.size}">'
-                    f"{items}</sst>").encode("utf-8")
+                    f"{items}</sst>").encode()
         xml = original.decode("utf-8")
         root = re.search(r"<sst\b" + ATTRS + r"(?P<end>/?)>", xml)
         end = xml.rfind("</sst>")

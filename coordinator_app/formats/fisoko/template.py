@@ -48,11 +48,16 @@ from coordinator_app.formats.fisoko.validations import (
     validations_by_column,
     x14_validations,
 )
-from coordinator_app.formats.fisoko.vocabulary import CLASSES_HEADER, CLASSES_SHEET, PROTOCOL_SHEET, is_not_passed
+from coordinator_app.formats.fisoko.vocabulary import (
+    CLASSES_HEADER,
+    CLASSES_SHEET,
+    PROTOCOL_SHEET,
+    is_not_passed,
+)
 from coordinator_app.imports.cells import value_text
 from coordinator_app.imports.package_guard import check_package
 
-__all__ = ["TemplateTask", "TemplateInfo", "read_template", "open_template", "classes_layout"]
+__all__ = ["TemplateInfo", "TemplateTask", "classes_layout", "open_template", "read_template"]
 
 # Header search: ФИС ОКО puts it in row 1; look a little further in case a row was inserted.
 HEADER_SEARCH_ROWS = 10
@@ -182,7 +187,7 @@ def _check_members(data: bytes, name: str) -> None:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             names = set(zf.namelist())
-    except Exception:  # BadZipFile, NotImplementedError (odd versions), EOFError, …
+    except Exception:  # noqa: BLE001 - BadZipFile, NotImplementedError (odd versions), EOFError, …
         raise _corrupt(name) from None
     if "xl/workbook.bin" in names:
         raise UserError(
@@ -208,7 +213,7 @@ def _open_workbook(path: Path) -> tuple[Workbook, bytes]:
             # "Data Validation extension is not supported": we read those ourselves.
             warnings.simplefilter("ignore")
             wb = load_workbook(io.BytesIO(data), data_only=False)
-    except Exception:  # openpyxl raises many kinds on a damaged file; none of them is our bug
+    except Exception:  # noqa: BLE001 - openpyxl raises many kinds on a damaged file; none is our bug
         raise _corrupt(path.name) from None
     return wb, data
 

@@ -19,12 +19,12 @@ from openpyxl.worksheet.worksheet import Worksheet
 if TYPE_CHECKING:
     from coordinator_app.formats.fisoko.template import TemplateInfo
 
-__all__ = ["RECALCULATE", "totals", "cell_value_at", "column_index"]
+__all__ = ["RECALCULATE", "cell_value_at", "column_index", "totals"]
 
 
 def cell_value_at(ws: Worksheet) -> Callable[[int, int], Any]:
     """`value_at(row, column)` of the sheet's cells as loaded, creating no empty cell."""
-    cells = ws._cells  # noqa: SLF001 - do not create cells
+    cells = ws._cells
 
     def value_at(row: int, col: int) -> Any:
         cell = cells.get((row, col))
@@ -37,11 +37,11 @@ def cell_value_at(ws: Worksheet) -> Callable[[int, int], Any]:
 _TOTAL_RE = re.compile(
     r'^=\s*IF\(\s*LEN\(\s*\$?([A-Z]{1,3})\$?(\d+)\s*\)\s*>\s*0\s*,\s*SUM\(([^()]*)\)\s*,'
     r'\s*""\s*\)$',
-    re.I,
+    re.IGNORECASE,
 )
 _REF = r"\$?([A-Z]{1,3})\$?(\d+)(?::\$?([A-Z]{1,3})\$?(\d+))?"
-_REF_RE = re.compile(_REF, re.I)
-_SUM_ARGS_RE = re.compile(rf"\s*{_REF}\s*(?:,\s*{_REF}\s*)*", re.I)
+_REF_RE = re.compile(_REF, re.IGNORECASE)
+_SUM_ARGS_RE = re.compile(rf"\s*{_REF}\s*(?:,\s*{_REF}\s*)*", re.IGNORECASE)
 
 
 class _Recalculate(str):
@@ -63,7 +63,7 @@ def totals(ws: Worksheet, info: TemplateInfo,
     out: dict[int, int | str] = {}
     formulas = _TotalFormulas()
     for r in range(info.first_data_row, max(ws.max_row, info.last_data_row) + 1):
-        cell = ws._cells.get((r, info.total_column))  # noqa: SLF001 - do not create cells
+        cell = ws._cells.get((r, info.total_column))
         if cell is None or not isinstance(cell.value, str):
             continue
         parsed = formulas.refs(cell.value, r)

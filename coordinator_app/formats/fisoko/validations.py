@@ -20,8 +20,8 @@ from openpyxl.utils.cell import range_boundaries
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from coordinator_app.imports.cells import value_text
 from coordinator_app.formats.fisoko.ooxml import sheet_paths
+from coordinator_app.imports.cells import value_text
 
 # Validations spanning whole columns (A:A) end at Excel's last row; they say nothing about the
 # form's data area.
@@ -96,7 +96,7 @@ def x14_validations(data: bytes, sheet_title: str) -> list[Validation]:
         if b"x14:dataValidation" not in xml and _NS_X14.encode() not in xml:
             return []
         root = ElementTree.fromstring(xml)
-    except Exception:  # best effort: the classic validations were read already
+    except Exception:  # noqa: BLE001 - best effort: the classic validations were read already
         return []
     out = []
     for dv in root.iter(f"{{{_NS_X14}}}dataValidation"):
@@ -208,7 +208,7 @@ def _defined_name(wb: Workbook, ws: Worksheet, name: str) -> str | None:
                     if key.lower() == name.lower():
                         dn = names[key]
                         break
-        except Exception:
+        except Exception:  # noqa: BLE001 - openpyxl's name lists differ by version: no name then
             dn = None
         if dn is not None and getattr(dn, "attr_text", None):
             return str(dn.attr_text)
