@@ -9,6 +9,7 @@ ordinal, gender and the journal mark only.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -53,7 +54,7 @@ def form_rows(store: Store, work_id: int) -> list[Any]:
 
 
 def export_form(store: Store, work_id: int, out: Path | str, *, template: Path | str | None = None,
-                progress=None) -> FormExportResult:
+                progress: Callable[[int, int], None] | None = None) -> FormExportResult:
     """The work's results written into its ФИС ОКО form `out` (the template filled, or a form
     of the same structure built), recorded with its audit entry."""
     from .formats.fisoko.blank import (

@@ -1,7 +1,5 @@
 """Filling a form's package in place: only the sheets that change are rewritten.
 
-Filling the package in place: only the sheets that change are rewritten.
-
 A full openpyxl load and save rewrites every cell of every sheet and drops what openpyxl does
 not model (the x14 validations, cached results). Here the workbook is read once (by
 `open_template`, for the form's structure), and the package is then edited at the XML level:
