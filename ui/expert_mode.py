@@ -27,6 +27,8 @@ from coordinator_app.changes import Changes
 from coordinator_app.errors import UserError
 from coordinator_app.storage import Store
 
+from .ops import ChangeOp
+
 if TYPE_CHECKING:
     from .main_window import MainWindow
 
@@ -184,11 +186,13 @@ class SetPinDialog(QDialog):
                 self.repeat.clear()
                 self.repeat.setFocus()
                 return
-        try:
-            self.changes = set_pin(self.store, value)
-        except UserError as err:
-            self.error.setText(err.message)
-            return
+        ChangeOp(self.store, self, lambda store: set_pin(store, value)) \
+            .failure(lambda err: self.error.setText(getattr(err, "message", str(err)))) \
+            .success(self._saved) \
+            .run()
+
+    def _saved(self, changes: Changes) -> None:
+        self.changes = changes        # published by the caller (the dialog is given only the store)
         super().accept()
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from PySide6.QtCore import QSettings, QSize, Qt, QTimer, QUrl
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence, QPaintEvent
 from PySide6.QtWidgets import (
-    QLabel, QListWidget, QListWidgetItem, QMainWindow, QMessageBox, QSplitter, QStackedWidget, QStyle, QWidget,
+    QLabel, QListWidget, QListWidgetItem, QMainWindow, QSplitter, QStackedWidget, QStyle, QWidget,
 )
 
 from coordinator_app import APP_TITLE, __version__
@@ -17,6 +17,7 @@ from coordinator_app.changes import Changes
 from coordinator_app.school import get_school
 from coordinator_app.storage import Store
 
+from . import messages
 from .bus import ChangeBus
 from .context import AppContext
 from .tasks import TaskRunner
@@ -172,10 +173,10 @@ class MainWindow(QMainWindow):
         about.triggered.connect(self._about)
 
     def _about(self) -> None:
-        QMessageBox.about(self, "О программе",
-                          f"<b>{APP_TITLE}</b> {__version__}<br>Помощник школьного координатора ВПР.<br>"
-                          "Работает без интернета; данные хранятся только на этом компьютере.<br><br>"
-                          f"Папка данных: {self.ctx.data_dir}")
+        messages.about(self, "О программе",
+                       f"<b>{APP_TITLE}</b> {__version__}<br>Помощник школьного координатора ВПР.<br>"
+                       "Работает без интернета; данные хранятся только на этом компьютере.<br><br>"
+                       f"Папка данных: {self.ctx.data_dir}")
 
     def reload_school(self) -> None:
         school = get_school(self.ctx.store)
@@ -227,7 +228,7 @@ class MainWindow(QMainWindow):
 
         self.ctx.tasks.run(self, "Резервная копия по расписанию", job, done, failed)
 
-    def _on_changes(self, changes: Changes) -> None:
+    def _on_changes(self, changes: Changes, _initiator: object = None, _shown: bool = False) -> None:
         if changes.touches("school"):
             self.reload_school()
 
@@ -239,10 +240,8 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if self.ctx.tasks.active:
-            answer = QMessageBox.question(
-                self, "Идёт работа", "Ещё выполняется задание. Дождаться его завершения и выйти?",
-                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
-            if answer != QMessageBox.StandardButton.Yes:
+            if not messages.confirm(self, "Ещё выполняется задание. Дождаться его завершения и выйти?",
+                                    "Идёт работа", yes="Да", no="Нет"):
                 event.ignore()
                 return
             self.ctx.tasks.wait_all()

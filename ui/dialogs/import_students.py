@@ -16,7 +16,8 @@ from coordinator_app.imports.pupil_list import ParsedPupilList, PupilRow, parse_
 from coordinator_app.students import ImportResult, import_pupils
 
 from ..context import AppContext
-from ..messages import inform
+from ..messages import inform, show_error
+from ..ops import ChangeOp
 from ..table_model import Column, RecordTableModel, SearchProxy
 from ..tasks import TaskContext
 from ..widgets import fit_to_screen, table_view
@@ -151,19 +152,15 @@ class ImportStudentsDialog(QDialog):
             return
         self.import_button.setEnabled(False)
 
-        def job(ctx: TaskContext) -> ImportResult:
-            return import_pupils(ctx.open_store(), parsed)
-
         def done(result: ImportResult) -> None:
             self.result = result
-            self.ctx.publish(result.changes)
             inform(self, result.summary(), "Импорт завершён")
             self.accept()
 
         def failed(err: BaseException) -> None:
             self.import_button.setEnabled(True)
-            from ..messages import show_error
-
             show_error(self, err)
 
-        self.ctx.tasks.run(self, "Сохранение учеников", job, done, failed, cancellable=False)
+        ChangeOp(self.ctx, self, lambda task: import_pupils(task.open_store(), parsed)) \
+            .success(done).failure(failed) \
+            .run_in_background("Сохранение учеников", cancellable=False)

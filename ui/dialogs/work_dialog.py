@@ -13,14 +13,17 @@ from PySide6.QtWidgets import (
 )
 
 from coordinator_app.catalogue import load_catalogue
+from coordinator_app.changes import Changes
 from coordinator_app.classes import list_classes
 from coordinator_app.errors import UserError
+from coordinator_app.storage import Store
 from coordinator_app.works import (
     MAX_PAGES_PER_WORK, TaskDef, Work, WorkDef, create_work, unknown_columns_notice, update_work, validate_work,
     work_from_template,
 )
 
 from ..context import AppContext
+from ..ops import ChangeOp
 from ..tasks import TaskContext
 from ..widgets import fit_to_screen
 
@@ -338,20 +341,29 @@ class WorkDialog(QDialog):
                        classes=self.selected_classes(), source=self.mode, pages_per_work=self.pages.value() or None)
 
     def accept(self) -> None:
-        try:
-            if self.work is not None:
-                scale = [b.value() for b in self.scale] if self.scale_known.isChecked() else None
-                self.changes = update_work(self.ctx.store, self.work.id, subject=self.subject.currentText(),
-                                           work_date=self.date.date().toPython(), scale=scale,
-                                           classes=self.selected_classes(),
-                                           pages_per_work=self.pages.value() or None)
-            else:
-                defn = self.definition()
-                validate_work(defn)
-                self.created_id, self.changes = create_work(self.ctx.store, defn)
-        except UserError as err:
-            self.error.setText(str(err))
-            return
+        """Save the work (its changes published by the op); an error stays in the dialog."""
+        ChangeOp(self.ctx, self, self._update if self.work is not None else self._create) \
+            .failure(lambda err: self.error.setText(str(err))) \
+            .success(self._saved) \
+            .run()
+
+    def _update(self, store: Store) -> Changes:
+        assert self.work is not None
+        scale = [b.value() for b in self.scale] if self.scale_known.isChecked() else None
+        return update_work(store, self.work.id, subject=self.subject.currentText(),
+                           work_date=self.date.date().toPython(), scale=scale, classes=self.selected_classes(),
+                           pages_per_work=self.pages.value() or None)
+
+    def _create(self, store: Store) -> tuple[int, Changes]:
+        defn = self.definition()
+        validate_work(defn)
+        return create_work(store, defn)
+
+    def _saved(self, result: Changes | tuple[int, Changes]) -> None:
+        if isinstance(result, tuple):
+            self.created_id, self.changes = result
+        else:
+            self.changes = result
         super().accept()
 
     def showEvent(self, event) -> None:  # noqa: N802 - Qt name

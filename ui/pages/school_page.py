@@ -8,11 +8,11 @@ from PySide6.QtWidgets import (
 )
 
 from coordinator_app import settings
-from coordinator_app.errors import UserError
 from coordinator_app.school import get_school, save_school
 
 from ..context import AppContext
 from ..messages import show_error
+from ..ops import ChangeOp
 from ..widgets import page_title
 from ..wizard import SchoolForm
 
@@ -119,29 +119,31 @@ class SchoolPage(QWidget):
     def _set(self, key: str, value: object) -> None:
         if self._loading:
             return
-        self.subscription.publish(settings.set_value(self.ctx.store, key, value))
+        ChangeOp(self.ctx, self, lambda store: settings.set_value(store, key, value)).run()
 
     def save(self) -> None:
-        try:
-            changes = save_school(self.ctx.store, self.form.value())
-        except UserError as err:
+        def failed(err: BaseException) -> None:
             self.saved_label.clear()
             show_error(self, err)
-            return
-        self.saved_label.setText("Сохранено.")
-        self.subscription.publish(changes)
+
+        school = self.form.value()
+        ChangeOp(self.ctx, self, lambda store: save_school(store, school)) \
+            .failure(failed) \
+            .success(lambda _changes: self.saved_label.setText("Сохранено.")) \
+            .run()
 
     def save_retention(self) -> None:
         from coordinator_app.scans.retention import set_retention
 
-        try:
-            changes = set_retention(self.ctx.store, self.retention_days.value(), self.retention_order.text())
-        except UserError as err:
+        def failed(err: BaseException) -> None:
             self.retention_saved.clear()
             show_error(self, err)
-            return
-        self.subscription.publish(changes)
-        self.retention_saved.setText("Сохранено.")
+
+        days, order = self.retention_days.value(), self.retention_order.text()
+        ChangeOp(self.ctx, self, lambda store: set_retention(store, days, order)) \
+            .failure(failed) \
+            .success(lambda _changes: self.retention_saved.setText("Сохранено.")) \
+            .run()
 
     def _show_pin_state(self) -> None:
         from coordinator_app.access import has_pin
@@ -162,5 +164,5 @@ class SchoolPage(QWidget):
         dialog = SetPinDialog(self.ctx.store, self, remove=remove)
         if dialog.exec() == SetPinDialog.DialogCode.Accepted:
             self._show_pin_state()
-            self.subscription.publish(dialog.changes)
+            self.subscription.publish(dialog.changes)       # a dialog given only the store: published here
 
