@@ -27,6 +27,7 @@ from coordinator_app.changes import Changes
 from coordinator_app.errors import UserError
 from coordinator_app.storage import Store
 
+from . import style
 from .ops import ChangeOp
 
 if TYPE_CHECKING:
@@ -36,7 +37,6 @@ MODE = "mode"
 SETTING = "expert_mode"
 EXPERT_HOME = "Проверка"
 EXPERT_STEPS = (EXPERT_HOME,)                             # all an expert sees
-ERROR_STYLE = "color: #b00020"
 
 
 def _pin_field() -> QLineEdit:
@@ -59,7 +59,7 @@ class PinDialog(QDialog):
         text.setWordWrap(True)
         self.pin = _pin_field()
         self.error = QLabel()
-        self.error.setStyleSheet(ERROR_STYLE)
+        self.error.setStyleSheet(style.ERROR_STYLE)
         self.error.setWordWrap(True)
         self.pin.textEdited.connect(lambda _: self.error.clear())
         buttons = QDialogButtonBox()
@@ -139,7 +139,7 @@ class SetPinDialog(QDialog):
         self.new = _pin_field()
         self.repeat = _pin_field()
         self.error = QLabel()
-        self.error.setStyleSheet(ERROR_STYLE)
+        self.error.setStyleSheet(style.ERROR_STYLE)
         self.error.setWordWrap(True)
         form = QFormLayout()
         if self.had_pin:
@@ -205,7 +205,7 @@ class ExpertMode(QObject):
         self.ctx = window.ctx
         self.dialog: PinDialog | None = None
         self.indicator = QLabel("Режим эксперта: ФИО учеников скрыты")
-        self.indicator.setStyleSheet("color: white; background: #b35c00; padding: 1px 8px; font-weight: bold")
+        self.indicator.setStyleSheet(style.EXPERT_BADGE_STYLE)
         self.indicator.setVisible(False)
         window.statusBar().addPermanentWidget(self.indicator)
         self.enter_action = QAction("Режим эксперта", self)

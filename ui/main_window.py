@@ -17,7 +17,7 @@ from coordinator_app.changes import Changes
 from coordinator_app.school import get_school
 from coordinator_app.storage import Store
 
-from . import messages
+from . import messages, style
 from .bus import ChangeBus
 from .context import AppContext
 from .tasks import TaskRunner
@@ -87,9 +87,9 @@ class MainWindow(QMainWindow):
         self.nav.setMinimumWidth(228)
         self.nav.setMaximumWidth(260)
         self.nav.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.nav.setStyleSheet("QListWidget#navigation { font-size: 11pt; } QListWidget#navigation::item { padding: 8px; }")
+        self.nav.setStyleSheet(style.NAVIGATION_STYLE)
         self.stack = QStackedWidget()
-        style = self.style()
+        qt_style = self.style()
         steps = [
             ("Школа", QStyle.StandardPixmap.SP_DirHomeIcon, "school_page", "SchoolPage"),
             ("Классы и ученики", QStyle.StandardPixmap.SP_FileDialogDetailedView, "students_page", "StudentsPage"),
@@ -102,7 +102,7 @@ class MainWindow(QMainWindow):
         # Pages are built when first shown: start-up builds only the page the user sees.
         self.pages = _LazyPages(self)
         for number, (title, icon, module, cls) in enumerate(steps, start=1):
-            item = QListWidgetItem(style.standardIcon(icon), f"{number}. {title}")
+            item = QListWidgetItem(qt_style.standardIcon(icon), f"{number}. {title}")
             item.setToolTip(f"{title} (Ctrl+{number})")
             self.nav.addItem(item)
             self.stack.addWidget(QWidget())

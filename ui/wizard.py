@@ -8,6 +8,7 @@ from coordinator_app.errors import UserError
 from coordinator_app.school import School, default_academic_year, save_school, validate
 from coordinator_app.storage import Store
 
+from . import style
 from .ops import ChangeOp
 
 
@@ -51,7 +52,7 @@ class _SchoolPage(QWizardPage):
         self.setSubTitle("Они печатаются в протоколах и письмах. Всё можно изменить позже на странице «Школа».")
         self.form = SchoolForm()
         self.error = QLabel()
-        self.error.setStyleSheet("color: #b00020")
+        self.error.setStyleSheet(style.ERROR_STYLE)
         self.error.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.addWidget(self.form)

@@ -22,13 +22,12 @@ from coordinator_app.experts import (
 from coordinator_app.students import NeedsConfirmation
 from coordinator_app.works import Work
 
+from .. import style
 from ..context import AppContext
 from ..messages import confirm
 from ..table_model import Column, RecordTableModel
 from ..widgets import fit_columns, fit_to_screen, table_view
 
-ERROR_STYLE = "color: #b00020"
-OK_STYLE = "color: #2e7d32"
 
 
 class ExpertsDialog(QDialog):
@@ -101,7 +100,7 @@ class ExpertsDialog(QDialog):
         hint = QLabel(f"Работа: {work.title}. Положение о ВПР рекомендует не поручать учителю проверку работ "
                       "его класса." if work else "Эксперты школьной комиссии.")
         hint.setWordWrap(True)
-        hint.setStyleSheet("color: #555")
+        hint.setStyleSheet(style.MUTED_STYLE)
 
         left = QVBoxLayout()
         left.addWidget(self.table, 1)
@@ -174,7 +173,7 @@ class ExpertsDialog(QDialog):
         self.message.clear()
 
     def _say(self, text: str, ok: bool = False) -> None:
-        self.message.setStyleSheet(OK_STYLE if ok else ERROR_STYLE)
+        self.message.setStyleSheet(style.OK_STYLE if ok else style.ERROR_STYLE)
         self.message.setText(text)
 
     def _publish(self, changes: Changes) -> None:

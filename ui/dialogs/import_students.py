@@ -15,6 +15,7 @@ from coordinator_app.errors import UserError
 from coordinator_app.imports.pupil_list import ParsedPupilList, PupilRow, parse_pupil_list
 from coordinator_app.students import ImportResult, import_pupils
 
+from .. import style
 from ..context import AppContext
 from ..messages import inform, show_error
 from ..ops import ChangeOp
@@ -22,8 +23,8 @@ from ..table_model import Column, RecordTableModel, SearchProxy
 from ..tasks import TaskContext
 from ..widgets import fit_to_screen, table_view
 
-BAD = QColor("#ffd7d7")
-WARN = QColor("#fff3c4")
+BAD = style.color(style.BAD_ROW)
+WARN = style.color(style.WARNING_ROW)
 FILE_FILTER = "Списки учеников (*.xlsx *.csv *.xls);;Все файлы (*)"
 
 
@@ -124,8 +125,8 @@ class ImportStudentsDialog(QDialog):
     def _failed(self, err: BaseException) -> None:
         self.parsed = None
         self.model.set_records([])
-        self.summary.setText(f"<span style='color:#b00020'>{err}</span>" if isinstance(err, UserError)
-                             else f"<span style='color:#b00020'>Не удалось прочитать файл: {err}</span>")
+        self.summary.setText(style.error_html(f"{err}" if isinstance(err, UserError)
+                                              else f"Не удалось прочитать файл: {err}", bold=False))
 
     def _show(self, parsed: ParsedPupilList) -> None:
         self.parsed = parsed
@@ -135,10 +136,10 @@ class ImportStudentsDialog(QDialog):
         if parsed.encoding or parsed.delimiter:
             text += f" Кодировка: {parsed.encoding or '—'}, разделитель: «{parsed.delimiter or '—'}»."
         for warning in parsed.file_warnings:
-            text += f"<br><span style='color:#8a6d00'>{warning}</span>"
+            text += "<br>" + style.warning_html(warning)
         if parsed.problem_rows:
-            text += ("<br><b style='color:#b00020'>Строки с ошибками выделены красным. Исправьте их в файле и "
-                     "нажмите «Перечитать»: файл импортируется только целиком.</b>")
+            text += "<br>" + style.error_html("Строки с ошибками выделены красным. Исправьте их в файле и "
+                                              "нажмите «Перечитать»: файл импортируется только целиком.")
         self.summary.setText(text)
         self.import_button.setEnabled(bool(parsed.rows) and not parsed.problem_rows)
 

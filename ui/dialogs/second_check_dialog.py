@@ -14,7 +14,7 @@ from coordinator_app.errors import UserError
 from coordinator_app.second_check import settle
 from coordinator_app.storage import Store
 
-ERROR_STYLE = "color: #b00020"
+from .. import style
 
 
 def _shown(value: str | None) -> str:
@@ -39,7 +39,7 @@ class SettleDialog(QDialog):
         self.reason.setPlaceholderText("например: решение предметной комиссии, протокол № 2 от 20.04")
         self.reason.setFixedHeight(70)
         self.error = QLabel()
-        self.error.setStyleSheet(ERROR_STYLE)
+        self.error.setStyleSheet(style.ERROR_STYLE)
         self.error.setWordWrap(True)
         form = QFormLayout()
         form.addRow("Итоговый балл:", self.value)
@@ -52,7 +52,7 @@ class SettleDialog(QDialog):
         note = QLabel("Баллы обоих экспертов сохраняются как есть; итоговый балл заменяет балл первого эксперта "
                       "в результатах работы.")
         note.setWordWrap(True)
-        note.setStyleSheet("color: #555")
+        note.setStyleSheet(style.MUTED_STYLE)
         layout = QVBoxLayout(self)
         layout.addWidget(info)
         layout.addLayout(form)

@@ -9,6 +9,7 @@ from coordinator_app.classes import list_classes
 from coordinator_app.storage import Store
 from coordinator_app.students import Student, add_student, update_student
 
+from .. import style
 from ..context import AppContext
 from ..ops import ChangeOp
 
@@ -35,7 +36,7 @@ class StudentDialog(QDialog):
         if student and student.gender:
             self.gender.setCurrentIndex(self.gender.findData(student.gender))
         self.error = QLabel()
-        self.error.setStyleSheet("color: #b00020")
+        self.error.setStyleSheet(style.ERROR_STYLE)
         self.error.setWordWrap(True)
 
         form = QFormLayout()

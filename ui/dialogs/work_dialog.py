@@ -22,6 +22,7 @@ from coordinator_app.works import (
     work_from_template,
 )
 
+from .. import style
 from ..context import AppContext
 from ..ops import ChangeOp
 from ..tasks import TaskContext
@@ -78,7 +79,7 @@ class WorkDialog(QDialog):
         source_layout.insertWidget(3, self.catalogue_row)
         self.source_note = QLabel()
         self.source_note.setWordWrap(True)
-        self.source_note.setStyleSheet("color: #555")
+        self.source_note.setStyleSheet(style.MUTED_STYLE)
         source_layout.addWidget(self.source_note)
 
         # -- fields ---------------------------------------------------------------------------
@@ -148,7 +149,7 @@ class WorkDialog(QDialog):
         tasks_layout.addLayout(task_buttons)
 
         self.error = QLabel()
-        self.error.setStyleSheet("color: #b00020")
+        self.error.setStyleSheet(style.ERROR_STYLE)
         self.error.setWordWrap(True)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         self.save_button = buttons.button(QDialogButtonBox.StandardButton.Save)

@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QComboBox, QFileDialog, QGroupBox, QHBoxLayout, QLabel, QPushButton, QSpinBox, QVBoxLayout, QWidget,
 )
@@ -15,7 +16,7 @@ from coordinator_app.codes import Participant, assign_codes, distribute_variants
 from coordinator_app.errors import UserError
 from coordinator_app.works import Work, list_works
 
-from .. import context
+from .. import context, style
 from ..context import AppContext
 from ..messages import confirm, inform, show_error
 from ..table_model import Column, RecordTableModel, SearchProxy
@@ -23,8 +24,6 @@ from ..tasks import TaskContext
 from ..loader import PageLoader
 from ..widgets import fit_columns, page_title, search_field, table_view
 
-ABSENT = "#e4e4e4"
-ABSENT_TEXT = "#777777"
 
 
 def _safe(text: str) -> str:
@@ -148,16 +147,12 @@ class CodesPage(QWidget):
         self.reload()
 
     @staticmethod
-    def _bg(p: Participant):
-        from PySide6.QtGui import QColor
-
-        return QColor(ABSENT) if p.absent else None
+    def _bg(p: Participant) -> QColor | None:
+        return style.color(style.ABSENT_BACKGROUND) if p.absent else None
 
     @staticmethod
-    def _fg(p: Participant):
-        from PySide6.QtGui import QColor
-
-        return QColor(ABSENT_TEXT) if p.absent else None
+    def _fg(p: Participant) -> QColor | None:
+        return style.color(style.ABSENT_TEXT) if p.absent else None
 
     # -- data -------------------------------------------------------------------------------------
     def reload(self) -> None:

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
 from coordinator_app import settings
 from coordinator_app.school import get_school, save_school
 
+from .. import style
 from ..context import AppContext
 from ..messages import show_error
 from ..ops import ChangeOp
@@ -26,7 +27,7 @@ class SchoolPage(QWidget):
         self.save_button.setDefault(True)
         self.save_button.clicked.connect(self.save)
         self.saved_label = QLabel()
-        self.saved_label.setStyleSheet("color: #2e7d32")
+        self.saved_label.setStyleSheet(style.OK_STYLE)
 
         school_box = QGroupBox("Сведения о школе")
         box_layout = QVBoxLayout(school_box)
@@ -60,7 +61,7 @@ class SchoolPage(QWidget):
         self.retention_save = QPushButton("Сохранить срок")
         self.retention_save.clicked.connect(self.save_retention)
         self.retention_saved = QLabel()
-        self.retention_saved.setStyleSheet("color: #2e7d32")
+        self.retention_saved.setStyleSheet(style.OK_STYLE)
         retention_row = QHBoxLayout()
         retention_row.addWidget(self.retention_days)
         retention_row.addWidget(self.retention_order, 1)

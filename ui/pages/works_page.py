@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSplitter, QVBox
 
 from coordinator_app.works import Work, delete_work, get_work, list_works
 
+from .. import style
 from ..context import AppContext
 from ..ops import ChangeOp
 from ..table_model import Column, RecordTableModel, SearchProxy
@@ -137,7 +138,7 @@ class WorksPage(QWidget):
         if work.allows_not_passed:
             extras.append("допускается «не пройд.»")
         scale = (f"«3» от {work.scale[0]}, «4» от {work.scale[1]}, «5» от {work.scale[2]}" if work.scale
-                 else "<span style='color:#b00020'>не задана — внесите из критериев оценивания</span>")
+                 else style.error_html("не задана — внесите из критериев оценивания", bold=False))
         self.details.setText(f"<b>{work.title}</b> — максимум {work.max_total} б.<br>" + "<br>".join(parts)
                              + f"<br><b>Шкала:</b> {scale}<br>" + _sentence("; ".join(extras)))
 
