@@ -93,6 +93,7 @@ class ChangeOp(Generic[R]):
         self.error_title = error_title
         self._question: _Question | None = None
         self._forced: tuple[Callable[[Any], R], _Question] | None = None
+        self._declined: Callable[[], None] | None = None
         self._on_success: Callable[[R], None] | None = None
         self._on_failure: Callable[[BaseException], None] | None = None
         self._shown = False
@@ -105,9 +106,12 @@ class ChangeOp(Generic[R]):
         return self
 
     def if_asked(self, forced: Callable[[Any], R], title: str = "Подтвердите", yes: str = "Да",
-                 no: str = "Отмена", destructive: bool = False) -> ChangeOp[R]:
-        """The op may raise `NeedsConfirmation`: ask its message, and on «yes» run `forced`."""
+                 no: str = "Отмена", destructive: bool = False,
+                 declined: Callable[[], None] | None = None) -> ChangeOp[R]:
+        """The op may raise `NeedsConfirmation`: ask its message, and on «yes» run `forced`
+        (on «no», `declined()` if given)."""
         self._forced = (forced, _Question("", title, yes, no, destructive))
+        self._declined = declined
         return self
 
     def success(self, callback: Callable[[R], None]) -> ChangeOp[R]:
@@ -127,10 +131,11 @@ class ChangeOp(Generic[R]):
         return self
 
     # -- running ----------------------------------------------------------------------------------
-    def run(self) -> bool:
-        """Run on the GUI thread (a quick write); True if the op succeeded."""
+    def run(self) -> R | None:
+        """Run on the GUI thread (a quick write); the op's result, or None if it did not run
+        (declined) or failed."""
         if self._question is not None and not self._question.ask(self.parent):
-            return False
+            return None
         op = self.op
         while True:
             try:
@@ -138,17 +143,18 @@ class ChangeOp(Generic[R]):
             except NeedsConfirmation as question:
                 if self._forced is None:
                     self._failed(question)
-                    return False
+                    return None
                 op, ask = self._forced
-                if not ask.ask(self.parent, question.message):
-                    return False
                 self._forced = None
+                if not ask.ask(self.parent, question.message):
+                    self._no()
+                    return None
                 continue
             except UserError as err:
                 self._failed(err)
-                return False
+                return None
             self._succeeded(result)
-            return True
+            return result
 
     def run_in_background(self, title: str, cancellable: bool = True) -> None:
         """Run `op(task)` on the task runner: the op opens its own store (`task.open_store()`) and
@@ -165,13 +171,19 @@ class ChangeOp(Generic[R]):
         def failed(err: BaseException) -> None:
             if isinstance(err, NeedsConfirmation) and self._forced is not None:
                 forced, ask = self._forced
+                self._forced = None
                 if ask.ask(self.parent, err.message):
-                    self._forced = None
                     self._start(forced, title, cancellable)
+                else:
+                    self._no()
             else:
                 self._failed(err)       # an unexpected one is logged by the task runner
 
         self.ctx.tasks.run(self.parent, title, job, self._succeeded, failed, cancellable=cancellable)
+
+    def _no(self) -> None:
+        if self._declined is not None:
+            self._declined()
 
     def _failed(self, err: BaseException) -> None:
         if self._on_failure is not None:

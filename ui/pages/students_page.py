@@ -204,7 +204,7 @@ class StudentsPage(QWidget):
         if not ok or not target.strip():
             return
         for student in selected:        # one op each: those moved before an error stay moved
-            if not ChangeOp(self.ctx, self, lambda store, s=student: move_student(store, s.id, target)).run():
+            if ChangeOp(self.ctx, self, lambda store, s=student: move_student(store, s.id, target)).run() is None:
                 break
 
     def change_code(self) -> None:
