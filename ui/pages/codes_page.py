@@ -12,13 +12,17 @@ from PySide6.QtWidgets import (
 )
 
 from coordinator_app import settings
-from coordinator_app.codes import Participant, assign_codes, distribute_variants, list_participants, set_absent
+from coordinator_app.codes import (
+    CodeImport, Participant, apply_code_import, assign_codes, distribute_variants, list_participants,
+    preview_code_import, set_absent,
+)
 from coordinator_app.errors import UserError
-from coordinator_app.works import Work, list_works
+from coordinator_app.works import Work, get_work, list_works
 
 from .. import context, style
 from ..context import AppContext
-from ..messages import confirm, inform, show_error
+from ..messages import inform, show_error
+from ..ops import ChangeOp
 from ..table_model import Column, RecordTableModel, SearchProxy
 from ..tasks import TaskContext
 from ..loader import PageLoader
@@ -31,8 +35,6 @@ def _safe(text: str) -> str:
 
 
 def _read_work(store, work_id: int | None) -> tuple[Work | None, list[Participant]]:
-    from coordinator_app.works import get_work
-
     if work_id is None:
         return None, []
     return get_work(store, work_id), list_participants(store, work_id)
@@ -96,7 +98,7 @@ class CodesPage(QWidget):
         self.labels_button.setToolTip("Печатайте наклейки в масштабе 100 % (не «по размеру страницы»), "
                                       "иначе они сместятся относительно листа")
         self.layout_box = QComboBox()
-        from coordinator_app.exports.labels_pdf import LAYOUTS
+        from coordinator_app.exports.labels_pdf import LAYOUTS      # start-up: it loads reportlab
 
         for name, layout in LAYOUTS.items():
             self.layout_box.addItem(layout.title, name)
@@ -236,24 +238,18 @@ class CodesPage(QWidget):
 
     # -- actions ----------------------------------------------------------------------------------
     def _toggle_absent(self, p: Participant, absent: bool) -> None:
-        try:
-            changes = set_absent(self.ctx.store, p.work_id, p.code, absent)
-        except UserError as err:
-            show_error(self, err)
-            return
-        p.absent = absent
-        self.subscription.publish(changes)
+        def marked(_changes) -> None:
+            p.absent = absent
+
+        ChangeOp(self.ctx, self, lambda store: set_absent(store, p.work_id, p.code, absent)).success(marked).run()
 
     def assign(self) -> None:
         if self.work is None:
             return
-        try:
-            result = assign_codes(self.ctx.store, self.work.id)
-        except UserError as err:
-            show_error(self, err)
-            return
-        self.subscription.publish(result.changes)
-        inform(self, result.summary(), "Коды выданы")
+        work_id = self.work.id
+        ChangeOp(self.ctx, self, lambda store: assign_codes(store, work_id)) \
+            .success(lambda result: inform(self, result.summary(), "Коды выданы")) \
+            .run()
 
     def import_codes(self, path: Path | None = None) -> None:
         """Codes that already exist into this work's protocol: read and matched in the background,
@@ -269,41 +265,34 @@ class CodesPage(QWidget):
             path = Path(name)
         work_id = self.work.id
 
-        def job(task: TaskContext):
-            from coordinator_app.codes import preview_code_import
-
-            return preview_code_import(task.open_store(), path, work_id)
-
-        def done(plan) -> None:
-            if not plan.ok:
-                show_error(self, UserError(plan.summary(), details=[r.text() for r in plan.problems]),
-                           "Коды не импортированы")
-                return
-            lines = [r.text() for r in plan.rows]
-            shown = "\n".join(lines[:15]) + (f"\n… и ещё {len(lines) - 15}" if len(lines) > 15 else "")
-            if not confirm(self, f"{plan.summary()}\n\n{shown}\n\nЗаписать эти коды в протокол работы?",
-                           "Импорт кодов", yes="Записать коды"):
-                return
-            from coordinator_app.codes import apply_code_import
-
-            try:
-                changes = apply_code_import(self.ctx.store, plan)
-            except UserError as err:
-                show_error(self, err)
-                return
-            self.subscription.publish(changes)
-            inform(self, f"Коды записаны: {len(plan.rows)}.", "Импорт кодов")
-
-        def failed(err: BaseException) -> None:
+        def unread(err: BaseException) -> None:
             show_error(self, err if isinstance(err, UserError) else f"Файл не прочитан: {err}")
 
-        self.ctx.tasks.run(self, "Чтение кодов", job, done, failed, cancellable=False)
+        ChangeOp(self.ctx, self, lambda task: preview_code_import(task.open_store(), path, work_id)) \
+            .success(self._apply_code_import).failure(unread) \
+            .run_in_background("Чтение кодов", cancellable=False)
+
+    def _apply_code_import(self, plan: CodeImport) -> None:
+        """The codes read: their problems shown, or the rows shown for confirmation and written."""
+        if not plan.ok:
+            show_error(self, UserError(plan.summary(), details=[r.text() for r in plan.problems]),
+                       "Коды не импортированы")
+            return
+        lines = [r.text() for r in plan.rows]
+        shown = "\n".join(lines[:15]) + (f"\n… и ещё {len(lines) - 15}" if len(lines) > 15 else "")
+        ChangeOp(self.ctx, self, lambda store: apply_code_import(store, plan)) \
+            .confirm(f"{plan.summary()}\n\n{shown}\n\nЗаписать эти коды в протокол работы?", "Импорт кодов",
+                     yes="Записать коды") \
+            .success(lambda _changes: inform(self, f"Коды записаны: {len(plan.rows)}.", "Импорт кодов")) \
+            .run()
 
     def variants(self) -> None:
         if self.work is None:
             return
-        if confirm(self, "Распределить варианты 1 и 2 по очереди внутри каждого класса? Уже указанные варианты не меняются."):
-            self.subscription.publish(distribute_variants(self.ctx.store, self.work.id))
+        work_id = self.work.id
+        ChangeOp(self.ctx, self, lambda store: distribute_variants(store, work_id)) \
+            .confirm("Распределить варианты 1 и 2 по очереди внутри каждого класса? Уже указанные варианты не меняются.") \
+            .run()
 
     def default_name(self, kind: str) -> str:
         assert self.work is not None
@@ -328,11 +317,11 @@ class CodesPage(QWidget):
         layout, copies, skip = self.layout_box.currentData(), self.copies.value(), self.skip.value()
         titles = {"protocol": "Создание протокола", "slips": "Создание листков с кодами", "labels": "Создание наклеек"}
 
-        def job(ctx: TaskContext) -> Path:
-            from coordinator_app import documents
+        def job(task: TaskContext) -> Path:
+            from coordinator_app import documents       # start-up: it loads reportlab
 
-            store = ctx.open_store()
-            progress = ctx.progress_callback("страницы")
+            store = task.open_store()
+            progress = task.progress_callback("страницы")
             if kind == "protocol":
                 return documents.make_protocol(store, work_id, out, classes=classes, progress=progress)
             if kind == "slips":
@@ -346,4 +335,4 @@ class CodesPage(QWidget):
             self.last_document = path
             context.open_path(path)
 
-        self.ctx.tasks.run(self, titles[kind], job, done)
+        ChangeOp(self.ctx, self, job).success(done).run_in_background(titles[kind])
