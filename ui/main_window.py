@@ -20,6 +20,7 @@ from coordinator_app.storage import Store
 from . import messages, style
 from .bus import ChangeBus
 from .context import AppContext
+from .ops import ChangeOp
 from .tasks import TaskRunner
 from .widgets import fit_to_screen
 
@@ -226,7 +227,8 @@ class MainWindow(QMainWindow):
         def failed(err: BaseException) -> None:
             self.statusBar().showMessage(f"Резервная копия по расписанию не создана: {err}", 30000)
 
-        self.ctx.tasks.run(self, "Резервная копия по расписанию", job, done, failed)
+        ChangeOp(self.ctx, self, job).success(done).failure(failed) \
+            .run_in_background("Резервная копия по расписанию")
 
     def _on_changes(self, changes: Changes, _initiator: object = None, _shown: bool = False) -> None:
         if changes.touches("school"):

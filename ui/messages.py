@@ -16,6 +16,9 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 
 from coordinator_app.errors import UserError
 
+#: What the user is told of a bug met in the background (the traceback goes to the log).
+INTERNAL_ERROR = "Внутренняя ошибка программы: {err}\nПодробности записаны в журнал."
+
 #: At most this many details are listed in an error box; the rest go to its «Подробнее» text.
 SHOWN_DETAILS = 15
 

@@ -51,8 +51,6 @@ log = logging.getLogger(__name__)
 
 R = TypeVar("R")
 
-INTERNAL_ERROR = "Внутренняя ошибка программы: {err}\nПодробности записаны в журнал."
-
 
 def changes_of(result: Any) -> Changes | None:
     """What a use-case's result says it changed: the result itself, its `.changes`, or the last
@@ -191,7 +189,7 @@ class ChangeOp(Generic[R]):
         elif isinstance(err, UserError):
             messages.show_error(self.parent, err, self.error_title)
         else:
-            messages.show_error(self.parent, INTERNAL_ERROR.format(err=err), self.error_title)
+            messages.show_error(self.parent, messages.INTERNAL_ERROR.format(err=err), self.error_title)
 
     def _succeeded(self, result: R) -> None:
         changes = changes_of(result)

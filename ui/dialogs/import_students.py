@@ -120,7 +120,8 @@ class ImportStudentsDialog(QDialog):
         def job(ctx: TaskContext) -> ParsedPupilList:
             return parse_pupil_list(path, default_class=default_class)
 
-        self.ctx.tasks.run(self, "Чтение списка учеников", job, self._show, self._failed, cancellable=False)
+        ChangeOp(self.ctx, self, job).success(self._show).failure(self._failed) \
+            .run_in_background("Чтение списка учеников", cancellable=False)
 
     def _failed(self, err: BaseException) -> None:
         self.parsed = None

@@ -243,7 +243,8 @@ class WorkDialog(QDialog):
             self.source_note.setText("")
             self.error.setText(str(err))
 
-        self.ctx.tasks.run(self, "Чтение шаблона ФИС ОКО", job, done, failed, cancellable=False)
+        ChangeOp(self.ctx, self, job).success(done).failure(failed) \
+            .run_in_background("Чтение шаблона ФИС ОКО", cancellable=False)
 
     # -- helpers --------------------------------------------------------------------------------
     def _fill_classes(self, checked: set[str] | None = None) -> None:

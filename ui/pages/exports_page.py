@@ -30,8 +30,8 @@ from coordinator_app.works import Work, get_work, list_works
 from .. import style
 from ..context import AppContext
 from ..dialogs.backup_password_dialog import CREATE, OPEN, SCHEDULE, BackupPasswordDialog
-from ..messages import inform, show_error
-from ..ops import INTERNAL_ERROR, ChangeOp
+from ..messages import INTERNAL_ERROR, inform, show_error
+from ..ops import ChangeOp
 from ..tasks import TaskContext
 from ..widgets import page_title
 
