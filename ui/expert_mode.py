@@ -24,7 +24,6 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QL
 from coordinator_app import settings
 from coordinator_app.access import PinLocked, has_pin, pin_wait, set_expert_mode, set_pin, verify_pin
 from coordinator_app.changes import Changes
-from coordinator_app.errors import UserError
 from coordinator_app.storage import Store
 
 from . import style
@@ -264,9 +263,9 @@ class ExpertMode(QObject):
         """Back to the coordinator's view (a given `pin` is checked first)."""
         if not self.active:
             return True
-        try:
-            set_expert_mode(self.ctx.store, False, pin)
-        except UserError:
+        # a wrong PIN is only refused (the dialog says why); `_switch` publishes the mode
+        if ChangeOp(self.ctx.store, self.window, lambda store: set_expert_mode(store, False, pin)) \
+                .failure(lambda _err: None).run() is None:
             return False
         self._switch(False)
         return True
