@@ -45,9 +45,37 @@ class WorkDialog(QDialog):
         self.setWindowTitle(f"Работа «{work.title}»" if work else "Новая работа")
         fit_to_screen(self, 780, 820)
 
-        # -- source --------------------------------------------------------------------------
-        self.source_box = QGroupBox("Откуда взять задания и максимальные баллы")
-        source_layout = QVBoxLayout(self.source_box)
+        self.source_box = self._source_box()
+        form = self._fields_form()
+        tasks_box = self._tasks_box()
+        self.error = QLabel()
+        self.error.setStyleSheet(style.ERROR_STYLE)
+        self.error.setWordWrap(True)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        self.save_button = buttons.button(QDialogButtonBox.StandardButton.Save)
+        self.save_button.setText("Сохранить работу")
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("Отмена")
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.source_box)
+        layout.addLayout(form)
+        layout.addWidget(tasks_box, 1)
+        layout.addWidget(self.error)
+        layout.addWidget(buttons)
+
+        if work is not None:
+            self._load_work(work)
+        else:
+            self.radio[mode].setChecked(True)
+            self._set_mode(mode)
+
+    # -- building -----------------------------------------------------------------------------------
+    def _source_box(self) -> QGroupBox:
+        """Where the tasks come from: the ФИС ОКО template (its file), the catalogue (its entry), by hand."""
+        box = QGroupBox("Откуда взять задания и максимальные баллы")
+        source_layout = QVBoxLayout(box)
         self.mode_group = QButtonGroup(self)
         self.radio = {}
         for key, text in ((TEMPLATE, "Из шаблона формы сбора результатов ФИС ОКО (.xlsx) — рекомендуется"),
@@ -81,8 +109,10 @@ class WorkDialog(QDialog):
         self.source_note.setWordWrap(True)
         self.source_note.setStyleSheet(style.MUTED_STYLE)
         source_layout.addWidget(self.source_note)
+        return box
 
-        # -- fields ---------------------------------------------------------------------------
+    def _fields_form(self) -> QFormLayout:
+        """Subject, grade, date, classes, the mark scale and the pages per work."""
         self.subject = QComboBox()
         self.subject.setEditable(True)
         self.subject.addItems(SUBJECTS)
@@ -98,6 +128,23 @@ class WorkDialog(QDialog):
         self.classes.setMaximumHeight(64)
         self.classes.setFlow(QListWidget.Flow.LeftToRight)
         self.classes.setWrapping(True)
+        form = QFormLayout()
+        form.addRow("Предмет:", self.subject)
+        form.addRow("Параллель:", self.grade)
+        form.addRow("Дата проведения:", self.date)
+        form.addRow("Классы:", self.classes)
+        form.addRow("Шкала перевода в отметку:", self._scale_row())
+        self.pages = QSpinBox()
+        self.pages.setRange(0, MAX_PAGES_PER_WORK)
+        self.pages.setSpecialValueText("не задано (по первым работам пакета)")
+        self.pages.setToolTip("Сколько страниц в работе одного участника. Лишние страницы после работы при "
+                              "импорте сканов попадут в «Нераспознанные», а не к участнику: так титульный лист "
+                              "без наклейки не припишет свои страницы предыдущему участнику.")
+        form.addRow("Страниц в работе:", self.pages)
+        return form
+
+    def _scale_row(self) -> QHBoxLayout:
+        """The scale of marks: the first score of «3», «4» and «5», if known."""
         self.scale_known = QCheckBox("задана")
         self.scale = [QSpinBox() for _ in range(3)]
         scale_row = QHBoxLayout()
@@ -111,22 +158,10 @@ class WorkDialog(QDialog):
         self.scale_known.setChecked(False)
         for box in self.scale:
             box.setEnabled(False)
+        return scale_row
 
-        form = QFormLayout()
-        form.addRow("Предмет:", self.subject)
-        form.addRow("Параллель:", self.grade)
-        form.addRow("Дата проведения:", self.date)
-        form.addRow("Классы:", self.classes)
-        form.addRow("Шкала перевода в отметку:", scale_row)
-        self.pages = QSpinBox()
-        self.pages.setRange(0, MAX_PAGES_PER_WORK)
-        self.pages.setSpecialValueText("не задано (по первым работам пакета)")
-        self.pages.setToolTip("Сколько страниц в работе одного участника. Лишние страницы после работы при "
-                              "импорте сканов попадут в «Нераспознанные», а не к участнику: так титульный лист "
-                              "без наклейки не припишет свои страницы предыдущему участнику.")
-        form.addRow("Страниц в работе:", self.pages)
-
-        # -- tasks ----------------------------------------------------------------------------
+    def _tasks_box(self) -> QGroupBox:
+        """The table of tasks (number, maximum, part) with its buttons and the total."""
         self.tasks = QTableWidget(0, 3)
         self.tasks.setHorizontalHeaderLabels(["Задание", "Макс. балл", "Часть"])
         self.tasks.horizontalHeader().setStretchLastSection(True)
@@ -147,29 +182,7 @@ class WorkDialog(QDialog):
         tasks_layout = QVBoxLayout(tasks_box)
         tasks_layout.addWidget(self.tasks)
         tasks_layout.addLayout(task_buttons)
-
-        self.error = QLabel()
-        self.error.setStyleSheet(style.ERROR_STYLE)
-        self.error.setWordWrap(True)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
-        self.save_button = buttons.button(QDialogButtonBox.StandardButton.Save)
-        self.save_button.setText("Сохранить работу")
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("Отмена")
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.source_box)
-        layout.addLayout(form)
-        layout.addWidget(tasks_box, 1)
-        layout.addWidget(self.error)
-        layout.addWidget(buttons)
-
-        if work is not None:
-            self._load_work(work)
-        else:
-            self.radio[mode].setChecked(True)
-            self._set_mode(mode)
+        return tasks_box
 
     # -- modes ------------------------------------------------------------------------------------
     def _set_mode(self, mode: str) -> None:
