@@ -69,6 +69,36 @@ class CodesPage(QWidget):
         top.addWidget(QLabel("Класс:"))
         top.addWidget(self.class_filter)
 
+        actions = self._actions_row()
+        print_box = self._print_box()
+        self._build_table()
+        layout = QVBoxLayout(self)
+        layout.addWidget(page_title("Коды и протокол",
+                                    "Коды: пять цифр, первая — параллель. «Выдать коды» даёт каждому классу свой "
+                                    "диапазон; коды из ФИС ОКО или бумажного протокола загружает «Импорт кодов…». "
+                                    "Код, под которым есть баллы или сканы, не меняется."))
+        layout.addLayout(top)
+        layout.addLayout(actions)
+        layout.addWidget(print_box)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.status)
+        self.subscription = ctx.bus.subscribe(self, ("works", "participants", "students", "classes", "settings"),
+                                              lambda _changes: self.reload())
+        self.loader = PageLoader(self, overlay=self.table.viewport(), guard=[
+            self.assign_button, self.variants_button, self.protocol_button, self.slips_button, self.labels_button])
+        self.reload()
+
+    @staticmethod
+    def _bg(p: Participant) -> QColor | None:
+        return style.color(style.ABSENT_BACKGROUND) if p.absent else None
+
+    @staticmethod
+    def _fg(p: Participant) -> QColor | None:
+        return style.color(style.ABSENT_TEXT) if p.absent else None
+
+    # -- building -----------------------------------------------------------------------------------
+    def _actions_row(self) -> QHBoxLayout:
+        """Give codes, import codes, distribute the variants; the search field."""
         self.assign_button = QPushButton("Выдать коды")
         self.assign_button.setToolTip("Выдать коды ученикам классов этой работы и составить её протокол")
         self.assign_button.clicked.connect(self.assign)
@@ -86,7 +116,10 @@ class CodesPage(QWidget):
         actions.addStretch(1)
         self.search = search_field(self, "Поиск по коду или ФИО (Ctrl+F)")
         actions.addWidget(self.search)
+        return actions
 
+    def _print_box(self) -> QGroupBox:
+        """The documents to print: the protocol, the slips, the labels (their layout, copies, skip)."""
         print_box = QGroupBox("Печать (PDF откроется после создания)")
         print_layout = QHBoxLayout(print_box)
         self.protocol_button = QPushButton("Протокол «код — ФИО»")
@@ -113,7 +146,10 @@ class CodesPage(QWidget):
         for w in (self.protocol_button, self.slips_button, self.labels_button, self.layout_box, self.copies, self.skip):
             print_layout.addWidget(w)
         print_layout.addStretch(1)
+        return print_box
 
+    def _build_table(self) -> None:
+        """The participants (absentees greyed, the absence ticked in place), searchable; the status line."""
         columns: list[Column[Participant]] = [
             Column("Код", lambda p: p.code, background=self._bg, foreground=self._fg),
             Column("Класс", lambda p: p.class_name, background=self._bg, foreground=self._fg),
@@ -131,30 +167,6 @@ class CodesPage(QWidget):
         self.table.setModel(self.proxy)
         self.status = QLabel()
         self.status.setWordWrap(True)
-
-        layout = QVBoxLayout(self)
-        layout.addWidget(page_title("Коды и протокол",
-                                    "Коды: пять цифр, первая — параллель. «Выдать коды» даёт каждому классу свой "
-                                    "диапазон; коды из ФИС ОКО или бумажного протокола загружает «Импорт кодов…». "
-                                    "Код, под которым есть баллы или сканы, не меняется."))
-        layout.addLayout(top)
-        layout.addLayout(actions)
-        layout.addWidget(print_box)
-        layout.addWidget(self.table, 1)
-        layout.addWidget(self.status)
-        self.subscription = ctx.bus.subscribe(self, ("works", "participants", "students", "classes", "settings"),
-                                              lambda _changes: self.reload())
-        self.loader = PageLoader(self, overlay=self.table.viewport(), guard=[
-            self.assign_button, self.variants_button, self.protocol_button, self.slips_button, self.labels_button])
-        self.reload()
-
-    @staticmethod
-    def _bg(p: Participant) -> QColor | None:
-        return style.color(style.ABSENT_BACKGROUND) if p.absent else None
-
-    @staticmethod
-    def _fg(p: Participant) -> QColor | None:
-        return style.color(style.ABSENT_TEXT) if p.absent else None
 
     # -- data -------------------------------------------------------------------------------------
     def reload(self) -> None:
