@@ -27,6 +27,25 @@ class StudentsPage(QWidget):
         super().__init__()
         self.ctx = ctx
 
+        left = self._classes_panel()
+        self._build_table()
+        right = self._pupils_panel()
+
+        splitter = QSplitter()
+        splitter.addWidget(left)
+        splitter.addWidget(right)
+        splitter.setStretchFactor(1, 1)
+        layout = QVBoxLayout(self)
+        layout.addWidget(page_title("Классы и ученики",
+                                    "Импортируйте списки из электронного журнала (.xlsx или .csv) или добавьте учеников вручную."))
+        layout.addWidget(splitter, 1)
+        self.subscription = ctx.bus.subscribe(self, ("students", "classes", "participants"),
+                                              lambda _changes: self.reload())
+        self.reload()
+
+    # -- building -----------------------------------------------------------------------------------
+    def _classes_panel(self) -> QWidget:
+        """The classes on the left, with «Добавить класс…» and the «Ещё» menu."""
         self.class_list = QListWidget()
         self.class_list.setMaximumWidth(220)
         self.class_list.currentItemChanged.connect(lambda *_: self._class_changed())
@@ -48,7 +67,10 @@ class StudentsPage(QWidget):
         left_layout.addWidget(QLabel("Классы:"))
         left_layout.addWidget(self.class_list, 1)
         left_layout.addLayout(class_buttons)
+        return left
 
+    def _build_table(self) -> None:
+        """The pupils of the chosen class, sortable and searchable."""
         columns: list[Column[Student]] = [
             Column("Код", lambda s: s.code or "—", sort_key=lambda s: s.code or "99999"),
             Column("Класс", lambda s: s.class_name, sort_key=lambda s: (s.grade, s.letter)),
@@ -68,6 +90,8 @@ class StudentsPage(QWidget):
         self.search = search_field(self, "Поиск по ФИО или коду (Ctrl+F)")
         self.search.textChanged.connect(self.proxy.set_search)
 
+    def _toolbar(self) -> QHBoxLayout:
+        """The pupils' actions (with their shortcuts) and the search field."""
         self.import_button = QPushButton("Импорт списка…")
         self.import_button.setShortcut(QKeySequence("Ctrl+I"))
         self.import_button.setToolTip("Импорт из .xlsx или .csv (Ctrl+I)")
@@ -93,26 +117,18 @@ class StudentsPage(QWidget):
             toolbar.addWidget(button)
         toolbar.addStretch(1)
         toolbar.addWidget(self.search)
+        return toolbar
 
+    def _pupils_panel(self) -> QWidget:
+        """The toolbar, the table and the count on the right."""
         right = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
-        right_layout.addLayout(toolbar)
+        right_layout.addLayout(self._toolbar())
         right_layout.addWidget(self.table, 1)
         self.count_label = QLabel()
         right_layout.addWidget(self.count_label)
-
-        splitter = QSplitter()
-        splitter.addWidget(left)
-        splitter.addWidget(right)
-        splitter.setStretchFactor(1, 1)
-        layout = QVBoxLayout(self)
-        layout.addWidget(page_title("Классы и ученики",
-                                    "Импортируйте списки из электронного журнала (.xlsx или .csv) или добавьте учеников вручную."))
-        layout.addWidget(splitter, 1)
-        self.subscription = ctx.bus.subscribe(self, ("students", "classes", "participants"),
-                                              lambda _changes: self.reload())
-        self.reload()
+        return right
 
     # -- data -----------------------------------------------------------------------------------
     def _current_class_id(self) -> int:
