@@ -41,59 +41,9 @@ class ExpertsDialog(QDialog):
         self.setWindowTitle("Эксперты")
         fit_to_screen(self, 1040, 540)
 
-        self.model: RecordTableModel[Expert] = RecordTableModel([
-            Column("ФИО", lambda e: e.name),
-            Column("Предметы", lambda e: ", ".join(e.subjects)),
-            Column("Преподаёт в классах", lambda e: ", ".join(e.classes)),
-            Column("На этой работе", lambda e: "да" if e.id in self.assigned else "",
-                   Qt.AlignmentFlag.AlignCenter),
-        ], self)
-        self.table = table_view(self)
-        self.table.setSortingEnabled(False)
-        self.table.setModel(self.model)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.selectionModel().currentRowChanged.connect(lambda *_: self._selected())
-        header = self.table.horizontalHeader()
-        # Names are sized to be read whole (long Russian ФИО are common); the last column takes what
-        # is left, and a table wider than its place scrolls rather than cutting a name.
-        header.setStretchLastSection(True)
-
-        self.new_button = QPushButton("Новый эксперт")
-        self.new_button.clicked.connect(self.new_expert)
-        self.delete_button = QPushButton("Удалить…")
-        self.delete_button.clicked.connect(self.delete_current)
-        self.assign_button = QPushButton("Назначить на эту работу")
-        self.assign_button.clicked.connect(lambda: self.assign_current())
-        self.unassign_button = QPushButton("Снять с работы")
-        self.unassign_button.clicked.connect(self.unassign_current)
-        for button in (self.assign_button, self.unassign_button):
-            button.setVisible(work is not None)
-        buttons_row = QHBoxLayout()
-        for button in (self.new_button, self.delete_button):
-            buttons_row.addWidget(button)
-        buttons_row.addStretch(1)
-        buttons_row.addWidget(self.assign_button)
-        buttons_row.addWidget(self.unassign_button)
-
-        # -- the form -----------------------------------------------------------------------------
-        self.name_edit = QLineEdit()
-        self.name_edit.setPlaceholderText("Фамилия Имя Отчество")
-        self.subjects_edit = QLineEdit()
-        self.subjects_edit.setPlaceholderText("через запятую: Математика, Физика")
-        self.classes_list = QListWidget()
-        self.classes_list.setToolTip("Отметьте классы, в которых эксперт преподаёт")
-        self.classes_list.setFlow(QListWidget.Flow.LeftToRight)
-        self.classes_list.setWrapping(True)
-        self.classes_list.setResizeMode(QListWidget.ResizeMode.Adjust)
-        self.classes_list.setSpacing(2)
-        self.save_button = QPushButton("Сохранить")
-        self.save_button.clicked.connect(self.save_current)
-        self.form_box = QGroupBox("Новый эксперт")
-        form = QFormLayout(self.form_box)
-        form.addRow("ФИО:", self.name_edit)
-        form.addRow("Предметы:", self.subjects_edit)
-        form.addRow("Преподаёт в классах:", self.classes_list)
-        form.addRow("", self.save_button)
+        self._build_table()
+        buttons_row = self._buttons_row()
+        self._build_form()
 
         self.message = QLabel()
         self.message.setWordWrap(True)
@@ -118,6 +68,67 @@ class ExpertsDialog(QDialog):
         layout.addWidget(close)
         self.reload()
         self.new_expert()
+
+    # -- building -----------------------------------------------------------------------------------
+    def _build_table(self) -> None:
+        """The school's experts, one selected at a time."""
+        self.model: RecordTableModel[Expert] = RecordTableModel([
+            Column("ФИО", lambda e: e.name),
+            Column("Предметы", lambda e: ", ".join(e.subjects)),
+            Column("Преподаёт в классах", lambda e: ", ".join(e.classes)),
+            Column("На этой работе", lambda e: "да" if e.id in self.assigned else "",
+                   Qt.AlignmentFlag.AlignCenter),
+        ], self)
+        self.table = table_view(self)
+        self.table.setSortingEnabled(False)
+        self.table.setModel(self.model)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.selectionModel().currentRowChanged.connect(lambda *_: self._selected())
+        header = self.table.horizontalHeader()
+        # Names are sized to be read whole (long Russian ФИО are common); the last column takes what
+        # is left, and a table wider than its place scrolls rather than cutting a name.
+        header.setStretchLastSection(True)
+
+    def _buttons_row(self) -> QHBoxLayout:
+        """New, delete; assign to / take off this work (when there is one)."""
+        self.new_button = QPushButton("Новый эксперт")
+        self.new_button.clicked.connect(self.new_expert)
+        self.delete_button = QPushButton("Удалить…")
+        self.delete_button.clicked.connect(self.delete_current)
+        self.assign_button = QPushButton("Назначить на эту работу")
+        self.assign_button.clicked.connect(lambda: self.assign_current())
+        self.unassign_button = QPushButton("Снять с работы")
+        self.unassign_button.clicked.connect(self.unassign_current)
+        for button in (self.assign_button, self.unassign_button):
+            button.setVisible(self.work is not None)
+        buttons_row = QHBoxLayout()
+        for button in (self.new_button, self.delete_button):
+            buttons_row.addWidget(button)
+        buttons_row.addStretch(1)
+        buttons_row.addWidget(self.assign_button)
+        buttons_row.addWidget(self.unassign_button)
+        return buttons_row
+
+    def _build_form(self) -> None:
+        """The expert being edited: name, subjects, the classes taught."""
+        self.name_edit = QLineEdit()
+        self.name_edit.setPlaceholderText("Фамилия Имя Отчество")
+        self.subjects_edit = QLineEdit()
+        self.subjects_edit.setPlaceholderText("через запятую: Математика, Физика")
+        self.classes_list = QListWidget()
+        self.classes_list.setToolTip("Отметьте классы, в которых эксперт преподаёт")
+        self.classes_list.setFlow(QListWidget.Flow.LeftToRight)
+        self.classes_list.setWrapping(True)
+        self.classes_list.setResizeMode(QListWidget.ResizeMode.Adjust)
+        self.classes_list.setSpacing(2)
+        self.save_button = QPushButton("Сохранить")
+        self.save_button.clicked.connect(self.save_current)
+        self.form_box = QGroupBox("Новый эксперт")
+        form = QFormLayout(self.form_box)
+        form.addRow("ФИО:", self.name_edit)
+        form.addRow("Предметы:", self.subjects_edit)
+        form.addRow("Преподаёт в классах:", self.classes_list)
+        form.addRow("", self.save_button)
 
     # -- data -------------------------------------------------------------------------------------
     def reload(self, select: int | None = None) -> None:
