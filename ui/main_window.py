@@ -20,6 +20,7 @@ from coordinator_app.storage import Store
 from . import messages, style
 from .bus import ChangeBus
 from .context import AppContext
+from .expert_mode import ExpertMode
 from .ops import ChangeOp
 from .tasks import TaskRunner
 from .widgets import fit_to_screen
@@ -130,8 +131,6 @@ class MainWindow(QMainWindow):
         self.school_label = QLabel()
         self.statusBar().addWidget(self.school_label, 1)
         self.statusBar().addPermanentWidget(QLabel(f"Данные: {data_dir}"))
-        from .expert_mode import ExpertMode
-
         self.name_revealing_actions: list[QAction] = []   # disabled in expert mode
         self.expert = ExpertMode(self)                     # before any page is built
         self._build_menu()
@@ -191,7 +190,7 @@ class MainWindow(QMainWindow):
         """Run the first-run wizard if the school is not set up; False if the user cancelled it."""
         if get_school(self.ctx.store) is not None:
             return True
-        from .wizard import FirstRunWizard
+        from .wizard import FirstRunWizard       # start-up: only on the first run
 
         wizard = FirstRunWizard(self.ctx.store, self)
         if wizard.exec() != FirstRunWizard.DialogCode.Accepted:
@@ -203,7 +202,7 @@ class MainWindow(QMainWindow):
 
     def offer_purge(self) -> None:
         """At start (after `ensure_school`): offer to delete scans whose retention period is over."""
-        from .dialogs.retention_dialog import offer_purge
+        from .dialogs.retention_dialog import offer_purge    # start-up: after the first paint
 
         if self.ctx.expert_mode:            # purges are the coordinator's: not offered to an expert
             return
@@ -212,7 +211,7 @@ class MainWindow(QMainWindow):
     def run_scheduled_backup(self) -> None:
         """At start: if the coordinator set a backup schedule and a copy is due, make it in the
         background; the status bar says how it went (a missing stick is not an error dialog)."""
-        from coordinator_app.backup import backup_due, scheduled_backup
+        from coordinator_app.backup import backup_due, scheduled_backup    # start-up: after the first paint
 
         if not backup_due(self.ctx.store):
             return

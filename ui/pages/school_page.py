@@ -8,10 +8,13 @@ from PySide6.QtWidgets import (
 )
 
 from coordinator_app import settings
+from coordinator_app.access import has_pin
+from coordinator_app.scans.retention import set_retention
 from coordinator_app.school import get_school, save_school
 
 from .. import style
 from ..context import AppContext
+from ..expert_mode import SetPinDialog
 from ..messages import show_error
 from ..ops import ChangeOp
 from ..widgets import page_title
@@ -44,7 +47,7 @@ class SchoolPage(QWidget):
         self.one_code.toggled.connect(lambda on: self._set("one_code_per_year", on))
         settings_form.addRow(self.one_code)
         self.layout_combo = QComboBox()
-        from coordinator_app.exports.labels_pdf import LAYOUTS
+        from coordinator_app.exports.labels_pdf import LAYOUTS      # start-up: it loads reportlab
 
         for name, layout in LAYOUTS.items():
             self.layout_combo.addItem(layout.title, name)
@@ -134,8 +137,6 @@ class SchoolPage(QWidget):
             .run()
 
     def save_retention(self) -> None:
-        from coordinator_app.scans.retention import set_retention
-
         def failed(err: BaseException) -> None:
             self.retention_saved.clear()
             show_error(self, err)
@@ -147,8 +148,6 @@ class SchoolPage(QWidget):
             .run()
 
     def _show_pin_state(self) -> None:
-        from coordinator_app.access import has_pin
-
         on = has_pin(self.ctx.store)
         self.pin_state.setText("задан" if on else "не задан — из режима эксперта выйдет любой")
         self.pin_set_button.setText("Изменить PIN…" if on else "Задать PIN…")
@@ -160,8 +159,6 @@ class SchoolPage(QWidget):
                                          else "Если выключено, программа только предупреждает и просит подтверждения.")
 
     def change_pin(self, remove: bool = False) -> None:
-        from ..expert_mode import SetPinDialog
-
         dialog = SetPinDialog(self.ctx.store, self, remove=remove)
         if dialog.exec() == SetPinDialog.DialogCode.Accepted:
             self._show_pin_state()

@@ -14,6 +14,8 @@ from coordinator_app.codes import set_student_code
 from coordinator_app.students import Student, delete_student, list_students, move_student
 
 from ..context import AppContext
+from ..dialogs.import_students import ImportStudentsDialog
+from ..dialogs.student_dialog import StudentDialog
 from ..messages import confirm, show_error
 from ..ops import ChangeOp
 from ..table_model import Column, RecordTableModel, SearchProxy
@@ -193,18 +195,12 @@ class StudentsPage(QWidget):
 
     # -- actions --------------------------------------------------------------------------------
     def import_list(self) -> None:
-        from ..dialogs.import_students import ImportStudentsDialog
-
         ImportStudentsDialog(self.ctx, self).exec()
 
     def add_student(self) -> None:
-        from ..dialogs.student_dialog import StudentDialog
-
         StudentDialog(self.ctx, default_class=self._current_class_name(), parent=self).exec()   # it publishes
 
     def edit_student(self) -> None:
-        from ..dialogs.student_dialog import StudentDialog
-
         selected = self._selected()
         if len(selected) != 1:
             return

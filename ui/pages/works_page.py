@@ -10,6 +10,7 @@ from coordinator_app.works import Work, delete_work, get_work, list_works
 
 from .. import style
 from ..context import AppContext
+from ..dialogs.work_dialog import WorkDialog
 from ..ops import ChangeOp
 from ..table_model import Column, RecordTableModel, SearchProxy
 from ..loader import PageLoader
@@ -143,13 +144,9 @@ class WorksPage(QWidget):
                              + f"<br><b>Шкала:</b> {scale}<br>" + _sentence("; ".join(extras)))
 
     def new_work(self, mode: str) -> None:
-        from ..dialogs.work_dialog import WorkDialog
-
         WorkDialog(self.ctx, mode=mode, parent=self).exec()     # the dialog publishes what it saved
 
     def edit_work(self) -> None:
-        from ..dialogs.work_dialog import WorkDialog
-
         work = self.selected()
         if work is None:
             return
