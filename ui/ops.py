@@ -23,14 +23,13 @@ does the same things, and `ChangeOp` does them in this order:
         .success(lambda changes: self.status.setText("Работа удалена.")) \\
         .run()
 
-A form dialog built with only the store (the first-run wizard, the PIN dialogs) passes the `Store`
+A form dialog built with only the store (the first-run wizard, the PIN and settlement dialogs) passes the `Store`
 instead of the `AppContext`: its op runs on that store and nothing is published (its caller
 publishes the dialog's `changes`); such an op runs only on the GUI thread.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -46,8 +45,6 @@ from coordinator_app.students import NeedsConfirmation
 from . import messages
 from .context import AppContext
 from .tasks import TaskContext
-
-log = logging.getLogger(__name__)
 
 R = TypeVar("R")
 
