@@ -92,7 +92,8 @@ def test_the_question_of_a_use_case_is_asked_and_the_forced_op_runs_on_yes(pages
 
     declined: list[bool] = []
     messages.answer(False, True)
-    op = ChangeOp(ctx, mine, careful).if_asked(lambda store: Changes.of("works"), declined=lambda: declined.append(True))
+    op = ChangeOp(ctx, mine, careful).if_asked(lambda store: Changes.of("works"),
+                                               declined=lambda: declined.append(True))
     assert op.run() is None and declined == [True] and seen["mine"] == []
     assert ChangeOp(ctx, mine, careful).if_asked(lambda store: Changes.of("works")).run() == Changes.of("works")
     assert messages.asked == ["У работы есть баллы. Всё равно удалить?"] * 2 and seen["mine"] == [frozenset({"works"})]

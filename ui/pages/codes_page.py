@@ -303,7 +303,8 @@ class CodesPage(QWidget):
             return
         work_id = self.work.id
         ChangeOp(self.ctx, self, lambda store: distribute_variants(store, work_id)) \
-            .confirm("Распределить варианты 1 и 2 по очереди внутри каждого класса? Уже указанные варианты не меняются.") \
+            .confirm("Распределить варианты 1 и 2 по очереди внутри каждого класса? "
+                     "Уже указанные варианты не меняются.") \
             .run()
 
     def default_name(self, kind: str) -> str:
