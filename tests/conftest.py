@@ -75,6 +75,29 @@ def grade4(school_store: Store) -> Store:
     return school_store
 
 
+@pytest.fixture(autouse=True)
+def messages(monkeypatch: pytest.MonkeyPatch):
+    """Every test: the program's message boxes are recorded, not shown (`ui.messages.presenter`),
+    so no test waits on a modal box. A test that expects a question sets its answer
+    (`messages.answer(True)` / `messages.always(True)`); a question nobody answered fails the test."""
+    import ui.messages
+
+    from tests._gui_helpers import MessageRecorder
+
+    recorder = MessageRecorder()
+    monkeypatch.setattr(ui.messages, "presenter", recorder)
+    yield recorder
+    assert not recorder.unexpected, f"questions nobody answered: {recorder.unexpected}"
+
+
+@pytest.fixture
+def shots(tmp_path: Path) -> Path:
+    """Where a test saves its screenshots: the test's own temporary folder, never the repository."""
+    folder = tmp_path / "screenshots"
+    folder.mkdir()
+    return folder
+
+
 @pytest.fixture
 def opened(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
     """The files the GUI asked the system to open (in a viewer), instead of opening them."""
