@@ -41,10 +41,29 @@ def data_dir(tmp_path: Path) -> Path:
     return tmp_path / "data"
 
 
+def _settle_qt() -> None:
+    """Let the pages' reads still on the pool apply while their store is open: a test's store closes
+    before qtbot closes the test's windows, and a slow machine (Wine) leaves a read queued then."""
+    if "PySide6.QtWidgets" not in sys.modules:
+        return
+    from PySide6.QtCore import QThreadPool
+    from PySide6.QtWidgets import QApplication
+
+    if QApplication.instance() is None:
+        return
+    pool = QThreadPool.globalInstance()
+    for _ in range(20):                  # an applied read may start another one
+        pool.waitForDone(30000)
+        QApplication.processEvents()
+        if pool.activeThreadCount() == 0:
+            break
+
+
 @pytest.fixture
 def store(data_dir: Path):
     s = open_store(data_dir)
     yield s
+    _settle_qt()
     s.close()
 
 
