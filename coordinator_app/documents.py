@@ -12,7 +12,7 @@ from pathlib import Path
 from . import audit
 from .codes import Participant, list_participants
 from .errors import UserError
-from .exports.pdf_common import WorkHeader
+from .formats.pdf.common import WorkHeader
 from .qr_payload import encode_label
 from .school import require_school
 from .storage import Store
@@ -55,7 +55,7 @@ def _variant_text(p: Participant) -> str | None:
 
 def make_protocol(store: Store, work_id: int, out: Path, *, classes: list[str] | None = None,
                   progress: Progress = None) -> Path:
-    from .exports.protocol_pdf import ClassSection, ProtocolRow, write_protocol_pdf
+    from .formats.pdf.protocol import ClassSection, ProtocolRow, write_protocol_pdf
 
     from .students import namesake_birth_dates
 
@@ -77,7 +77,7 @@ def make_protocol(store: Store, work_id: int, out: Path, *, classes: list[str] |
 
 def make_slips(store: Store, work_id: int, out: Path, *, classes: list[str] | None = None,
                progress: Progress = None) -> Path:
-    from .exports.slips_pdf import Slip, write_slips_pdf
+    from .formats.pdf.slips import Slip, write_slips_pdf
 
     work = get_work(store, work_id)
     slips = [Slip(code=p.code, class_name=p.class_name) for p in _participants(store, work, classes)]
@@ -90,7 +90,7 @@ def make_slips(store: Store, work_id: int, out: Path, *, classes: list[str] | No
 def make_labels(store: Store, work_id: int, out: Path, *, layout: str | None = None, copies: int = 1,
                 skip: int = 0, classes: list[str] | None = None, progress: Progress = None) -> Path:
     from . import settings
-    from .exports.labels_pdf import Label, write_labels_pdf
+    from .formats.pdf.labels import Label, write_labels_pdf
 
     work = get_work(store, work_id)
     school = require_school(store)

@@ -62,7 +62,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from coordinator_app import APP_TITLE
 from coordinator_app.errors import UserError
 from coordinator_app.fsutil import atomic_writer
-from coordinator_app.imports.cells import value_text
+from coordinator_app.formats.cells import value_text
 from coordinator_app.imports.fisoko_template import (
     ABSENT,
     CLASSES_SHEET,

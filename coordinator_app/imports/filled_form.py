@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING, Any
 from openpyxl import load_workbook
 
 from coordinator_app.errors import UserError, quoted
-from coordinator_app.imports.cells import cell_text
-from coordinator_app.imports.package_guard import check_package
+from coordinator_app.formats.cells import cell_text
+from coordinator_app.formats.package_guard import check_package
 from coordinator_app.imports.fisoko_template import (
     ABSENT,
     NOT_PASSED,

@@ -32,8 +32,8 @@ from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from coordinator_app.errors import UserError
-from coordinator_app.imports.cells import value_text
-from coordinator_app.imports.package_guard import check_package
+from coordinator_app.formats.cells import value_text
+from coordinator_app.formats.package_guard import check_package
 
 __all__ = [
     "TemplateTask",

@@ -97,7 +97,7 @@ class CodesPage(QWidget):
         self.labels_button.setToolTip("Печатайте наклейки в масштабе 100 % (не «по размеру страницы»), "
                                       "иначе они сместятся относительно листа")
         self.layout_box = QComboBox()
-        from coordinator_app.exports.labels_pdf import LAYOUTS
+        from coordinator_app.formats.pdf.labels import LAYOUTS
 
         for name, layout in LAYOUTS.items():
             self.layout_box.addItem(layout.title, name)

@@ -31,9 +31,9 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from .. import APP_TITLE
-from ..words import works
-from .pdf_common import (
+from ... import APP_TITLE
+from ...words import works
+from .common import (
     FONT,
     FONT_BOLD,
     MUTED,

@@ -14,7 +14,7 @@ from reportlab.lib import colors
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from .pdf_common import PAGE_SIZE, draw_footer, format_date, new_buffer, numbered_canvas_class, styles, write_pdf
+from .common import PAGE_SIZE, draw_footer, format_date, new_buffer, numbered_canvas_class, styles, write_pdf
 
 
 @dataclass

@@ -25,8 +25,8 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from ..errors import UserError
-from .pdf_common import (
+from ...errors import UserError
+from .common import (
     FONT,
     MUTED,
     PAGE_SIZE,

@@ -19,10 +19,10 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
-from .. import APP_TITLE
-from ..errors import UserError
-from ..fsutil import atomic_writer
-from ..resources import resource_path
+from ... import APP_TITLE
+from ...errors import UserError
+from ...fsutil import atomic_writer
+from ...resources import resource_path
 
 FONT = "DejaVuSans"
 FONT_BOLD = "DejaVuSans-Bold"

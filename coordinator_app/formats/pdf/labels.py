@@ -32,8 +32,8 @@ from reportlab.lib.units import mm
 from reportlab.lib.utils import simpleSplit
 from reportlab.pdfgen.canvas import Canvas
 
-from ..errors import UserError
-from .pdf_common import (
+from ...errors import UserError
+from .common import (
     FONT,
     FONT_BOLD,
     PAGE_H,

@@ -19,10 +19,10 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from .. import APP_TITLE
-from ..words import plural as _plural
-from ..words import works as _works
-from .pdf_common import (
+from ... import APP_TITLE
+from ...words import plural as _plural
+from ...words import works as _works
+from .common import (
     FONT,
     FONT_BOLD,
     PAGE_SIZE,

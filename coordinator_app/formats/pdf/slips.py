@@ -14,8 +14,8 @@ from reportlab.lib import colors
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
-from ..errors import UserError
-from .pdf_common import (
+from ...errors import UserError
+from .common import (
     FONT,
     FONT_BOLD,
     MUTED,

@@ -29,11 +29,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import UserError
-from ..words import counted
-from .cells import cell_text
-from .package_guard import check_package
-from ..names import (
+from ...errors import UserError
+from ...words import counted
+from ..cells import cell_text
+from ..package_guard import check_package
+from ...names import (
     class_display,
     name_key,
     normalize_class_name,
