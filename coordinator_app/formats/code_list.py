@@ -65,26 +65,31 @@ def _split_full_name(text: str) -> tuple[str, str, str]:
     return parts[0], parts[1] if len(parts) > 1 else "", " ".join(parts[2:])
 
 
+_NAME_PART_HEADERS = {"фамилия": "surname", "имя": "name", "отчество": "patronymic"}
+#: Of these the first column found counts; a repeated «Фамилия» / «Имя» / «Отчество», the last.
+_FIRST_ONE_COUNTS = ("code", "full", "class")
+
+
+def _header_field(plain: str) -> str | None:
+    """The column a header text names: "code", "full" (ФИО), "surname", "name", "patronymic",
+    "class"; None for any other text."""
+    if plain in _CODE_HEADERS or plain.startswith("код участ"):
+        return "code"
+    if plain in _FULL_NAME_HEADERS or plain.startswith(("фио", "ф.и.о")):
+        return "full"
+    if plain in _CLASS_HEADERS:
+        return "class"
+    return _NAME_PART_HEADERS.get(plain)
+
+
 def _header(row: list[Any]) -> dict[str, int] | None:
     """Column positions of a header row: code, and full name or surname/name(/patronymic);
     None if the row is no header."""
-    keys = [_key(v) for v in row]
     found: dict[str, int] = {}
-    for i, key in enumerate(keys):
-        plain = key.rstrip(":").strip()
-        if "code" not in found and (plain in _CODE_HEADERS or plain.startswith("код участ")):
-            found["code"] = i
-        elif "full" not in found and (plain in _FULL_NAME_HEADERS or plain.startswith("фио")
-                                      or plain.startswith("ф.и.о")):
-            found["full"] = i
-        elif plain == "фамилия":
-            found["surname"] = i
-        elif plain == "имя":
-            found["name"] = i
-        elif plain == "отчество":
-            found["patronymic"] = i
-        elif plain in _CLASS_HEADERS and "class" not in found:
-            found["class"] = i
+    for i, value in enumerate(row):
+        kind = _header_field(_key(value).rstrip(":").strip())
+        if kind is not None and not (kind in _FIRST_ONE_COUNTS and kind in found):
+            found[kind] = i
     if "code" in found and ("full" in found or ("surname" in found and "name" in found)):
         return found
     return None
@@ -124,7 +129,7 @@ def _rows_of(table: list[list[Any]], where: str, default_class: str | None) -> l
 
 
 def _docx_tables(path: Path) -> list[tuple[str, list[list[Any]], str | None]]:
-    import docx   # python-docx
+    import docx  # start-up: python-docx is loaded only to read a .docx
     from docx.opc.exceptions import PackageNotFoundError
 
     try:
@@ -162,7 +167,7 @@ def _docx_tables(path: Path) -> list[tuple[str, list[list[Any]], str | None]]:
 
 
 def _xlsx_tables(path: Path) -> list[tuple[str, list[list[Any]], str | None]]:
-    import openpyxl
+    import openpyxl  # start-up: loaded only to read a workbook
 
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
