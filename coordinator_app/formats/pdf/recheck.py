@@ -19,7 +19,14 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus import (
+    Flowable,
+    KeepTogether,
+    Paragraph,
+    Spacer,
+    Table,
+    TableStyle,
+)
 
 from ...words import works
 from .common import (
@@ -191,10 +198,10 @@ def _commission_lines(done: list[RecheckParticipant]) -> list[str]:
         return []
     final_total = sum(1 for p in decided if p.final_total is not None and p.final_total != p.first_total)
     final_mark = sum(1 for p in decided if marks_differ(p.first_mark, p.final_mark))
-    return [
+    return [(
         f"Решение комиссии принято по работам: <b>{len(decided)}</b>; из них итоговая сумма баллов "
         f"отличается от школьной — <b>{final_total}</b>, итоговая отметка — <b>{final_mark}</b>."
-    ]
+    )]
 
 
 def _totals(doc: RecheckDoc, st) -> list:
