@@ -181,8 +181,8 @@ def get_layout(name: str) -> LabelLayout:
 def qr_matrix(payload: str) -> np.ndarray:
     """The QR symbol of `payload` at level `QR_LEVEL`, without the quiet zone: a square bool array,
     True for a dark module, row 0 at the top."""
-    import numpy as np  # not at module level: the GUI and CLI import LAYOUTS from here at start-up
-    import zxingcpp
+    import numpy as np  # start-up: the GUI and CLI import LAYOUTS from here at start-up
+    import zxingcpp  # start-up: likewise
 
     barcode = zxingcpp.create_barcode(payload, zxingcpp.BarcodeFormat.QRCode, ec_level=QR_LEVEL)
     image = np.asarray(barcode.to_image(scale=1, add_quiet_zones=False))
@@ -205,7 +205,7 @@ def _qr_path(symbol: np.ndarray) -> str:
     per horizontal run of dark modules, each filled on its own. Renderers (pdfium, poppler, as
     Acrobat) align a path that is a single rectangle to the pixel grid, so the modules stay
     hard-edged at 150 dpi; one path of all the runs would be anti-aliased at every edge."""
-    import numpy as np
+    import numpy as np  # start-up: as in qr_matrix
 
     n = len(symbol)
     padded = np.zeros((n, n + 2), dtype=np.int8)
