@@ -132,7 +132,7 @@ def _alive(pid: int) -> bool:
 
 def build_year(base: Path, log: Callable[[str], None], pupils: int = 1500) -> dict[str, Any]:
     from coordinator_app.codes import assign_codes
-    from coordinator_app.imports.pupil_list import parse_pupil_list
+    from coordinator_app.formats.pupil_list import parse_pupil_list
     from coordinator_app.school import School, save_school
     from coordinator_app.scoring import set_scores
     from coordinator_app.storage import open_store
@@ -242,7 +242,7 @@ class _LabelMaker:
         from PIL import ImageDraw
         from reportlab.graphics.barcode.qrencoder import QRCode, QRErrorCorrectLevel
 
-        from coordinator_app.exports.labels_pdf import QR_LEVEL
+        from coordinator_app.formats.pdf.labels import QR_LEVEL
 
         qr = QRCode(None, getattr(QRErrorCorrectLevel, QR_LEVEL))
         qr.addData(self.sp.label_payload(code, LOGIN, self.work_key))

@@ -11,7 +11,7 @@ Files (written once into a temp dir, in the parent process):
 Each format is measured in its own fresh child process (so peak RSS is per format), N times
 (default 5, the median and min are reported), every time into a NEW data dir
 (`coordinator_app.storage.open_store(tmpdir)`, not timed):
-  parse      coordinator_app.imports.pupil_list.parse_pupil_list(file)
+  parse      coordinator_app.formats.pupil_list.parse_pupil_list(file)
   import     coordinator_app.students.import_pupils(store, parsed) — 1500 new pupils, 60 classes
   total      parse + import
   reimport   parse again + import_pupils into the same data dir: all 1500 unchanged
@@ -52,7 +52,7 @@ def make_files(directory: Path, n: int) -> dict[str, Path]:
 
 def measure(path: Path, repeats: int, expected: int) -> dict[str, object]:
     """Runs in the child process."""
-    from coordinator_app.imports.pupil_list import parse_pupil_list
+    from coordinator_app.formats.pupil_list import parse_pupil_list
     from coordinator_app.storage import open_store
     from coordinator_app.students import import_pupils
 

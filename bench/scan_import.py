@@ -33,7 +33,7 @@ from PIL import Image, ImageDraw
 
 def build_store(root: Path) -> tuple[str, int, list[str]]:
     from coordinator_app.codes import assign_codes
-    from coordinator_app.imports.pupil_list import parse_pupil_list
+    from coordinator_app.formats.pupil_list import parse_pupil_list
     from coordinator_app.school import School, save_school
     from coordinator_app.storage import open_store
     from coordinator_app.students import import_pupils

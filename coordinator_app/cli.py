@@ -152,7 +152,7 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_import_students(args: argparse.Namespace) -> int:
-    from .imports.pupil_list import parse_pupil_list
+    from .formats.pupil_list import parse_pupil_list
     from .students import import_pupils
 
     parsed = parse_pupil_list(Path(args.file), default_class=args.class_name)
@@ -328,7 +328,7 @@ def _document(maker_name: str, what: str) -> Callable[[argparse.Namespace], int]
 
 
 def cmd_layouts(args: argparse.Namespace) -> int:
-    from .exports.labels_pdf import LAYOUTS
+    from .formats.pdf.labels import LAYOUTS
 
     items = [{"name": k, "title": v.title} for k, v in LAYOUTS.items()]
     _out(args, items, "\n".join(f"{i['name']:<10} {i['title']}" for i in items))

@@ -397,7 +397,7 @@ def preview_code_import(store: Store, path: Any, work_id: int | None = None) -> 
     """Read a code list and match every row to a pupil: ФИО (case, spaces and ё = е ignored), the
     class where the file gives it; namesakes by class, then by their order in the file and in the
     class list. Nothing is written."""
-    from .imports.code_list import read_code_list
+    from .formats.code_list import read_code_list
     from .names import class_display as display, name_key, normalize_class_name
 
     work = get_work(store, work_id) if work_id is not None else None

@@ -1,7 +1,11 @@
 """Printed documents of a work: the protocol code↔ФИО, code slips and QR labels.
 
-Gathers the data from the store and hands plain dataclasses to the PDF writers in
-`coordinator_app/exports/`. Only the protocol carries names; slips and labels carry codes.
+Gathers the data from the store, converts it to the plain rows the PDF writers of
+`coordinator_app/formats/pdf/` take, writes the file and records the print in the audit log.
+Only the protocol carries names; slips and labels carry codes.
+
+This module is imported only when something is printed (the CLI's commands, the «Коды и
+протокол» page at print time), so the writers and reportlab under them are imported at the top.
 """
 
 from __future__ import annotations
@@ -9,19 +13,25 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from . import audit
+from . import audit, settings
 from .codes import Participant, list_participants
 from .errors import UserError
-from .exports.pdf_common import WorkHeader
+from .formats.pdf.common import WorkHeader
+from .formats.pdf.labels import Label, write_labels_pdf
+from .formats.pdf.protocol import ClassSection, ProtocolRow, write_protocol_pdf
+from .formats.pdf.slips import Slip, write_slips_pdf
+from .names import class_display, normalize_class_name
 from .qr_payload import encode_label
 from .school import require_school
 from .storage import Store
+from .students import namesake_birth_dates
 from .works import Work, get_work
 
 Progress = Callable[[int, int], None] | None
 
 
 def work_header(store: Store, work: Work) -> WorkHeader:
+    """What every printout of `work` says about it and the school."""
     school = require_school(store)
     return WorkHeader(
         school=school.name, login=school.login, municipality=school.municipality,
@@ -37,8 +47,6 @@ def _participants(store: Store, work: Work, classes: list[str] | None) -> list[P
             f"У работы «{work.title}» ещё нет протокола. Сначала выдайте коды (кнопка «Выдать коды» или команда assign-codes)."
         )
     if classes:
-        from .names import class_display, normalize_class_name
-
         wanted = {class_display(*normalize_class_name(c)) for c in classes}
         participants = [p for p in participants if p.class_name in wanted]
         if not participants:
@@ -53,32 +61,31 @@ def _variant_text(p: Participant) -> str | None:
     return values[0] if len(set(values)) == 1 and len(values) == len(p.variants) else " / ".join(v or "—" for v in p.variants.values())
 
 
-def make_protocol(store: Store, work_id: int, out: Path, *, classes: list[str] | None = None,
-                  progress: Progress = None) -> Path:
-    from .exports.protocol_pdf import ClassSection, ProtocolRow, write_protocol_pdf
-
-    from .students import namesake_birth_dates
-
-    work = get_work(store, work_id)
+def _protocol_sections(store: Store, participants: list[Participant]) -> list[ClassSection]:
+    """The protocol's rows, one section per class in the participants' order."""
     births = namesake_birth_dates(store)      # namesakes of one class: told apart by the date of birth
     sections: dict[str, list[ProtocolRow]] = {}
-    for p in _participants(store, work, classes):
+    for p in participants:
         patronymic = p.patronymic + (f" (д. р. {births[p.student_id]})" if p.student_id in births else "")
         sections.setdefault(p.class_name, []).append(
             ProtocolRow(code=p.code, surname=p.surname, name=p.name, patronymic=patronymic.strip(),
                         variant=_variant_text(p), absent=p.absent))
-    write_protocol_pdf(Path(out), work_header(store, work),
-                       [ClassSection(name, rows) for name, rows in sections.items()], progress=progress)
+    return [ClassSection(name, rows) for name, rows in sections.items()]
+
+
+def make_protocol(store: Store, work_id: int, out: Path, *, classes: list[str] | None = None,
+                  progress: Progress = None) -> Path:
+    work = get_work(store, work_id)
+    sections = _protocol_sections(store, _participants(store, work, classes))
+    write_protocol_pdf(Path(out), work_header(store, work), sections, progress=progress)
     with store.atomic():
         audit.record(store, "print.protocol", "works", work_id, file=str(out),
-                     participants=sum(len(r) for r in sections.values()))
+                     participants=sum(len(s.rows) for s in sections))
     return Path(out)
 
 
 def make_slips(store: Store, work_id: int, out: Path, *, classes: list[str] | None = None,
                progress: Progress = None) -> Path:
-    from .exports.slips_pdf import Slip, write_slips_pdf
-
     work = get_work(store, work_id)
     slips = [Slip(code=p.code, class_name=p.class_name) for p in _participants(store, work, classes)]
     write_slips_pdf(Path(out), work_header(store, work), slips, progress=progress)
@@ -89,9 +96,6 @@ def make_slips(store: Store, work_id: int, out: Path, *, classes: list[str] | No
 
 def make_labels(store: Store, work_id: int, out: Path, *, layout: str | None = None, copies: int = 1,
                 skip: int = 0, classes: list[str] | None = None, progress: Progress = None) -> Path:
-    from . import settings
-    from .exports.labels_pdf import Label, write_labels_pdf
-
     work = get_work(store, work_id)
     school = require_school(store)
     layout = layout or settings.get(store, "label_layout")

@@ -220,7 +220,7 @@ def make_recheck_pdf(store: Store, work_id: int, out: Path, progress=None, *,
     """The «Протокол перепроверки». While the re-check is unfinished it raises `RecheckUnfinished`
     (the caller asks the user) unless `unfinished_ok`."""
     from .documents import work_header
-    from .exports.recheck_pdf import RecheckDoc, RecheckParticipant, RecheckTaskRow, TaskSummary, write_recheck_pdf
+    from .formats.pdf.recheck import RecheckDoc, RecheckParticipant, RecheckTaskRow, TaskSummary, write_recheck_pdf
 
     work = get_work(store, work_id)
     report = discrepancies(store, work_id)

@@ -24,7 +24,7 @@ from .names import class_display, name_key, normalize_class_name, normalize_gend
 from .storage import Store, now_iso
 
 if TYPE_CHECKING:
-    from .imports.pupil_list import ParsedPupilList
+    from .formats.pupil_list import ParsedPupilList
 
 STUDENT_COLUMNS = """s.id, s.surname, s.name, s.patronymic, s.gender, s.code, s.class_id,
                      c.grade, c.letter, s.birth_date"""

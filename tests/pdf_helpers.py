@@ -14,7 +14,7 @@ MM = 72 / 25.4  # points per millimetre
 
 def sample_header():
     """The work heading the PDF tests print: a long school name, a municipality, Cyrillic throughout."""
-    from coordinator_app.exports.pdf_common import WorkHeader
+    from coordinator_app.formats.pdf.common import WorkHeader
 
     return WorkHeader(
         school="МБОУ «Средняя общеобразовательная школа № 17»",

@@ -123,7 +123,7 @@ def test_namesakes_are_told_apart_by_the_date_of_birth_from_the_pupil_list(schoo
     """«Дата рождения» of the pupil list is kept; where two pupils of a class share a ФИО the
     protocol and the lists show it."""
     from coordinator_app.cli import main
-    from coordinator_app.imports.pupil_list import parse_pupil_list
+    from coordinator_app.formats.pupil_list import parse_pupil_list
     from coordinator_app.students import import_pupils, namesake_birth_dates
     from tests.pdf_helpers import page_texts
 
@@ -151,7 +151,7 @@ def test_namesakes_are_told_apart_by_the_date_of_birth_from_the_pupil_list(schoo
 def test_namesakes_carry_their_date_of_birth_in_the_pages_that_list_pupils(qtbot, school_store, data_dir: Path,
                                                                            tmp_path: Path) -> None:
     """«Коды и протокол», «Сканы» and «Журнал и пол» tell two Петров Пётр Ильич of 7Б apart."""
-    from coordinator_app.imports.pupil_list import parse_pupil_list
+    from coordinator_app.formats.pupil_list import parse_pupil_list
     from coordinator_app.students import import_pupils
     from tests._gui_helpers import wait_settled
     from ui.main_window import MainWindow

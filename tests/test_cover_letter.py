@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from coordinator_app.exports.cover_letter_pdf import CoverLetter, CoverRow, cover_letter_bytes
+from coordinator_app.formats.pdf.cover_letter import CoverLetter, CoverRow, cover_letter_bytes
 from tests.pdf_helpers import page_texts
 
 

@@ -121,7 +121,7 @@ def test_an_unreadable_file_gets_a_message_in_the_dialog(qtbot, window, tmp_path
 
 
 def test_search_finds_pupils_by_name_with_yo_as_ye(qtbot, window, tmp_path: Path) -> None:
-    from coordinator_app.imports.pupil_list import parse_pupil_list
+    from coordinator_app.formats.pupil_list import parse_pupil_list
     from coordinator_app.students import import_pupils
 
     window.ctx.publish(import_pupils(window.ctx.store, parse_pupil_list(_list_file(tmp_path))).changes)
@@ -132,7 +132,7 @@ def test_search_finds_pupils_by_name_with_yo_as_ye(qtbot, window, tmp_path: Path
 
 
 def _work_via_dialog(qtbot, window, tmp_path: Path) -> int:
-    from coordinator_app.imports.pupil_list import parse_pupil_list
+    from coordinator_app.formats.pupil_list import parse_pupil_list
     from coordinator_app.students import import_pupils
     from ui.dialogs.work_dialog import WorkDialog
 

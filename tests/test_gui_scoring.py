@@ -702,7 +702,7 @@ def test_second_check_sample_blind_entry_discrepancies_and_settle(qtbot, page, w
     assert final[("40001", "2")] == "1"
     shot(page, "discrepancies")
 
-    if importlib.util.find_spec("coordinator_app.exports.recheck_pdf") is None:
+    if importlib.util.find_spec("coordinator_app.formats.pdf.recheck") is None:
         pytest.skip("the re-check protocol writer (coordinator_app/exports/recheck_pdf.py) is not there yet")
     tab.make_pdf()
     qtbot.waitUntil(lambda: len(opened) == 1, timeout=30000)

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from coordinator_app.errors import UserError
-from coordinator_app.imports.code_list import read_code_list
+from coordinator_app.formats.code_list import read_code_list
 from coordinator_app.formats.fisoko.filled import read_filled_form
 from coordinator_app.formats.fisoko.template import read_template
-from coordinator_app.imports.pupil_list import parse_pupil_list
+from coordinator_app.formats.pupil_list import parse_pupil_list
 from tests.fixtures.hostile import zip_bomb
 
 READERS = {

@@ -9,7 +9,7 @@ import pytest
 from PIL import Image, ImageChops, ImageDraw
 
 from coordinator_app.errors import UserError
-from coordinator_app.exports.labels_pdf import (
+from coordinator_app.formats.pdf.labels import (
     DEFAULT_LAYOUT,
     LAYOUTS,
     PAD,
@@ -23,9 +23,9 @@ from coordinator_app.exports.labels_pdf import (
     qr_module_count,
     write_labels_pdf,
 )
-from coordinator_app.exports.pdf_common import WorkHeader
-from coordinator_app.exports.protocol_pdf import ClassSection, ProtocolRow, write_protocol_pdf
-from coordinator_app.exports.slips_pdf import Slip, write_slips_pdf
+from coordinator_app.formats.pdf.common import WorkHeader
+from coordinator_app.formats.pdf.protocol import ClassSection, ProtocolRow, write_protocol_pdf
+from coordinator_app.formats.pdf.slips import Slip, write_slips_pdf
 from coordinator_app.qr_payload import decode_label, encode_label
 
 try:  # tests/ may or may not be a package

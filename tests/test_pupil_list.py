@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from coordinator_app.errors import UserError
-from coordinator_app.imports.pupil_list import ParsedPupilList, PupilRow, parse_pupil_list
+from coordinator_app.formats.pupil_list import ParsedPupilList, PupilRow, parse_pupil_list
 
 try:
     from tests.fixtures import pupil_lists as fx

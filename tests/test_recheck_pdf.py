@@ -6,9 +6,9 @@ import random
 
 import pytest
 
-from coordinator_app.exports.pdf_common import WorkHeader
+from coordinator_app.formats.pdf.common import WorkHeader
 from tests.pdf_helpers import char_boxes, page_texts, sample_header
-from coordinator_app.exports.recheck_pdf import (
+from coordinator_app.formats.pdf.recheck import (
     RecheckDoc,
     RecheckParticipant,
     RecheckTaskRow,

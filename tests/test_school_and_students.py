@@ -10,7 +10,7 @@ from coordinator_app import audit
 from coordinator_app.classes import add_class, delete_class, list_classes, set_ordinal
 from coordinator_app.codes import assign_codes
 from coordinator_app.errors import UserError
-from coordinator_app.imports.pupil_list import parse_pupil_list
+from coordinator_app.formats.pupil_list import parse_pupil_list
 from coordinator_app.school import School, get_school, save_school
 from coordinator_app.students import (
     NeedsConfirmation, add_student, delete_student, import_pupils, list_students, move_student, update_student,

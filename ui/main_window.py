@@ -117,7 +117,7 @@ class MainWindow(QMainWindow):
         # Start-up imports only what the first page needs; the rest is imported in the background.
         self._warm = threading.Thread(
             target=_warm_imports, name="warm-imports", daemon=True,
-            args=(["sqlite_utils", "coordinator_app.exports.labels_pdf"]      # the first write; «Школа»
+            args=(["sqlite_utils", "coordinator_app.formats.pdf.labels"]      # the first write; «Школа»
                   + [f"ui.pages.{module}" for _, _, module, _ in steps] + ["coordinator_app.exports.package"],))
         self._warm_queued = False
 

@@ -788,7 +788,7 @@ def export_package(store: Store, work_id: int, out_dir: Path | str, *, sample_pc
     from ..school import require_school
     from ..scoring import score_sheet
     from ..works import get_work
-    from .cover_letter_pdf import CoverLetter, CoverRow, cover_letter_bytes
+    from ..formats.pdf.cover_letter import CoverLetter, CoverRow, cover_letter_bytes
 
     out_dir = Path(out_dir)
     school = require_school(store)

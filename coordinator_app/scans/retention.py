@@ -230,7 +230,7 @@ def purge_work(store: Store, work_id: int, act_out: Path | None = None, today: d
     import os
     import sqlite3
 
-    from ..exports.purge_act_pdf import ActData, write_purge_act
+    from ..formats.pdf.purge_act import ActData, write_purge_act
     from ..fsutil import fsync_dir
     from ..school import require_school
 

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (
 )
 
 from coordinator_app.errors import UserError
-from coordinator_app.imports.pupil_list import ParsedPupilList, PupilRow, parse_pupil_list
+from coordinator_app.formats.pupil_list import ParsedPupilList, PupilRow, parse_pupil_list
 from coordinator_app.students import ImportResult, import_pupils
 
 from .. import style

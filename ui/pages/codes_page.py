@@ -131,7 +131,7 @@ class CodesPage(QWidget):
         self.labels_button.setToolTip("Печатайте наклейки в масштабе 100 % (не «по размеру страницы»), "
                                       "иначе они сместятся относительно листа")
         self.layout_box = QComboBox()
-        from coordinator_app.exports.labels_pdf import LAYOUTS      # start-up: it loads reportlab
+        from coordinator_app.formats.pdf.labels import LAYOUTS      # start-up: it loads reportlab
 
         for name, layout in LAYOUTS.items():
             self.layout_box.addItem(layout.title, name)

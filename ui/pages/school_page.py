@@ -47,7 +47,7 @@ class SchoolPage(QWidget):
         self.one_code.toggled.connect(lambda on: self._set("one_code_per_year", on))
         settings_form.addRow(self.one_code)
         self.layout_combo = QComboBox()
-        from coordinator_app.exports.labels_pdf import LAYOUTS      # start-up: it loads reportlab
+        from coordinator_app.formats.pdf.labels import LAYOUTS      # start-up: it loads reportlab
 
         for name, layout in LAYOUTS.items():
             self.layout_combo.addItem(layout.title, name)

@@ -46,7 +46,7 @@ from coordinator_app.formats.fisoko.vocabulary import (
     SERVICE_SHEET,
     X,
 )
-from coordinator_app.imports.cells import value_text
+from coordinator_app.formats.cells import value_text
 
 __all__ = ["FormSpec", "generate_form"]
 

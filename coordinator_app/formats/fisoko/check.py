@@ -31,7 +31,7 @@ from coordinator_app.formats.fisoko.vocabulary import (
     is_code,
     is_x,
 )
-from coordinator_app.imports.cells import value_text
+from coordinator_app.formats.cells import value_text
 from coordinator_app.words import counted
 
 if TYPE_CHECKING:

@@ -75,7 +75,7 @@ from coordinator_app.formats.fisoko.totals import cell_value_at, totals
 from coordinator_app.formats.fisoko.validations import find_sheet
 from coordinator_app.formats.fisoko.vocabulary import CLASSES_SHEET
 from coordinator_app.fsutil import atomic_writer
-from coordinator_app.imports.cells import value_text
+from coordinator_app.formats.cells import value_text
 
 __all__ = [
     "PACKAGE_DEFLATE_LEVEL",

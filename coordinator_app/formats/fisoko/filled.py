@@ -45,8 +45,8 @@ from coordinator_app.formats.fisoko.vocabulary import (
     is_not_passed,
     is_x,
 )
-from coordinator_app.imports.cells import cell_text, value_text
-from coordinator_app.imports.package_guard import check_package
+from coordinator_app.formats.cells import cell_text, value_text
+from coordinator_app.formats.package_guard import check_package
 
 __all__ = [
     "FilledForm",

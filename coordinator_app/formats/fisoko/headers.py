@@ -11,7 +11,7 @@ import re
 from typing import Any
 
 from coordinator_app.errors import UserError
-from coordinator_app.imports.cells import value_text
+from coordinator_app.formats.cells import value_text
 from coordinator_app.words import counted
 
 __all__ = [

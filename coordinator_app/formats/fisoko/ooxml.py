@@ -29,7 +29,7 @@ from openpyxl.utils import get_column_letter
 
 from coordinator_app import APP_TITLE
 from coordinator_app.formats.fisoko.totals import RECALCULATE
-from coordinator_app.imports.cells import value_text
+from coordinator_app.formats.cells import value_text
 
 __all__ = [
     "INLINE_RE",

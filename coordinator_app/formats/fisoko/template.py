@@ -54,8 +54,8 @@ from coordinator_app.formats.fisoko.vocabulary import (
     PROTOCOL_SHEET,
     is_not_passed,
 )
-from coordinator_app.imports.cells import value_text
-from coordinator_app.imports.package_guard import check_package
+from coordinator_app.formats.cells import value_text
+from coordinator_app.formats.package_guard import check_package
 
 __all__ = ["TemplateInfo", "TemplateTask", "classes_layout", "open_template", "read_template"]
 

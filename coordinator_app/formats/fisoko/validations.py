@@ -21,7 +21,7 @@ from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from coordinator_app.formats.fisoko.ooxml import sheet_paths
-from coordinator_app.imports.cells import value_text
+from coordinator_app.formats.cells import value_text
 
 # Validations spanning whole columns (A:A) end at Excel's last row; they say nothing about the
 # form's data area.

@@ -12,9 +12,12 @@ from pathlib import Path
 
 from reportlab.lib import colors
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
-from .pdf_common import PAGE_SIZE, draw_footer, format_date, new_buffer, numbered_canvas_class, styles, write_pdf
+from .common import draw_footer, format_date, styles, write_pdf
+from .story import build_pdf
+
+ACT_TITLE = "Акт об уничтожении"
 
 
 @dataclass
@@ -30,14 +33,10 @@ class ActData:
     files: list[tuple[str, str, int]] = field(default_factory=list)   # (name, sha256, size)
 
 
-def write_purge_act(out: Path, data: ActData) -> None:
-    st = styles()
-    buffer = new_buffer()
-    doc = SimpleDocTemplate(buffer, pagesize=PAGE_SIZE, leftMargin=18 * mm, rightMargin=15 * mm,
-                            topMargin=15 * mm, bottomMargin=18 * mm, title="Акт об уничтожении",
-                            author="ВПР-Координатор")
+def _intro(data: ActData, st) -> list:
+    """What was destroyed, on what grounds, when and by whom."""
     when = dt.datetime.fromisoformat(data.purged_at)
-    story = [
+    return [
         Paragraph(data.school, st["label"]),
         Spacer(1, 4 * mm),
         Paragraph("АКТ об уничтожении материалов ВПР с истёкшим сроком хранения", st["title"]),
@@ -52,6 +51,9 @@ def write_purge_act(out: Path, data: ActData) -> None:
         Paragraph(f"Действие выполнил: {data.actor}.", st["base"]),
         Spacer(1, 4 * mm),
     ]
+
+
+def _files_table(data: ActData, st) -> Table:
     rows = [[Paragraph("№", st["head"]), Paragraph("Файл", st["head"]), Paragraph("Размер, байт", st["head"]),
              Paragraph("SHA-256", st["head"])]]
     for number, (name, sha, size) in enumerate(data.files, start=1):
@@ -66,15 +68,25 @@ def write_purge_act(out: Path, data: ActData) -> None:
         ("BACKGROUND", (0, 0), (-1, 0), colors.Color(0.92, 0.92, 0.92)),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
     ]))
-    story += [table, Spacer(1, 10 * mm)]
+    return table
+
+
+def _signatures(data: ActData, st) -> list:
+    story: list = []
     for role in ("Председатель комиссии", "Члены комиссии", "", "Школьный координатор"):
         story.append(Paragraph(f"{role or '&nbsp;'}{' ' * 4}_______________ / ______________________", st["base"]))
         story.append(Spacer(1, 6 * mm))
     if data.director:
         story.append(Paragraph(f"Директор: {data.director}{' ' * 4}_______________", st["base"]))
+    return story
 
-    def decorate(canv, page, total):
-        draw_footer(canv, page, total, "Акт об уничтожении")
 
-    doc.build(story, canvasmaker=numbered_canvas_class(decorate))
-    write_pdf(out, buffer.getvalue())
+def _decorate(canv, page: int, total: int) -> None:
+    draw_footer(canv, page, total, ACT_TITLE)
+
+
+def write_purge_act(out: Path, data: ActData) -> None:
+    st = styles()
+    story = [*_intro(data, st), _files_table(data, st), Spacer(1, 10 * mm), *_signatures(data, st)]
+    write_pdf(out, build_pdf(story, _decorate, leftMargin=18 * mm, rightMargin=15 * mm, topMargin=15 * mm,
+                             bottomMargin=18 * mm, title=ACT_TITLE))

@@ -32,21 +32,21 @@ from reportlab.lib.units import mm
 from reportlab.lib.utils import simpleSplit
 from reportlab.pdfgen.canvas import Canvas
 
-from ..errors import UserError
-from .pdf_common import (
+from ...errors import UserError
+from .common import (
     FONT,
     FONT_BOLD,
     PAGE_H,
-    PAGE_SIZE,
     PAGE_W,
     WorkHeader,
+    document_title,
     ellipsize,
     format_date,
     grade_text,
     new_buffer,
+    print_canvas,
     register_fonts,
     report,
-    set_metadata,
     text_width,
     write_pdf,
 )
@@ -181,8 +181,8 @@ def get_layout(name: str) -> LabelLayout:
 def qr_matrix(payload: str) -> np.ndarray:
     """The QR symbol of `payload` at level `QR_LEVEL`, without the quiet zone: a square bool array,
     True for a dark module, row 0 at the top."""
-    import numpy as np  # not at module level: the GUI and CLI import LAYOUTS from here at start-up
-    import zxingcpp
+    import numpy as np  # start-up: the GUI and CLI import LAYOUTS from here at start-up
+    import zxingcpp  # start-up: likewise
 
     barcode = zxingcpp.create_barcode(payload, zxingcpp.BarcodeFormat.QRCode, ec_level=QR_LEVEL)
     image = np.asarray(barcode.to_image(scale=1, add_quiet_zones=False))
@@ -205,7 +205,7 @@ def _qr_path(symbol: np.ndarray) -> str:
     per horizontal run of dark modules, each filled on its own. Renderers (pdfium, poppler, as
     Acrobat) align a path that is a single rectangle to the pixel grid, so the modules stay
     hard-edged at 150 dpi; one path of all the runs would be anti-aliased at every edge."""
-    import numpy as np
+    import numpy as np  # start-up: as in qr_matrix
 
     n = len(symbol)
     padded = np.zeros((n, n + 2), dtype=np.int8)
@@ -390,6 +390,53 @@ def _outline(canv: Canvas, x0: float, y0: float, layout: LabelLayout) -> None:
     canv.restoreState()
 
 
+def _check_request(sheet: LabelLayout, labels: list[Label], copies: int, skip: int) -> None:
+    if not labels:
+        raise UserError("Нет наклеек для печати: сначала выдайте участникам коды.")
+    if not isinstance(copies, int) or not 1 <= copies <= MAX_COPIES:
+        raise UserError(f"Число копий каждой наклейки должно быть от 1 до {MAX_COPIES}.")
+    if not isinstance(skip, int) or not 0 <= skip < sheet.per_sheet:
+        raise UserError(
+            f"На листе «{sheet.title}» можно пропустить от 0 до {sheet.per_sheet - 1} наклеек."
+        )
+
+
+class _LabelPainter:
+    """Draws the labels of one document, reusing what labels share: the QR path of a label's
+    copies (they come one after another) and the caption form of a class."""
+
+    def __init__(self, canv: Canvas, sheet: LabelLayout, header: WorkHeader, labels: list[Label]) -> None:
+        self.canv, self.sheet, self.header = canv, sheet, header
+        self.symbols = {label.payload: qr_matrix(label.payload) for label in labels}
+        modules = max(len(symbol) for symbol in self.symbols.values())
+        self.geo = label_geometry(sheet, modules, code_len=max(len(label.code) for label in labels))
+        self._last_payload: str | None = None
+        self._qr_path = ""
+        self._text_blocks: dict[tuple[str, float], tuple[_TextBlock, str]] = {}
+
+    def _qr_path_of(self, label: Label) -> str:
+        if label.payload != self._last_payload:
+            self._last_payload, self._qr_path = label.payload, _qr_path(self.symbols[label.payload])
+        return self._qr_path
+
+    def _caption_of(self, label: Label) -> tuple[_TextBlock, str]:
+        """The text block and caption form of a label; one per class and code width."""
+        key = (label.class_name, text_width(label.code, 1, bold=True))
+        if key not in self._text_blocks:
+            text = _text_block(self.sheet, self.geo, self.header, label)
+            form = f"caption{len(self._text_blocks)}"
+            _define_caption_form(self.canv, form, self.sheet, self.geo, text)
+            self._text_blocks[key] = text, form
+        return self._text_blocks[key]
+
+    def draw(self, position: int, label: Label) -> None:
+        x0, y0 = label_origin(self.sheet, position)
+        qr_path = self._qr_path_of(label)
+        text, form = self._caption_of(label)
+        modules = len(self.symbols[label.payload])
+        _draw_label(self.canv, x0, y0, self.sheet, self.geo, label, modules, qr_path, text, form)
+
+
 def write_labels_pdf(
     out: Path,
     header: WorkHeader,
@@ -409,55 +456,23 @@ def write_labels_pdf(
     """
     register_fonts()
     sheet = get_layout(layout)
-    if not labels:
-        raise UserError("Нет наклеек для печати: сначала выдайте участникам коды.")
-    if not isinstance(copies, int) or not 1 <= copies <= MAX_COPIES:
-        raise UserError(f"Число копий каждой наклейки должно быть от 1 до {MAX_COPIES}.")
-    if not isinstance(skip, int) or not 0 <= skip < sheet.per_sheet:
-        raise UserError(
-            f"На листе «{sheet.title}» можно пропустить от 0 до {sheet.per_sheet - 1} наклеек."
-        )
-    symbols = {label.payload: qr_matrix(label.payload) for label in labels}
-    modules = max(len(symbol) for symbol in symbols.values())
-    geo = label_geometry(sheet, modules, code_len=max(len(label.code) for label in labels))
-    last_payload, qr_path = None, ""
-    text_blocks: dict[tuple[str, float], tuple[_TextBlock, str]] = {}
+    _check_request(sheet, labels, copies, skip)
+    per_sheet = sheet.per_sheet
     items = [label for label in labels for _ in range(copies)]
     positions = skip + len(items)
-    pages = (positions + sheet.per_sheet - 1) // sheet.per_sheet
-    report(progress, 0, pages)
-
+    pages = (positions + per_sheet - 1) // per_sheet
     buffer = new_buffer()
-    canv = Canvas(buffer, pagesize=PAGE_SIZE)
-    set_metadata(
-        canv,
-        f"Наклейки ВПР — {header.subject}, {grade_text(header.grade)}, {format_date(header.work_date)}",
-        subject=sheet.title,
-    )
-    canv.setViewerPreference("PrintScaling", "None")
+    canv = print_canvas(buffer, document_title("Наклейки ВПР", header), subject=sheet.title)
+    painter = _LabelPainter(canv, sheet, header, labels)
+    report(progress, 0, pages)
     assert abs(PAGE_W - PAGE_W_MM * mm) < 0.01 and abs(PAGE_H - PAGE_H_MM * mm) < 0.01
-    position = skip
     for page in range(pages):
-        end = min(positions, (page + 1) * sheet.per_sheet)
         canv.setFillColor(colors.black)  # the QR paths and the codes use the current colour
         if outlines:
-            for p in range(page * sheet.per_sheet, (page + 1) * sheet.per_sheet):
+            for p in range(page * per_sheet, (page + 1) * per_sheet):
                 _outline(canv, *label_origin(sheet, p), sheet)
-        while position < end:
-            x0, y0 = label_origin(sheet, position)
-            label = items[position - skip]
-            symbol = symbols[label.payload]
-            if label.payload != last_payload:  # copies of a label come one after another
-                last_payload, qr_path = label.payload, _qr_path(symbol)
-            key = (label.class_name, text_width(label.code, 1, bold=True))
-            if key not in text_blocks:
-                text = _text_block(sheet, geo, header, label)
-                form = f"caption{len(text_blocks)}"
-                _define_caption_form(canv, form, sheet, geo, text)
-                text_blocks[key] = text, form
-            text, form = text_blocks[key]
-            _draw_label(canv, x0, y0, sheet, geo, label, len(symbol), qr_path, text, form)
-            position += 1
+        for position in range(max(skip, page * per_sheet), min(positions, (page + 1) * per_sheet)):
+            painter.draw(position, items[position - skip])
         canv.showPage()
         report(progress, page + 1, pages)
     canv.save()

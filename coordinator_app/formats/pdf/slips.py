@@ -14,23 +14,24 @@ from reportlab.lib import colors
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
-from ..errors import UserError
-from .pdf_common import (
+from ...errors import UserError
+from .common import (
     FONT,
     FONT_BOLD,
     MUTED,
     PAGE_H,
-    PAGE_SIZE,
     PAGE_W,
     WorkHeader,
+    document_title,
     draw_footer,
+    draw_muted_line,
     ellipsize,
     format_date,
     grade_text,
     new_buffer,
+    print_canvas,
     register_fonts,
     report,
-    set_metadata,
     text_width,
     write_pdf,
 )
@@ -133,23 +134,14 @@ def write_slips_pdf(
     pages = (len(slips) + SLIPS_PER_PAGE - 1) // SLIPS_PER_PAGE
     report(progress, 0, pages)
     buffer = new_buffer()
-    canv = Canvas(buffer, pagesize=PAGE_SIZE)
-    set_metadata(
-        canv,
-        f"Коды участников ВПР — {header.subject}, {grade_text(header.grade)}, {format_date(header.work_date)}",
-    )
-    canv.setViewerPreference("PrintScaling", "None")
+    canv = print_canvas(buffer, document_title("Коды участников ВПР", header))
     caption = (
         f"Коды участников ВПР · {header.subject}, {grade_text(header.grade)} · "
         f"{format_date(header.work_date)} · разрежьте по пунктирным линиям"
     )
     for page in range(pages):
         chunk = slips[page * SLIPS_PER_PAGE:(page + 1) * SLIPS_PER_PAGE]
-        canv.saveState()
-        canv.setFont(FONT, 8)
-        canv.setFillColor(MUTED)
-        canv.drawString(GRID_LEFT, GRID_TOP + 4 * mm, ellipsize(caption, FONT, 8, GRID_RIGHT - GRID_LEFT))
-        canv.restoreState()
+        draw_muted_line(canv, GRID_LEFT, GRID_TOP + 4 * mm, caption, GRID_RIGHT - GRID_LEFT)
         _draw_cut_lines(canv, len(chunk))
         for index, slip in enumerate(chunk):
             row, col = divmod(index, SLIP_COLS)

@@ -65,66 +65,102 @@ def _split_full_name(text: str) -> tuple[str, str, str]:
     return parts[0], parts[1] if len(parts) > 1 else "", " ".join(parts[2:])
 
 
+_NAME_PART_HEADERS = {"фамилия": "surname", "имя": "name", "отчество": "patronymic"}
+#: Of these the first column found counts; a repeated «Фамилия» / «Имя» / «Отчество», the last.
+_FIRST_ONE_COUNTS = ("code", "full", "class")
+
+
+def _header_field(plain: str) -> str | None:
+    """The column a header text names: "code", "full" (ФИО), "surname", "name", "patronymic",
+    "class"; None for any other text."""
+    if plain in _CODE_HEADERS or plain.startswith("код участ"):
+        return "code"
+    if plain in _FULL_NAME_HEADERS or plain.startswith(("фио", "ф.и.о")):
+        return "full"
+    if plain in _CLASS_HEADERS:
+        return "class"
+    return _NAME_PART_HEADERS.get(plain)
+
+
 def _header(row: list[Any]) -> dict[str, int] | None:
     """Column positions of a header row: code, and full name or surname/name(/patronymic);
     None if the row is no header."""
-    keys = [_key(v) for v in row]
     found: dict[str, int] = {}
-    for i, key in enumerate(keys):
-        plain = key.rstrip(":").strip()
-        if "code" not in found and (plain in _CODE_HEADERS or plain.startswith("код участ")):
-            found["code"] = i
-        elif "full" not in found and (plain in _FULL_NAME_HEADERS or plain.startswith("фио")
-                                      or plain.startswith("ф.и.о")):
-            found["full"] = i
-        elif plain == "фамилия":
-            found["surname"] = i
-        elif plain == "имя":
-            found["name"] = i
-        elif plain == "отчество":
-            found["patronymic"] = i
-        elif plain in _CLASS_HEADERS and "class" not in found:
-            found["class"] = i
+    for i, value in enumerate(row):
+        kind = _header_field(_key(value).rstrip(":").strip())
+        if kind is not None and not (kind in _FIRST_ONE_COUNTS and kind in found):
+            found[kind] = i
     if "code" in found and ("full" in found or ("surname" in found and "name" in found)):
         return found
     return None
 
 
-def _rows_of(table: list[list[Any]], where: str, default_class: str | None) -> list[CodeRow]:
-    """The code rows of one table (a Word table, a sheet, a CSV file)."""
+def _find_columns(table: list[list[Any]]) -> tuple[int, dict[str, int]] | None:
+    """(index of the header row, its columns) among the first rows of `table`, or None."""
     for index, row in enumerate(table[:HEADER_SEARCH_ROWS]):
         columns = _header(row)
         if columns is not None:
-            break
-    else:
+            return index, columns
+    return None
+
+
+def _cell(row: list[Any], columns: dict[str, int], kind: str) -> str:
+    i = columns.get(kind)
+    return cell_text(row[i]) if i is not None and i < len(row) else ""
+
+
+def _code_of(row: list[Any], columns: dict[str, int]) -> str:
+    code = re.sub(r"\s+", "", _cell(row, columns, "code"))
+    if code.endswith(".0") and code[:-2].isdigit():
+        code = code[:-2]                          # a number cell of Excel read as a float
+    return code
+
+
+def _class_named_in(text: str) -> str | None:
+    """The class a heading names («Класс: 7Б», «7 «Б» класс») as «7Б», or None."""
+    found = _CLASS_IN_TEXT.search(text) if "класс" in text.lower() else None
+    return found.group(1) + found.group(2).upper() if found else None
+
+
+def _rows_of(table: list[list[Any]], where: str, default_class: str | None) -> list[CodeRow]:
+    """The code rows of one table (a Word table, a sheet, a CSV file)."""
+    found = _find_columns(table)
+    if found is None:
         return []
+    index, columns = found
     result = []
     current_class = default_class
     for number, row in enumerate(table[index + 1:], start=index + 2):
-        def cell(kind: str) -> str:
-            i = columns.get(kind)
-            return cell_text(row[i]) if i is not None and i < len(row) else ""
-
-        code = re.sub(r"\s+", "", cell("code"))
-        if code.endswith(".0") and code[:-2].isdigit():
-            code = code[:-2]                          # a number cell of Excel read as a float
+        code = _code_of(row, columns)
         if not code:
-            heading = " ".join(cell_text(v) for v in row)
-            found = _CLASS_IN_TEXT.search(heading) if "класс" in heading.lower() else None
-            if found:                                 # «7 «Б» класс» between the rows of classes
-                current_class = found.group(1) + found.group(2).upper()
+            # «7 «Б» класс» between the rows of classes
+            current_class = _class_named_in(" ".join(cell_text(v) for v in row)) or current_class
             continue
         if "full" in columns:
-            surname, name, patronymic = _split_full_name(cell("full"))
+            surname, name, patronymic = _split_full_name(_cell(row, columns, "full"))
         else:
-            surname, name, patronymic = cell("surname"), cell("name"), cell("patronymic")
-        klass = cell("class") or current_class
+            surname, name, patronymic = (_cell(row, columns, kind) for kind in ("surname", "name", "patronymic"))
+        klass = _cell(row, columns, "class") or current_class
         result.append(CodeRow(number, where, code, surname, name, patronymic, klass or None))
     return result
 
 
+def _docx_rows(table) -> list[list[Any]]:
+    """The cell texts of a Word table, row by row; a merged cell once."""
+    rows = []
+    for row in table.rows:
+        cells, seen = [], set()
+        for c in row.cells:          # merged cells repeat: keep each once
+            if id(c._tc) in seen:
+                continue
+            seen.add(id(c._tc))
+            cells.append(c.text.strip())
+        rows.append(cells)
+    return rows
+
+
 def _docx_tables(path: Path) -> list[tuple[str, list[list[Any]], str | None]]:
-    import docx   # python-docx
+    import docx  # start-up: python-docx is loaded only to read a .docx
     from docx.opc.exceptions import PackageNotFoundError
 
     try:
@@ -135,34 +171,20 @@ def _docx_tables(path: Path) -> list[tuple[str, list[list[Any]], str | None]]:
     # A class named in a paragraph right before a table («Класс: 7Б», «7 «Б» класс») is that
     # table's class when it has no class column.
     tables = []
-    body = document.element.body
     last_class: str | None = None
-    number = 0
-    for child in body.iterchildren():
+    for child in document.element.body.iterchildren():
         tag = child.tag.rsplit("}", 1)[-1]
         if tag == "p":
             text = "".join(t.text or "" for t in child.iter() if t.tag.endswith("}t"))
-            found = _CLASS_IN_TEXT.search(text) if "класс" in text.lower() else None
-            if found:
-                last_class = found.group(1) + found.group(2).upper()
+            last_class = _class_named_in(text) or last_class
         elif tag == "tbl":
-            number += 1
-            table = docx.table.Table(child, document)
-            rows = []
-            for row in table.rows:
-                cells, seen = [], set()
-                for c in row.cells:          # merged cells repeat: keep each once
-                    if id(c._tc) in seen:
-                        continue
-                    seen.add(id(c._tc))
-                    cells.append(c.text.strip())
-                rows.append(cells)
-            tables.append((f"таблица {number}", rows, last_class))
+            rows = _docx_rows(docx.table.Table(child, document))
+            tables.append((f"таблица {len(tables) + 1}", rows, last_class))
     return tables
 
 
 def _xlsx_tables(path: Path) -> list[tuple[str, list[list[Any]], str | None]]:
-    import openpyxl
+    import openpyxl  # start-up: loaded only to read a workbook
 
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
@@ -192,10 +214,7 @@ def _csv_table(path: Path, data: bytes) -> list[tuple[str, list[list[Any]], str 
     return [("файл", [row for row in csv.reader(io.StringIO(text), dialect)], None)]
 
 
-def read_code_list(path: Path | str) -> list[CodeRow]:
-    """Every row with a code in the file, in order. Raises `UserError` (Russian) for a file that
-    cannot be read or holds no table with a code column and names."""
-    path = Path(path)
+def _read_file(path: Path) -> bytes:
     if not path.is_file():
         raise UserError(f"Файл «{path}» не найден." if not path.exists() else
                         f"«{path}» — это папка, а нужен файл со списком кодов.")
@@ -205,20 +224,27 @@ def read_code_list(path: Path | str) -> list[CodeRow]:
         raise UserError(f"Не удалось прочитать файл «{path.name}»: {err.strerror or err}.") from None
     if len(data) > MAX_FILE_BYTES:
         raise UserError(f"Файл «{path.name}» слишком большой для списка кодов.")
-    suffix = path.suffix.lower()
+    return data
+
+
+def _tables_of(path: Path, data: bytes) -> list[tuple[str, list[list[Any]], str | None]]:
+    """Every table of the file: (where, rows, the class named above it or None)."""
+    docx_file = path.suffix.lower() == ".docx"
     if data.startswith(b"PK"):              # before python-docx or openpyxl unpack any part
-        check_package(data, path.name, "docx" if suffix == ".docx" else "xlsx")
-    if data.startswith(b"PK") and suffix == ".docx":
-        tables = _docx_tables(path)
-    elif data.startswith(b"PK"):
-        tables = _xlsx_tables(path)
-    elif data.startswith(b"\xd0\xcf\x11\xe0"):
+        check_package(data, path.name, "docx" if docx_file else "xlsx")
+        return _docx_tables(path) if docx_file else _xlsx_tables(path)
+    if data.startswith(b"\xd0\xcf\x11\xe0"):
         raise UserError(f"Файл «{path.name}» в старом формате (.doc/.xls). Откройте его в Word или Excel и "
                         "сохраните как .docx или .xlsx.")
-    else:
-        tables = _csv_table(path, data)
+    return _csv_table(path, data)
+
+
+def read_code_list(path: Path | str) -> list[CodeRow]:
+    """Every row with a code in the file, in order. Raises `UserError` (Russian) for a file that
+    cannot be read or holds no table with a code column and names."""
+    path = Path(path)
     rows: list[CodeRow] = []
-    for where, table, default_class in tables:
+    for where, table, default_class in _tables_of(path, _read_file(path)):
         rows += _rows_of(table, where, default_class)
     if not rows:
         raise UserError(f"В файле «{path.name}» не найдена таблица кодов: нужны столбцы «Код участника» и «ФИО» "

@@ -1,5 +1,9 @@
 """Shared pieces of the PDFs: DejaVu fonts (the built-in Helvetica has no Cyrillic), the work header
-dataclass, paragraph styles, page footer «ВПР-Координатор · Стр. N из M» and the atomic write.
+dataclass, paragraph styles, page footer «ВПР-Координатор · Стр. N из M», small grey lines, the
+canvas of a sheet printed to measure, progress reporting and the atomic write.
+
+Only reportlab's canvas layer is imported here: the label layouts are read at start-up through
+`labels`, which draws on a canvas; the story-built documents get their helpers from `story`.
 """
 
 from __future__ import annotations
@@ -19,10 +23,10 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
-from .. import APP_TITLE
-from ..errors import UserError
-from ..fsutil import atomic_writer
-from ..resources import resource_path
+from ... import APP_TITLE
+from ...errors import UserError
+from ...fsutil import atomic_writer
+from ...resources import resource_path
 
 FONT = "DejaVuSans"
 FONT_BOLD = "DejaVuSans-Bold"
@@ -164,6 +168,30 @@ def numbered_canvas_class(decorate: Callable[[Canvas, int, int], None]) -> type[
     return _NumberedCanvas
 
 
+def document_title(what: str, header: WorkHeader) -> str:
+    """«<what> — <subject>, <grade> класс, <date>»: the title a PDF viewer shows."""
+    return f"{what} — {header.subject}, {grade_text(header.grade)}, {format_date(header.work_date)}"
+
+
+def draw_muted_line(canv: Canvas, x: float, y: float, text: str, max_width: float, size: float = 8) -> None:
+    """One small grey line at (x, y) (a running head, a caption), cut with «…» to `max_width`."""
+    canv.saveState()
+    canv.setFont(FONT, size)
+    canv.setFillColor(MUTED)
+    canv.drawString(x, y, ellipsize(text, FONT, size, max_width))
+    canv.restoreState()
+
+
+def print_canvas(buffer: io.BytesIO, title: str, subject: str = "") -> Canvas:
+    """An A4 canvas for sheets printed to measure (code slips, labels), with the document's
+    metadata; viewers are asked to print at 100 %, since scaling would move the cut lines and
+    the labels off the sheet's own."""
+    canv = Canvas(buffer, pagesize=PAGE_SIZE)
+    set_metadata(canv, title, subject=subject)
+    canv.setViewerPreference("PrintScaling", "None")
+    return canv
+
+
 def write_pdf(out: Path | str, data: bytes) -> None:
     """Write finished PDF bytes to `out` atomically."""
     with atomic_writer(out) as stream:
@@ -177,3 +205,21 @@ def new_buffer() -> io.BytesIO:
 def report(progress: ProgressFn | None, done: int, total: int) -> None:
     if progress is not None:
         progress(done, total)
+
+
+class ProgressCounter:
+    """Counts units of work done (rows, blocks laid out on pages) towards `total` and reports
+    them; reports (0, total) when made. The count never passes `total`."""
+
+    def __init__(self, progress: ProgressFn | None, total: int) -> None:
+        self.progress = progress
+        self.total = total
+        self.done = 0
+        report(progress, 0, total)
+
+    def add(self, count: int = 1) -> None:
+        self.done = min(self.total, self.done + count)
+        report(self.progress, self.done, self.total)
+
+    def finish(self) -> None:
+        report(self.progress, self.total, self.total)

@@ -17,22 +17,13 @@ from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_LEFT
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import KeepTogether, Paragraph, Spacer, Table, TableStyle
 
-from .. import APP_TITLE
-from ..words import plural as _plural
-from ..words import works as _works
-from .pdf_common import (
-    FONT,
-    FONT_BOLD,
-    PAGE_SIZE,
-    PAGE_W,
-    draw_footer,
-    format_date,
-    new_buffer,
-    numbered_canvas_class,
-    styles,
-)
+from ... import APP_TITLE
+from ...words import plural as _plural
+from ...words import works as _works
+from .common import FONT, FONT_BOLD, PAGE_W, draw_footer, format_date, styles
+from .story import build_pdf
 
 __all__ = ["COVER_SUBJECT", "CoverLetter", "CoverRow", "cover_letter_bytes", "sample_rule_text"]
 
@@ -202,48 +193,49 @@ def _contents(letter: CoverLetter) -> list[str]:
     return items
 
 
-def cover_letter_bytes(letter: CoverLetter) -> bytes:
-    st = styles()
+def _letter_styles(st: dict[str, ParagraphStyle]) -> dict[str, ParagraphStyle]:
     body = ParagraphStyle("cl_body", parent=st["base"], fontSize=10.5, leading=14, alignment=TA_JUSTIFY,
                           firstLineIndent=10 * mm, spaceAfter=1.5 * mm)
     plain = ParagraphStyle("cl_plain", parent=body, firstLineIndent=0, alignment=TA_LEFT)
-    bullet = ParagraphStyle("cl_bullet", parent=plain, leftIndent=8 * mm, bulletIndent=3 * mm,
-                            spaceAfter=0.8 * mm, fontSize=10, leading=12.5)
-    subject_style = ParagraphStyle("cl_subject", parent=st["base"], fontName=FONT_BOLD, fontSize=11, leading=14,
-                                   spaceBefore=3 * mm, spaceAfter=4 * mm)
-    section = ParagraphStyle("cl_section", parent=plain, fontName=FONT_BOLD, spaceBefore=2 * mm)
+    return {
+        "body": body,
+        "plain": plain,
+        "bullet": ParagraphStyle("cl_bullet", parent=plain, leftIndent=8 * mm, bulletIndent=3 * mm,
+                                 spaceAfter=0.8 * mm, fontSize=10, leading=12.5),
+        "subject": ParagraphStyle("cl_subject", parent=st["base"], fontName=FONT_BOLD, fontSize=11, leading=14,
+                                  spaceBefore=3 * mm, spaceAfter=4 * mm),
+        "section": ParagraphStyle("cl_section", parent=plain, fontName=FONT_BOLD, spaceBefore=2 * mm),
+        "sign": ParagraphStyle("cl_sign", parent=st["base"], fontSize=11, leading=14),
+    }
 
+
+def _body(letter: CoverLetter, ls: dict[str, ParagraphStyle]) -> list:
+    """The letter's paragraphs: what is sent, how many, how they were chosen, that it is anonymous."""
+    body = ls["body"]
     work = (f"по учебному предмету «{escape(letter.subject)}» в {letter.grade} классе, проведённой "
             f"{format_date(letter.work_date)}")
-    story: list = _letterhead(letter, st)
-    story += [_address_block(letter, st), Paragraph(COVER_SUBJECT, subject_style)]
     sent = ("критерии оценивания по вариантам и электронный протокол проверки в формате Excel"
             if letter.criteria_files else "электронный протокол проверки в формате Excel")
-    story.append(Paragraph(
-        f"В рамках перепроверки результатов всероссийских проверочных работ {escape(letter.school)} "
-        f"направляет сканированные копии работ участников всероссийской проверочной работы {work}, "
-        f"{sent}.", body))
-    story.append(Paragraph(
-        f"Количество направляемых работ: <b>{len(letter.rows)}</b> (работу выполняли "
-        f"{letter.participants_present} "
-        f"{_plural(letter.participants_present, 'участник', 'участника', 'участников')}).",
-        body))
-    story.append(Paragraph(escape(sample_rule_text(letter)), body))
-    story.append(Paragraph(
-        "Работы и протокол обезличены: участники обозначены только кодами, фамилии и имена "
-        "обучающихся в направляемых материалах отсутствуют. " + _scores_sentence(letter), body))
-    story.append(Paragraph("Коды участников, работы которых направляются:", section))
-    story.append(Spacer(1, 1.5 * mm))
-    story.append(_codes_table(letter, st))
-    story.append(Spacer(1, 4 * mm))
-    story.append(Paragraph(
-        f"Состав пакета (папка «{escape(letter.folder_name)}» на электронном носителе):", section))
-    items = [Paragraph(escape(item), bullet, bulletText="•") for item in _contents(letter)]
-    story += items[:-1]
-    appendix = Paragraph(f"Приложение: электронный носитель с папкой «{escape(letter.folder_name)}».", plain)
+    return [
+        Paragraph(
+            f"В рамках перепроверки результатов всероссийских проверочных работ {escape(letter.school)} "
+            f"направляет сканированные копии работ участников всероссийской проверочной работы {work}, "
+            f"{sent}.", body),
+        Paragraph(
+            f"Количество направляемых работ: <b>{len(letter.rows)}</b> (работу выполняли "
+            f"{letter.participants_present} "
+            f"{_plural(letter.participants_present, 'участник', 'участника', 'участников')}).",
+            body),
+        Paragraph(escape(sample_rule_text(letter)), body),
+        Paragraph(
+            "Работы и протокол обезличены: участники обозначены только кодами, фамилии и имена "
+            "обучающихся в направляемых материалах отсутствуют. " + _scores_sentence(letter), body),
+    ]
 
+
+def _signature(letter: CoverLetter, st: dict[str, ParagraphStyle], ls: dict[str, ParagraphStyle]) -> Table:
     director = _initials(letter.director) if letter.director.strip() else ""
-    sign_style = ParagraphStyle("cl_sign", parent=st["base"], fontSize=11, leading=14)
+    sign_style = ls["sign"]
     sign = Table(
         [[Paragraph("Директор", sign_style), "", Paragraph(escape(director) or "_" * 20, sign_style)],
          [Paragraph("М. П.", st["small"]), Paragraph("(подпись)", st["small"]), ""]],
@@ -255,16 +247,32 @@ def cover_letter_bytes(letter: CoverLetter) -> bytes:
         ("LEFTPADDING", (0, 0), (-1, -1), 0),
         ("TOPPADDING", (0, 0), (-1, 0), 7 * mm),
     ]))
+    return sign
+
+
+def _decorate(canv, page: int, total: int) -> None:
+    draw_footer(canv, page, total, extra="сопроводительное письмо")
+
+
+def cover_letter_bytes(letter: CoverLetter) -> bytes:
+    st = styles()
+    ls = _letter_styles(st)
+    story: list = _letterhead(letter, st)
+    story += [_address_block(letter, st), Paragraph(COVER_SUBJECT, ls["subject"])]
+    story += _body(letter, ls)
+    story.append(Paragraph("Коды участников, работы которых направляются:", ls["section"]))
+    story.append(Spacer(1, 1.5 * mm))
+    story.append(_codes_table(letter, st))
+    story.append(Spacer(1, 4 * mm))
+    story.append(Paragraph(
+        f"Состав пакета (папка «{escape(letter.folder_name)}» на электронном носителе):", ls["section"]))
+    items = [Paragraph(escape(item), ls["bullet"], bulletText="•") for item in _contents(letter)]
+    story += items[:-1]
+    appendix = Paragraph(f"Приложение: электронный носитель с папкой «{escape(letter.folder_name)}».",
+                         ls["plain"])
     # The signature never stands alone on a page: the list's last item and the appendix go with it.
-    story.append(KeepTogether([items[-1], Spacer(1, 3 * mm), appendix, Spacer(1, 4 * mm), sign]))
-
-    buffer = new_buffer()
-    doc = SimpleDocTemplate(buffer, pagesize=PAGE_SIZE, leftMargin=MARGIN_LEFT, rightMargin=MARGIN_RIGHT,
-                            topMargin=15 * mm, bottomMargin=18 * mm, title=COVER_SUBJECT, author=APP_TITLE,
-                            creator=APP_TITLE, subject=f"ВПР: {letter.subject}, {letter.grade} класс")
-
-    def decorate(canv, page, total):
-        draw_footer(canv, page, total, extra="сопроводительное письмо")
-
-    doc.build(story, canvasmaker=numbered_canvas_class(decorate))
-    return buffer.getvalue()
+    story.append(KeepTogether([items[-1], Spacer(1, 3 * mm), appendix, Spacer(1, 4 * mm),
+                               _signature(letter, st, ls)]))
+    return build_pdf(story, _decorate, leftMargin=MARGIN_LEFT, rightMargin=MARGIN_RIGHT,
+                     topMargin=15 * mm, bottomMargin=18 * mm, title=COVER_SUBJECT,
+                     subject=f"ВПР: {letter.subject}, {letter.grade} класс")

@@ -19,31 +19,27 @@ from reportlab.platypus import (
     KeepTogether,
     PageBreak,
     Paragraph,
-    SimpleDocTemplate,
     Spacer,
     Table,
     TableStyle,
 )
 
-from ..errors import UserError
-from .pdf_common import (
-    FONT,
-    MUTED,
-    PAGE_SIZE,
-    PAGE_W,
+from ...errors import UserError
+from .common import (
     PAGE_H,
+    PAGE_W,
+    ProgressCounter,
     WorkHeader,
+    document_title,
     draw_footer,
-    ellipsize,
+    draw_muted_line,
     format_date,
     grade_text,
-    new_buffer,
-    numbered_canvas_class,
     register_fonts,
-    report,
     styles,
     write_pdf,
 )
+from .story import build_pdf, key_value_table, signature_table
 
 __all__ = ["WorkHeader", "ProtocolRow", "ClassSection", "write_protocol_pdf", "PROTOCOL_TITLE"]
 
@@ -95,16 +91,6 @@ class _RowsTable(Table):
     """The participants table; a marker class so the document can count rows already drawn."""
 
 
-class _ProtocolDoc(SimpleDocTemplate):
-    def __init__(self, *args, on_rows: Callable[[int], None], **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self._on_rows = on_rows
-
-    def afterFlowable(self, flowable):  # noqa: N802 - reportlab API
-        if isinstance(flowable, _RowsTable):
-            self._on_rows(len(flowable._cellvalues) - flowable.repeatRows)
-
-
 def _full_name(row: ProtocolRow) -> str:
     return " ".join(part.strip() for part in (row.surname, row.name, row.patronymic) if part and part.strip())
 
@@ -122,16 +108,7 @@ def _header_block(header: WorkHeader, class_name: str, st) -> list:
     ]
     if header.title:
         items.insert(4, ("Работа", header.title))
-    data = [
-        [Paragraph(escape(k), st["label"]), Paragraph(escape(v or "—"), st["value"])] for k, v in items
-    ]
-    table = Table(data, colWidths=[52 * mm, sum(COL_WIDTHS) - 52 * mm], hAlign="LEFT")
-    table.setStyle(TableStyle([
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("LEFTPADDING", (0, 0), (-1, -1), 0),
-        ("TOPPADDING", (0, 0), (-1, -1), 1),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
-    ]))
+    table = key_value_table(items, st, 52 * mm, sum(COL_WIDTHS))
     return [Paragraph(PROTOCOL_TITLE, st["title"]), table]
 
 
@@ -168,27 +145,15 @@ def _rows_table(rows: list[ProtocolRow], st) -> Table:
 
 
 def _signatures(st) -> KeepTogether:
-    caption = st["small"]
-    line_style = TableStyle([
-        ("LEFTPADDING", (0, 0), (-1, -1), 0),
-        ("RIGHTPADDING", (0, 0), (-1, -1), 0),
-        ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
+    lines = [
         ("LINEBELOW", (1, 0), (1, 0), 0.6, colors.black),
         ("LINEBELOW", (3, 0), (3, 0), 0.6, colors.black),
         ("TOPPADDING", (0, 1), (-1, 1), 1),
-    ])
+    ]
     blocks: list = [Spacer(1, 8 * mm)]
     for role in ("Организатор в аудитории", "Школьный координатор"):
-        table = Table(
-            [
-                [Paragraph(role, st["base"]), "", Paragraph("/", st["base"]), ""],
-                ["", Paragraph("подпись", caption), "", Paragraph("расшифровка подписи (ФИО)", caption)],
-            ],
-            colWidths=[50 * mm, 40 * mm, 6 * mm, 70 * mm],
-            rowHeights=[9 * mm, None],
-            hAlign="LEFT",
-        )
-        table.setStyle(line_style)
+        cells = [Paragraph(role, st["base"]), "", Paragraph("/", st["base"]), ""]
+        table = signature_table(cells, st, [50 * mm, 40 * mm, 6 * mm, 70 * mm], 9 * mm, lines)
         blocks += [table, Spacer(1, 4 * mm)]
     return KeepTogether(blocks)
 
@@ -199,17 +164,26 @@ def _decorate(header: WorkHeader):
         section = getattr(canv, "_vpr_section", None)
         if section is not None and getattr(canv, "_vpr_section_page", page) != page:
             # Continuation page: say which class and work this is.
-            canv.saveState()
-            canv.setFont(FONT, 8)
-            canv.setFillColor(MUTED)
             text = (
                 f"Протокол (продолжение) · {header.subject}, {grade_text(header.grade)} · "
                 f"класс {section} · {format_date(header.work_date)}"
             )
-            canv.drawString(MARGIN_X, PAGE_H - 10 * mm, ellipsize(text, FONT, 8, PAGE_W - 2 * MARGIN_X))
-            canv.restoreState()
+            draw_muted_line(canv, MARGIN_X, PAGE_H - 10 * mm, text, PAGE_W - 2 * MARGIN_X)
 
     return decorate
+
+
+def _section(header: WorkHeader, section: ClassSection, st) -> list:
+    """One class: the header block, the personal-data note, the table and the signatures."""
+    return [
+        _SectionMarker(section.class_name),
+        *_header_block(header, section.class_name, st),
+        Spacer(1, 3 * mm),
+        Paragraph(PERSONAL_DATA_NOTE, st["note"]),
+        Spacer(1, 4 * mm),
+        _rows_table(section.rows, st),
+        _signatures(st),
+    ]
 
 
 def write_protocol_pdf(
@@ -227,41 +201,21 @@ def write_protocol_pdf(
     if not sections:
         raise UserError("В протоколе нет ни одного участника: сначала добавьте учеников и выдайте коды.")
     st = styles()
-    total_rows = sum(len(s.rows) for s in sections)
-    done = 0
-    report(progress, 0, total_rows)
+    counter = ProgressCounter(progress, sum(len(s.rows) for s in sections))
 
-    def on_rows(count: int) -> None:
-        nonlocal done
-        done = min(total_rows, done + count)
-        report(progress, done, total_rows)
+    def after(flowable: Flowable) -> None:
+        if isinstance(flowable, _RowsTable):
+            counter.add(len(flowable._cellvalues) - flowable.repeatRows)
 
     story: list = []
     for index, section in enumerate(sections):
         if index:
             story.append(PageBreak())
-        story.append(_SectionMarker(section.class_name))
-        story += _header_block(header, section.class_name, st)
-        story.append(Spacer(1, 3 * mm))
-        story.append(Paragraph(PERSONAL_DATA_NOTE, st["note"]))
-        story.append(Spacer(1, 4 * mm))
-        story.append(_rows_table(section.rows, st))
-        story.append(_signatures(st))
-
-    buffer = new_buffer()
-    title = f"{PROTOCOL_TITLE} — {header.subject}, {grade_text(header.grade)}, {format_date(header.work_date)}"
-    doc = _ProtocolDoc(
-        buffer,
-        pagesize=PAGE_SIZE,
-        leftMargin=MARGIN_X,
-        rightMargin=MARGIN_X,
-        topMargin=MARGIN_TOP,
-        bottomMargin=MARGIN_BOTTOM,
-        title=title,
-        author="ВПР-Координатор",
-        creator="ВПР-Координатор",
-        on_rows=on_rows,
+        story += _section(header, section, st)
+    data = build_pdf(
+        story, _decorate(header), after=after,
+        leftMargin=MARGIN_X, rightMargin=MARGIN_X, topMargin=MARGIN_TOP, bottomMargin=MARGIN_BOTTOM,
+        title=document_title(PROTOCOL_TITLE, header),
     )
-    doc.build(story, canvasmaker=numbered_canvas_class(_decorate(header)))
-    write_pdf(out, buffer.getvalue())
-    report(progress, total_rows, total_rows)
+    write_pdf(out, data)
+    counter.finish()

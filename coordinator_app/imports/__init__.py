@@ -1,1 +1,0 @@
-"""Readers of files coming into the program: ФИС ОКО forms, pupil lists, results."""
