@@ -73,6 +73,26 @@ def points(value: str | None) -> int:
     return int(value) if value and value.isdigit() else 0
 
 
+def filled_count(scores: dict[str, str | None], task_ids: list[str]) -> int:
+    """How many of the tasks have a value (X and «не пройд.» count as filled)."""
+    return sum(1 for task_id in task_ids if scores.get(task_id) is not None)
+
+
+def row_outcome(scores: dict[str, str | None], task_ids: list[str], absent: bool,
+                scale: list[int] | None) -> tuple[int, str, str | None]:
+    """A participant's total, status and mark: the one rule, used by `score_sheet` and by the
+    sheet the scoring page keeps cell by cell. The mark exists only once every task is filled."""
+    total = sum(points(scores.get(task_id)) for task_id in task_ids)
+    filled = filled_count(scores, task_ids)
+    if absent:
+        status = "absent"
+    elif filled == 0:
+        status = "not_started"
+    else:
+        status = "scored" if filled == len(task_ids) else "partial"
+    return total, status, (mark_for(scale, total) if status == "scored" else None)
+
+
 @dataclass
 class ScoreRow:
     participant_id: int
@@ -127,7 +147,6 @@ def score_sheet(store: Store, work_id: int, round: int = 1, *, final: bool = Fal
             overrides.setdefault(pid, []).append((task_id, value, expert))
 
     task_ids = [t.task_id for t in work.tasks]
-    task_count = len(task_ids)
     parts = range(1, work.parts + 1)
     class_names: dict[tuple[int, str], str] = {}
     loads = json.loads
@@ -141,26 +160,15 @@ def score_sheet(store: Store, work_id: int, round: int = 1, *, final: bool = Fal
             by[task_id] = expert
         scores = {task_id: own.get(task_id) for task_id in task_ids}
         who = {task_id: by.get(task_id) for task_id in task_ids} if experts else dict.fromkeys(task_ids)
-        filled = task_count - sum(1 for value in scores.values() if value is None)
-        total = 0
-        for value in scores.values():
-            if value is not None and value.isdigit():
-                total += int(value)
+        total, status, mark = row_outcome(scores, task_ids, bool(absent), work.scale)
         class_name = class_names.get((grade, letter))
         if class_name is None:
             class_name = class_names[(grade, letter)] = class_display(grade, letter)
         variant_of = {1: variant1, 2: variant2}
-        if absent:
-            status = "absent"
-        elif filled == 0:
-            status = "not_started"
-        else:
-            status = "scored" if filled == task_count else "partial"
         result.append(ScoreRow(
             participant_id=pid, code=code, class_name=class_name, class_id=class_id, absent=bool(absent),
             variants={part: variant_of[part] for part in parts}, journal_mark=journal_mark, gender=gender,
-            scores=scores, experts=who, total=total,
-            mark=mark_for(work.scale, total) if status == "scored" else None, status=status,
+            scores=scores, experts=who, total=total, mark=mark, status=status,
         ))
     return result
 

@@ -31,7 +31,7 @@ def said(monkeypatch) -> list[str]:
     import ui.messages as messages_module
     import ui.pages.codes_page as codes_module
     import ui.pages.exports_page as exports_module
-    import ui.pages.scoring_page as scoring_module
+    import ui.pages.scoring as scoring_module
 
     messages: list[str] = []
     for module in (messages_module, codes_module, exports_module, scoring_module):
@@ -265,7 +265,7 @@ def test_the_total_mark_and_counters_follow_each_score_on_the_scoring_page(qtbot
 
 
 def test_empty_cells_keep_their_mark_and_a_filled_one_loses_it(qtbot, window) -> None:
-    from ui.pages.scoring_page import CELL_EMPTY_STYLE
+    from ui.pages.scoring import CELL_EMPTY_STYLE
 
     window.nav.setCurrentRow(SCORING)
     wait_settled(qtbot, window)
