@@ -109,6 +109,7 @@ class ScansPage(QWidget):
         super().__init__()
         self.ctx = ctx
         self.work: Work | None = None
+        self.names: dict[int, str] = {}         # the pupils' names of the work shown (none in expert mode)
         self.importing = False
         self.last_report: ScanImportReport | None = None
         self.import_workers: int | None = None          # tests use 1 (no worker processes)
@@ -237,6 +238,7 @@ class ScansPage(QWidget):
         work = data["work"]
         changed_work = (work.id if work else None) != self.work_id
         self.work = work
+        self.names = data["names"]
         self.participants.show_work(work, data, changed_work)
         self.participants.update_summary(works_to_choose=self.work_box.count() > 1)
         self.unrecognised.set_codes(self.participants.codes)
