@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -169,11 +169,10 @@ class ScoreGridModel(QAbstractTableModel):
         return ""
 
     def editable(self, row: ScoreRow, column: GridColumn) -> bool:
-        absent = row.absent and self.sheet.round == 1
         if column.kind == "task":
-            return not absent
+            return not self._absent(row)
         if column.kind == "variant":
-            return self.variants_editable and not absent
+            return self.variants_editable and not self._absent(row)
         return False
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -181,43 +180,58 @@ class ScoreGridModel(QAbstractTableModel):
             return None
         row = self.rows[index.row()]
         column = self.columns[index.column()]
-        absent = row.absent and self.sheet.round == 1
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
             return self.value(row, column)
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            if column.kind in ("code", "class"):
-                return int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-            return int(Qt.AlignmentFlag.AlignCenter)
-        if role == Qt.ItemDataRole.BackgroundRole:
-            if absent:
-                return QBrush(ABSENT_BG)
-            if column.kind == "task" and row.scores.get(column.key) is None:
-                return QBrush(MISSING_BG)
-            if column.kind == "variant" and self.variants_editable and not row.variants.get(column.key):
-                return QBrush(MISSING_BG)
-            if column.kind in ("total", "mark"):
-                return QBrush(TOTAL_BG)
-            return None
-        if role == Qt.ItemDataRole.ForegroundRole and absent:
-            return QBrush(ABSENT_FG)
-        if role == Qt.ItemDataRole.FontRole and column.kind in ("total", "mark"):
-            return self._bold
-        if role == Qt.ItemDataRole.ToolTipRole:
-            if absent:
-                return "Участник отсутствовал на работе"
-            if column.kind == "task":
-                task = self.sheet.task(column.key)
-                value = row.scores.get(column.key)
-                who = row.experts.get(column.key)
-                text = f"Задание {task.task_id}, максимум {task.max_score}."
-                if value is not None:
-                    text += f"\nБалл внёс(ла): {who}" if who else ""
-                else:
-                    text += "\nНе заполнено."
-                return text
-            if column.kind == "total":
-                return f"Проверено заданий: {self.sheet.filled(row)} из {len(self.sheet.tasks)}"
+        handler = self._ROLES.get(role)
+        return handler(self, row, column) if handler is not None else None
+
+    def _absent(self, row: ScoreRow) -> bool:
+        """Shown as absent: in the first round only (the blind round lists the sample as it is)."""
+        return row.absent and self.sheet.round == 1
+
+    def _alignment(self, row: ScoreRow, column: GridColumn) -> int:
+        if column.kind in ("code", "class"):
+            return int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        return int(Qt.AlignmentFlag.AlignCenter)
+
+    def _background(self, row: ScoreRow, column: GridColumn) -> QBrush | None:
+        if self._absent(row):
+            return QBrush(ABSENT_BG)
+        if column.kind == "task" and row.scores.get(column.key) is None:
+            return QBrush(MISSING_BG)
+        if column.kind == "variant" and self.variants_editable and not row.variants.get(column.key):
+            return QBrush(MISSING_BG)
+        if column.kind in ("total", "mark"):
+            return QBrush(TOTAL_BG)
         return None
+
+    def _foreground(self, row: ScoreRow, column: GridColumn) -> QBrush | None:
+        return QBrush(ABSENT_FG) if self._absent(row) else None
+
+    def _font(self, row: ScoreRow, column: GridColumn) -> QFont | None:
+        return self._bold if column.kind in ("total", "mark") else None
+
+    def _tooltip(self, row: ScoreRow, column: GridColumn) -> str | None:
+        if self._absent(row):
+            return "Участник отсутствовал на работе"
+        if column.kind == "task":
+            task = self.sheet.task(column.key)
+            text = f"Задание {task.task_id}, максимум {task.max_score}."
+            if row.scores.get(column.key) is None:
+                return text + "\nНе заполнено."
+            who = row.experts.get(column.key)
+            return text + (f"\nБалл внёс(ла): {who}" if who else "")
+        if column.kind == "total":
+            return f"Проверено заданий: {self.sheet.filled(row)} из {len(self.sheet.tasks)}"
+        return None
+
+    _ROLES: ClassVar[dict[int, Callable[[ScoreGridModel, ScoreRow, GridColumn], Any]]] = {
+        Qt.ItemDataRole.TextAlignmentRole: _alignment,
+        Qt.ItemDataRole.BackgroundRole: _background,
+        Qt.ItemDataRole.ForegroundRole: _foreground,
+        Qt.ItemDataRole.FontRole: _font,
+        Qt.ItemDataRole.ToolTipRole: _tooltip,
+    }
 
     def flags(self, index: Index) -> Qt.ItemFlag:
         if not index.isValid():
@@ -248,6 +262,20 @@ class ScoreGridModel(QAbstractTableModel):
 
     def edit(self, cells: list[tuple[int, int, Any]], label: str | None = None) -> bool:
         """Write cells (model row, column, raw value) all or nothing; refused → `problem`, False."""
+        edits, problems = self._prepare(cells)
+        if problems:
+            self.problem.emit(problems[0] if len(cells) == 1 else _problems_text(problems))
+            return False
+        if not edits:
+            return True
+        label = label or self._label(edits)
+        if not self._apply([(e.participant_id, e.kind, e.key, e.new) for e in edits], label):
+            return False
+        self.undo_stack.push(_EditCommand(self, edits, label))
+        return True
+
+    def _prepare(self, cells: list[tuple[int, int, Any]]) -> tuple[list[CellEdit], list[str]]:
+        """The edits the cells make (unchanged cells left out) and why any cell is refused."""
         edits: list[CellEdit] = []
         problems: list[str] = []
         for r, c, raw in cells:
@@ -255,43 +283,32 @@ class ScoreGridModel(QAbstractTableModel):
             where = f"код {row.code}, " + (f"задание {column.key}" if column.kind == "task"
                                            else column.title.replace("\n", " ").lower())
             if not self.editable(row, column):
-                problems.append(f"{where}: " + ("участник отсутствовал." if row.absent and self.sheet.round == 1
+                problems.append(f"{where}: " + ("участник отсутствовал." if self._absent(row)
                                                 else "этот столбец не заполняется."))
                 continue
             try:
-                if column.kind == "task":
-                    clean = self.sheet.clean(column.key, raw)
-                    old = row.scores.get(column.key)
-                else:
-                    clean = clean_variant(raw)
-                    old = row.variants.get(column.key)
+                old, clean = self._old_and_clean(row, column, raw)
             except UserError as err:
                 problems.append(err.message if len(cells) == 1 else f"{where}: {err.message}")
                 continue
             if clean != old:
                 edits.append(CellEdit(row.participant_id, column.kind, column.key, old, clean))
-        if problems:
-            if len(cells) == 1:
-                self.problem.emit(problems[0])
-            else:
-                self.problem.emit(f"Ничего не записано: ошибок — {len(problems)}.\n"
-                                  + "\n".join(f"• {p}" for p in problems[:12])
-                                  + (f"\n… и ещё {len(problems) - 12}" if len(problems) > 12 else ""))
-            return False
-        if not edits:
-            return True
-        if label is None:
-            if len(edits) == 1:
-                e = edits[0]
-                code = self.sheet.by_id[e.participant_id].code
-                what = f"задание {e.key}" if e.kind == "task" else "вариант"
-                label = f"{code}, {what}: {shown(e.old) or 'пусто'} → {shown(e.new) or 'пусто'}"
-            else:
-                label = f"ячеек: {len(edits)}"
-        if not self._apply([(e.participant_id, e.kind, e.key, e.new) for e in edits], label):
-            return False
-        self.undo_stack.push(_EditCommand(self, edits, label))
-        return True
+        return edits, problems
+
+    def _old_and_clean(self, row: ScoreRow, column: GridColumn, raw: Any) -> tuple[str | None, str | None]:
+        """The cell's value now and the stored form of `raw` (UserError if it is refused)."""
+        if column.kind == "task":
+            return row.scores.get(column.key), self.sheet.clean(column.key, raw)
+        return row.variants.get(column.key), clean_variant(raw)
+
+    def _label(self, edits: list[CellEdit]) -> str:
+        """What the edit is called in the undo history and the status line."""
+        if len(edits) > 1:
+            return f"ячеек: {len(edits)}"
+        e = edits[0]
+        code = self.sheet.by_id[e.participant_id].code
+        what = f"задание {e.key}" if e.kind == "task" else "вариант"
+        return f"{code}, {what}: {shown(e.old) or 'пусто'} → {shown(e.new) or 'пусто'}"
 
     def _apply(self, cells: list[tuple[int, str, Any, str | None]], label: str) -> bool:
         """Write through the domain: task cells in one transaction, then variants. Reports the result."""
@@ -320,3 +337,10 @@ class ScoreGridModel(QAbstractTableModel):
         cols = sorted({c for _, c in chosen})
         return "\n".join("\t".join(self.value(self.rows[r], self.columns[c]) if (r, c) in chosen else ""
                                    for c in cols) for r in rows)
+
+
+def _problems_text(problems: list[str]) -> str:
+    """Every refused cell of a range (the first 12 named)."""
+    return (f"Ничего не записано: ошибок — {len(problems)}.\n"
+            + "\n".join(f"• {p}" for p in problems[:12])
+            + (f"\n… и ещё {len(problems) - 12}" if len(problems) > 12 else ""))

@@ -158,6 +158,8 @@ class ScoreGridView(QTableView):
         return text
 
     def paste(self, text: str | None = None) -> bool:
+        """Paste a range (the clipboard's unless `text`) from the selection's top-left cell, all or
+        nothing; one value pasted into a selected range fills every editable cell of it."""
         model = self.grid()
         text = QGuiApplication.clipboard().text() if text is None else text
         table = parse_table_text(text)
@@ -167,28 +169,27 @@ class ScoreGridView(QTableView):
         if not selected and not self.currentIndex().isValid():
             model.problem.emit("Выберите ячейку, с которой начать вставку.")
             return False
-        cells: list[tuple[int, int, Any]] = []
-        r0 = c0 = height = width = 0
         if len(table) == 1 and len(table[0]) == 1 and len(selected) > 1:
-            # One value into a selected range: every editable cell of it.
-            for i in selected:
-                if model.flags(i) & Qt.ItemFlag.ItemIsEditable:
-                    cells.append((i.row(), i.column(), table[0][0]))
-        else:
-            anchors = selected or [self.currentIndex()]
-            r0, c0 = min(i.row() for i in anchors), min(i.column() for i in anchors)
-            height, width = len(table), max(len(line) for line in table)
-            if r0 + height > model.rowCount() or c0 + width > model.columnCount():
-                model.problem.emit(f"Ничего не записано: вставляемый диапазон ({height} × {width}) выходит за край "
-                                   "таблицы. Выберите другую начальную ячейку или уберите фильтр по классу.")
-                return False
-            for i, line in enumerate(table):
-                for j, value in enumerate(line):
-                    cells.append((r0 + i, c0 + j, value))
+            cells = [(i.row(), i.column(), table[0][0]) for i in selected
+                     if model.flags(i) & Qt.ItemFlag.ItemIsEditable]
+            return bool(cells) and model.edit(cells, label=f"вставка, ячеек: {len(cells)}")
+        return self._paste_range(table, selected or [self.currentIndex()])
+
+    def _paste_range(self, table: list[list[str]], anchors: list[QModelIndex]) -> bool:
+        """`table` written from the top-left of `anchors`; the range pasted is selected after."""
+        model = self.grid()
+        r0, c0 = min(i.row() for i in anchors), min(i.column() for i in anchors)
+        height, width = len(table), max(len(line) for line in table)
+        if r0 + height > model.rowCount() or c0 + width > model.columnCount():
+            model.problem.emit(f"Ничего не записано: вставляемый диапазон ({height} × {width}) выходит за край "
+                               "таблицы. Выберите другую начальную ячейку или уберите фильтр по классу.")
+            return False
+        cells: list[tuple[int, int, Any]] = [(r0 + i, c0 + j, value) for i, line in enumerate(table)
+                                             for j, value in enumerate(line)]
         if not cells:
             return False
         ok = model.edit(cells, label=f"вставка, ячеек: {len(cells)}")
-        if ok and height:
+        if ok:
             selection = QItemSelection(model.index(r0, c0), model.index(r0 + height - 1, c0 + width - 1))
             self.selectionModel().select(selection, QItemSelectionModel.SelectionFlag.ClearAndSelect)
         return ok

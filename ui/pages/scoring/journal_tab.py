@@ -3,7 +3,8 @@ outside expert mode); 5, 4, 3, 2 typed in a cell set the mark and move down."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, ClassVar
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -87,28 +88,26 @@ class JournalModel(QAbstractTableModel):
         row = self.rows[index.row()]
         kind = self.columns[index.column()][0]
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
-            if kind == "code":
-                return row.code
-            if kind == "class":
-                return row.class_name
-            if kind == "fio":
-                return self.names.get(row.participant_id, "")
-            if kind == "journal":
-                return row.journal_mark or ""
-            if kind == "gender":
-                return {"м": "м", "ж": "ж"}.get(row.gender or "", "")
-            if kind == "mark":
-                return "отсутствовал" if row.absent else (row.mark or "")
+            return self._TEXT[kind](self, row)
         if role == Qt.ItemDataRole.BackgroundRole:
             if row.absent:
                 return QBrush(ABSENT_BG)
-            if kind == "journal" and not row.journal_mark:
-                return QBrush(MISSING_BG)
+            return QBrush(MISSING_BG) if kind == "journal" and not row.journal_mark else None
         if role == Qt.ItemDataRole.ForegroundRole and row.absent:
             return QBrush(ABSENT_FG)
         if role == Qt.ItemDataRole.TextAlignmentRole and kind in ("journal", "gender", "mark"):
             return int(Qt.AlignmentFlag.AlignCenter)
         return None
+
+    #: A column's text by its kind.
+    _TEXT: ClassVar[dict[str, Callable[[JournalModel, ScoreRow], str]]] = {
+        "code": lambda _, row: row.code,
+        "class": lambda _, row: row.class_name,
+        "fio": lambda model, row: model.names.get(row.participant_id, ""),
+        "journal": lambda _, row: row.journal_mark or "",
+        "gender": lambda _, row: {"м": "м", "ж": "ж"}.get(row.gender or "", ""),
+        "mark": lambda _, row: "отсутствовал" if row.absent else (row.mark or ""),
+    }
 
     def flags(self, index: Index) -> Qt.ItemFlag:
         flags = Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsEnabled
@@ -172,22 +171,26 @@ class JournalView(QTableView):
         model = self.model()
         index = self.currentIndex()
         if isinstance(model, JournalModel) and index.isValid() and self.state() != QAbstractItemView.State.EditingState:
-            kind = model.columns[index.column()][0]
-            text = event.text()
-            value: str | None = None
-            if kind == "journal" and text in ("5", "4", "3", "2"):
-                value = text
-            elif kind == "journal" and text in ("0", "-"):
-                value = "нет отметки"
-            elif kind == "gender" and text.casefold() in ("м", "ж", "m", "f"):
-                value = text
-            elif kind in ("journal", "gender") and event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace):
-                value = ""
+            value = _typed_value(model.columns[index.column()][0], event)
             if value is not None:
                 if model.setData(index, value) and index.row() + 1 < model.rowCount():
                     self.setCurrentIndex(model.index(index.row() + 1, index.column()))
                 return
         super().keyPressEvent(event)
+
+
+def _typed_value(kind: str, event: QKeyEvent) -> str | None:
+    """What a key typed in a column of kind `kind` writes, or None if the key writes nothing."""
+    text = event.text()
+    if kind == "journal" and text in ("5", "4", "3", "2"):
+        return text
+    if kind == "journal" and text in ("0", "-"):
+        return "нет отметки"
+    if kind == "gender" and text.casefold() in ("м", "ж", "m", "f"):
+        return text
+    if kind in ("journal", "gender") and event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace):
+        return ""
+    return None
 
 
 class JournalTab(QWidget):

@@ -44,6 +44,30 @@ class ParticipantTab(QWidget):
 
         self.panel = PagesPanel(ctx)
 
+        nav = self._build_nav()
+        scroll = self._build_cells()
+        buttons = self._build_buttons()
+        side = QWidget()
+        side.setMinimumWidth(380)
+        side.setMaximumWidth(520)
+        side_layout = QVBoxLayout(side)
+        side_layout.setContentsMargins(8, 0, 0, 0)
+        side_layout.addWidget(self.code_label)
+        side_layout.addWidget(self.status_label)
+        side_layout.addLayout(nav)
+        side_layout.addLayout(self.variants_row)
+        side_layout.addWidget(scroll, 1)
+        side_layout.addWidget(self.error)
+        side_layout.addLayout(buttons)
+        side_layout.addWidget(self.total_label)
+        side_layout.addWidget(self.mark_note)
+        side_layout.addWidget(self.hint)
+
+        pages_beside(self, side, [640, 420])
+
+
+    def _build_nav(self) -> QHBoxLayout:
+        """The code and status labels, the buttons to the previous and next participant, the jump to a code."""
         self.code_label = QLabel()
         self.code_label.setStyleSheet("font-size: 16pt; font-weight: bold")
         self.status_label = QLabel()
@@ -68,7 +92,10 @@ class ParticipantTab(QWidget):
         nav.addWidget(self.next_button)
         nav.addWidget(self.jump_edit)
         nav.addWidget(self.position_label, 1)
+        return nav
 
+    def _build_cells(self) -> QScrollArea:
+        """The variants row with «отсутствовал», and the (scrolled) grid the task cells go in."""
         self.variants_row = QHBoxLayout()
         self.absent_box = QCheckBox("отсутствовал")
         self.absent_box.setToolTip("Участник не писал работу: баллы ему не ставятся")
@@ -87,7 +114,10 @@ class ParticipantTab(QWidget):
         scroll.setStyleSheet("QScrollArea { background: transparent; }")
         scroll.viewport().setAutoFillBackground(False)
         self.cells_widget.setAutoFillBackground(False)
+        return scroll
 
+    def _build_buttons(self) -> QHBoxLayout:
+        """The error line, the X and «не пройд.» buttons, the one-key switch, the total and the hint."""
         self.error = error_label()
         self.x_button = QPushButton("X — нет ответа")
         self.x_button.setToolTip("Записать X в выбранное задание (можно набрать X или Х)")
@@ -107,30 +137,13 @@ class ParticipantTab(QWidget):
         self.total_label.setStyleSheet(TOTAL_STYLE)
         self.mark_note = QLabel()
         self.mark_note.setStyleSheet(HINT_STYLE)
-        hint = QLabel("Enter или Tab — записать и перейти к следующему заданию; после последнего — следующий "
+        self.hint = QLabel("Enter или Tab — записать и перейти к следующему заданию; после последнего — следующий "
                       "участник. Задание до 9 баллов — одна клавиша (цифра, X, N), без Enter. Esc — вернуть "
                       "прежнее значение. PgDown / PgUp — следующий / предыдущий участник, "
                       "Ctrl+↓ / Ctrl+↑ — страницы скана.")
-        hint.setWordWrap(True)
-        hint.setStyleSheet(HINT_STYLE)
-
-        side = QWidget()
-        side.setMinimumWidth(380)
-        side.setMaximumWidth(520)
-        side_layout = QVBoxLayout(side)
-        side_layout.setContentsMargins(8, 0, 0, 0)
-        side_layout.addWidget(self.code_label)
-        side_layout.addWidget(self.status_label)
-        side_layout.addLayout(nav)
-        side_layout.addLayout(self.variants_row)
-        side_layout.addWidget(scroll, 1)
-        side_layout.addWidget(self.error)
-        side_layout.addLayout(buttons)
-        side_layout.addWidget(self.total_label)
-        side_layout.addWidget(self.mark_note)
-        side_layout.addWidget(hint)
-
-        pages_beside(self, side, [640, 420])
+        self.hint.setWordWrap(True)
+        self.hint.setStyleSheet(HINT_STYLE)
+        return buttons
 
     # -- structure --------------------------------------------------------------------------------
     def rebuild(self) -> None:
@@ -212,19 +225,7 @@ class ParticipantTab(QWidget):
         Only what differs is touched, so refreshing the row after a score costs about one cell."""
         focus = self.focusWidget() if not force else None
         for i, cell in enumerate(self.cells):
-            task_id = self.sheet.tasks[i].task_id
-            if row is None:
-                set_text(cell, "")
-                cell.setEnabled(False)
-                continue
-            value = shown(row.scores.get(task_id))
-            if cell is not focus or cell.text().strip() == "" or force:
-                set_text(cell, value)
-                restyle(cell, CELL_EMPTY_STYLE if not value and not row.absent else "")
-            cell.setEnabled(not row.absent)
-            tip = expert_tip(row, task_id)
-            if cell.toolTip() != tip:
-                cell.setToolTip(tip)
+            self._fill_cell(cell, self.sheet.tasks[i].task_id, row, typing=cell is focus)
         for part, edit in enumerate(self.variant_edits, start=1):
             if edit is not focus or force:
                 set_text(edit, row.variants.get(part) or "" if row else "")
@@ -234,6 +235,22 @@ class ParticipantTab(QWidget):
         self.absent_box.setEnabled(row is not None)
         self.absent_box.blockSignals(False)
         self._labels(row)
+
+    @staticmethod
+    def _fill_cell(cell: ScoreEdit, task_id: str, row: ScoreRow | None, typing: bool) -> None:
+        """One task cell from the row; `typing`: the cell has the focus (its text stays unless empty)."""
+        if row is None:
+            set_text(cell, "")
+            cell.setEnabled(False)
+            return
+        value = shown(row.scores.get(task_id))
+        if not typing or cell.text().strip() == "":
+            set_text(cell, value)
+            restyle(cell, CELL_EMPTY_STYLE if not value and not row.absent else "")
+        cell.setEnabled(not row.absent)
+        tip = expert_tip(row, task_id)
+        if cell.toolTip() != tip:
+            cell.setToolTip(tip)
 
     def _labels(self, row: ScoreRow | None) -> None:
         if row is None:
