@@ -95,6 +95,29 @@ class ScoringPage(QWidget):
         self.sheet.publish = self._publish
         self.sheet2.publish = self._publish
 
+        top, info = self._build_top()
+        self._build_tabs()
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(page_title(
+            "Проверка работ",
+            "Эксперт вносит баллы по критериям: каждая ячейка сохраняется сразу. Участники — только коды."))
+        layout.addLayout(top)
+        layout.addLayout(info)
+        layout.addWidget(self.tabs, 1)
+
+        self._follow_edits()
+        self._wanted: int | None = None       # a work asked for while the page was loading
+        self._focus_cell: int | None = None
+        # While a work loads its score cells are not editable: an edit to rows about to be replaced
+        # would vanish from the screen (not from the store) when the newer rows are applied.
+        self.loader = PageLoader(self, overlay=self.tabs, guard=[
+            self.tabs, self.class_box, self.import_form_button, self.experts_button])
+        self.apply_mode()
+        self.reload()
+
+    def _build_top(self) -> tuple[QHBoxLayout, QHBoxLayout]:
+        """The work, class and expert choices with the coordinator's buttons; the summary line."""
         self.work_box = QComboBox()
         self.work_box.setMinimumWidth(340)
         self.work_box.currentIndexChanged.connect(lambda _: self._load_work())
@@ -127,14 +150,17 @@ class ScoringPage(QWidget):
         info = QHBoxLayout()
         info.addWidget(self.summary, 1)
         info.addWidget(self.expert_hint)
+        return top, info
 
+    def _build_tabs(self) -> QTabWidget:
+        """The tabs, each given the sheet it shows; what they signal is wired to the page."""
         self.tabs = QTabWidget()
-        self.participant_tab = ParticipantTab(self.sheet, ctx)
-        self.task_tab = TaskTab(self.sheet, ctx)
+        self.participant_tab = ParticipantTab(self.sheet, self.ctx)
+        self.task_tab = TaskTab(self.sheet, self.ctx)
         self.grid_tab = GridTab(self.sheet, self)
-        self.journal_tab = JournalTab(self.sheet, ctx)
-        self.progress_tab = ProgressTab(self.sheet, ctx)
-        self.second_tab = SecondCheckTab(self.sheet2, ctx)
+        self.journal_tab = JournalTab(self.sheet, self.ctx)
+        self.progress_tab = ProgressTab(self.sheet, self.ctx)
+        self.second_tab = SecondCheckTab(self.sheet2, self.ctx)
         self.sheet2.expert = self.second_tab.expert
         self.second_tab.committee_expert = self.current_expert
         self.second_tab.published.connect(self._publish)
@@ -146,15 +172,10 @@ class ScoringPage(QWidget):
         self.tabs.addTab(self.progress_tab, "Ход проверки")
         self.tabs.addTab(self.second_tab, "Перепроверка")
         self.tabs.currentChanged.connect(self._tab_changed)
+        return self.tabs
 
-        layout = QVBoxLayout(self)
-        layout.addWidget(page_title(
-            "Проверка работ",
-            "Эксперт вносит баллы по критериям: каждая ячейка сохраняется сразу. Участники — только коды."))
-        layout.addLayout(top)
-        layout.addLayout(info)
-        layout.addWidget(self.tabs, 1)
-
+    def _follow_edits(self) -> None:
+        """After a cell is written: the summary at once, the progress tab a moment later (once per burst)."""
         self._summary_timer = QTimer(self)
         self._summary_timer.setSingleShot(True)
         self._summary_timer.setInterval(0)
@@ -165,14 +186,6 @@ class ScoringPage(QWidget):
         self._progress_timer.setInterval(300)
         self._progress_timer.timeout.connect(self._refresh_progress_if_shown)
         self.sheet.row_changed.connect(lambda _: self._progress_timer.start())
-        self._wanted: int | None = None       # a work asked for while the page was loading
-        self._focus_cell: int | None = None
-        # While a work loads its score cells are not editable: an edit to rows about to be replaced
-        # would vanish from the screen (not from the store) when the newer rows are applied.
-        self.loader = PageLoader(self, overlay=self.tabs, guard=[
-            self.tabs, self.class_box, self.import_form_button, self.experts_button])
-        self.apply_mode()
-        self.reload()
 
     # -- data -------------------------------------------------------------------------------------
     def reload(self) -> None:
