@@ -44,18 +44,18 @@ def said(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Every message a dialog would show; confirmations are answered «yes»; import reports recorded."""
     messages: list[str] = []
     import ui.dialogs.retention_dialog as retention
+    import ui.dialogs.scan_report_dialog as scan_report
     import ui.messages as msgs
-    import ui.pages.scans.page as scans
 
     def record(_parent, text, *args, **kwargs):
         messages.append(str(text))
         return True
 
-    for module in (msgs, scans, retention):
+    for module in (msgs, retention):
         for name in ("show_error", "inform", "confirm"):
             if hasattr(module, name):
                 monkeypatch.setattr(module, name, record)
-    monkeypatch.setattr(scans, "show_import_report", lambda _parent, report: messages.append(report.summary()))
+    monkeypatch.setattr(scan_report, "show_import_report", lambda _parent, report: messages.append(report.summary()))
     return messages
 
 
@@ -201,15 +201,15 @@ def test_drop_of_a_folder_on_the_page_starts_an_import(qtbot, page, work, tmp_pa
 
 
 def test_import_progress_can_be_cancelled(qtbot, page, work, tmp_path: Path, monkeypatch) -> None:
-    import ui.pages.scans.page as scans
+    import coordinator_app.scans.importer as importer
 
-    real = scans.import_scans
+    real = importer.import_scans
 
     def cancelled_at_once(store, paths, **kw):
         kw["cancelled"] = lambda: True
         return real(store, paths, **kw)
 
-    monkeypatch.setattr(scans, "import_scans", cancelled_at_once)
+    monkeypatch.setattr(importer, "import_scans", cancelled_at_once)
     import_and_wait(qtbot, page, [labelled_folder(work, tmp_path / "batch")])
     assert page.last_report.cancelled and page.last_report.imported == 0
     assert page.import_files_button.isEnabled()

@@ -63,7 +63,7 @@ def said(monkeypatch: pytest.MonkeyPatch) -> Said:
     answers = messages.answers = {"confirm": True}
     import ui.dialogs.experts_dialog as experts
     import ui.messages as msgs
-    import ui.pages.scoring.page as scoring
+    import ui.pages.scoring as scoring
 
     def record(_parent, text, *args, **kwargs):
         messages.append(str(text))

@@ -42,7 +42,7 @@ from coordinator_app.works import Work, get_work, list_works
 
 from ... import messages
 from ...context import AppContext
-from ...dialogs.scan_report_dialog import show_import_report
+from ...dialogs import scan_report_dialog
 from ...loader import PageLoader
 from ...scan_viewer import ScanViewer
 from ...tasks import TaskContext
@@ -313,7 +313,7 @@ class ScansPage(QWidget):
             self._import_finished()
             self.last_report = report
             self.subscription.publish(report.changes or Changes.of("scans"))
-            show_import_report(self, report)
+            scan_report_dialog.show_import_report(self, report)
 
         def failed(err: BaseException) -> None:
             self._import_finished()

@@ -61,10 +61,10 @@ class _EditCommand(QUndoCommand):
         if self._done:
             self._done = False
             return
-        self.model._apply([(e.participant_id, e.kind, e.key, e.new) for e in self.edits], self.text())
+        self.model.write_cells([(e.participant_id, e.kind, e.key, e.new) for e in self.edits], self.text())
 
     def undo(self) -> None:
-        self.model._apply([(e.participant_id, e.kind, e.key, e.old) for e in self.edits], "Отмена: " + self.text())
+        self.model.write_cells([(e.participant_id, e.kind, e.key, e.old) for e in self.edits], "Отмена: " + self.text())
 
 
 class ScoreGridModel(QAbstractTableModel):
@@ -269,7 +269,7 @@ class ScoreGridModel(QAbstractTableModel):
         if not edits:
             return True
         label = label or self._label(edits)
-        if not self._apply([(e.participant_id, e.kind, e.key, e.new) for e in edits], label):
+        if not self.write_cells([(e.participant_id, e.kind, e.key, e.new) for e in edits], label):
             return False
         self.undo_stack.push(_EditCommand(self, edits, label))
         return True
@@ -310,7 +310,7 @@ class ScoreGridModel(QAbstractTableModel):
         what = f"задание {e.key}" if e.kind == "task" else "вариант"
         return f"{code}, {what}: {shown(e.old) or 'пусто'} → {shown(e.new) or 'пусто'}"
 
-    def _apply(self, cells: list[tuple[int, str, Any, str | None]], label: str) -> bool:
+    def write_cells(self, cells: list[tuple[int, str, Any, str | None]], label: str) -> bool:
         """Write through the domain: task cells in one transaction, then variants. Reports the result."""
         tasks = [(self.sheet.by_id[pid], key, value) for pid, kind, key, value in cells if kind == "task"]
         variants = [(self.sheet.by_id[pid], key, value) for pid, kind, key, value in cells if kind == "variant"]
