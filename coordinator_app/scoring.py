@@ -21,7 +21,7 @@ from .changes import Changes
 from .errors import UserError, quoted
 from .names import class_display, normalize_gender
 from .storage import Store, now_iso
-from .works import TaskDef, Work, get_work, mark_for
+from .works import TaskDef, Work, get_work, mark_for, normalize_task_id
 
 SCORES = "scores"
 X = "X"
@@ -194,8 +194,6 @@ def _participant(store: Store, work_id: int, code: str) -> dict[str, Any]:
 
 
 def _task(work: Work, task_id: str) -> TaskDef:
-    from .works import normalize_task_id
-
     wanted = normalize_task_id(task_id)
     for task in work.tasks:
         if task.task_id == wanted:
