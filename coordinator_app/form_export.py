@@ -9,6 +9,7 @@ ordinal, gender and the journal mark only.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,7 +38,10 @@ class FormExportResult:
 
 
 def form_rows(store: Store, work_id: int) -> list[Any]:
-    from .exports.fisoko_form import FormRowData
+    """The work's final results as the form's rows (`FormRowData`), in the protocol's order."""
+    from .formats.fisoko.check import (
+        FormRowData,  # start-up: the form's modules load openpyxl
+    )
 
     work = get_work(store, work_id)
     ordinals = {c.id: c.ordinal for c in list_classes(store, grade=work.grade)}
@@ -50,42 +54,79 @@ def form_rows(store: Store, work_id: int) -> list[Any]:
 
 
 def export_form(store: Store, work_id: int, out: Path | str, *, template: Path | str | None = None,
-                progress=None) -> FormExportResult:
-    from .exports.fisoko_form import FormSpec, fill_template, generate_form
+                progress: Callable[[int, int], None] | None = None) -> FormExportResult:
+    """The work's results written into its ФИС ОКО form `out` (the template filled, or a form
+    of the same structure built), recorded with its audit entry."""
+    from .formats.fisoko.blank import (
+        generate_form,  # start-up: the form's modules load openpyxl
+    )
+    from .formats.fisoko.fill import fill_template
 
     work = get_work(store, work_id)
     out = Path(out)
     rows = form_rows(store, work_id)
     if not rows:
         raise UserError(f"У работы «{work.title}» ещё нет участников: сначала выдайте коды.")
+    books = _textbooks_by_ordinal(store, work) or None
+    source = _template_source(store, work, template)
+    if source is not None:
+        fill_template(source, out, rows, textbooks=books, progress=progress)
+    else:
+        generate_form(out, _form_spec(work), rows, textbooks=books, progress=progress)
+    result = FormExportResult(out, len(rows), source is not None, sha256_file(out))
+    result.warnings += _missing_textbooks(store, work)
+    _record(store, work_id, result)
+    return result
+
+
+def _textbooks_by_ordinal(store: Store, work: Any) -> dict[int, str]:
+    """{class ordinal: textbook} of the work's classes that have both."""
     ordinals = {c.id: c.ordinal for c in list_classes(store, grade=work.grade)}
-    books = {ordinals[cid]: book for cid, book in class_textbooks(store, work_id).items() if cid in ordinals}
+    return {ordinals[cid]: book for cid, book in class_textbooks(store, work.id).items()
+            if cid in ordinals}
+
+
+def _template_source(store: Store, work: Any, template: Path | str | None) -> Path | None:
+    """The template to fill: the one given, else the work's stored one, else None (generate)."""
     source = Path(template) if template else (store.path(work.template_file) if work.template_file else None)
     if source is not None and not source.is_file():
         raise UserError(f"Шаблон формы «{source}» не найден.")
-    if source is not None:
-        fill_template(source, out, rows, textbooks=books or None, progress=progress)
-    else:
-        info = work.template_info or {}
-        spec = FormSpec(grade=work.grade, tasks=[(t.task_id, t.max_score, t.part) for t in work.tasks],
-                        parts=work.parts, has_gender=work.has_gender, allows_not_passed=work.allows_not_passed,
-                        has_journal_mark=bool(info.get("has_journal_mark", True)),
-                        code_range=tuple(info["code_range"]) if info.get("code_range") else None,
-                        textbooks=list(info.get("textbooks") or []))
-        generate_form(out, spec, rows, textbooks=books or None, progress=progress)
-    result = FormExportResult(out, len(rows), source is not None, sha256_file(out))
-    by_id = class_textbooks(store, work_id)
-    if work.has_classes_sheet:
-        missing = [name for class_id, name in work.classes if not by_id.get(class_id)]
-        if missing:
-            result.warnings.append(
-                "Не выбран учебник для классов: " + ", ".join(missing) + ". Лист «Классы» формы для них "
-                "не заполнен; выберите учебник (на странице «Выгрузка» или командой set-textbook) и выгрузите "
-                "форму ещё раз.")
+    return source
+
+
+def _form_spec(work: Any) -> Any:
+    """The work's definition as the blank form's `FormSpec`."""
+    from .formats.fisoko.blank import (
+        FormSpec,  # start-up: the form's modules load openpyxl
+    )
+
+    info = work.template_info or {}
+    return FormSpec(grade=work.grade, tasks=[(t.task_id, t.max_score, t.part) for t in work.tasks],
+                    parts=work.parts, has_gender=work.has_gender, allows_not_passed=work.allows_not_passed,
+                    has_journal_mark=bool(info.get("has_journal_mark", True)),
+                    code_range=tuple(info["code_range"]) if info.get("code_range") else None,
+                    textbooks=list(info.get("textbooks") or []))
+
+
+def _missing_textbooks(store: Store, work: Any) -> list[str]:
+    """A warning naming the classes without a textbook, when the form has a «Классы» sheet."""
+    if not work.has_classes_sheet:
+        return []
+    by_id = class_textbooks(store, work.id)
+    missing = [name for class_id, name in work.classes if not by_id.get(class_id)]
+    if not missing:
+        return []
+    return ["Не выбран учебник для классов: " + ", ".join(missing) + ". Лист «Классы» формы для них "
+            "не заполнен; выберите учебник (на странице «Выгрузка» или командой set-textbook) и выгрузите "
+            "форму ещё раз."]
+
+
+def _record(store: Store, work_id: int, result: FormExportResult) -> None:
+    """The export's row and its audit record, in one transaction."""
     with store.atomic() as db:
-        db["exports"].insert({"kind": "form", "work_id": work_id, "target": str(out), "files": 1,
+        db["exports"].insert({"kind": "form", "work_id": work_id, "target": str(result.path), "files": 1,
                               "manifest_sha256": result.sha256, "at": now_iso(), "actor": store.actor,
-                              "details": json.dumps({"rows": len(rows), "from_template": result.from_template})})
-        audit.record(store, "export.form", "works", work_id, file=str(out), rows=len(rows), sha256=result.sha256,
-                     from_template=result.from_template)
-    return result
+                              "details": json.dumps({"rows": result.rows,
+                                                     "from_template": result.from_template})})
+        audit.record(store, "export.form", "works", work_id, file=str(result.path), rows=result.rows,
+                     sha256=result.sha256, from_template=result.from_template)

@@ -1,7 +1,7 @@
 """Import of a filled ФИС ОКО form into a work: every cell validated, all or nothing.
 
 Schools often type scores straight into the form. The file is read and checked by
-`imports.filled_form` (values against the work's maxima and lists, codes against the protocol),
+`formats.fisoko.filled` (values against the work's maxima and lists, codes against the protocol),
 then checked against the store (class ordinals), and only a form without a single problem is
 written: variants, absence, task values (round 1), journal marks and gender, in one transaction,
 each changed cell audited with its old and new value.
@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from . import audit
+from .attachments import set_textbook
 from .changes import Changes
 from .classes import list_classes, set_ordinal
 from .errors import UserError
@@ -54,8 +55,9 @@ class FormImportResult:
 def _import_textbooks(store: Store, work: Any, path: Path | str) -> dict[str, str]:
     """The textbooks of a filled «Классы» sheet for the work's classes (by their ordinal), inside
     the caller's transaction. Only the form's own list is taken; other text is left out."""
-    from .attachments import set_textbook
-    from .exports.fisoko_form import read_class_textbooks
+    from .formats.fisoko.filled import (
+        read_class_textbooks,  # start-up: the form's modules load openpyxl
+    )
 
     books = read_class_textbooks(path)
     if not books:
@@ -98,16 +100,66 @@ def _consistent_numbering(seen: dict[int, set[int]], ordinals: dict[int, tuple[i
     return changed
 
 
+@dataclass
+class _Checked:
+    """A filled form read and checked against the work and the store, ready to be written."""
+
+    form: Any                                       # the `FilledForm`
+    participants: dict[str, dict[str, Any]]         # code -> the participant's row
+    ordinals: dict[int, tuple[int | None, str]]     # class id -> (its ordinal, its name)
+    renumbering: dict[int, int]                     # class id -> the form's number, to take
+
+
 def import_form(store: Store, work_id: int, path: Path | str, *, expert: str | None = None,
                 partial: bool = False, take_form_class_numbers: bool = False) -> FormImportResult:
     """A filled form into the work, all or nothing. `partial`: rows whose task cells are partly
     empty are imported too; their empty cells stay as they are (unscored) instead of being an
     error."""
-    from .imports.filled_form import read_filled_form
-
     work = get_work(store, work_id)
+    checked = _check(store, work, path, partial=partial, take_numbers=take_form_class_numbers)
+    result = FormImportResult(rows=len(checked.form.rows))
+    with store.atomic() as db:
+        if checked.renumbering:
+            result.class_numbers_taken = _take_class_numbers(store, checked)
+        for row in checked.form.rows:
+            _write_row(db, store, work, row, checked.participants[row.code], result, expert=expert,
+                       partial=partial)
+        result.textbooks = _import_textbooks(store, work, path)
+        audit.record(store, "form.import", "works", work_id, file=Path(path).name, **result.as_dict())
+    mentioned = {r.code for r in checked.form.rows}
+    result.not_in_form = sorted((c for c in checked.participants if c not in mentioned), key=int)
+    result.changes = Changes.of(SCORES, "participants")
+    return result
+
+
+def _check(store: Store, work: Any, path: Path | str, *, partial: bool, take_numbers: bool) -> _Checked:
+    """The form read and every problem found, raised as one `UserError` (nothing written)."""
+    form, participants = _read(store, work, path, partial=partial)
+    problems = [p.text() for p in form.problems]
+    ordinals = {c.id: (c.ordinal, c.name) for c in list_classes(store, grade=work.grade)}
+    ordinal_problems, renumbering = _class_ordinals(form, participants, ordinals)
+    take = bool(ordinal_problems and renumbering and take_numbers)
+    if take:
+        ordinal_problems = []                     # taken with the scores, in their transaction
+    if ordinal_problems and renumbering and not problems:
+        _offer_renumbering(ordinals, renumbering, ordinal_problems)
+    problems += ordinal_problems
+    _refuse_unknown_codes(work, form, problems)
+    if problems:
+        raise UserError(f"Форма не импортирована: ошибок — {len(problems)}. Исправьте их в файле и повторите; "
+                        "в программе ничего не изменено.", details=problems)
+    return _Checked(form, participants, ordinals, renumbering if take else {})
+
+
+def _read(store: Store, work: Any, path: Path | str, *, partial: bool) -> tuple[Any, dict[str, dict[str, Any]]]:
+    """The filled form read against the work's tasks and protocol codes (a partly filled row's
+    empty cells are no problem when `partial`), and the work's participants by code."""
+    from .formats.fisoko.filled import (
+        read_filled_form,  # start-up: the form's modules load openpyxl
+    )
+
     participants = {r["code"]: r for r in store.query(
-        "SELECT id, code, class_id, student_id, absent FROM participants WHERE work_id = ?", [work_id])}
+        "SELECT id, code, class_id, student_id, absent FROM participants WHERE work_id = ?", [work.id])}
     if not participants:
         raise UserError(f"У работы «{work.title}» ещё нет протокола: сначала выдайте коды.")
     form = read_filled_form(Path(path), tasks=[(t.task_id, t.max_score, t.part) for t in work.tasks],
@@ -115,10 +167,15 @@ def import_form(store: Store, work_id: int, path: Path | str, *, expert: str | N
                             known_codes=set(participants))
     if partial:
         form.problems = [p for p in form.problems if p.reason != "не заполнено"]
-    problems = [p.text() for p in form.problems]
-    ordinals = {c.id: (c.ordinal, c.name) for c in list_classes(store, grade=work.grade)}
+    return form, participants
+
+
+def _class_ordinals(form: Any, participants: dict[str, dict[str, Any]],
+                    ordinals: dict[int, tuple[int | None, str]]) -> tuple[list[str], dict[int, int]]:
+    """The rows whose class ordinal is not their class's, and the form's own consistent
+    numbering of the classes ({} if there is none)."""
     seen: dict[int, set[int]] = {}            # class id -> the form's numbers for its participants
-    ordinal_problems = []
+    problems = []
     for row in form.rows:
         participant = participants.get(row.code)
         if participant is None or row.class_ordinal is None:
@@ -126,69 +183,66 @@ def import_form(store: Store, work_id: int, path: Path | str, *, expert: str | N
         seen.setdefault(participant["class_id"], set()).add(row.class_ordinal)
         ordinal, name = ordinals.get(participant["class_id"], (None, "?"))
         if ordinal is not None and row.class_ordinal != ordinal:
-            ordinal_problems.append(f"строка {row.row}, код {row.code}: порядковый номер класса {row.class_ordinal}, "
-                                    f"а участник — из класса {name} (№ {ordinal})")
-    renumbering = _consistent_numbering(seen, ordinals)
-    take = bool(ordinal_problems and renumbering and take_form_class_numbers)
-    if take:
-        ordinal_problems = []                     # taken with the scores, in their transaction
-    if ordinal_problems and renumbering and not problems:
-        names = ", ".join(f"{ordinals[c][1]} — № {n} (в программе № {ordinals[c][0]})" for c, n in renumbering.items())
-        raise ClassNumbersDiffer(
-            f"Порядковые номера классов в форме расходятся с программой целыми классами: {names}. Номера "
-            "классов даёт ФИС ОКО; если в форме они верны, примите их (кнопка «Принять номера из формы» "
-            "или import-form … --take-class-numbers) — баллы импортируются вместе с ними. В программе "
-            "ничего не изменено.", renumbering, details=ordinal_problems)
-    problems += ordinal_problems
+            problems.append(f"строка {row.row}, код {row.code}: порядковый номер класса {row.class_ordinal}, "
+                            f"а участник — из класса {name} (№ {ordinal})")
+    return problems, _consistent_numbering(seen, ordinals)
+
+
+def _offer_renumbering(ordinals: dict[int, tuple[int | None, str]], renumbering: dict[int, int],
+                       ordinal_problems: list[str]) -> None:
+    names = ", ".join(f"{ordinals[c][1]} — № {n} (в программе № {ordinals[c][0]})" for c, n in renumbering.items())
+    raise ClassNumbersDiffer(
+        f"Порядковые номера классов в форме расходятся с программой целыми классами: {names}. Номера "
+        "классов даёт ФИС ОКО; если в форме они верны, примите их (кнопка «Принять номера из формы» "
+        "или import-form … --take-class-numbers) — баллы импортируются вместе с ними. В программе "
+        "ничего не изменено.", renumbering, details=ordinal_problems)
+
+
+def _refuse_unknown_codes(work: Any, form: Any, problems: list[str]) -> None:
+    """Most codes are unknown: the file is right and the program's codes differ (the school gave
+    out ФИС ОКО's codes or a paper protocol's). Editing the file is the wrong advice."""
     unknown = [p for p in form.problems if p.reason == "кода нет в протоколе работы"]
     if unknown and len(unknown) * 2 >= len(form.rows):
-        # Most codes are unknown: the file is right and the program's codes differ (the school
-        # gave out ФИС ОКО's codes or a paper protocol's). Editing the file is the wrong advice.
         raise UserError(
             f"Коды в форме не совпадают с протоколом работы «{work.title}» в программе: {len(unknown)} из "
             f"{len(form.rows)} кодов формы в нём нет. Если коды выдавали по списку ФИС ОКО или по бумажному "
             "протоколу, загрузите их в программу: команда import-codes ФАЙЛ_ПРОТОКОЛА --work "
             f"{work.id} (или import-codes с этой формой, если в ней есть ФИО), затем повторите импорт формы. "
             "В программе ничего не изменено.", details=problems)
-    if problems:
-        raise UserError(f"Форма не импортирована: ошибок — {len(problems)}. Исправьте их в файле и повторите; "
-                        "в программе ничего не изменено.", details=problems)
-    result = FormImportResult(rows=len(form.rows))
+
+
+def _take_class_numbers(store: Store, checked: _Checked) -> dict[str, int]:
+    """The form's class numbering taken, inside the caller's transaction."""
+    for class_id in checked.renumbering:
+        set_ordinal(store, class_id, None)    # free the numbers first: classes may swap them
+    for class_id, number in checked.renumbering.items():
+        set_ordinal(store, class_id, number)
+    return {checked.ordinals[c][1]: n for c, n in checked.renumbering.items()}
+
+
+def _write_row(db: Any, store: Store, work: Any, row: Any, participant: dict[str, Any],
+               result: FormImportResult, *, expert: str | None, partial: bool) -> None:
+    """One row of the form into the store, inside the caller's transaction (`db`)."""
+    if row.absent:
+        result.absent += 1
+        for task in work.tasks:
+            result.cells_changed += _write(store, work, {**participant, "absent": False}, task, None, expert, 1)
+        if not participant["absent"]:
+            db["participants"].update(participant["id"], {"absent": 1})
+            result.cells_changed += 1
+        return
+    result.present += 1
+    update: dict[str, Any] = {"absent": 0}
+    for part, variant in row.variants.items():
+        update[f"variant{part}"] = variant
+    if row.journal_mark is not None:
+        update["journal_mark"] = row.journal_mark
+    db["participants"].update(participant["id"], update)
+    live = {**participant, "absent": False}
     tasks = {t.task_id: t for t in work.tasks}
-    with store.atomic() as db:
-        if take:
-            for class_id in renumbering:
-                set_ordinal(store, class_id, None)    # free the numbers first: classes may swap them
-            for class_id, number in renumbering.items():
-                set_ordinal(store, class_id, number)
-            result.class_numbers_taken = {ordinals[c][1]: n for c, n in renumbering.items()}
-        for row in form.rows:
-            participant = participants[row.code]
-            if row.absent:
-                result.absent += 1
-                for task in work.tasks:
-                    result.cells_changed += _write(store, work, {**participant, "absent": False}, task, None, expert, 1)
-                if not participant["absent"]:
-                    db["participants"].update(participant["id"], {"absent": 1})
-                    result.cells_changed += 1
-                continue
-            result.present += 1
-            update: dict[str, Any] = {"absent": 0}
-            for part, variant in row.variants.items():
-                update[f"variant{part}"] = variant
-            if row.journal_mark is not None:
-                update["journal_mark"] = row.journal_mark
-            db["participants"].update(participant["id"], update)
-            live = {**participant, "absent": False}
-            for task_id, value in row.scores.items():
-                if partial and value is None:
-                    continue          # an empty cell of a partly filled row: left unscored
-                result.cells_changed += _write(store, work, live, tasks[task_id], value, expert, 1)
-            if row.gender is not None:
-                db["students"].update(participant["student_id"], {"gender": row.gender})
-        result.textbooks = _import_textbooks(store, work, path)
-        audit.record(store, "form.import", "works", work_id, file=Path(path).name, **result.as_dict())
-    mentioned = {r.code for r in form.rows}
-    result.not_in_form = sorted((c for c in participants if c not in mentioned), key=int)
-    result.changes = Changes.of(SCORES, "participants")
-    return result
+    for task_id, value in row.scores.items():
+        if partial and value is None:
+            continue          # an empty cell of a partly filled row: left unscored
+        result.cells_changed += _write(store, work, live, tasks[task_id], value, expert, 1)
+    if row.gender is not None:
+        db["students"].update(participant["student_id"], {"gender": row.gender})

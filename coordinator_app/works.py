@@ -256,7 +256,7 @@ def work_from_template(
     classes: list[str] | None = None, scale: list[int] | None = None,
 ) -> WorkDef:
     """Read the ФИС ОКО template's header into a work definition (not yet saved)."""
-    from .imports.fisoko_template import read_template
+    from .formats.fisoko.template import read_template
 
     info = read_template(path)
     if grade is None:

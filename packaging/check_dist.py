@@ -36,8 +36,14 @@ def _run(cmd: list[str]) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ, QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"),
                PYTHONIOENCODING="utf-8")
     print("$", " ".join(cmd), flush=True)
-    proc = subprocess.run(cmd, capture_output=True, text=True, encoding="utf-8", errors="replace",
-                          env=env, timeout=TIMEOUT_S)
+    # The output goes to files, not pipes: a process the child starts and leaves running (Wine's
+    # desktop process, a crash reporter) inherits the handles, and a pipe would never reach its end.
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        done = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=err, env=env, timeout=TIMEOUT_S)
+        out.seek(0)
+        err.seek(0)
+        proc = subprocess.CompletedProcess(cmd, done.returncode, out.read().decode("utf-8", "replace"),
+                                           err.read().decode("utf-8", "replace"))
     for stream in (proc.stdout, proc.stderr):
         if stream.strip():
             print(stream.rstrip())

@@ -44,14 +44,24 @@ mkdir -p "$CACHE/wheels" "$LOGS"
 say() { printf '[%4ss] %s\n' $(( $(date +%s) - START )) "$*"; }
 wine_limited() {  # wine_limited NAME "WHY" COMMAND... : a check Wine 8 cannot pass (WHY names the API)
   local name=$1 why=$2; shift 2
+  desktop
   if "$@" > "$LOGS/$name.log" 2>&1; then
     PASSED=$((PASSED + 1)); RESULTS+=("ok    $name"); say "ok    $name"
   else
     RESULTS+=("wine  $name   (Wine limitation: $why; log: $LOGS/$name.log)"); say "wine  $name — Wine limitation: $why"
   fi
 }
+# Wine's desktop process (explorer.exe /desktop), detached, before every check: Wine starts it
+# when a program first needs a window, and started by a check it inherits that check's output pipe
+# and keeps it open for ever. It can also end between checks, so it is looked for each time.
+desktop() {
+  pgrep -f 'explorer.exe /desktop' > /dev/null && return
+  wine explorer.exe /desktop > /dev/null 2>&1 < /dev/null &
+  sleep 2
+}
 check() {  # check NAME COMMAND... : run, log to $LOGS/NAME.log, count
   local name=$1; shift
+  desktop
   if "$@" > "$LOGS/$name.log" 2>&1; then
     PASSED=$((PASSED + 1)); RESULTS+=("ok    $name"); say "ok    $name"
   else
@@ -122,12 +132,9 @@ for _ in $(seq 50); do [ -e "/tmp/.X11-unix/X$DISP" ] && break; sleep 0.1; done
 wineserver -k 2>/dev/null; sleep 1
 wineserver -p > /dev/null 2>&1 < /dev/null
 wineboot -u > "$LOGS/wineboot.log" 2>&1 < /dev/null
-# Wine starts its desktop process (explorer.exe /desktop) when a program first creates a window
-# (Qt does, even offscreen: its event dispatcher's message window). Started by a check, it inherits
-# that check's output pipe and keeps it open after the check has ended, and the reader waits for
-# ever. Started here, detached, it holds no pipe of ours.
-wine explorer.exe /desktop > /dev/null 2>&1 < /dev/null &
-sleep 2
+# Wine starts its desktop process when a program first creates a window (Qt does, even offscreen:
+# its event dispatcher's message window): started here, detached, it holds no pipe of ours.
+desktop
 regs=(
   'HKCU\Software\Wine|Version|win10'
   'HKCU\Software\Wine\X11 Driver|Managed|N'

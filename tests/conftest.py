@@ -41,10 +41,29 @@ def data_dir(tmp_path: Path) -> Path:
     return tmp_path / "data"
 
 
+def _settle_qt() -> None:
+    """Let the pages' reads still on the pool apply while their store is open: a test's store closes
+    before qtbot closes the test's windows, and a slow machine (Wine) leaves a read queued then."""
+    if "PySide6.QtWidgets" not in sys.modules:
+        return
+    from PySide6.QtCore import QThreadPool
+    from PySide6.QtWidgets import QApplication
+
+    if QApplication.instance() is None:
+        return
+    pool = QThreadPool.globalInstance()
+    for _ in range(20):                  # an applied read may start another one
+        pool.waitForDone(30000)
+        QApplication.processEvents()
+        if pool.activeThreadCount() == 0:
+            break
+
+
 @pytest.fixture
 def store(data_dir: Path):
     s = open_store(data_dir)
     yield s
+    _settle_qt()
     s.close()
 
 
@@ -73,6 +92,29 @@ def grade4(school_store: Store) -> Store:
         ("Андреева", "Ольга", "", "4Б"),
     ])
     return school_store
+
+
+@pytest.fixture(autouse=True)
+def messages(monkeypatch: pytest.MonkeyPatch):
+    """Every test: the program's message boxes are recorded, not shown (`ui.messages.presenter`),
+    so no test waits on a modal box. A test that expects a question sets its answer
+    (`messages.answer(True)` / `messages.always(True)`); a question nobody answered fails the test."""
+    import ui.messages
+
+    from tests._gui_helpers import MessageRecorder
+
+    recorder = MessageRecorder()
+    monkeypatch.setattr(ui.messages, "presenter", recorder)
+    yield recorder
+    assert not recorder.unexpected, f"questions nobody answered: {recorder.unexpected}"
+
+
+@pytest.fixture
+def shots(tmp_path: Path) -> Path:
+    """Where a test saves its screenshots: the test's own temporary folder, never the repository."""
+    folder = tmp_path / "screenshots"
+    folder.mkdir()
+    return folder
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from coordinator_app.errors import UserError
-from coordinator_app.imports.filled_form import (
+from coordinator_app.formats.fisoko.filled import (
     FilledForm,
     FormProblem,
     normalize_score,

@@ -10,11 +10,8 @@ import pytest
 from openpyxl import load_workbook
 
 from coordinator_app.errors import UserError
-from coordinator_app.imports.fisoko_template import (
-    TemplateInfo,
-    parse_task_header,
-    read_template,
-)
+from coordinator_app.formats.fisoko.headers import parse_task_header
+from coordinator_app.formats.fisoko.template import TemplateInfo, read_template
 from tests.fixtures.fisoko_forms import (
     SHARED_SAMPLE,
     ENGLISH8_2026_TASKS,

@@ -16,16 +16,11 @@ import pytest
 from openpyxl import load_workbook
 
 from coordinator_app.errors import UserError
-from coordinator_app.exports.fisoko_form import (
-    ExportProblem,
-    FormRowData,
-    FormSpec,
-    check_rows,
-    fill_template,
-    generate_form,
-)
-from coordinator_app.imports.filled_form import FilledForm, read_filled_form
-from coordinator_app.imports.fisoko_template import read_template
+from coordinator_app.formats.fisoko.blank import FormSpec, generate_form
+from coordinator_app.formats.fisoko.check import ExportProblem, FormRowData, check_rows
+from coordinator_app.formats.fisoko.fill import fill_template
+from coordinator_app.formats.fisoko.filled import FilledForm, read_filled_form
+from coordinator_app.formats.fisoko.template import read_template
 from tests.fixtures.fisoko_forms import (
     SHARED_SAMPLE,
     ENGLISH8_2026_TASKS,
@@ -779,7 +774,8 @@ def test_text_goes_into_a_shared_strings_table_like_excel_writes_it(tmp_path: Pa
     uploader reading only shared strings needs to see «отсутствовал», «X», «не пройд.»."""
     import zipfile
 
-    from coordinator_app.exports.fisoko_form import FormRowData, fill_template
+    from coordinator_app.formats.fisoko.check import FormRowData
+    from coordinator_app.formats.fisoko.fill import fill_template
     from tests.fixtures import fisoko_forms as forms
 
     template = forms.russian4_2026(tmp_path / "t.xlsx")
@@ -810,7 +806,7 @@ def excel_like(template: Path) -> Path:
     cached results, rows with `spans`, an XML declaration on the sheet."""
     import re
 
-    from coordinator_app.exports.fisoko_form import _shared_strings
+    from coordinator_app.formats.fisoko.ooxml import shared_strings
 
     info = read_template(template)
     inputs = sorted({info.code_column, *info.variant_columns.values(),
@@ -818,7 +814,7 @@ def excel_like(template: Path) -> Path:
                      *(c for c in (info.gender_column, info.journal_mark_column) if c)})
     total = info.total_column
     letter = lambda c: chr(ord("A") + c - 1)  # noqa: E731 - the quick fixtures stay within A..Z
-    packaged = _shared_strings(template.read_bytes())
+    packaged = shared_strings(template.read_bytes())
     with zipfile.ZipFile(__import__("io").BytesIO(packaged)) as zf:
         items = [(i, zf.read(i.filename)) for i in zf.infolist()]
         assert "xl/sharedStrings.xml" in zf.namelist()
@@ -878,24 +874,24 @@ class FillPaths:
     """Which way `fill_template` / `generate_form` filled the package."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        from coordinator_app.exports import fisoko_form
+        from coordinator_app.formats.fisoko import fill
 
         self.fallbacks = 0
-        self._module = fisoko_form
+        self._module = fill
         self._monkeypatch = monkeypatch
-        original = fisoko_form._fill_with_openpyxl
+        original = fill.fill_with_openpyxl
 
         def counted(*args: Any, **kwargs: Any) -> bytes:
             self.fallbacks += 1
             return original(*args, **kwargs)
 
-        monkeypatch.setattr(fisoko_form, "_fill_with_openpyxl", counted)
+        monkeypatch.setattr(fill, "fill_with_openpyxl", counted)
 
     def force_openpyxl(self) -> None:
         def unusual(*_args: Any, **_kwargs: Any) -> bytes:
-            raise self._module._Unusual("forced by the test")
+            raise self._module.Unusual("forced by the test")
 
-        self._monkeypatch.setattr(self._module, "_fill_package", unusual)
+        self._monkeypatch.setattr(self._module, "fill_package", unusual)
 
 
 @pytest.fixture
@@ -1019,16 +1015,16 @@ def test_a_cell_that_does_not_read_back_as_meant_is_not_written(
         tmp_path: Path, fill_paths: FillPaths, monkeypatch: pytest.MonkeyPatch) -> None:
     """The read-back catches a splice that wrote a wrong value: the spliced package is dropped
     and the form is filled through openpyxl instead."""
-    from coordinator_app.exports import fisoko_form
+    from coordinator_app.formats.fisoko import splice
 
-    original = fisoko_form._CellWriter.run
+    original = splice.CellWriter.run
 
     def off_by_one(self: Any, cols: list[int], row: int, values: dict[int, Any]) -> str:
         if row == 3 and isinstance(values.get(3), int):
             values = {**values, 3: values[3] + 1}
         return original(self, cols, row, values)
 
-    monkeypatch.setattr(fisoko_form._CellWriter, "run", off_by_one)
+    monkeypatch.setattr(splice.CellWriter, "run", off_by_one)
     layout = LAYOUTS[0]
     template = layout.build(tmp_path / "t.xlsx", rows=ROWS)
     rows = make_rows(layout, 6)

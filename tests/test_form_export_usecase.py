@@ -92,6 +92,6 @@ def test_cli_export_form_without_template(school_store, tmp_path: Path, capsys) 
                  "--out", str(out)]) == 0
     result = json.loads(capsys.readouterr().out)
     assert result["from_template"] is False and out.exists()
-    from coordinator_app.imports.fisoko_template import read_template
+    from coordinator_app.formats.fisoko.template import read_template
 
     assert [t.task_id for t in read_template(out).tasks] == ["1", "2"]

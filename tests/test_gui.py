@@ -25,24 +25,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
-def said(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+def said(messages) -> list[str]:
     """Every message a dialog would show; confirmations are answered «yes»."""
-    messages: list[str] = []
-    import ui.dialogs.import_students as imp
-    import ui.messages as msgs
-    import ui.pages.codes_page as codes
-    import ui.pages.students_page as students
-    import ui.pages.works_page as works
-
-    def record(_parent, text, *args, **kwargs):
-        messages.append(str(text))
-        return True
-
-    for module in (msgs, codes, students, works, imp):
-        for name in ("show_error", "inform", "confirm"):
-            if hasattr(module, name):
-                monkeypatch.setattr(module, name, record)
-    return messages
+    return messages.always(True).said
 
 
 @pytest.fixture
@@ -241,17 +226,13 @@ def test_smoke_test_of_the_installed_program() -> None:
     assert "Traceback" not in result.stderr
 
 
-def test_second_instance_on_the_same_data_dir_exits_cleanly(qtbot, data_dir: Path, monkeypatch) -> None:
-    from PySide6.QtWidgets import QMessageBox
-
+def test_second_instance_on_the_same_data_dir_exits_cleanly(qtbot, data_dir: Path, messages) -> None:
     from coordinator_app.storage.lock import DataDirLock
     from ui.app import run_gui
 
-    shown: list[str] = []
-    monkeypatch.setattr(QMessageBox, "information", lambda _p, _t, text, *a: shown.append(text))
     with DataDirLock(data_dir):
         assert run_gui(str(data_dir)) == 0
-    assert shown and "уже открыт" in shown[0]
+    assert messages.informed and "уже открыт" in messages.informed[0]
 
 
 def test_qt_own_texts_are_russian(qapp) -> None:

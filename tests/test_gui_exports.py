@@ -16,15 +16,9 @@ from tests.fixtures.scan_pages import plain_page, save_jpeg
 
 
 @pytest.fixture
-def said(monkeypatch) -> list[str]:
-    import ui.messages as messages_module
-    import ui.pages.exports_page as page_module
-
-    messages: list[str] = []
-    for module in (page_module, messages_module):
-        for name in ("show_error", "inform", "confirm"):
-            monkeypatch.setattr(module, name, lambda _p, text, *a, **k: messages.append(str(text)) or True)
-    return messages
+def said(messages) -> list[str]:
+    """Every message a dialog would show; confirmations are answered «yes»."""
+    return messages.always(True).said
 
 
 @pytest.fixture

@@ -27,18 +27,9 @@ PUPILS = [("Абрамов", "Кирилл", "", "4А"), ("Борисова", "�
 
 
 @pytest.fixture
-def said(monkeypatch) -> list[str]:
-    import ui.messages as messages_module
-    import ui.pages.codes_page as codes_module
-    import ui.pages.exports_page as exports_module
-    import ui.pages.scoring as scoring_module
-
-    messages: list[str] = []
-    for module in (messages_module, codes_module, exports_module, scoring_module):
-        for name in ("show_error", "inform", "confirm"):
-            if hasattr(module, name):
-                monkeypatch.setattr(module, name, lambda _p, text, *a, **k: messages.append(str(text)) or True)
-    return messages
+def said(messages) -> list[str]:
+    """Every message a dialog would show; confirmations are answered «yes»."""
+    return messages.always(True).said
 
 
 @pytest.fixture

@@ -10,8 +10,8 @@ import pytest
 
 from coordinator_app.errors import UserError
 from coordinator_app.imports.code_list import read_code_list
-from coordinator_app.imports.filled_form import read_filled_form
-from coordinator_app.imports.fisoko_template import read_template
+from coordinator_app.formats.fisoko.filled import read_filled_form
+from coordinator_app.formats.fisoko.template import read_template
 from coordinator_app.imports.pupil_list import parse_pupil_list
 from tests.fixtures.hostile import zip_bomb
 

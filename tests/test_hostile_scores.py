@@ -10,7 +10,7 @@ import pytest
 
 from coordinator_app.codes import assign_codes
 from coordinator_app.errors import UserError
-from coordinator_app.imports.filled_form import normalize_score
+from coordinator_app.formats.fisoko.filled import normalize_score
 from coordinator_app.scoring import normalize_value, score_sheet, set_score, set_scores
 from coordinator_app.works import TaskDef, WorkDef, create_work
 from tests.conftest import add_pupils

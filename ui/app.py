@@ -8,7 +8,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QLibraryInfo, QLocale, QTimer, QTranslator
 from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication
 
 from coordinator_app import APP_TITLE, __version__
 from coordinator_app.errors import AlreadyRunningError, StorageError
@@ -17,6 +17,8 @@ from coordinator_app.paths import resolve_data_dir
 from coordinator_app.resources import resource_path
 from coordinator_app.storage import open_store
 from coordinator_app.storage.lock import DataDirLock
+
+from . import messages
 
 log = logging.getLogger(__name__)
 SMOKE_TEST_MS = 800
@@ -63,14 +65,6 @@ def install_russian_qt(app: QApplication) -> list[str]:
     return [name for name, _ in loaded]
 
 
-def show_crash_dialog(report: Path, summary: str) -> None:
-    box = QMessageBox(QMessageBox.Icon.Critical, "Внутренняя ошибка",
-                      "В программе произошла внутренняя ошибка. Введённые данные сохранены.\n\n"
-                      f"Отчёт об ошибке: {report}\nПередайте этот файл разработчикам.")
-    box.setDetailedText(summary)
-    box.exec()
-
-
 def run_gui(data_dir: str | None = None, smoke_test: bool = False) -> int:
     app = _application()
     throwaway: Path | None = None
@@ -91,25 +85,25 @@ def run_gui(data_dir: str | None = None, smoke_test: bool = False) -> int:
                 print(f"smoke test: crash {summary} ({report})", file=sys.stderr)
                 app.exit(1)
             else:
-                show_crash_dialog(report, summary)
+                messages.show_crash(report, summary)
 
         install_crash_hook(folder, notify)
         lock = DataDirLock(folder)
         try:
             lock.acquire()
         except AlreadyRunningError as err:
-            QMessageBox.information(None, APP_TITLE, str(err))
+            messages.inform(None, str(err), APP_TITLE)
             return 0
         try:
             try:
                 store = open_store(folder)
             except StorageError as err:
-                QMessageBox.critical(None, APP_TITLE, str(err))
+                messages.show_error(None, str(err), APP_TITLE, critical=True)
                 return 1
-            from coordinator_app.scans.leftovers import remove_leftovers
+            from coordinator_app.scans.leftovers import remove_leftovers     # start-up: once the lock is held
 
             remove_leftovers(store)       # files of an import that was killed (one stat when none)
-            from .main_window import MainWindow
+            from .main_window import MainWindow      # start-up: once the lock is held
 
             window = MainWindow(store, folder)
             if smoke_test:

@@ -7,16 +7,17 @@ main window is shown, another tab is current) the change is only recorded, and t
 once, with every change it missed merged, when it is shown again. So a change costs nothing on the
 pages nobody is looking at, however many of them have been opened.
 
-A page publishes its own actions through its subscription: `publish(changes)` tells every page
-and refreshes the publisher at once (its user reads the result there); `publish_shown(changes)` is
-for an edit the page has already shown in place (one cell, one row): the other pages are told, the
-publisher is not reloaded.
+Every change goes out with its initiator (the page or dialog whose action made it; None for a
+change nobody in particular made). The initiator's own subscription never treats it as news: it is
+refreshed at once (its user acted on it and reads the result on it, shown or not), or, when the
+publication says the initiator has already `shown` it in place (one cell, one row), not at all.
+Pages publish through `ui.ops.ChangeOp` (which names the initiator) or through their subscription:
+`publish(changes)` / `publish_shown(changes)`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 
 from PySide6.QtCore import QEvent, QObject, Signal
 from PySide6.QtWidgets import QWidget
@@ -25,11 +26,13 @@ from coordinator_app.changes import Changes
 
 
 class ChangeBus(QObject):
-    changed = Signal(object)  # Changes
+    changed = Signal(object, object, bool)  # Changes, initiator (QObject or None), shown by the initiator
 
-    def publish(self, changes: Changes) -> None:
+    def publish(self, changes: Changes, initiator: QObject | None = None, shown: bool = False) -> None:
+        """Tell every subscription that `changes` happened; `initiator` made them (and has already
+        shown them in place if `shown`)."""
         if changes:
-            self.changed.emit(changes)
+            self.changed.emit(changes, initiator, shown)
 
     def subscribe(self, widget: QWidget, tables: Iterable[str], refresh: Callable[[Changes], None]) -> "Subscription":
         return Subscription(self, widget, tables, refresh)
@@ -51,7 +54,6 @@ class Subscription(QObject):
         self.refresh = refresh
         self.pending = Changes()
         self.refreshes = 0
-        self._own = 0
         bus.changed.connect(self._on_changes)
         widget.installEventFilter(self)
 
@@ -59,10 +61,14 @@ class Subscription(QObject):
     def stale(self) -> bool:
         return bool(self.pending)
 
-    def _on_changes(self, changes: Changes) -> None:
-        if self._own or not changes.touches(*self.tables):
-            return
-        self.mark_stale(Changes(changes.tables & self.tables))
+    def _on_changes(self, changes: Changes, initiator: QObject | None, shown: bool) -> None:
+        mine = Changes(changes.tables & self.tables)
+        if initiator is self.widget:
+            if not shown:                   # its own action: refreshed now, shown or not
+                self.pending = self.pending | mine
+                self.flush()
+        elif mine:
+            self.mark_stale(mine)
 
     def mark_stale(self, changes: Changes) -> None:
         """Record `changes` as not shown yet: refreshed now if the widget is visible, else on show."""
@@ -85,23 +91,13 @@ class Subscription(QObject):
     def publish(self, changes: Changes) -> None:
         """The widget's own action changed `changes`: tell every page, and refresh this widget now,
         shown or not (its user acted on it and reads the result on it)."""
-        self.bus.publish(changes)
-        self.flush()
+        self.bus.publish(changes, self.widget)
+        self.flush()                        # also when nothing was published: whatever was pending
 
     def publish_shown(self, changes: Changes) -> None:
         """The widget's own edit, already shown by it (one row updated in place): tell every other
         page; this widget is not refreshed."""
-        with self.own_changes():
-            self.bus.publish(changes)
-
-    @contextmanager
-    def own_changes(self) -> Iterator[None]:
-        """Changes published inside are the widget's own and already shown: they do not refresh it."""
-        self._own += 1
-        try:
-            yield
-        finally:
-            self._own -= 1
+        self.bus.publish(changes, self.widget, shown=True)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
         if watched is self.widget and event.type() == QEvent.Type.Show and self.pending:

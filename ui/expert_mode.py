@@ -24,8 +24,10 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QL
 from coordinator_app import settings
 from coordinator_app.access import PinLocked, has_pin, pin_wait, set_expert_mode, set_pin, verify_pin
 from coordinator_app.changes import Changes
-from coordinator_app.errors import UserError
 from coordinator_app.storage import Store
+
+from . import style
+from .ops import ChangeOp
 
 if TYPE_CHECKING:
     from .main_window import MainWindow
@@ -34,7 +36,6 @@ MODE = "mode"
 SETTING = "expert_mode"
 EXPERT_HOME = "Проверка"
 EXPERT_STEPS = (EXPERT_HOME,)                             # all an expert sees
-ERROR_STYLE = "color: #b00020"
 
 
 def _pin_field() -> QLineEdit:
@@ -57,7 +58,7 @@ class PinDialog(QDialog):
         text.setWordWrap(True)
         self.pin = _pin_field()
         self.error = QLabel()
-        self.error.setStyleSheet(ERROR_STYLE)
+        self.error.setStyleSheet(style.ERROR_STYLE)
         self.error.setWordWrap(True)
         self.pin.textEdited.connect(lambda _: self.error.clear())
         buttons = QDialogButtonBox()
@@ -137,7 +138,7 @@ class SetPinDialog(QDialog):
         self.new = _pin_field()
         self.repeat = _pin_field()
         self.error = QLabel()
-        self.error.setStyleSheet(ERROR_STYLE)
+        self.error.setStyleSheet(style.ERROR_STYLE)
         self.error.setWordWrap(True)
         form = QFormLayout()
         if self.had_pin:
@@ -184,11 +185,13 @@ class SetPinDialog(QDialog):
                 self.repeat.clear()
                 self.repeat.setFocus()
                 return
-        try:
-            self.changes = set_pin(self.store, value)
-        except UserError as err:
-            self.error.setText(err.message)
-            return
+        ChangeOp(self.store, self, lambda store: set_pin(store, value)) \
+            .failure(lambda err: self.error.setText(getattr(err, "message", str(err)))) \
+            .success(self._saved) \
+            .run()
+
+    def _saved(self, changes: Changes) -> None:
+        self.changes = changes        # published by the caller (the dialog is given only the store)
         super().accept()
 
 
@@ -201,7 +204,7 @@ class ExpertMode(QObject):
         self.ctx = window.ctx
         self.dialog: PinDialog | None = None
         self.indicator = QLabel("Режим эксперта: ФИО учеников скрыты")
-        self.indicator.setStyleSheet("color: white; background: #b35c00; padding: 1px 8px; font-weight: bold")
+        self.indicator.setStyleSheet(style.EXPERT_BADGE_STYLE)
         self.indicator.setVisible(False)
         window.statusBar().addPermanentWidget(self.indicator)
         self.enter_action = QAction("Режим эксперта", self)
@@ -260,9 +263,9 @@ class ExpertMode(QObject):
         """Back to the coordinator's view (a given `pin` is checked first)."""
         if not self.active:
             return True
-        try:
-            set_expert_mode(self.ctx.store, False, pin)
-        except UserError:
+        # a wrong PIN is only refused (the dialog says why); `_switch` publishes the mode
+        if ChangeOp(self.ctx.store, self.window, lambda store: set_expert_mode(store, False, pin)) \
+                .failure(lambda _err: None).run() is None:
             return False
         self._switch(False)
         return True

@@ -9,7 +9,7 @@ from pathlib import Path
 from PySide6.QtCore import QSettings, QSize, Qt, QTimer, QUrl
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence, QPaintEvent
 from PySide6.QtWidgets import (
-    QLabel, QListWidget, QListWidgetItem, QMainWindow, QMessageBox, QSplitter, QStackedWidget, QStyle, QWidget,
+    QLabel, QListWidget, QListWidgetItem, QMainWindow, QSplitter, QStackedWidget, QStyle, QWidget,
 )
 
 from coordinator_app import APP_TITLE, __version__
@@ -17,8 +17,11 @@ from coordinator_app.changes import Changes
 from coordinator_app.school import get_school
 from coordinator_app.storage import Store
 
+from . import messages, style
 from .bus import ChangeBus
 from .context import AppContext
+from .expert_mode import ExpertMode
+from .ops import ChangeOp
 from .tasks import TaskRunner
 from .widgets import fit_to_screen
 
@@ -86,9 +89,9 @@ class MainWindow(QMainWindow):
         self.nav.setMinimumWidth(228)
         self.nav.setMaximumWidth(260)
         self.nav.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.nav.setStyleSheet("QListWidget#navigation { font-size: 11pt; } QListWidget#navigation::item { padding: 8px; }")
+        self.nav.setStyleSheet(style.NAVIGATION_STYLE)
         self.stack = QStackedWidget()
-        style = self.style()
+        qt_style = self.style()
         steps = [
             ("Школа", QStyle.StandardPixmap.SP_DirHomeIcon, "school_page", "SchoolPage"),
             ("Классы и ученики", QStyle.StandardPixmap.SP_FileDialogDetailedView, "students_page", "StudentsPage"),
@@ -101,7 +104,7 @@ class MainWindow(QMainWindow):
         # Pages are built when first shown: start-up builds only the page the user sees.
         self.pages = _LazyPages(self)
         for number, (title, icon, module, cls) in enumerate(steps, start=1):
-            item = QListWidgetItem(style.standardIcon(icon), f"{number}. {title}")
+            item = QListWidgetItem(qt_style.standardIcon(icon), f"{number}. {title}")
             item.setToolTip(f"{title} (Ctrl+{number})")
             self.nav.addItem(item)
             self.stack.addWidget(QWidget())
@@ -128,8 +131,6 @@ class MainWindow(QMainWindow):
         self.school_label = QLabel()
         self.statusBar().addWidget(self.school_label, 1)
         self.statusBar().addPermanentWidget(QLabel(f"Данные: {data_dir}"))
-        from .expert_mode import ExpertMode
-
         self.name_revealing_actions: list[QAction] = []   # disabled in expert mode
         self.expert = ExpertMode(self)                     # before any page is built
         self._build_menu()
@@ -172,10 +173,10 @@ class MainWindow(QMainWindow):
         about.triggered.connect(self._about)
 
     def _about(self) -> None:
-        QMessageBox.about(self, "О программе",
-                          f"<b>{APP_TITLE}</b> {__version__}<br>Помощник школьного координатора ВПР.<br>"
-                          "Работает без интернета; данные хранятся только на этом компьютере.<br><br>"
-                          f"Папка данных: {self.ctx.data_dir}")
+        messages.about(self, "О программе",
+                       f"<b>{APP_TITLE}</b> {__version__}<br>Помощник школьного координатора ВПР.<br>"
+                       "Работает без интернета; данные хранятся только на этом компьютере.<br><br>"
+                       f"Папка данных: {self.ctx.data_dir}")
 
     def reload_school(self) -> None:
         school = get_school(self.ctx.store)
@@ -189,7 +190,7 @@ class MainWindow(QMainWindow):
         """Run the first-run wizard if the school is not set up; False if the user cancelled it."""
         if get_school(self.ctx.store) is not None:
             return True
-        from .wizard import FirstRunWizard
+        from .wizard import FirstRunWizard       # start-up: only on the first run
 
         wizard = FirstRunWizard(self.ctx.store, self)
         if wizard.exec() != FirstRunWizard.DialogCode.Accepted:
@@ -201,7 +202,7 @@ class MainWindow(QMainWindow):
 
     def offer_purge(self) -> None:
         """At start (after `ensure_school`): offer to delete scans whose retention period is over."""
-        from .dialogs.retention_dialog import offer_purge
+        from .dialogs.retention_dialog import offer_purge    # start-up: after the first paint
 
         if self.ctx.expert_mode:            # purges are the coordinator's: not offered to an expert
             return
@@ -210,7 +211,7 @@ class MainWindow(QMainWindow):
     def run_scheduled_backup(self) -> None:
         """At start: if the coordinator set a backup schedule and a copy is due, make it in the
         background; the status bar says how it went (a missing stick is not an error dialog)."""
-        from coordinator_app.backup import backup_due, scheduled_backup
+        from coordinator_app.backup import backup_due, scheduled_backup    # start-up: after the first paint
 
         if not backup_due(self.ctx.store):
             return
@@ -225,9 +226,10 @@ class MainWindow(QMainWindow):
         def failed(err: BaseException) -> None:
             self.statusBar().showMessage(f"Резервная копия по расписанию не создана: {err}", 30000)
 
-        self.ctx.tasks.run(self, "Резервная копия по расписанию", job, done, failed)
+        ChangeOp(self.ctx, self, job).success(done).failure(failed) \
+            .run_in_background("Резервная копия по расписанию")
 
-    def _on_changes(self, changes: Changes) -> None:
+    def _on_changes(self, changes: Changes, _initiator: object = None, _shown: bool = False) -> None:
         if changes.touches("school"):
             self.reload_school()
 
@@ -239,10 +241,8 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if self.ctx.tasks.active:
-            answer = QMessageBox.question(
-                self, "Идёт работа", "Ещё выполняется задание. Дождаться его завершения и выйти?",
-                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
-            if answer != QMessageBox.StandardButton.Yes:
+            if not messages.confirm(self, "Ещё выполняется задание. Дождаться его завершения и выйти?",
+                                    "Идёт работа", yes="Да", no="Нет"):
                 event.ignore()
                 return
             self.ctx.tasks.wait_all()

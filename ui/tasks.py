@@ -5,6 +5,9 @@ The job is a plain function `job(ctx)`; it reports progress as data through
 that writes to the database opens its own Store (a SQLite connection belongs to its thread):
 `ctx.open_store()`. The progress dialog appears only if the job outlasts 500 ms. `on_done` and
 `on_error` run on the GUI thread. Tests may set `TaskRunner.synchronous = True`.
+
+Pages do not call `run` themselves: a use-case goes through `ui.ops.ChangeOp.run_in_background`,
+which shows the errors and publishes the changes; `load` is the pages' reads (`ui.loader`).
 """
 
 from __future__ import annotations
@@ -21,6 +24,9 @@ from PySide6.QtWidgets import QProgressDialog, QWidget
 
 from coordinator_app.errors import UserError
 from coordinator_app.storage import Store, open_store
+
+from . import messages
+from .messages import INTERNAL_ERROR
 
 log = logging.getLogger(__name__)
 
@@ -154,12 +160,7 @@ class TaskRunner(QObject):
             if on_error is not None:
                 on_error(err)
             else:
-                from .messages import show_error
-
-                if isinstance(err, UserError):
-                    show_error(parent, err)
-                else:
-                    show_error(parent, f"Внутренняя ошибка программы: {err}\nПодробности записаны в журнал.")
+                messages.show_error(parent, err if isinstance(err, UserError) else INTERNAL_ERROR.format(err=err))
 
         # Queued: the slots run on the GUI thread whatever thread emits (direct when synchronous).
         kind = Qt.ConnectionType.DirectConnection if self.synchronous else Qt.ConnectionType.QueuedConnection

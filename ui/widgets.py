@@ -6,6 +6,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QLineEdit, QTableView, QWidget
 
+from . import style
 
 #: Room a window's frame and title bar take on Windows (the frame is not known before it is shown).
 FRAME_W, FRAME_H = 16, 40
@@ -23,7 +24,7 @@ def fit_to_screen(window: QWidget, width: int, height: int) -> None:
 
 
 def page_title(text: str, hint: str = "") -> QLabel:
-    label = QLabel(f"<h2 style='margin:0'>{text}</h2>" + (f"<div style='color:#555'>{hint}</div>" if hint else ""))
+    label = QLabel(f"<h2 style='margin:0'>{text}</h2>" + (style.muted_html(hint) if hint else ""))
     label.setTextFormat(Qt.TextFormat.RichText)
     label.setWordWrap(True)
     return label

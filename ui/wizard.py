@@ -8,6 +8,9 @@ from coordinator_app.errors import UserError
 from coordinator_app.school import School, default_academic_year, save_school, validate
 from coordinator_app.storage import Store
 
+from . import style
+from .ops import ChangeOp
+
 
 class SchoolForm(QWidget):
     """The school's fields; shared by the wizard and the «Школа» page."""
@@ -49,7 +52,7 @@ class _SchoolPage(QWizardPage):
         self.setSubTitle("Они печатаются в протоколах и письмах. Всё можно изменить позже на странице «Школа».")
         self.form = SchoolForm()
         self.error = QLabel()
-        self.error.setStyleSheet("color: #b00020")
+        self.error.setStyleSheet(style.ERROR_STYLE)
         self.error.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.addWidget(self.form)
@@ -109,10 +112,13 @@ class FirstRunWizard(QWizard):
         self.resize(640, 460)
 
     def accept(self) -> None:
-        try:
-            save_school(self.store, self.school_page.form.value())
-        except UserError as err:
-            self.school_page.error.setText(str(err))
-            self.back()
-            return
-        super().accept()
+        """Save the school (the main window publishes it); an error sends the user back to the form."""
+        school = self.school_page.form.value()
+        ChangeOp(self.store, self, lambda store: save_school(store, school)) \
+            .failure(self._failed) \
+            .success(lambda _changes: super(FirstRunWizard, self).accept()) \
+            .run()
+
+    def _failed(self, err: BaseException) -> None:
+        self.school_page.error.setText(str(err))
+        self.back()

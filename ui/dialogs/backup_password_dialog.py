@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
 
 from coordinator_app.backup_crypto import MIN_PASSWORD, PERSONAL_DATA_WARNING, normalize
 
-ERROR_STYLE = "color: #b00020"
+from .. import style
 
 CREATE, SCHEDULE, OPEN = "create", "schedule", "open"
 
@@ -60,10 +60,10 @@ class BackupPasswordDialog(QDialog):
         self.plain_box.setVisible(mode != OPEN)
         self.warning = QLabel(PERSONAL_DATA_WARNING)
         self.warning.setWordWrap(True)
-        self.warning.setStyleSheet(ERROR_STYLE)
+        self.warning.setStyleSheet(style.ERROR_STYLE)
         self.warning.setVisible(False)
         self.error = QLabel(error)
-        self.error.setStyleSheet(ERROR_STYLE)
+        self.error.setStyleSheet(style.ERROR_STYLE)
         self.error.setWordWrap(True)
         for field in (self.new, self.repeat):
             field.textEdited.connect(lambda _: self.error.clear())

@@ -7,28 +7,27 @@ against it) or is refused when the setting «Запретить назначат
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView, QDialog, QDialogButtonBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QListWidget,
     QListWidgetItem, QPushButton, QVBoxLayout, QWidget,
 )
 
-from coordinator_app.changes import Changes
 from coordinator_app.classes import list_classes
-from coordinator_app.errors import UserError
 from coordinator_app.experts import (
     Expert, assign_expert, delete_expert, list_experts, save_expert, unassign_expert, work_experts,
 )
-from coordinator_app.students import NeedsConfirmation
+from coordinator_app.storage import Store
 from coordinator_app.works import Work
 
+from .. import style
 from ..context import AppContext
-from ..messages import confirm
+from ..ops import ChangeOp
 from ..table_model import Column, RecordTableModel
 from ..widgets import fit_columns, fit_to_screen, table_view
-
-ERROR_STYLE = "color: #b00020"
-OK_STYLE = "color: #2e7d32"
 
 
 class ExpertsDialog(QDialog):
@@ -42,6 +41,37 @@ class ExpertsDialog(QDialog):
         self.setWindowTitle("Эксперты")
         fit_to_screen(self, 1040, 540)
 
+        self._build_table()
+        buttons_row = self._buttons_row()
+        self._build_form()
+
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        hint = QLabel(f"Работа: {work.title}. Положение о ВПР рекомендует не поручать учителю проверку работ "
+                      "его класса." if work else "Эксперты школьной комиссии.")
+        hint.setWordWrap(True)
+        hint.setStyleSheet(style.MUTED_STYLE)
+
+        left = QVBoxLayout()
+        left.addWidget(self.table, 1)
+        left.addLayout(buttons_row)
+        body = QHBoxLayout()
+        body.addLayout(left, 3)
+        body.addWidget(self.form_box, 2)
+        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        close.button(QDialogButtonBox.StandardButton.Close).setText("Закрыть")
+        close.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(hint)
+        layout.addLayout(body, 1)
+        layout.addWidget(self.message)
+        layout.addWidget(close)
+        self.reload()
+        self.new_expert()
+
+    # -- building -----------------------------------------------------------------------------------
+    def _build_table(self) -> None:
+        """The school's experts, one selected at a time."""
         self.model: RecordTableModel[Expert] = RecordTableModel([
             Column("ФИО", lambda e: e.name),
             Column("Предметы", lambda e: ", ".join(e.subjects)),
@@ -59,6 +89,8 @@ class ExpertsDialog(QDialog):
         # is left, and a table wider than its place scrolls rather than cutting a name.
         header.setStretchLastSection(True)
 
+    def _buttons_row(self) -> QHBoxLayout:
+        """New, delete; assign to / take off this work (when there is one)."""
         self.new_button = QPushButton("Новый эксперт")
         self.new_button.clicked.connect(self.new_expert)
         self.delete_button = QPushButton("Удалить…")
@@ -68,15 +100,17 @@ class ExpertsDialog(QDialog):
         self.unassign_button = QPushButton("Снять с работы")
         self.unassign_button.clicked.connect(self.unassign_current)
         for button in (self.assign_button, self.unassign_button):
-            button.setVisible(work is not None)
+            button.setVisible(self.work is not None)
         buttons_row = QHBoxLayout()
         for button in (self.new_button, self.delete_button):
             buttons_row.addWidget(button)
         buttons_row.addStretch(1)
         buttons_row.addWidget(self.assign_button)
         buttons_row.addWidget(self.unassign_button)
+        return buttons_row
 
-        # -- the form -----------------------------------------------------------------------------
+    def _build_form(self) -> None:
+        """The expert being edited: name, subjects, the classes taught."""
         self.name_edit = QLineEdit()
         self.name_edit.setPlaceholderText("Фамилия Имя Отчество")
         self.subjects_edit = QLineEdit()
@@ -95,30 +129,6 @@ class ExpertsDialog(QDialog):
         form.addRow("Предметы:", self.subjects_edit)
         form.addRow("Преподаёт в классах:", self.classes_list)
         form.addRow("", self.save_button)
-
-        self.message = QLabel()
-        self.message.setWordWrap(True)
-        hint = QLabel(f"Работа: {work.title}. Положение о ВПР рекомендует не поручать учителю проверку работ "
-                      "его класса." if work else "Эксперты школьной комиссии.")
-        hint.setWordWrap(True)
-        hint.setStyleSheet("color: #555")
-
-        left = QVBoxLayout()
-        left.addWidget(self.table, 1)
-        left.addLayout(buttons_row)
-        body = QHBoxLayout()
-        body.addLayout(left, 3)
-        body.addWidget(self.form_box, 2)
-        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        close.button(QDialogButtonBox.StandardButton.Close).setText("Закрыть")
-        close.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(hint)
-        layout.addLayout(body, 1)
-        layout.addWidget(self.message)
-        layout.addWidget(close)
-        self.reload()
-        self.new_expert()
 
     # -- data -------------------------------------------------------------------------------------
     def reload(self, select: int | None = None) -> None:
@@ -174,11 +184,12 @@ class ExpertsDialog(QDialog):
         self.message.clear()
 
     def _say(self, text: str, ok: bool = False) -> None:
-        self.message.setStyleSheet(OK_STYLE if ok else ERROR_STYLE)
+        self.message.setStyleSheet(style.OK_STYLE if ok else style.ERROR_STYLE)
         self.message.setText(text)
 
-    def _publish(self, changes: Changes) -> None:
-        self.ctx.publish(changes)
+    def _op(self, op: Callable[[Store], Any]) -> ChangeOp:
+        """A change made in this dialog: an error is said in the dialog, not in a box."""
+        return ChangeOp(self.ctx, self, op).failure(lambda err: self._say(getattr(err, "message", str(err))))
 
     # -- actions ----------------------------------------------------------------------------------
     def new_expert(self) -> None:
@@ -195,13 +206,11 @@ class ExpertsDialog(QDialog):
 
     def save_current(self) -> int | None:
         subjects = [s.strip() for s in self.subjects_edit.text().replace(";", ",").split(",") if s.strip()]
-        try:
-            expert_id, changes = save_expert(self.ctx.store, self.name_edit.text(), subjects,
-                                             sorted(self._checked_classes()), self.editing)
-        except UserError as err:
-            self._say(err.message)
+        name, classes, editing = self.name_edit.text(), sorted(self._checked_classes()), self.editing
+        result = self._op(lambda store: save_expert(store, name, subjects, classes, editing)).run()
+        if result is None:
             return None
-        self._publish(changes)
+        expert_id = result[0]
         self.reload(select=expert_id)
         self._say("Сохранено.", ok=True)
         return expert_id
@@ -210,34 +219,24 @@ class ExpertsDialog(QDialog):
         expert = self.current()
         if expert is None:
             return
-        if not confirm(self, f"Удалить эксперта «{expert.name}»? Уже выставленные им баллы останутся.",
-                       yes="Удалить", destructive=True):
+        if self._op(lambda store: delete_expert(store, expert.id)) \
+                .confirm(f"Удалить эксперта «{expert.name}»? Уже выставленные им баллы останутся.",
+                         yes="Удалить", destructive=True).run() is None:
             return
-        try:
-            changes = delete_expert(self.ctx.store, expert.id)
-        except UserError as err:
-            self._say(err.message)
-            return
-        self._publish(changes)
         self.reload()
         self.new_expert()
         self._say(f"Эксперт «{expert.name}» удалён.", ok=True)
 
-    def assign_current(self, force: bool = False) -> bool:
+    def assign_current(self) -> bool:
         expert = self.current()
         if expert is None or self.work is None:
             return False
-        try:
-            changes = assign_expert(self.ctx.store, self.work.id, expert.id, force=force)
-        except NeedsConfirmation as question:
-            if not confirm(self, question.message, title="Учитель своего класса", yes="Назначить"):
-                self._say("Эксперт не назначен.")
-                return False
-            return self.assign_current(force=True)
-        except UserError as err:
-            self._say(err.message)
+        work_id = self.work.id
+        if self._op(lambda store: assign_expert(store, work_id, expert.id)) \
+                .if_asked(lambda store: assign_expert(store, work_id, expert.id, force=True),
+                          title="Учитель своего класса", yes="Назначить",
+                          declined=lambda: self._say("Эксперт не назначен.")).run() is None:
             return False
-        self._publish(changes)
         self.reload(select=expert.id)
         self._say(f"{expert.name} проверяет эту работу.", ok=True)
         return True
@@ -246,6 +245,8 @@ class ExpertsDialog(QDialog):
         expert = self.current()
         if expert is None or self.work is None:
             return
-        self._publish(unassign_expert(self.ctx.store, self.work.id, expert.id))
+        work_id = self.work.id
+        if self._op(lambda store: unassign_expert(store, work_id, expert.id)).run() is None:
+            return
         self.reload(select=expert.id)
         self._say(f"{expert.name} больше не проверяет эту работу.", ok=True)

@@ -15,14 +15,16 @@ from coordinator_app.errors import UserError
 from coordinator_app.imports.pupil_list import ParsedPupilList, PupilRow, parse_pupil_list
 from coordinator_app.students import ImportResult, import_pupils
 
+from .. import style
 from ..context import AppContext
-from ..messages import inform
+from ..messages import inform, show_error
+from ..ops import ChangeOp
 from ..table_model import Column, RecordTableModel, SearchProxy
 from ..tasks import TaskContext
 from ..widgets import fit_to_screen, table_view
 
-BAD = QColor("#ffd7d7")
-WARN = QColor("#fff3c4")
+BAD = style.color(style.BAD_ROW)
+WARN = style.color(style.WARNING_ROW)
 FILE_FILTER = "Списки учеников (*.xlsx *.csv *.xls);;Все файлы (*)"
 
 
@@ -118,13 +120,14 @@ class ImportStudentsDialog(QDialog):
         def job(ctx: TaskContext) -> ParsedPupilList:
             return parse_pupil_list(path, default_class=default_class)
 
-        self.ctx.tasks.run(self, "Чтение списка учеников", job, self._show, self._failed, cancellable=False)
+        ChangeOp(self.ctx, self, job).success(self._show).failure(self._failed) \
+            .run_in_background("Чтение списка учеников", cancellable=False)
 
     def _failed(self, err: BaseException) -> None:
         self.parsed = None
         self.model.set_records([])
-        self.summary.setText(f"<span style='color:#b00020'>{err}</span>" if isinstance(err, UserError)
-                             else f"<span style='color:#b00020'>Не удалось прочитать файл: {err}</span>")
+        self.summary.setText(style.error_html(f"{err}" if isinstance(err, UserError)
+                                              else f"Не удалось прочитать файл: {err}", bold=False))
 
     def _show(self, parsed: ParsedPupilList) -> None:
         self.parsed = parsed
@@ -134,10 +137,10 @@ class ImportStudentsDialog(QDialog):
         if parsed.encoding or parsed.delimiter:
             text += f" Кодировка: {parsed.encoding or '—'}, разделитель: «{parsed.delimiter or '—'}»."
         for warning in parsed.file_warnings:
-            text += f"<br><span style='color:#8a6d00'>{warning}</span>"
+            text += "<br>" + style.warning_html(warning)
         if parsed.problem_rows:
-            text += ("<br><b style='color:#b00020'>Строки с ошибками выделены красным. Исправьте их в файле и "
-                     "нажмите «Перечитать»: файл импортируется только целиком.</b>")
+            text += "<br>" + style.error_html("Строки с ошибками выделены красным. Исправьте их в файле и "
+                                              "нажмите «Перечитать»: файл импортируется только целиком.")
         self.summary.setText(text)
         self.import_button.setEnabled(bool(parsed.rows) and not parsed.problem_rows)
 
@@ -151,19 +154,15 @@ class ImportStudentsDialog(QDialog):
             return
         self.import_button.setEnabled(False)
 
-        def job(ctx: TaskContext) -> ImportResult:
-            return import_pupils(ctx.open_store(), parsed)
-
         def done(result: ImportResult) -> None:
             self.result = result
-            self.ctx.publish(result.changes)
             inform(self, result.summary(), "Импорт завершён")
             self.accept()
 
         def failed(err: BaseException) -> None:
             self.import_button.setEnabled(True)
-            from ..messages import show_error
-
             show_error(self, err)
 
-        self.ctx.tasks.run(self, "Сохранение учеников", job, done, failed, cancellable=False)
+        ChangeOp(self.ctx, self, lambda task: import_pupils(task.open_store(), parsed)) \
+            .success(done).failure(failed) \
+            .run_in_background("Сохранение учеников", cancellable=False)

@@ -20,6 +20,7 @@ from coordinator_app.words import plural as _plural
 from .. import context
 from ..context import AppContext
 from ..messages import confirm, inform, show_error
+from ..ops import ChangeOp
 from ..tasks import TaskContext
 
 SCANS = "scans"
@@ -58,7 +59,7 @@ def offer_purge(ctx: AppContext, parent: QWidget | None, *, at_start: bool = Fal
         return False
     work_ids = [held.work.id for held in expired]
 
-    def job(task: TaskContext) -> list[PurgeResult]:
+    def job(task: TaskContext) -> tuple[list[PurgeResult], Changes]:
         store = task.open_store()
         results: list[PurgeResult] = []
         for number, work_id in enumerate(work_ids):
@@ -66,10 +67,10 @@ def offer_purge(ctx: AppContext, parent: QWidget | None, *, at_start: bool = Fal
                 break
             task.progress(number, len(work_ids), f"Работа {number + 1} из {len(work_ids)}")
             results.append(purge_work(store, work_id))
-        return results
+        return results, Changes.of(SCANS)
 
-    def done(results: list[PurgeResult]) -> None:
-        ctx.publish(Changes.of(SCANS))
+    def done(outcome: tuple[list[PurgeResult], Changes]) -> None:
+        results = outcome[0]
         for result in results:
             if result.act_path is not None:
                 context.open_path(result.act_path)
@@ -86,5 +87,6 @@ def offer_purge(ctx: AppContext, parent: QWidget | None, *, at_start: bool = Fal
         show_error(parent, err if isinstance(err, UserError)
                    else f"Не удалось удалить сканы: {err}\nПодробности записаны в журнал.")
 
-    ctx.tasks.run(parent, "Удаление сканов с истёкшим сроком хранения", job, done, failed)
+    ChangeOp(ctx, parent, job).success(done).failure(failed) \
+        .run_in_background("Удаление сканов с истёкшим сроком хранения")
     return True

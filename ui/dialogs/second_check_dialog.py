@@ -10,11 +10,11 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QL
     QWidget
 
 from coordinator_app.changes import Changes
-from coordinator_app.errors import UserError
 from coordinator_app.second_check import settle
 from coordinator_app.storage import Store
 
-ERROR_STYLE = "color: #b00020"
+from .. import style
+from ..ops import ChangeOp
 
 
 def _shown(value: str | None) -> str:
@@ -39,7 +39,7 @@ class SettleDialog(QDialog):
         self.reason.setPlaceholderText("например: решение предметной комиссии, протокол № 2 от 20.04")
         self.reason.setFixedHeight(70)
         self.error = QLabel()
-        self.error.setStyleSheet(ERROR_STYLE)
+        self.error.setStyleSheet(style.ERROR_STYLE)
         self.error.setWordWrap(True)
         form = QFormLayout()
         form.addRow("Итоговый балл:", self.value)
@@ -52,7 +52,7 @@ class SettleDialog(QDialog):
         note = QLabel("Баллы обоих экспертов сохраняются как есть; итоговый балл заменяет балл первого эксперта "
                       "в результатах работы.")
         note.setWordWrap(True)
-        note.setStyleSheet("color: #555")
+        note.setStyleSheet(style.MUTED_STYLE)
         layout = QVBoxLayout(self)
         layout.addWidget(info)
         layout.addLayout(form)
@@ -70,12 +70,16 @@ class SettleDialog(QDialog):
             self.error.setText("Укажите причину итогового балла (решение комиссии).")
             self.reason.setFocus()
             return
-        try:
-            self.changes = settle(self.store, self.work_id, self.code, self.task_id, self.value.text(),
-                                  self.reason.toPlainText().strip(), expert=self.expert)
-        except UserError as err:
-            self.error.setText(err.message)
-            self.value.selectAll()
-            self.value.setFocus()
-            return
+        value, reason = self.value.text(), self.reason.toPlainText().strip()
+        ChangeOp(self.store, self, lambda store: settle(store, self.work_id, self.code, self.task_id, value, reason,
+                                                        expert=self.expert)) \
+            .failure(self._refused).success(self._settled).run()
+
+    def _refused(self, err: BaseException) -> None:
+        self.error.setText(getattr(err, "message", str(err)))
+        self.value.selectAll()
+        self.value.setFocus()
+
+    def _settled(self, changes: Changes) -> None:
+        self.changes = changes          # published by the caller, which shows it in place
         super().accept()

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
+from coordinator_app.changes import Changes
 from coordinator_app.classes import list_classes
-from coordinator_app.errors import UserError
+from coordinator_app.storage import Store
 from coordinator_app.students import Student, add_student, update_student
 
+from .. import style
 from ..context import AppContext
+from ..ops import ChangeOp
 
 
 class StudentDialog(QDialog):
@@ -33,7 +36,7 @@ class StudentDialog(QDialog):
         if student and student.gender:
             self.gender.setCurrentIndex(self.gender.findData(student.gender))
         self.error = QLabel()
-        self.error.setStyleSheet("color: #b00020")
+        self.error.setStyleSheet(style.ERROR_STYLE)
         self.error.setWordWrap(True)
 
         form = QFormLayout()
@@ -57,17 +60,20 @@ class StudentDialog(QDialog):
         self.resize(420, 0)
 
     def accept(self) -> None:
-        try:
-            if self.student is None:
-                _, self.changes = add_student(
-                    self.ctx.store, self.surname.text(), self.name.text(), self.patronymic.text(),
-                    self.class_box.currentText(), self.gender.currentData())
-            else:
-                self.changes = update_student(
-                    self.ctx.store, self.student.id, surname=self.surname.text(), name=self.name.text(),
-                    patronymic=self.patronymic.text(), gender=self.gender.currentData(),
-                    class_name=self.class_box.currentText())
-        except UserError as err:
-            self.error.setText(str(err))
-            return
+        """Save the pupil (its changes published by the op); an error stays in the dialog."""
+        ChangeOp(self.ctx, self, self._save) \
+            .failure(lambda err: self.error.setText(str(err))) \
+            .success(self._saved) \
+            .run()
+
+    def _save(self, store: Store) -> Changes:
+        if self.student is None:
+            return add_student(store, self.surname.text(), self.name.text(), self.patronymic.text(),
+                               self.class_box.currentText(), self.gender.currentData())[1]
+        return update_student(store, self.student.id, surname=self.surname.text(), name=self.name.text(),
+                              patronymic=self.patronymic.text(), gender=self.gender.currentData(),
+                              class_name=self.class_box.currentText())
+
+    def _saved(self, changes: Changes) -> None:
+        self.changes = changes
         super().accept()

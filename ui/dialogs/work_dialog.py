@@ -13,14 +13,18 @@ from PySide6.QtWidgets import (
 )
 
 from coordinator_app.catalogue import load_catalogue
+from coordinator_app.changes import Changes
 from coordinator_app.classes import list_classes
 from coordinator_app.errors import UserError
+from coordinator_app.storage import Store
 from coordinator_app.works import (
     MAX_PAGES_PER_WORK, TaskDef, Work, WorkDef, create_work, unknown_columns_notice, update_work, validate_work,
     work_from_template,
 )
 
+from .. import style
 from ..context import AppContext
+from ..ops import ChangeOp
 from ..tasks import TaskContext
 from ..widgets import fit_to_screen
 
@@ -41,9 +45,37 @@ class WorkDialog(QDialog):
         self.setWindowTitle(f"Работа «{work.title}»" if work else "Новая работа")
         fit_to_screen(self, 780, 820)
 
-        # -- source --------------------------------------------------------------------------
-        self.source_box = QGroupBox("Откуда взять задания и максимальные баллы")
-        source_layout = QVBoxLayout(self.source_box)
+        self.source_box = self._source_box()
+        form = self._fields_form()
+        tasks_box = self._tasks_box()
+        self.error = QLabel()
+        self.error.setStyleSheet(style.ERROR_STYLE)
+        self.error.setWordWrap(True)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        self.save_button = buttons.button(QDialogButtonBox.StandardButton.Save)
+        self.save_button.setText("Сохранить работу")
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("Отмена")
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.source_box)
+        layout.addLayout(form)
+        layout.addWidget(tasks_box, 1)
+        layout.addWidget(self.error)
+        layout.addWidget(buttons)
+
+        if work is not None:
+            self._load_work(work)
+        else:
+            self.radio[mode].setChecked(True)
+            self._set_mode(mode)
+
+    # -- building -----------------------------------------------------------------------------------
+    def _source_box(self) -> QGroupBox:
+        """Where the tasks come from: the ФИС ОКО template (its file), the catalogue (its entry), by hand."""
+        box = QGroupBox("Откуда взять задания и максимальные баллы")
+        source_layout = QVBoxLayout(box)
         self.mode_group = QButtonGroup(self)
         self.radio = {}
         for key, text in ((TEMPLATE, "Из шаблона формы сбора результатов ФИС ОКО (.xlsx) — рекомендуется"),
@@ -75,10 +107,12 @@ class WorkDialog(QDialog):
         source_layout.insertWidget(3, self.catalogue_row)
         self.source_note = QLabel()
         self.source_note.setWordWrap(True)
-        self.source_note.setStyleSheet("color: #555")
+        self.source_note.setStyleSheet(style.MUTED_STYLE)
         source_layout.addWidget(self.source_note)
+        return box
 
-        # -- fields ---------------------------------------------------------------------------
+    def _fields_form(self) -> QFormLayout:
+        """Subject, grade, date, classes, the mark scale and the pages per work."""
         self.subject = QComboBox()
         self.subject.setEditable(True)
         self.subject.addItems(SUBJECTS)
@@ -94,6 +128,23 @@ class WorkDialog(QDialog):
         self.classes.setMaximumHeight(64)
         self.classes.setFlow(QListWidget.Flow.LeftToRight)
         self.classes.setWrapping(True)
+        form = QFormLayout()
+        form.addRow("Предмет:", self.subject)
+        form.addRow("Параллель:", self.grade)
+        form.addRow("Дата проведения:", self.date)
+        form.addRow("Классы:", self.classes)
+        form.addRow("Шкала перевода в отметку:", self._scale_row())
+        self.pages = QSpinBox()
+        self.pages.setRange(0, MAX_PAGES_PER_WORK)
+        self.pages.setSpecialValueText("не задано (по первым работам пакета)")
+        self.pages.setToolTip("Сколько страниц в работе одного участника. Лишние страницы после работы при "
+                              "импорте сканов попадут в «Нераспознанные», а не к участнику: так титульный лист "
+                              "без наклейки не припишет свои страницы предыдущему участнику.")
+        form.addRow("Страниц в работе:", self.pages)
+        return form
+
+    def _scale_row(self) -> QHBoxLayout:
+        """The scale of marks: the first score of «3», «4» and «5», if known."""
         self.scale_known = QCheckBox("задана")
         self.scale = [QSpinBox() for _ in range(3)]
         scale_row = QHBoxLayout()
@@ -107,22 +158,10 @@ class WorkDialog(QDialog):
         self.scale_known.setChecked(False)
         for box in self.scale:
             box.setEnabled(False)
+        return scale_row
 
-        form = QFormLayout()
-        form.addRow("Предмет:", self.subject)
-        form.addRow("Параллель:", self.grade)
-        form.addRow("Дата проведения:", self.date)
-        form.addRow("Классы:", self.classes)
-        form.addRow("Шкала перевода в отметку:", scale_row)
-        self.pages = QSpinBox()
-        self.pages.setRange(0, MAX_PAGES_PER_WORK)
-        self.pages.setSpecialValueText("не задано (по первым работам пакета)")
-        self.pages.setToolTip("Сколько страниц в работе одного участника. Лишние страницы после работы при "
-                              "импорте сканов попадут в «Нераспознанные», а не к участнику: так титульный лист "
-                              "без наклейки не припишет свои страницы предыдущему участнику.")
-        form.addRow("Страниц в работе:", self.pages)
-
-        # -- tasks ----------------------------------------------------------------------------
+    def _tasks_box(self) -> QGroupBox:
+        """The table of tasks (number, maximum, part) with its buttons and the total."""
         self.tasks = QTableWidget(0, 3)
         self.tasks.setHorizontalHeaderLabels(["Задание", "Макс. балл", "Часть"])
         self.tasks.horizontalHeader().setStretchLastSection(True)
@@ -143,29 +182,7 @@ class WorkDialog(QDialog):
         tasks_layout = QVBoxLayout(tasks_box)
         tasks_layout.addWidget(self.tasks)
         tasks_layout.addLayout(task_buttons)
-
-        self.error = QLabel()
-        self.error.setStyleSheet("color: #b00020")
-        self.error.setWordWrap(True)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
-        self.save_button = buttons.button(QDialogButtonBox.StandardButton.Save)
-        self.save_button.setText("Сохранить работу")
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("Отмена")
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.source_box)
-        layout.addLayout(form)
-        layout.addWidget(tasks_box, 1)
-        layout.addWidget(self.error)
-        layout.addWidget(buttons)
-
-        if work is not None:
-            self._load_work(work)
-        else:
-            self.radio[mode].setChecked(True)
-            self._set_mode(mode)
+        return tasks_box
 
     # -- modes ------------------------------------------------------------------------------------
     def _set_mode(self, mode: str) -> None:
@@ -239,7 +256,8 @@ class WorkDialog(QDialog):
             self.source_note.setText("")
             self.error.setText(str(err))
 
-        self.ctx.tasks.run(self, "Чтение шаблона ФИС ОКО", job, done, failed, cancellable=False)
+        ChangeOp(self.ctx, self, job).success(done).failure(failed) \
+            .run_in_background("Чтение шаблона ФИС ОКО", cancellable=False)
 
     # -- helpers --------------------------------------------------------------------------------
     def _fill_classes(self, checked: set[str] | None = None) -> None:
@@ -338,20 +356,29 @@ class WorkDialog(QDialog):
                        classes=self.selected_classes(), source=self.mode, pages_per_work=self.pages.value() or None)
 
     def accept(self) -> None:
-        try:
-            if self.work is not None:
-                scale = [b.value() for b in self.scale] if self.scale_known.isChecked() else None
-                self.changes = update_work(self.ctx.store, self.work.id, subject=self.subject.currentText(),
-                                           work_date=self.date.date().toPython(), scale=scale,
-                                           classes=self.selected_classes(),
-                                           pages_per_work=self.pages.value() or None)
-            else:
-                defn = self.definition()
-                validate_work(defn)
-                self.created_id, self.changes = create_work(self.ctx.store, defn)
-        except UserError as err:
-            self.error.setText(str(err))
-            return
+        """Save the work (its changes published by the op); an error stays in the dialog."""
+        ChangeOp(self.ctx, self, self._update if self.work is not None else self._create) \
+            .failure(lambda err: self.error.setText(str(err))) \
+            .success(self._saved) \
+            .run()
+
+    def _update(self, store: Store) -> Changes:
+        assert self.work is not None
+        scale = [b.value() for b in self.scale] if self.scale_known.isChecked() else None
+        return update_work(store, self.work.id, subject=self.subject.currentText(),
+                           work_date=self.date.date().toPython(), scale=scale, classes=self.selected_classes(),
+                           pages_per_work=self.pages.value() or None)
+
+    def _create(self, store: Store) -> tuple[int, Changes]:
+        defn = self.definition()
+        validate_work(defn)
+        return create_work(store, defn)
+
+    def _saved(self, result: Changes | tuple[int, Changes]) -> None:
+        if isinstance(result, tuple):
+            self.created_id, self.changes = result
+        else:
+            self.changes = result
         super().accept()
 
     def showEvent(self, event) -> None:  # noqa: N802 - Qt name

@@ -6,25 +6,28 @@ import re
 from pathlib import Path
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QComboBox, QFileDialog, QGroupBox, QHBoxLayout, QLabel, QPushButton, QSpinBox, QVBoxLayout, QWidget,
 )
 
 from coordinator_app import settings
-from coordinator_app.codes import Participant, assign_codes, distribute_variants, list_participants, set_absent
+from coordinator_app.codes import (
+    CodeImport, Participant, apply_code_import, assign_codes, distribute_variants, list_participants,
+    preview_code_import, set_absent,
+)
 from coordinator_app.errors import UserError
-from coordinator_app.works import Work, list_works
+from coordinator_app.works import Work, get_work, list_works
 
-from .. import context
+from .. import context, style
 from ..context import AppContext
-from ..messages import confirm, inform, show_error
+from ..messages import inform, show_error
+from ..ops import ChangeOp
 from ..table_model import Column, RecordTableModel, SearchProxy
 from ..tasks import TaskContext
 from ..loader import PageLoader
 from ..widgets import fit_columns, page_title, search_field, table_view
 
-ABSENT = "#e4e4e4"
-ABSENT_TEXT = "#777777"
 
 
 def _safe(text: str) -> str:
@@ -32,8 +35,6 @@ def _safe(text: str) -> str:
 
 
 def _read_work(store, work_id: int | None) -> tuple[Work | None, list[Participant]]:
-    from coordinator_app.works import get_work
-
     if work_id is None:
         return None, []
     return get_work(store, work_id), list_participants(store, work_id)
@@ -68,69 +69,9 @@ class CodesPage(QWidget):
         top.addWidget(QLabel("Класс:"))
         top.addWidget(self.class_filter)
 
-        self.assign_button = QPushButton("Выдать коды")
-        self.assign_button.setToolTip("Выдать коды ученикам классов этой работы и составить её протокол")
-        self.assign_button.clicked.connect(self.assign)
-        self.variants_button = QPushButton("Распределить варианты 1/2")
-        self.variants_button.setToolTip("Чередовать варианты 1 и 2 внутри каждого класса (уже указанные не меняются)")
-        self.variants_button.clicked.connect(self.variants)
-        self.import_codes_button = QPushButton("Импорт кодов…")
-        self.import_codes_button.setToolTip("Коды уже выданы по списку ФИС ОКО или бумажному протоколу: загрузить их "
-                                            "из протокола (.docx) или списка (.xlsx, .csv) в протокол этой работы")
-        self.import_codes_button.clicked.connect(lambda: self.import_codes())
-        actions = QHBoxLayout()
-        actions.addWidget(self.assign_button)
-        actions.addWidget(self.import_codes_button)
-        actions.addWidget(self.variants_button)
-        actions.addStretch(1)
-        self.search = search_field(self, "Поиск по коду или ФИО (Ctrl+F)")
-        actions.addWidget(self.search)
-
-        print_box = QGroupBox("Печать (PDF откроется после создания)")
-        print_layout = QHBoxLayout(print_box)
-        self.protocol_button = QPushButton("Протокол «код — ФИО»")
-        self.protocol_button.clicked.connect(lambda: self.print_document("protocol"))
-        self.slips_button = QPushButton("Листки с кодами")
-        self.slips_button.clicked.connect(lambda: self.print_document("slips"))
-        self.labels_button = QPushButton("Наклейки с QR-кодом")
-        self.labels_button.clicked.connect(lambda: self.print_document("labels"))
-        self.labels_button.setToolTip("Печатайте наклейки в масштабе 100 % (не «по размеру страницы»), "
-                                      "иначе они сместятся относительно листа")
-        self.layout_box = QComboBox()
-        from coordinator_app.exports.labels_pdf import LAYOUTS
-
-        for name, layout in LAYOUTS.items():
-            self.layout_box.addItem(layout.title, name)
-        self.copies = QSpinBox()
-        self.copies.setRange(1, 10)
-        self.copies.setPrefix("по ")
-        self.copies.setSuffix(" на участника")
-        self.skip = QSpinBox()
-        self.skip.setRange(0, 100)
-        self.skip.setPrefix("пропустить ")
-        self.skip.setToolTip("Сколько мест на первом листе уже использовано")
-        for w in (self.protocol_button, self.slips_button, self.labels_button, self.layout_box, self.copies, self.skip):
-            print_layout.addWidget(w)
-        print_layout.addStretch(1)
-
-        columns: list[Column[Participant]] = [
-            Column("Код", lambda p: p.code, background=self._bg, foreground=self._fg),
-            Column("Класс", lambda p: p.class_name, background=self._bg, foreground=self._fg),
-            Column("ФИО", lambda p: p.who, background=self._bg, foreground=self._fg),
-            Column("Вариант", lambda p: " / ".join(v or "—" for v in p.variants.values()), Qt.AlignmentFlag.AlignCenter,
-                   background=self._bg, foreground=self._fg),
-            Column("Отсутствовал", lambda p: "", check=lambda p: p.absent, on_check=self._toggle_absent,
-                   background=self._bg, foreground=self._fg),
-        ]
-        self.model: RecordTableModel[Participant] = RecordTableModel(columns, self)
-        self.proxy = SearchProxy(self)
-        self.proxy.setSourceModel(self.model)
-        self.search.textChanged.connect(self.proxy.set_search)
-        self.table = table_view(self)
-        self.table.setModel(self.proxy)
-        self.status = QLabel()
-        self.status.setWordWrap(True)
-
+        actions = self._actions_row()
+        print_box = self._print_box()
+        self._build_table()
         layout = QVBoxLayout(self)
         layout.addWidget(page_title("Коды и протокол",
                                     "Коды: пять цифр, первая — параллель. «Выдать коды» даёт каждому классу свой "
@@ -148,16 +89,84 @@ class CodesPage(QWidget):
         self.reload()
 
     @staticmethod
-    def _bg(p: Participant):
-        from PySide6.QtGui import QColor
-
-        return QColor(ABSENT) if p.absent else None
+    def _bg(p: Participant) -> QColor | None:
+        return style.color(style.ABSENT_BACKGROUND) if p.absent else None
 
     @staticmethod
-    def _fg(p: Participant):
-        from PySide6.QtGui import QColor
+    def _fg(p: Participant) -> QColor | None:
+        return style.color(style.ABSENT_TEXT) if p.absent else None
 
-        return QColor(ABSENT_TEXT) if p.absent else None
+    # -- building -----------------------------------------------------------------------------------
+    def _actions_row(self) -> QHBoxLayout:
+        """Give codes, import codes, distribute the variants; the search field."""
+        self.assign_button = QPushButton("Выдать коды")
+        self.assign_button.setToolTip("Выдать коды ученикам классов этой работы и составить её протокол")
+        self.assign_button.clicked.connect(self.assign)
+        self.variants_button = QPushButton("Распределить варианты 1/2")
+        self.variants_button.setToolTip("Чередовать варианты 1 и 2 внутри каждого класса (уже указанные не меняются)")
+        self.variants_button.clicked.connect(self.variants)
+        self.import_codes_button = QPushButton("Импорт кодов…")
+        self.import_codes_button.setToolTip("Коды уже выданы по списку ФИС ОКО или бумажному протоколу: загрузить их "
+                                            "из протокола (.docx) или списка (.xlsx, .csv) в протокол этой работы")
+        self.import_codes_button.clicked.connect(lambda: self.import_codes())
+        actions = QHBoxLayout()
+        actions.addWidget(self.assign_button)
+        actions.addWidget(self.import_codes_button)
+        actions.addWidget(self.variants_button)
+        actions.addStretch(1)
+        self.search = search_field(self, "Поиск по коду или ФИО (Ctrl+F)")
+        actions.addWidget(self.search)
+        return actions
+
+    def _print_box(self) -> QGroupBox:
+        """The documents to print: the protocol, the slips, the labels (their layout, copies, skip)."""
+        print_box = QGroupBox("Печать (PDF откроется после создания)")
+        print_layout = QHBoxLayout(print_box)
+        self.protocol_button = QPushButton("Протокол «код — ФИО»")
+        self.protocol_button.clicked.connect(lambda: self.print_document("protocol"))
+        self.slips_button = QPushButton("Листки с кодами")
+        self.slips_button.clicked.connect(lambda: self.print_document("slips"))
+        self.labels_button = QPushButton("Наклейки с QR-кодом")
+        self.labels_button.clicked.connect(lambda: self.print_document("labels"))
+        self.labels_button.setToolTip("Печатайте наклейки в масштабе 100 % (не «по размеру страницы»), "
+                                      "иначе они сместятся относительно листа")
+        self.layout_box = QComboBox()
+        from coordinator_app.exports.labels_pdf import LAYOUTS      # start-up: it loads reportlab
+
+        for name, layout in LAYOUTS.items():
+            self.layout_box.addItem(layout.title, name)
+        self.copies = QSpinBox()
+        self.copies.setRange(1, 10)
+        self.copies.setPrefix("по ")
+        self.copies.setSuffix(" на участника")
+        self.skip = QSpinBox()
+        self.skip.setRange(0, 100)
+        self.skip.setPrefix("пропустить ")
+        self.skip.setToolTip("Сколько мест на первом листе уже использовано")
+        for w in (self.protocol_button, self.slips_button, self.labels_button, self.layout_box, self.copies, self.skip):
+            print_layout.addWidget(w)
+        print_layout.addStretch(1)
+        return print_box
+
+    def _build_table(self) -> None:
+        """The participants (absentees greyed, the absence ticked in place), searchable; the status line."""
+        columns: list[Column[Participant]] = [
+            Column("Код", lambda p: p.code, background=self._bg, foreground=self._fg),
+            Column("Класс", lambda p: p.class_name, background=self._bg, foreground=self._fg),
+            Column("ФИО", lambda p: p.who, background=self._bg, foreground=self._fg),
+            Column("Вариант", lambda p: " / ".join(v or "—" for v in p.variants.values()), Qt.AlignmentFlag.AlignCenter,
+                   background=self._bg, foreground=self._fg),
+            Column("Отсутствовал", lambda p: "", check=lambda p: p.absent, on_check=self._toggle_absent,
+                   background=self._bg, foreground=self._fg),
+        ]
+        self.model: RecordTableModel[Participant] = RecordTableModel(columns, self)
+        self.proxy = SearchProxy(self)
+        self.proxy.setSourceModel(self.model)
+        self.search.textChanged.connect(self.proxy.set_search)
+        self.table = table_view(self)
+        self.table.setModel(self.proxy)
+        self.status = QLabel()
+        self.status.setWordWrap(True)
 
     # -- data -------------------------------------------------------------------------------------
     def reload(self) -> None:
@@ -241,24 +250,18 @@ class CodesPage(QWidget):
 
     # -- actions ----------------------------------------------------------------------------------
     def _toggle_absent(self, p: Participant, absent: bool) -> None:
-        try:
-            changes = set_absent(self.ctx.store, p.work_id, p.code, absent)
-        except UserError as err:
-            show_error(self, err)
-            return
-        p.absent = absent
-        self.subscription.publish(changes)
+        def marked(_changes) -> None:
+            p.absent = absent
+
+        ChangeOp(self.ctx, self, lambda store: set_absent(store, p.work_id, p.code, absent)).success(marked).run()
 
     def assign(self) -> None:
         if self.work is None:
             return
-        try:
-            result = assign_codes(self.ctx.store, self.work.id)
-        except UserError as err:
-            show_error(self, err)
-            return
-        self.subscription.publish(result.changes)
-        inform(self, result.summary(), "Коды выданы")
+        work_id = self.work.id
+        ChangeOp(self.ctx, self, lambda store: assign_codes(store, work_id)) \
+            .success(lambda result: inform(self, result.summary(), "Коды выданы")) \
+            .run()
 
     def import_codes(self, path: Path | None = None) -> None:
         """Codes that already exist into this work's protocol: read and matched in the background,
@@ -274,41 +277,35 @@ class CodesPage(QWidget):
             path = Path(name)
         work_id = self.work.id
 
-        def job(task: TaskContext):
-            from coordinator_app.codes import preview_code_import
-
-            return preview_code_import(task.open_store(), path, work_id)
-
-        def done(plan) -> None:
-            if not plan.ok:
-                show_error(self, UserError(plan.summary(), details=[r.text() for r in plan.problems]),
-                           "Коды не импортированы")
-                return
-            lines = [r.text() for r in plan.rows]
-            shown = "\n".join(lines[:15]) + (f"\n… и ещё {len(lines) - 15}" if len(lines) > 15 else "")
-            if not confirm(self, f"{plan.summary()}\n\n{shown}\n\nЗаписать эти коды в протокол работы?",
-                           "Импорт кодов", yes="Записать коды"):
-                return
-            from coordinator_app.codes import apply_code_import
-
-            try:
-                changes = apply_code_import(self.ctx.store, plan)
-            except UserError as err:
-                show_error(self, err)
-                return
-            self.subscription.publish(changes)
-            inform(self, f"Коды записаны: {len(plan.rows)}.", "Импорт кодов")
-
-        def failed(err: BaseException) -> None:
+        def unread(err: BaseException) -> None:
             show_error(self, err if isinstance(err, UserError) else f"Файл не прочитан: {err}")
 
-        self.ctx.tasks.run(self, "Чтение кодов", job, done, failed, cancellable=False)
+        ChangeOp(self.ctx, self, lambda task: preview_code_import(task.open_store(), path, work_id)) \
+            .success(self._apply_code_import).failure(unread) \
+            .run_in_background("Чтение кодов", cancellable=False)
+
+    def _apply_code_import(self, plan: CodeImport) -> None:
+        """The codes read: their problems shown, or the rows shown for confirmation and written."""
+        if not plan.ok:
+            show_error(self, UserError(plan.summary(), details=[r.text() for r in plan.problems]),
+                       "Коды не импортированы")
+            return
+        lines = [r.text() for r in plan.rows]
+        shown = "\n".join(lines[:15]) + (f"\n… и ещё {len(lines) - 15}" if len(lines) > 15 else "")
+        ChangeOp(self.ctx, self, lambda store: apply_code_import(store, plan)) \
+            .confirm(f"{plan.summary()}\n\n{shown}\n\nЗаписать эти коды в протокол работы?", "Импорт кодов",
+                     yes="Записать коды") \
+            .success(lambda _changes: inform(self, f"Коды записаны: {len(plan.rows)}.", "Импорт кодов")) \
+            .run()
 
     def variants(self) -> None:
         if self.work is None:
             return
-        if confirm(self, "Распределить варианты 1 и 2 по очереди внутри каждого класса? Уже указанные варианты не меняются."):
-            self.subscription.publish(distribute_variants(self.ctx.store, self.work.id))
+        work_id = self.work.id
+        ChangeOp(self.ctx, self, lambda store: distribute_variants(store, work_id)) \
+            .confirm("Распределить варианты 1 и 2 по очереди внутри каждого класса? "
+                     "Уже указанные варианты не меняются.") \
+            .run()
 
     def default_name(self, kind: str) -> str:
         assert self.work is not None
@@ -333,11 +330,11 @@ class CodesPage(QWidget):
         layout, copies, skip = self.layout_box.currentData(), self.copies.value(), self.skip.value()
         titles = {"protocol": "Создание протокола", "slips": "Создание листков с кодами", "labels": "Создание наклеек"}
 
-        def job(ctx: TaskContext) -> Path:
-            from coordinator_app import documents
+        def job(task: TaskContext) -> Path:
+            from coordinator_app import documents       # start-up: it loads reportlab
 
-            store = ctx.open_store()
-            progress = ctx.progress_callback("страницы")
+            store = task.open_store()
+            progress = task.progress_callback("страницы")
             if kind == "protocol":
                 return documents.make_protocol(store, work_id, out, classes=classes, progress=progress)
             if kind == "slips":
@@ -351,4 +348,4 @@ class CodesPage(QWidget):
             self.last_document = path
             context.open_path(path)
 
-        self.ctx.tasks.run(self, titles[kind], job, done)
+        ChangeOp(self.ctx, self, job).success(done).run_in_background(titles[kind])

@@ -4,6 +4,7 @@ backups and the store check. Every export runs in the background with progress a
 from __future__ import annotations
 
 import re
+from html import escape
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -14,15 +15,25 @@ from PySide6.QtWidgets import (
 )
 
 from coordinator_app import settings
+from coordinator_app.attachments import attach, list_attachments, remove, set_textbook, textbooks
+from coordinator_app.backup import (
+    BackupPasswordError, create_backup, is_encrypted, restore_backup, scheduled_password_state, scheduled_secret,
+    set_schedule, set_scheduled_password, verify_store,
+)
 from coordinator_app.changes import Changes
 from coordinator_app.errors import UserError
+from coordinator_app.exports.package import export_package, removable_drives, verify_packages
+from coordinator_app.form_export import export_form
+from coordinator_app.scoring import work_progress
 from coordinator_app.works import Work, get_work, list_works
 
+from .. import style
 from ..context import AppContext
-from ..messages import confirm, inform, show_error
+from ..dialogs.backup_password_dialog import CREATE, OPEN, SCHEDULE, BackupPasswordDialog
+from ..messages import INTERNAL_ERROR, inform, show_error
+from ..ops import ChangeOp
 from ..tasks import TaskContext
 from ..widgets import page_title
-
 
 def _safe(text: str) -> str:
     return re.sub(r"[^\w\-]+", "_", text).strip("_")
@@ -39,6 +50,7 @@ class ExportsPage(QWidget):
         super().__init__()
         self.ctx = ctx
         self.work: Work | None = None
+        self.extra_target: Path | None = None
         self.work_box = QComboBox()
         self.work_box.setMinimumWidth(380)
         self.work_box.currentIndexChanged.connect(lambda _: self._work_changed())
@@ -46,9 +58,31 @@ class ExportsPage(QWidget):
         top.addWidget(QLabel("Работа:"))
         top.addWidget(self.work_box, 1)
 
-        # -- the form ------------------------------------------------------------------------
-        form_box = QGroupBox("Форма сбора результатов для ФИС ОКО")
-        form_layout = QVBoxLayout(form_box)
+        inner = QWidget()
+        layout = QVBoxLayout(inner)
+        layout.addWidget(page_title("Выгрузка", "Всё, что уходит из школы, — только с кодами, без фамилий."))
+        layout.addLayout(top)
+        for box in (self._form_box(), self._criteria_box(), self._package_box(), self._backup_box()):
+            layout.addWidget(box)
+        layout.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(inner)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroll)
+        # Hidden, the page only notes that the work's readiness may have changed (a score typed on
+        # «Проверка» is one): it is worked out again when the page is shown.
+        self.subscription = ctx.bus.subscribe(self, ("works", "scores", "participants", "scans", "settings", "mode"),
+                                              lambda _changes: self.reload())
+        self.reload()
+        self.refresh_drives()
+
+    # -- building -----------------------------------------------------------------------------------
+    def _form_box(self) -> QGroupBox:
+        """The ФИС ОКО form: its readiness, the button, the problems that kept it from being written."""
+        box = QGroupBox("Форма сбора результатов для ФИС ОКО")
+        layout = QVBoxLayout(box)
         self.form_status = QLabel()
         self.form_status.setWordWrap(True)
         self.form_button = QPushButton("Сохранить заполненную форму…")
@@ -56,13 +90,15 @@ class ExportsPage(QWidget):
         self.form_problems = QListWidget()
         self.form_problems.setMaximumHeight(140)
         self.form_problems.setVisible(False)
-        form_layout.addWidget(self.form_status)
-        form_layout.addWidget(self.form_button, 0, Qt.AlignmentFlag.AlignLeft)
-        form_layout.addWidget(self.form_problems)
+        layout.addWidget(self.form_status)
+        layout.addWidget(self.form_button, 0, Qt.AlignmentFlag.AlignLeft)
+        layout.addWidget(self.form_problems)
+        return box
 
-        # -- criteria and textbooks ------------------------------------------------------------
-        criteria_box = QGroupBox("Критерии оценивания (для пакета перепроверки) и учебники (лист «Классы»)")
-        criteria_layout = QGridLayout(criteria_box)
+    def _criteria_box(self) -> QGroupBox:
+        """The criteria attached to the work (for the package) and the textbook of each class."""
+        box = QGroupBox("Критерии оценивания (для пакета перепроверки) и учебники (лист «Классы»)")
+        layout = QGridLayout(box)
         self.criteria = QListWidget()
         self.criteria.setMaximumHeight(100)
         attach = QPushButton("Прикрепить критерии…")
@@ -70,17 +106,40 @@ class ExportsPage(QWidget):
         detach = QPushButton("Убрать")
         detach.clicked.connect(self.remove_criteria)
         self.textbooks = QFormLayout()
-        criteria_layout.addWidget(self.criteria, 0, 0, 1, 2)
-        criteria_layout.addWidget(attach, 1, 0)
-        criteria_layout.addWidget(detach, 1, 1)
+        layout.addWidget(self.criteria, 0, 0, 1, 2)
+        layout.addWidget(attach, 1, 0)
+        layout.addWidget(detach, 1, 1)
         textbook_holder = QWidget()
         textbook_holder.setLayout(self.textbooks)
-        criteria_layout.addWidget(textbook_holder, 0, 2, 2, 1)
-        criteria_layout.setColumnStretch(2, 1)
+        layout.addWidget(textbook_holder, 0, 2, 2, 1)
+        layout.setColumnStretch(2, 1)
+        return box
 
-        # -- the package -----------------------------------------------------------------------
-        package_box = QGroupBox("Пакет для муниципальной перепроверки (сканы по кодам, критерии, протокол Excel, письмо)")
-        package_layout = QFormLayout(package_box)
+    def _package_box(self) -> QGroupBox:
+        """The package for the re-check: which works, where to, write and verify."""
+        box = QGroupBox("Пакет для муниципальной перепроверки (сканы по кодам, критерии, протокол Excel, письмо)")
+        layout = QFormLayout(box)
+        layout.addRow("Какие работы:", self._sample_row())
+        self.extra_codes = QLineEdit()
+        self.extra_codes.setPlaceholderText("например: 40012, 40015")
+        layout.addRow("Добавить коды:", self.extra_codes)
+        layout.addRow("Куда записать:", self._target_row())
+        buttons = QHBoxLayout()
+        self.package_button = QPushButton("Записать пакет")
+        self.package_button.clicked.connect(lambda: self.export_package())
+        verify = QPushButton("Проверить пакет…")
+        verify.clicked.connect(lambda: self.verify_package())
+        buttons.addWidget(self.package_button)
+        buttons.addWidget(verify)
+        buttons.addStretch(1)
+        layout.addRow(buttons)
+        self.package_status = QLabel()
+        self.package_status.setWordWrap(True)
+        layout.addRow(self.package_status)
+        return box
+
+    def _sample_row(self) -> QHBoxLayout:
+        """Every work or a sample (its percentage and seed)."""
         self.everyone = QRadioButton("все работы")
         self.sample = QRadioButton("выборка, %:")
         self.sample.setChecked(True)
@@ -95,55 +154,56 @@ class ExportsPage(QWidget):
         self.seed.setPlaceholderText("случайное (будет записано)")
         # wide enough for the whole placeholder, whatever the font
         self.seed.setMinimumWidth(self.seed.fontMetrics().horizontalAdvance(self.seed.placeholderText()) + 24)
-        self.extra_codes = QLineEdit()
-        self.extra_codes.setPlaceholderText("например: 40012, 40015")
-        selection = QHBoxLayout()
+        row = QHBoxLayout()
         for w in (self.everyone, self.sample, self.pct, QLabel("зерно:"), self.seed):
-            selection.addWidget(w)
-        selection.addStretch(1)
-        package_layout.addRow("Какие работы:", selection)
-        package_layout.addRow("Добавить коды:", self.extra_codes)
+            row.addWidget(w)
+        row.addStretch(1)
+        return row
+
+    def _target_row(self) -> QHBoxLayout:
+        """The removable drives found (or a folder chosen) to write the package to."""
         self.target = QComboBox()
         self.target.setMinimumWidth(360)
         refresh = QPushButton("Обновить список")
         refresh.clicked.connect(self.refresh_drives)
         other = QPushButton("Другая папка…")
         other.clicked.connect(self.choose_folder)
-        target_row = QHBoxLayout()
-        target_row.addWidget(self.target, 1)
-        target_row.addWidget(refresh)
-        target_row.addWidget(other)
-        package_layout.addRow("Куда записать:", target_row)
-        buttons = QHBoxLayout()
-        self.package_button = QPushButton("Записать пакет")
-        self.package_button.clicked.connect(lambda: self.export_package())
-        verify = QPushButton("Проверить пакет…")
-        verify.clicked.connect(lambda: self.verify_package())
-        buttons.addWidget(self.package_button)
-        buttons.addWidget(verify)
-        buttons.addStretch(1)
-        package_layout.addRow(buttons)
-        self.package_status = QLabel()
-        self.package_status.setWordWrap(True)
-        package_layout.addRow(self.package_status)
-
-        # -- backups ---------------------------------------------------------------------------
-        backup_box = QGroupBox("Резервные копии и проверка хранилища")
-        self.backup_box = backup_box
-        backup_layout = QFormLayout(backup_box)
-        now = QPushButton("Создать копию сейчас…")
-        now.clicked.connect(lambda: self.backup_now())
-        check = QPushButton("Проверить хранилище")
-        check.clicked.connect(lambda: self.verify_store())
-        restore = QPushButton("Восстановить из копии…")
-        restore.clicked.connect(self.restore)
         row = QHBoxLayout()
-        for b in (now, check, restore):
-            row.addWidget(b)
+        row.addWidget(self.target, 1)
+        row.addWidget(refresh)
+        row.addWidget(other)
+        return row
+
+    def _backup_box(self) -> QGroupBox:
+        """Backups now, the store check, restore, and the schedule of backups with its password."""
+        box = QGroupBox("Резервные копии и проверка хранилища")
+        self.backup_box = box
+        layout = QFormLayout(box)
+        row = QHBoxLayout()
+        for text, action in (("Создать копию сейчас…", lambda: self.backup_now()),
+                             ("Проверить хранилище", lambda: self.verify_store()),
+                             ("Восстановить из копии…", lambda: self.restore())):
+            button = QPushButton(text)
+            button.clicked.connect(action)
+            row.addWidget(button)
         row.addStretch(1)
-        backup_layout.addRow(row)
+        layout.addRow(row)
+        self._schedule_rows(layout)
+        self.backup_status = QLabel()
+        self.backup_status.setWordWrap(True)
+        layout.addRow(self.backup_status)
+        return box
+
+    def _schedule_rows(self, layout: QFormLayout) -> None:
+        """The scheduled backups: their folder, how often, how many kept, their password."""
         self.backup_dir = QLineEdit()
         self.backup_dir.setPlaceholderText("папка для копий по расписанию (например, на флешке)")
+        pick_dir = QPushButton("Выбрать…")
+        pick_dir.clicked.connect(self.choose_backup_dir)
+        folder_row = QHBoxLayout()
+        folder_row.addWidget(self.backup_dir, 1)
+        folder_row.addWidget(pick_dir)
+        layout.addRow("Папка для копий:", folder_row)
         self.every = QSpinBox()
         self.every.setRange(0, 365)
         self.every.setSuffix(" дн. (0 — выключено)")
@@ -152,17 +212,11 @@ class ExportsPage(QWidget):
         self.keep.setSuffix(" копий (0 — все)")
         save_schedule = QPushButton("Сохранить расписание")
         save_schedule.clicked.connect(self.save_schedule)
-        pick_dir = QPushButton("Выбрать…")
-        pick_dir.clicked.connect(self.choose_backup_dir)
-        folder_row = QHBoxLayout()
-        folder_row.addWidget(self.backup_dir, 1)
-        folder_row.addWidget(pick_dir)
-        backup_layout.addRow("Папка для копий:", folder_row)
         schedule = QHBoxLayout()
         for w in (QLabel("каждые"), self.every, QLabel("хранить"), self.keep, save_schedule):
             schedule.addWidget(w)
         schedule.addStretch(1)
-        backup_layout.addRow("Расписание:", schedule)
+        layout.addRow("Расписание:", schedule)
         self.schedule_password_state = QLabel()
         self.schedule_password_state.setWordWrap(True)
         self.schedule_password_button = QPushButton("Пароль для копий…")
@@ -170,31 +224,7 @@ class ExportsPage(QWidget):
         password_row = QHBoxLayout()
         password_row.addWidget(self.schedule_password_state, 1)
         password_row.addWidget(self.schedule_password_button)
-        backup_layout.addRow("Пароль копий:", password_row)
-        self.backup_status = QLabel()
-        self.backup_status.setWordWrap(True)
-        backup_layout.addRow(self.backup_status)
-
-        inner = QWidget()
-        layout = QVBoxLayout(inner)
-        layout.addWidget(page_title("Выгрузка", "Всё, что уходит из школы, — только с кодами, без фамилий."))
-        layout.addLayout(top)
-        for box in (form_box, criteria_box, package_box, backup_box):
-            layout.addWidget(box)
-        layout.addStretch(1)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(inner)
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(scroll)
-        # Hidden, the page only notes that the work's readiness may have changed (a score typed on
-        # «Проверка» is one): it is worked out again when the page is shown.
-        self.subscription = ctx.bus.subscribe(self, ("works", "scores", "participants", "scans", "settings", "mode"),
-                                              lambda _changes: self.reload())
-        self.extra_target: Path | None = None
-        self.reload()
-        self.refresh_drives()
+        layout.addRow("Пароль копий:", password_row)
 
     # -- data -------------------------------------------------------------------------------------
     def reload(self) -> None:
@@ -221,9 +251,6 @@ class ExportsPage(QWidget):
         self._work_changed()
 
     def _work_changed(self) -> None:
-        from coordinator_app.attachments import list_attachments, textbooks
-        from coordinator_app.scoring import work_progress
-
         work_id = self.work_box.currentData()
         self.work = get_work(self.ctx.store, work_id) if work_id is not None else None
         enabled = self.work is not None
@@ -238,9 +265,9 @@ class ExportsPage(QWidget):
         progress = work_progress(self.ctx.store, self.work.id)
         source = "шаблон ФИС ОКО, сохранённый с работой" if self.work.template_file else \
             "шаблона нет — форма будет создана по структуре работы"
-        self.form_status.setText(("<b style='color:#2e7d32'>Работа готова к выгрузке.</b> " if progress.ready else
-                                  f"<b style='color:#b00020'>Не заполнено у участников: {len(progress.missing)}</b> "
-                                  "(см. «Проверка» → «Ход проверки»). ") + f"Источник: {source}.")
+        self.form_status.setText((style.ok_html("Работа готова к выгрузке.") + " " if progress.ready else
+                                  style.error_html(f"Не заполнено у участников: {len(progress.missing)}")
+                                  + " (см. «Проверка» → «Ход проверки»). ") + f"Источник: {source}.")
         for a in list_attachments(self.ctx.store, self.work.id):
             item = QListWidgetItem(f"{'вариант ' + a.variant + ': ' if a.variant else ''}{a.original_name}")
             item.setData(Qt.ItemDataRole.UserRole, a.id)
@@ -260,14 +287,11 @@ class ExportsPage(QWidget):
             self.textbooks.addRow(QLabel("Листа «Классы» в форме этой работы нет."))
 
     def _set_textbook(self, class_name: str, book: str | None) -> None:
-        from coordinator_app.attachments import set_textbook
-
         if self.work is None or not book:
             return
-        try:
-            set_textbook(self.ctx.store, self.work.id, class_name, book)
-        except UserError as err:
-            show_error(self, err)
+        work_id = self.work.id
+        # the box shows the choice already: the other pages are told, this one is not reloaded
+        ChangeOp(self.ctx, self, lambda store: set_textbook(store, work_id, class_name, book)).shown().run()
 
     # -- actions ----------------------------------------------------------------------------------
     def export_form(self, out: Path | None = None) -> None:
@@ -283,29 +307,27 @@ class ExportsPage(QWidget):
         self.form_problems.clear()
         self.form_problems.setVisible(False)
 
-        def job(ctx: TaskContext):
-            from coordinator_app.form_export import export_form
-
-            return export_form(ctx.open_store(), work.id, out, progress=ctx.progress_callback("строки"))
+        def job(task: TaskContext):
+            return export_form(task.open_store(), work.id, out, progress=task.progress_callback("строки"))
 
         def done(result) -> None:
             self.last_form = result.path
             self.form_status.setText(f"Форма сохранена: {result.path} (строк: {result.rows}). Загрузите её в ФИС ОКО.")
 
-        def failed(err: BaseException) -> None:
-            if isinstance(err, UserError) and err.details:
-                self.form_problems.addItems(err.details)
-                self.form_problems.setVisible(True)
-                self.form_status.setText(f"<b style='color:#b00020'>{err.message}</b> ФИС ОКО отклонит такую форму; "
-                                         "исправьте значения на странице «Проверка».")
-            else:
-                show_error(self, err)
+        ChangeOp(self.ctx, self, job).success(done).failure(self._form_refused) \
+            .run_in_background("Заполнение формы ФИС ОКО")
 
-        self.ctx.tasks.run(self, "Заполнение формы ФИС ОКО", job, done, failed)
+    def _form_refused(self, err: BaseException) -> None:
+        """The values ФИС ОКО would reject are listed on the page; any other error in a box."""
+        if isinstance(err, UserError) and err.details:
+            self.form_problems.addItems(err.details)
+            self.form_problems.setVisible(True)
+            self.form_status.setText(style.error_html(err.message) + " ФИС ОКО отклонит такую форму; "
+                                     "исправьте значения на странице «Проверка».")
+        else:
+            show_error(self, err)
 
     def attach_criteria(self) -> None:
-        from coordinator_app.attachments import attach
-
         if self.work is None:
             return
         name, _ = QFileDialog.getOpenFileName(self, "Критерии оценивания", str(Path.home()),
@@ -315,24 +337,19 @@ class ExportsPage(QWidget):
         variant, ok = QInputDialog.getText(self, "Вариант", "Для какого варианта эти критерии (пусто — для всех)?")
         if not ok:
             return
-        try:
-            _, changes = attach(self.ctx.store, self.work.id, Path(name), variant=variant)
-        except UserError as err:
-            show_error(self, err)
-            return
-        self.subscription.publish(changes)
+        work_id = self.work.id
+        ChangeOp(self.ctx, self, lambda store: attach(store, work_id, Path(name), variant=variant)).run()
 
     def remove_criteria(self) -> None:
-        from coordinator_app.attachments import remove
-
         item = self.criteria.currentItem()
-        if item is None or not confirm(self, f"Убрать «{item.text()}» из работы?", yes="Убрать", destructive=True):
+        if item is None:
             return
-        self.subscription.publish(remove(self.ctx.store, int(item.data(Qt.ItemDataRole.UserRole))))
+        attachment_id = int(item.data(Qt.ItemDataRole.UserRole))
+        ChangeOp(self.ctx, self, lambda store: remove(store, attachment_id)) \
+            .confirm(f"Убрать «{item.text()}» из работы?", yes="Убрать", destructive=True) \
+            .run()
 
     def refresh_drives(self) -> None:
-        from coordinator_app.exports.package import removable_drives
-
         current = self.target.currentData()
         self.target.clear()
         for drive in removable_drives():
@@ -365,22 +382,20 @@ class ExportsPage(QWidget):
         codes = [c for c in re.split(r"[,;\s]+", self.extra_codes.text()) if c]
         work, everyone, pct, seed = self.work, self.everyone.isChecked(), self.pct.value(), int(seed_text) if seed_text else None
 
-        def job(ctx: TaskContext):
-            from coordinator_app.exports.package import export_package
+        def job(task: TaskContext):
+            result = export_package(task.open_store(), work.id, target, sample_pct=None if everyone else pct,
+                                    seed=seed, codes=codes, everyone=everyone,
+                                    progress=lambda d, t, label="": task.progress(d, t, label),
+                                    cancelled=lambda: task.cancelled)
+            return result, Changes.of("exports")
 
-            return export_package(ctx.open_store(), work.id, target, sample_pct=None if everyone else pct, seed=seed,
-                                  codes=codes, everyone=everyone,
-                                  progress=lambda d, t, label="": ctx.progress(d, t, label),
-                                  cancelled=lambda: ctx.cancelled)
-
-        def done(result) -> None:
-            self.last_package = result
+        def done(outcome) -> None:
+            result = self.last_package = outcome[0]
             self.package_status.setText(
                 f"Пакет записан и проверен: {result.folder} — файлов {result.files}, работ {len(result.codes)}, "
                 f"зерно выборки {result.seed}. Коды: {', '.join(result.codes)}.")
-            self.subscription.publish(Changes.of("exports"))
 
-        self.ctx.tasks.run(self, "Запись пакета для перепроверки", job, done)
+        ChangeOp(self.ctx, self, job).success(done).run_in_background("Запись пакета для перепроверки")
 
     def verify_package(self, folder: Path | None = None) -> None:
         if folder is None:
@@ -389,14 +404,10 @@ class ExportsPage(QWidget):
                 return
             folder = Path(name)
 
-        def job(ctx: TaskContext):
-            from coordinator_app.exports.package import verify_packages
-
+        def job(task: TaskContext):
             return verify_packages(folder)      # a package folder, or a stick's root: every package on it
 
         def done(results) -> None:
-            from html import escape
-
             self.last_verify = results[0][1] if len(results) == 1 else results
             lines = []
             for path, report in results:
@@ -404,19 +415,15 @@ class ExportsPage(QWidget):
                 if report.ok:
                     lines.append(f"Пакет «{name}» в порядке: проверено файлов {report.files_checked}.")
                 else:
-                    lines.append(f"<b style='color:#b00020'>Пакет «{name}» повреждён:</b><br>"
+                    lines.append(style.error_html(f"Пакет «{name}» повреждён:") + "<br>"
                                  + "<br>".join(escape(p) for p in report.problems[:20]))
             self.package_status.setText("<br>".join(lines))
 
-        self.ctx.tasks.run(self, "Проверка пакета", job, done)
+        ChangeOp(self.ctx, self, job).success(done).run_in_background("Проверка пакета")
 
     def backup_now(self, folder: Path | None = None, password: str | None = None, plain: bool = False) -> None:
         """A backup into `folder` (asked if None), encrypted with `password` (asked, with its repeat or
         the explicit choice of none, if neither is given)."""
-        from coordinator_app.backup import scheduled_password_state
-
-        from ..dialogs.backup_password_dialog import CREATE, BackupPasswordDialog
-
         if folder is None:
             name = QFileDialog.getExistingDirectory(self, "Папка для резервной копии",
                                                     self.backup_dir.text() or str(Path.home()))
@@ -430,34 +437,29 @@ class ExportsPage(QWidget):
                 return
             password, plain, use_saved = dialog.password, dialog.plain, dialog.use_saved
 
-        def job(ctx: TaskContext):
-            from coordinator_app.backup import create_backup, scheduled_secret
-
-            store = ctx.open_store()
+        def job(task: TaskContext):
+            store = task.open_store()
             secret = scheduled_secret(store) if use_saved else password
             if use_saved and secret is None:
                 raise UserError("Пароль для копий по расписанию больше не задан: создайте копию ещё раз и введите пароль.")
-            return create_backup(store, folder, password=secret, plain=plain,
-                                 progress=lambda d, t, label="": ctx.progress(d, t, label),
-                                 cancelled=lambda: ctx.cancelled)
+            result = create_backup(store, folder, password=secret, plain=plain,
+                                   progress=lambda d, t, label="": task.progress(d, t, label),
+                                   cancelled=lambda: task.cancelled)
+            return result, Changes.of("settings")      # the time of the last backup
 
-        def done(result) -> None:
-            from html import escape
-
-            self.subscription.publish(Changes.of("settings"))   # reloads the page: report after it
+        def done(outcome) -> None:                      # after the page's reload, so it stays
+            result = outcome[0]
             if result.encrypted:
                 self.backup_status.setText(f"Резервная копия создана и проверена, зашифрована паролем: {result.path} "
                                            f"(файлов: {result.files}).")
             else:
-                self.backup_status.setText(f"<b style='color:#b00020'>Резервная копия создана и проверена БЕЗ "
-                                           f"ПАРОЛЯ:</b> {escape(str(result.path))} (файлов: {result.files}). "
+                self.backup_status.setText(style.error_html("Резервная копия создана и проверена БЕЗ ПАРОЛЯ:")
+                                           + f" {escape(str(result.path))} (файлов: {result.files}). "
                                            "Храните её только в надёжном месте: в ней персональные данные учеников.")
 
-        self.ctx.tasks.run(self, "Резервное копирование", job, done)
+        ChangeOp(self.ctx, self, job).success(done).run_in_background("Резервное копирование")
 
     def _show_schedule_password(self) -> None:
-        from coordinator_app.backup import scheduled_password_state
-
         state = scheduled_password_state(self.ctx.store)
         self.schedule_password_state.setText({
             "set": "задан: копии по расписанию шифруются им (он хранится на этом компьютере, не на флешке).",
@@ -465,34 +467,24 @@ class ExportsPage(QWidget):
             "none": "не задан — копии по расписанию не делаются, пока вы не зададите пароль.",
         }[state])
         scheduled = int(settings.get(self.ctx.store, "backup_every_days") or 0) > 0
-        self.schedule_password_state.setStyleSheet("color: #b00020" if scheduled and state != "set" else "")
+        self.schedule_password_state.setStyleSheet(style.ERROR_STYLE if scheduled and state != "set" else "")
 
     def set_schedule_password(self) -> None:
         """The password of the scheduled backups, asked in the dialog; kept by a background task (the
         key is derived from it there)."""
-        from ..dialogs.backup_password_dialog import SCHEDULE, BackupPasswordDialog
-
         dialog = BackupPasswordDialog(SCHEDULE, self)
         if dialog.exec() != BackupPasswordDialog.DialogCode.Accepted:
             return
         password, plain = dialog.password, dialog.plain
 
-        def job(ctx: TaskContext):
-            from coordinator_app.backup import set_scheduled_password
-
-            return set_scheduled_password(ctx.open_store(), password, plain=plain)
-
-        def done(changes) -> None:
-            self.subscription.publish(changes)
-            self._show_schedule_password()
-
-        self.ctx.tasks.run(self, "Пароль для копий по расписанию", job, done, cancellable=False)
+        # in the background: the key is derived from the password there (Argon2id takes a while)
+        ChangeOp(self.ctx, self, lambda task: set_scheduled_password(task.open_store(), password, plain=plain)) \
+            .success(lambda _changes: self._show_schedule_password()) \
+            .run_in_background("Пароль для копий по расписанию", cancellable=False)
 
     def verify_store(self) -> None:
-        def job(ctx: TaskContext):
-            from coordinator_app.backup import verify_store
-
-            return verify_store(ctx.open_store(), progress=lambda d, t, label="": ctx.progress(d, t, label))
+        def job(task: TaskContext):
+            return verify_store(task.open_store(), progress=lambda d, t, label="": task.progress(d, t, label))
 
         def done(report) -> None:
             self.last_store_report = report
@@ -501,7 +493,7 @@ class ExportsPage(QWidget):
             else:
                 show_error(self, UserError(f"Найдены проблемы: {len(report.problems)}.", details=report.problems))
 
-        self.ctx.tasks.run(self, "Проверка хранилища", job, done)
+        ChangeOp(self.ctx, self, job).success(done).run_in_background("Проверка хранилища")
 
     def choose_backup_dir(self) -> None:
         name = QFileDialog.getExistingDirectory(self, "Папка для резервных копий по расписанию",
@@ -510,24 +502,16 @@ class ExportsPage(QWidget):
             self.backup_dir.setText(name)
 
     def save_schedule(self) -> None:
-        from coordinator_app.backup import set_schedule
-
-        try:
-            self.subscription.publish(set_schedule(self.ctx.store, self.backup_dir.text().strip(), self.every.value(),
-                                          self.keep.value()))
-        except UserError as err:
-            show_error(self, err)
-            return
-        self.backup_status.setText("Расписание сохранено: копия будет создаваться при запуске программы, когда подойдёт срок.")
+        folder, every, keep = self.backup_dir.text().strip(), self.every.value(), self.keep.value()
+        ChangeOp(self.ctx, self, lambda store: set_schedule(store, folder, every, keep)) \
+            .success(lambda _changes: self.backup_status.setText(
+                "Расписание сохранено: копия будет создаваться при запуске программы, когда подойдёт срок.")) \
+            .run()
 
     def restore(self, archive: Path | None = None, folder: Path | None = None, password: str | None = None,
                 error: str = "") -> None:
         """Restore a backup (asked if None) into a new empty data folder (asked if None); the password
         of an encrypted one is asked, and asked again, with the reason, when it was wrong."""
-        from coordinator_app.backup import BackupPasswordError, is_encrypted
-
-        from ..dialogs.backup_password_dialog import OPEN, BackupPasswordDialog
-
         if archive is None:
             name, _ = QFileDialog.getOpenFileName(self, "Резервная копия", str(Path.home()),
                                                   "Резервная копия (*.vprbak *.zip)")
@@ -545,9 +529,7 @@ class ExportsPage(QWidget):
                 return
             password = dialog.password
 
-        def job(ctx: TaskContext):
-            from coordinator_app.backup import restore_backup
-
+        def job(task: TaskContext):
             return restore_backup(archive, folder, password)
 
         def done(result) -> None:
@@ -557,9 +539,8 @@ class ExportsPage(QWidget):
         def failed(err: BaseException) -> None:
             if isinstance(err, BackupPasswordError):       # asked again, the reason in the dialog
                 self.restore(archive, folder, error=err.message)
-            elif isinstance(err, UserError):
-                show_error(self, err)
             else:
-                show_error(self, f"Внутренняя ошибка программы: {err}\nПодробности записаны в журнал.")
+                show_error(self, err if isinstance(err, UserError) else INTERNAL_ERROR.format(err=err))
 
-        self.ctx.tasks.run(self, "Восстановление из резервной копии", job, done, failed)
+        ChangeOp(self.ctx, self, job).success(done).failure(failed) \
+            .run_in_background("Восстановление из резервной копии")

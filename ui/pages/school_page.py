@@ -8,11 +8,15 @@ from PySide6.QtWidgets import (
 )
 
 from coordinator_app import settings
-from coordinator_app.errors import UserError
+from coordinator_app.access import has_pin
+from coordinator_app.scans.retention import set_retention
 from coordinator_app.school import get_school, save_school
 
+from .. import style
 from ..context import AppContext
+from ..expert_mode import SetPinDialog
 from ..messages import show_error
+from ..ops import ChangeOp
 from ..widgets import page_title
 from ..wizard import SchoolForm
 
@@ -26,7 +30,7 @@ class SchoolPage(QWidget):
         self.save_button.setDefault(True)
         self.save_button.clicked.connect(self.save)
         self.saved_label = QLabel()
-        self.saved_label.setStyleSheet("color: #2e7d32")
+        self.saved_label.setStyleSheet(style.OK_STYLE)
 
         school_box = QGroupBox("Сведения о школе")
         box_layout = QVBoxLayout(school_box)
@@ -43,7 +47,7 @@ class SchoolPage(QWidget):
         self.one_code.toggled.connect(lambda on: self._set("one_code_per_year", on))
         settings_form.addRow(self.one_code)
         self.layout_combo = QComboBox()
-        from coordinator_app.exports.labels_pdf import LAYOUTS
+        from coordinator_app.exports.labels_pdf import LAYOUTS      # start-up: it loads reportlab
 
         for name, layout in LAYOUTS.items():
             self.layout_combo.addItem(layout.title, name)
@@ -60,7 +64,7 @@ class SchoolPage(QWidget):
         self.retention_save = QPushButton("Сохранить срок")
         self.retention_save.clicked.connect(self.save_retention)
         self.retention_saved = QLabel()
-        self.retention_saved.setStyleSheet("color: #2e7d32")
+        self.retention_saved.setStyleSheet(style.OK_STYLE)
         retention_row = QHBoxLayout()
         retention_row.addWidget(self.retention_days)
         retention_row.addWidget(self.retention_order, 1)
@@ -119,33 +123,31 @@ class SchoolPage(QWidget):
     def _set(self, key: str, value: object) -> None:
         if self._loading:
             return
-        self.subscription.publish(settings.set_value(self.ctx.store, key, value))
+        ChangeOp(self.ctx, self, lambda store: settings.set_value(store, key, value)).run()
 
     def save(self) -> None:
-        try:
-            changes = save_school(self.ctx.store, self.form.value())
-        except UserError as err:
+        def failed(err: BaseException) -> None:
             self.saved_label.clear()
             show_error(self, err)
-            return
-        self.saved_label.setText("Сохранено.")
-        self.subscription.publish(changes)
+
+        school = self.form.value()
+        ChangeOp(self.ctx, self, lambda store: save_school(store, school)) \
+            .failure(failed) \
+            .success(lambda _changes: self.saved_label.setText("Сохранено.")) \
+            .run()
 
     def save_retention(self) -> None:
-        from coordinator_app.scans.retention import set_retention
-
-        try:
-            changes = set_retention(self.ctx.store, self.retention_days.value(), self.retention_order.text())
-        except UserError as err:
+        def failed(err: BaseException) -> None:
             self.retention_saved.clear()
             show_error(self, err)
-            return
-        self.subscription.publish(changes)
-        self.retention_saved.setText("Сохранено.")
+
+        days, order = self.retention_days.value(), self.retention_order.text()
+        ChangeOp(self.ctx, self, lambda store: set_retention(store, days, order)) \
+            .failure(failed) \
+            .success(lambda _changes: self.retention_saved.setText("Сохранено.")) \
+            .run()
 
     def _show_pin_state(self) -> None:
-        from coordinator_app.access import has_pin
-
         on = has_pin(self.ctx.store)
         self.pin_state.setText("задан" if on else "не задан — из режима эксперта выйдет любой")
         self.pin_set_button.setText("Изменить PIN…" if on else "Задать PIN…")
@@ -157,10 +159,8 @@ class SchoolPage(QWidget):
                                          else "Если выключено, программа только предупреждает и просит подтверждения.")
 
     def change_pin(self, remove: bool = False) -> None:
-        from ..expert_mode import SetPinDialog
-
         dialog = SetPinDialog(self.ctx.store, self, remove=remove)
         if dialog.exec() == SetPinDialog.DialogCode.Accepted:
             self._show_pin_state()
-            self.subscription.publish(dialog.changes)
+            self.subscription.publish(dialog.changes)       # a dialog given only the store: published here
 

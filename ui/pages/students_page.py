@@ -9,14 +9,15 @@ from PySide6.QtWidgets import (
     QVBoxLayout, QWidget,
 )
 
-from coordinator_app.changes import Changes
 from coordinator_app.classes import add_class, delete_class, list_classes, set_ordinal
 from coordinator_app.codes import set_student_code
-from coordinator_app.errors import UserError
-from coordinator_app.students import NeedsConfirmation, Student, delete_student, list_students, move_student
+from coordinator_app.students import Student, delete_student, list_students, move_student
 
 from ..context import AppContext
+from ..dialogs.import_students import ImportStudentsDialog
+from ..dialogs.student_dialog import StudentDialog
 from ..messages import confirm, show_error
+from ..ops import ChangeOp
 from ..table_model import Column, RecordTableModel, SearchProxy
 from ..widgets import fit_columns, page_title, search_field, table_view
 
@@ -28,6 +29,25 @@ class StudentsPage(QWidget):
         super().__init__()
         self.ctx = ctx
 
+        left = self._classes_panel()
+        self._build_table()
+        right = self._pupils_panel()
+
+        splitter = QSplitter()
+        splitter.addWidget(left)
+        splitter.addWidget(right)
+        splitter.setStretchFactor(1, 1)
+        layout = QVBoxLayout(self)
+        layout.addWidget(page_title("Классы и ученики",
+                                    "Импортируйте списки из электронного журнала (.xlsx или .csv) или добавьте учеников вручную."))
+        layout.addWidget(splitter, 1)
+        self.subscription = ctx.bus.subscribe(self, ("students", "classes", "participants"),
+                                              lambda _changes: self.reload())
+        self.reload()
+
+    # -- building -----------------------------------------------------------------------------------
+    def _classes_panel(self) -> QWidget:
+        """The classes on the left, with «Добавить класс…» and the «Ещё» menu."""
         self.class_list = QListWidget()
         self.class_list.setMaximumWidth(220)
         self.class_list.currentItemChanged.connect(lambda *_: self._class_changed())
@@ -49,7 +69,10 @@ class StudentsPage(QWidget):
         left_layout.addWidget(QLabel("Классы:"))
         left_layout.addWidget(self.class_list, 1)
         left_layout.addLayout(class_buttons)
+        return left
 
+    def _build_table(self) -> None:
+        """The pupils of the chosen class, sortable and searchable."""
         columns: list[Column[Student]] = [
             Column("Код", lambda s: s.code or "—", sort_key=lambda s: s.code or "99999"),
             Column("Класс", lambda s: s.class_name, sort_key=lambda s: (s.grade, s.letter)),
@@ -69,6 +92,8 @@ class StudentsPage(QWidget):
         self.search = search_field(self, "Поиск по ФИО или коду (Ctrl+F)")
         self.search.textChanged.connect(self.proxy.set_search)
 
+    def _toolbar(self) -> QHBoxLayout:
+        """The pupils' actions (with their shortcuts) and the search field."""
         self.import_button = QPushButton("Импорт списка…")
         self.import_button.setShortcut(QKeySequence("Ctrl+I"))
         self.import_button.setToolTip("Импорт из .xlsx или .csv (Ctrl+I)")
@@ -94,26 +119,18 @@ class StudentsPage(QWidget):
             toolbar.addWidget(button)
         toolbar.addStretch(1)
         toolbar.addWidget(self.search)
+        return toolbar
 
+    def _pupils_panel(self) -> QWidget:
+        """The toolbar, the table and the count on the right."""
         right = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
-        right_layout.addLayout(toolbar)
+        right_layout.addLayout(self._toolbar())
         right_layout.addWidget(self.table, 1)
         self.count_label = QLabel()
         right_layout.addWidget(self.count_label)
-
-        splitter = QSplitter()
-        splitter.addWidget(left)
-        splitter.addWidget(right)
-        splitter.setStretchFactor(1, 1)
-        layout = QVBoxLayout(self)
-        layout.addWidget(page_title("Классы и ученики",
-                                    "Импортируйте списки из электронного журнала (.xlsx или .csv) или добавьте учеников вручную."))
-        layout.addWidget(splitter, 1)
-        self.subscription = ctx.bus.subscribe(self, ("students", "classes", "participants"),
-                                              lambda _changes: self.reload())
-        self.reload()
+        return right
 
     # -- data -----------------------------------------------------------------------------------
     def _current_class_id(self) -> int:
@@ -177,38 +194,17 @@ class StudentsPage(QWidget):
         super().keyPressEvent(event)
 
     # -- actions --------------------------------------------------------------------------------
-    def _run(self, action) -> bool:
-        try:
-            changes = action()
-        except UserError as err:
-            show_error(self, err)
-            return False
-        if isinstance(changes, tuple):
-            changes = changes[-1]
-        self.subscription.publish(changes)
-        return True
-
     def import_list(self) -> None:
-        from ..dialogs.import_students import ImportStudentsDialog
-
         ImportStudentsDialog(self.ctx, self).exec()
 
     def add_student(self) -> None:
-        from ..dialogs.student_dialog import StudentDialog
-
-        dialog = StudentDialog(self.ctx, default_class=self._current_class_name(), parent=self)
-        if dialog.exec() and dialog.changes:
-            self.subscription.publish(dialog.changes)
+        StudentDialog(self.ctx, default_class=self._current_class_name(), parent=self).exec()   # it publishes
 
     def edit_student(self) -> None:
-        from ..dialogs.student_dialog import StudentDialog
-
         selected = self._selected()
         if len(selected) != 1:
             return
-        dialog = StudentDialog(self.ctx, student=selected[0], parent=self)
-        if dialog.exec() and dialog.changes:
-            self.subscription.publish(dialog.changes)
+        StudentDialog(self.ctx, student=selected[0], parent=self).exec()      # it publishes
 
     def move_students(self) -> None:
         selected = self._selected()
@@ -219,14 +215,9 @@ class StudentsPage(QWidget):
                                           names, 0, True)
         if not ok or not target.strip():
             return
-        changes = Changes()
-        for student in selected:
-            try:
-                changes = changes | move_student(self.ctx.store, student.id, target)
-            except UserError as err:
-                show_error(self, err)
+        for student in selected:        # one op each: those moved before an error stay moved
+            if ChangeOp(self.ctx, self, lambda store, s=student: move_student(store, s.id, target)).run() is None:
                 break
-        self.subscription.publish(changes)
 
     def change_code(self) -> None:
         selected = self._selected()
@@ -236,11 +227,13 @@ class StudentsPage(QWidget):
         code, ok = QInputDialog.getText(
             self, "Изменить код", f"Код участника ({student.class_name}). Пять цифр, первая — параллель:",
             text=student.code or "")
-        if ok and code.strip():
-            if student.code and not confirm(self, f"Код {student.code} заменится на {code.strip()} во всех протоколах. "
-                                            "Продолжить?", destructive=True, yes="Заменить"):
-                return
-            self._run(lambda: set_student_code(self.ctx.store, student.id, code))
+        if not ok or not code.strip():
+            return
+        op = ChangeOp(self.ctx, self, lambda store: set_student_code(store, student.id, code))
+        if student.code:
+            op.confirm(f"Код {student.code} заменится на {code.strip()} во всех протоколах. Продолжить?",
+                       destructive=True, yes="Заменить")
+        op.run()
 
     def delete_students(self) -> None:
         selected = self._selected()
@@ -250,21 +243,16 @@ class StudentsPage(QWidget):
                 else f"Удалить выбранных учеников ({len(selected)})?")
         if not confirm(self, text + " Это действие нельзя отменить.", yes="Удалить", destructive=True):
             return
-        changes = Changes()
-        for student in selected:
-            try:
-                changes = changes | delete_student(self.ctx.store, student.id)
-            except NeedsConfirmation as err:
-                if confirm(self, err.message, yes="Удалить", destructive=True):
-                    changes = changes | delete_student(self.ctx.store, student.id, force=True)
-            except UserError as err:
-                show_error(self, err)
-        self.subscription.publish(changes)
+        for student in selected:        # one op each: a pupil who cannot go does not keep the others
+            ChangeOp(self.ctx, self, lambda store, s=student: delete_student(store, s.id)) \
+                .if_asked(lambda store, s=student: delete_student(store, s.id, force=True), yes="Удалить",
+                          destructive=True) \
+                .run()
 
     def add_class(self) -> None:
         name, ok = QInputDialog.getText(self, "Добавить класс", "Класс (например, 4А):")
         if ok and name.strip():
-            self._run(lambda: add_class(self.ctx.store, name))
+            ChangeOp(self.ctx, self, lambda store: add_class(store, name)).run()
 
     def set_class_ordinal(self) -> None:
         class_id = self._current_class_id()
@@ -276,12 +264,13 @@ class StudentsPage(QWidget):
             self, "Порядковый номер класса",
             f"Порядковый номер класса {info.name} в форме ФИС ОКО (0 — по порядку букв):", info.ordinal, 0, 50)
         if ok:
-            self._run(lambda: set_ordinal(self.ctx.store, class_id, value or None))
+            ChangeOp(self.ctx, self, lambda store: set_ordinal(store, class_id, value or None)).run()
 
     def delete_class(self) -> None:
         class_id = self._current_class_id()
         if class_id == ALL:
             show_error(self, "Сначала выберите класс в списке слева.")
             return
-        if confirm(self, "Удалить выбранный класс? Удаляется только пустой класс.", yes="Удалить", destructive=True):
-            self._run(lambda: delete_class(self.ctx.store, class_id))
+        ChangeOp(self.ctx, self, lambda store: delete_class(store, class_id)) \
+            .confirm("Удалить выбранный класс? Удаляется только пустой класс.", yes="Удалить", destructive=True) \
+            .run()

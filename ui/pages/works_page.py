@@ -6,12 +6,12 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSplitter, QVBoxLayout, QWidget
 
-from coordinator_app.errors import UserError
-from coordinator_app.students import NeedsConfirmation
 from coordinator_app.works import Work, delete_work, get_work, list_works
 
+from .. import style
 from ..context import AppContext
-from ..messages import confirm, show_error
+from ..dialogs.work_dialog import WorkDialog
+from ..ops import ChangeOp
 from ..table_model import Column, RecordTableModel, SearchProxy
 from ..loader import PageLoader
 from ..widgets import fit_columns, page_title, table_view
@@ -139,38 +139,24 @@ class WorksPage(QWidget):
         if work.allows_not_passed:
             extras.append("допускается «не пройд.»")
         scale = (f"«3» от {work.scale[0]}, «4» от {work.scale[1]}, «5» от {work.scale[2]}" if work.scale
-                 else "<span style='color:#b00020'>не задана — внесите из критериев оценивания</span>")
+                 else style.error_html("не задана — внесите из критериев оценивания", bold=False))
         self.details.setText(f"<b>{work.title}</b> — максимум {work.max_total} б.<br>" + "<br>".join(parts)
                              + f"<br><b>Шкала:</b> {scale}<br>" + _sentence("; ".join(extras)))
 
     def new_work(self, mode: str) -> None:
-        from ..dialogs.work_dialog import WorkDialog
-
-        dialog = WorkDialog(self.ctx, mode=mode, parent=self)
-        if dialog.exec() and dialog.changes:
-            self.subscription.publish(dialog.changes)
+        WorkDialog(self.ctx, mode=mode, parent=self).exec()     # the dialog publishes what it saved
 
     def edit_work(self) -> None:
-        from ..dialogs.work_dialog import WorkDialog
-
         work = self.selected()
         if work is None:
             return
-        dialog = WorkDialog(self.ctx, work=get_work(self.ctx.store, work.id), parent=self)
-        if dialog.exec() and dialog.changes:
-            self.subscription.publish(dialog.changes)
+        WorkDialog(self.ctx, work=get_work(self.ctx.store, work.id), parent=self).exec()
 
     def delete_work(self) -> None:
         work = self.selected()
-        if work is None or not confirm(self, f"Удалить работу «{work.title}»?", yes="Удалить", destructive=True):
+        if work is None:
             return
-        try:
-            changes = delete_work(self.ctx.store, work.id)
-        except NeedsConfirmation as err:
-            if not confirm(self, err.message, yes="Удалить", destructive=True):
-                return
-            changes = delete_work(self.ctx.store, work.id, force=True)
-        except UserError as err:
-            show_error(self, err)
-            return
-        self.subscription.publish(changes)
+        ChangeOp(self.ctx, self, lambda store: delete_work(store, work.id)) \
+            .confirm(f"Удалить работу «{work.title}»?", yes="Удалить", destructive=True) \
+            .if_asked(lambda store: delete_work(store, work.id, force=True), yes="Удалить", destructive=True) \
+            .run()

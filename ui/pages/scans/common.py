@@ -1,5 +1,5 @@
-"""What the «Сканы» page's parts share: the colours (every colour literal of the package), the
-thumbnail size, the keyboard-shortcut helper, the page prefetcher and the «who is this» text."""
+"""What the «Сканы» page's parts share: the colours (from `ui/style.py`; the one literal it has no
+name for yet is here), the thumbnail size, the keyboard-shortcut helper, the page prefetcher and the «who is this» text."""
 
 from __future__ import annotations
 
@@ -13,12 +13,23 @@ from PySide6.QtWidgets import QWidget
 from coordinator_app.scans.pages import Page
 
 from ...scan_viewer import ScanViewer
+from ...style import (
+    ABSENT_BACKGROUND,
+    ABSENT_TEXT,
+    ERROR_STYLE,
+    MUTED_STYLE,
+    WARNING_ROW,
+    WARNING_STYLE,
+    color,
+)
 
-ABSENT_BG, ABSENT_FG, MISSING_BG = QColor("#e4e4e4"), QColor("#777777"), QColor("#fff3c4")
-WAITING_TAB = QColor("#a04000")        # a queue tab with pages in it
-ERROR_STYLE = "color: #b00020"
-HINT_STYLE = "color: #555"
-NOTE_STYLE = "color: #8a6d00"
+__all__ = ["ABSENT_BG", "ABSENT_FG", "ERROR_STYLE", "HINT_STYLE", "MISSING_BG", "NOTE_STYLE", "PAGE_ID", "THUMB",
+           "WAITING_TAB", "Prefetcher", "bind", "position_of", "who"]
+
+ABSENT_BG, ABSENT_FG, MISSING_BG = color(ABSENT_BACKGROUND), color(ABSENT_TEXT), color(WARNING_ROW)
+WAITING_TAB = QColor("#a04000")        # a queue tab with pages in it (not in ui/style.py yet)
+HINT_STYLE = MUTED_STYLE
+NOTE_STYLE = WARNING_STYLE
 PAGE_ID = Qt.ItemDataRole.UserRole
 THUMB = QSize(92, 130)
 

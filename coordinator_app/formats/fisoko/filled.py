@@ -1,11 +1,12 @@
 """Read back a ФИС ОКО «форма сбора результатов» that the school filled in Excel.
 
-Schools often type the scores straight into the form. This module reads such a file for one
-work: the columns are found by their headers through `read_template()` (so every layout it
-understands works here too), the form's task set is checked against the work's, and every data
-row with a participant code becomes a `FormRow` with normalised values. Nothing stops at the first
-bad cell: every problem is collected as a `FormProblem` naming the Excel row, the column's header
-and the value, so the coordinator can fix them all in one pass.
+Schools often type the scores straight into the form. This module reads such a file: the columns
+are found by their headers through the template reader (`template.read_template`, so every layout
+it understands works here too), the form's task columns are matched with the work's task list
+(plain `(task id, max, part)` values: the use-case supplies them), and every data row with a
+participant code becomes a `FormRow` with normalised values. Nothing stops at the first bad cell:
+every problem is collected as a `FormProblem` naming the Excel row, the column's header and the
+value, so the coordinator can fix them all in one pass.
 
 A file that cannot be read, is not a form, or is the form of another work raises `UserError`.
 """
@@ -13,52 +14,52 @@ A file that cannot be read, is not a form, or is the form of another work raises
 from __future__ import annotations
 
 import io
+import math
 import re
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from openpyxl import load_workbook
 
 from coordinator_app.errors import UserError, quoted
-from coordinator_app.imports.cells import cell_text
-from coordinator_app.imports.package_guard import check_package
-from coordinator_app.imports.fisoko_template import (
-    ABSENT,
-    NOT_PASSED,
+from coordinator_app.formats.fisoko.ooxml import load
+from coordinator_app.formats.fisoko.template import (
     TemplateInfo,
+    classes_layout,
     read_template,
 )
-
-if TYPE_CHECKING:  # pragma: no cover
-    from coordinator_app.works import Work
+from coordinator_app.formats.fisoko.validations import find_sheet
+from coordinator_app.formats.fisoko.vocabulary import (
+    ABSENT,
+    CLASSES_SHEET,
+    FEMALE,
+    MALE,
+    NO_MARK,
+    NOT_PASSED,
+    X,
+    gender_of,
+    is_code,
+    is_not_passed,
+    is_x,
+)
+from coordinator_app.imports.cells import cell_text, value_text
+from coordinator_app.imports.package_guard import check_package
 
 __all__ = [
+    "FilledForm",
     "FormProblem",
     "FormRow",
-    "FilledForm",
     "normalize_score",
+    "read_class_textbooks",
     "read_filled_form",
-    "read_filled_form_for_work",
-    "X",
-    "NOT_PASSED",
-    "ABSENT",
-    "NO_MARK",
 ]
 
-#: The «no answer» value of a task cell (Latin capital X, as ФИС ОКО spells it).
-X = "X"
-#: The journal-mark value of a pupil without a mark.
-NO_MARK = "нет отметки"
-
-_CODE_RE = re.compile(r"^\d{5}$")
 _NUMBER_RE = re.compile(r"^[+-]?\d+(?:[.,]\d+)?$")
 _MAX_DIGITS = 15
 _HUGE = 10 ** _MAX_DIGITS
-_X_VALUES = {"X", "x", "Х", "х"}  # Latin and Cyrillic
-_MALE = {"м", "муж", "мужской", "m"}
-_FEMALE = {"ж", "жен", "женский"}
 
 
 # --------------------------------------------------------------------------------------------
@@ -109,20 +110,18 @@ class FilledForm:
         return not self.problems
 
 
+
 # --------------------------------------------------------------------------------------------
 # Cell values
 
 
-_text = cell_text
-
-
 def _key(value: Any) -> str:
     """For comparisons: text, lower case, ё → е, no spaces."""
-    return re.sub(r"\s+", "", _text(value)).lower().replace("ё", "е")
+    return re.sub(r"\s+", "", cell_text(value)).lower().replace("ё", "е")
 
 
 def _is_empty(value: Any) -> bool:
-    return _text(value) == ""
+    return cell_text(value) == ""
 
 
 def _whole_number(value: Any) -> int | None:
@@ -135,13 +134,13 @@ def _whole_number(value: Any) -> int | None:
     if isinstance(value, int):
         return value
     if isinstance(value, float):
-        if value != value or value in (float("inf"), float("-inf")):
+        if not math.isfinite(value):
             return None
         if not value.is_integer():
             raise ValueError("fraction")
         return int(value)
     if isinstance(value, str):
-        s = _text(value).replace(" ", "")
+        s = cell_text(value).replace(" ", "")
         if not _NUMBER_RE.match(s):
             return None
         whole, _, fraction = s.replace(",", ".").partition(".")
@@ -155,14 +154,10 @@ def _whole_number(value: Any) -> int | None:
     return None
 
 
-def _is_not_passed(key: str) -> bool:
-    return key.replace(".", "").startswith("непройд")
-
-
 def _allowed_scores(max_score: int, allows_not_passed: bool) -> str:
-    text = f"целое от 0 до {max_score} или X"
+    text = f"целое от 0 до {max_score} или {X}"
     if allows_not_passed:
-        text = f"целое от 0 до {max_score}, X или «{NOT_PASSED}»"
+        text = f"целое от 0 до {max_score}, {X} или «{NOT_PASSED}»"
     return f"допустимо {text}"
 
 
@@ -176,9 +171,9 @@ def normalize_score(raw: Any, max_score: int, allows_not_passed: bool) -> str | 
     if _is_empty(raw):
         return None
     key = _key(raw)
-    if isinstance(raw, str) and _text(raw) in _X_VALUES:
+    if isinstance(raw, str) and is_x(cell_text(raw)):
         return X
-    if _is_not_passed(key):
+    if is_not_passed(key):
         if allows_not_passed:
             return NOT_PASSED
         raise ValueError(f"«{NOT_PASSED}» в этой работе не используется; "
@@ -204,7 +199,7 @@ def _normalize_code(raw: Any) -> str:
     """Code cell → its text: 70032.0 → "70032", " 70032 " → "70032"."""
     if isinstance(raw, float) and raw.is_integer():
         return str(int(raw))
-    return re.sub(r"\s+", "", _text(raw))
+    return re.sub(r"\s+", "", cell_text(raw))
 
 
 def _normalize_variant(raw: Any, allowed: list[str] | None) -> str:
@@ -224,12 +219,10 @@ def _normalize_variant(raw: Any, allowed: list[str] | None) -> str:
 
 
 def _normalize_gender(raw: Any) -> str:
-    key = _key(raw).rstrip(".")
-    if key in _MALE:
-        return "м"
-    if key in _FEMALE:
-        return "ж"
-    raise ValueError("пол указывается буквой «м» или «ж»")
+    found = gender_of(cell_text(raw))
+    if found is None:
+        raise ValueError(f"пол указывается буквой «{MALE}» или «{FEMALE}»")
+    return found
 
 
 def _normalize_class_ordinal(raw: Any) -> int:
@@ -332,12 +325,13 @@ def _load_values(path: Path, info: TemplateInfo, max_col: int) -> list[tuple[Any
         ) from None
     except UserError:
         raise
-    except Exception:  # the structure was read a moment ago; anything now is a damaged file
+    except Exception:  # noqa: BLE001 - the structure was read a moment ago; anything now is a damaged file
         raise UserError(
             f"Не удалось прочитать данные из «{path.name}»: файл повреждён. Откройте его в "
             f"Excel, сохраните заново и попробуйте снова."
         ) from None
     return rows
+
 
 
 def read_filled_form(
@@ -357,165 +351,197 @@ def read_filled_form(
     path = Path(path)
     info = read_template(path)
     task_columns = _check_fits(info, list(tasks), int(parts))
-    task_max = {task_id: int(max_score) for task_id, max_score, _part in tasks}
-    # Columns in the file's order, so that a row's problems come left to right.
-    task_order = sorted(task_columns, key=lambda t: task_columns[t])
-
-    used = [info.code_column, *info.variant_columns.values(), *task_columns.values()]
-    optional = {
-        "class_ordinal": info.class_ordinal_column,
-        "gender": info.gender_column,
-        "mark": info.journal_mark_column,
-    }
-    used += [c for c in optional.values() if c is not None]
-    max_col = max(used)
-    values = _load_values(path, info, max_col)
-    header = values[0] if values else ()
-
-    def header_of(col: int) -> str:
-        text = _text(header[col - 1]) if col - 1 < len(header) else ""
-        return text or f"столбец {col}"
-
-    headers = {col: header_of(col) for col in used}
-    for t in info.tasks:
-        headers[t.column] = t.header
-
+    reader = _RowReader(info, task_columns, {t: int(m) for t, m, _p in tasks},
+                        allows_not_passed, known_codes)
+    values = _load_values(path, info, max(reader.used))
+    reader.name_columns(values[0] if values else ())
     form = FilledForm()
-    seen_codes: dict[str, int] = {}
-
     for offset, cells in enumerate(values[1:], start=1):
-        row_no = info.header_row + offset
+        reader.read(info.header_row + offset, cells, form)
+    return form
 
-        def cell(col: int) -> Any:
-            return cells[col - 1] if col - 1 < len(cells) else None
 
-        row_problems: list[tuple[int, FormProblem]] = []
+class _RowReader:
+    """The data rows of one form, each read column by column: the code, the variants (or
+    absence), the tasks, whether a present pupil's row is complete, the optional columns (each
+    with its own normaliser, `_OPTIONAL`)."""
 
-        def problem(col: int, raw: Any, reason: str) -> None:
-            row_problems.append((col, FormProblem(row_no, headers[col], quoted(_text(raw)), reason)))
+    def __init__(self, info: TemplateInfo, task_columns: dict[str, int], task_max: dict[str, int],
+                 allows_not_passed: bool, known_codes: set[str] | None) -> None:
+        self.info, self.task_columns, self.task_max = info, task_columns, task_max
+        self.allows_not_passed, self.known_codes = allows_not_passed, known_codes
+        # Columns in the file's order, so that a row's problems come left to right.
+        self.task_order = sorted(task_columns, key=lambda t: task_columns[t])
+        self.work_order = list(task_max)
+        self.optional = [(col, name, normalise) for attribute, name, normalise in _OPTIONAL
+                         if (col := getattr(info, attribute)) is not None]
+        self.used = [info.code_column, *info.variant_columns.values(), *task_columns.values(),
+                     *(col for col, _n, _f in self.optional)]
+        self.headers: dict[int, str] = {}
+        self.seen_codes: dict[str, int] = {}
 
-        raw_code = cell(info.code_column)
-        variant_raw = {p: cell(c) for p, c in info.variant_columns.items()}
-        score_raw = {t: cell(task_columns[t]) for t in task_order}
-        if _is_empty(raw_code):
-            if any(not _is_empty(v) for v in [*variant_raw.values(), *score_raw.values()]):
-                problem(
-                    info.code_column, raw_code,
-                    "не указан код участника, а вариант или баллы в строке заполнены",
-                )
-                form.problems.extend(p for _c, p in row_problems)
-            continue
+    def name_columns(self, header: tuple[Any, ...]) -> None:
+        """Each used column's header text for the problems (a task's as the template read it)."""
+        for col in self.used:
+            text = cell_text(header[col - 1]) if col - 1 < len(header) else ""
+            self.headers[col] = text or f"столбец {col}"
+        for t in self.info.tasks:
+            self.headers[t.column] = t.header
 
-        # Code.
-        code = _normalize_code(raw_code)
-        if not _CODE_RE.match(code):
-            problem(info.code_column, raw_code, "код участника — пять цифр")
-        elif code in seen_codes:
-            problem(info.code_column, raw_code,
-                    f"код повторяется: он уже указан в строке {seen_codes[code]}")
-        elif known_codes is not None and code not in known_codes:
-            problem(info.code_column, raw_code, "кода нет в протоколе работы")
-        seen_codes.setdefault(code, row_no)
+    def read(self, row_no: int, cells: tuple[Any, ...], form: FilledForm) -> None:
+        row = _Row(row_no, cells, self)
+        if _is_empty(row.raw_code):
+            if not row.all_empty():
+                row.problem(self.info.code_column, row.raw_code,
+                            "не указан код участника, а вариант или баллы в строке заполнены")
+                form.problems.extend(row.sorted_problems())
+            return
+        code = self._code(row)
+        absent, variants = self._variants(row)
+        scores = self._scores(row, absent)
+        if not absent:
+            self._completeness(row)
+        optional = {name: self._optional(row, col, normalise)
+                    for col, name, normalise in self.optional}
+        form.problems.extend(row.sorted_problems())
+        form.rows.append(FormRow(row=row_no, code=code, absent=absent, variants=variants,
+                                 scores=scores, **optional))
 
-        # Variants and absence.
-        absent_parts = {p for p, v in variant_raw.items() if _key(v).rstrip(".") == ABSENT}
+    def _code(self, row: _Row) -> str:
+        code = _normalize_code(row.raw_code)
+        col = self.info.code_column
+        if not is_code(code):
+            row.problem(col, row.raw_code, "код участника — пять цифр")
+        elif code in self.seen_codes:
+            row.problem(col, row.raw_code,
+                        f"код повторяется: он уже указан в строке {self.seen_codes[code]}")
+        elif self.known_codes is not None and code not in self.known_codes:
+            row.problem(col, row.raw_code, "кода нет в протоколе работы")
+        self.seen_codes.setdefault(code, row.number)
+        return code
+
+    def _variants(self, row: _Row) -> tuple[bool, dict[int, str | None]]:
+        absent_parts = {p for p, v in row.variant_raw.items() if _key(v).rstrip(".") == ABSENT}
         absent = bool(absent_parts)
         variants: dict[int, str | None] = {}
-        for part, raw in variant_raw.items():
-            col = info.variant_columns[part]
+        for part, raw in row.variant_raw.items():
+            col = self.info.variant_columns[part]
             variants[part] = None
             if part in absent_parts or _is_empty(raw):
                 continue
             try:
-                variants[part] = _normalize_variant(raw, info.allowed_values.get(col))
+                variants[part] = _normalize_variant(raw, self.info.allowed_values.get(col))
             except ValueError as err:
-                problem(col, raw, str(err))
+                row.problem(col, raw, str(err))
                 continue
             if absent:
-                problem(col, raw, f"в строке указано «{ABSENT}»: для отсутствовавшего "
-                                  f"вариант не ставится")
+                row.problem(col, raw, f"в строке указано «{ABSENT}»: для отсутствовавшего "
+                                      f"вариант не ставится")
+        return absent, variants
 
-        # Scores.
+    def _scores(self, row: _Row, absent: bool) -> dict[str, str | None]:
         scores: dict[str, str | None] = {}
-        for task_id in task_order:
-            raw = score_raw[task_id]
-            col = task_columns[task_id]
+        for task_id in self.task_order:
+            raw = row.score_raw[task_id]
+            col = self.task_columns[task_id]
             try:
-                value = normalize_score(raw, task_max[task_id], allows_not_passed)
+                value = normalize_score(raw, self.task_max[task_id], self.allows_not_passed)
             except ValueError as err:
                 value = None
-                problem(col, raw, str(err))
+                row.problem(col, raw, str(err))
             else:
                 if absent and value is not None:
-                    problem(col, raw, f"ученик отмечен как «{ABSENT}», ячейка должна быть пустой")
+                    row.problem(col, raw, f"ученик отмечен как «{ABSENT}», ячейка должна быть пустой")
             scores[task_id] = value
-        scores = {t: scores[t] for t, _m, _p in tasks}
+        return {t: scores[t] for t in self.work_order}
 
-        if not absent:
-            nothing = all(_is_empty(v) for v in [*variant_raw.values(), *score_raw.values()])
-            if nothing:
-                first_variant = info.variant_columns[min(info.variant_columns)]
-                problem(first_variant, None,
+    def _completeness(self, row: _Row) -> None:
+        """A present pupil's row needs every variant and every task cell."""
+        variant_columns = self.info.variant_columns
+        if row.all_empty():
+            first_variant = variant_columns[min(variant_columns)]
+            row.problem(first_variant, None,
                         f"строка с кодом не заполнена: нет ни варианта, ни баллов (если "
                         f"ученик не писал работу, укажите «{ABSENT}»)")
-            else:
-                for part, raw in variant_raw.items():
-                    if _is_empty(raw):
-                        problem(info.variant_columns[part], raw, "не указан вариант")
-                for task_id in task_order:
-                    raw = score_raw[task_id]
-                    if _is_empty(raw):
-                        problem(task_columns[task_id], raw, "не заполнено")
+            return
+        for part, raw in row.variant_raw.items():
+            if _is_empty(raw):
+                row.problem(variant_columns[part], raw, "не указан вариант")
+        for task_id in self.task_order:
+            raw = row.score_raw[task_id]
+            if _is_empty(raw):
+                row.problem(self.task_columns[task_id], raw, "не заполнено")
 
-        # Optional columns: checked when filled.
-        class_ordinal = gender = journal_mark = None
-        if info.class_ordinal_column is not None:
-            raw = cell(info.class_ordinal_column)
-            if not _is_empty(raw):
-                try:
-                    class_ordinal = _normalize_class_ordinal(raw)
-                except ValueError as err:
-                    problem(info.class_ordinal_column, raw, str(err))
-        if info.gender_column is not None:
-            raw = cell(info.gender_column)
-            if not _is_empty(raw):
-                try:
-                    gender = _normalize_gender(raw)
-                except ValueError as err:
-                    problem(info.gender_column, raw, str(err))
-        if info.journal_mark_column is not None:
-            raw = cell(info.journal_mark_column)
-            if not _is_empty(raw):
-                try:
-                    journal_mark = _normalize_mark(raw)
-                except ValueError as err:
-                    problem(info.journal_mark_column, raw, str(err))
-
-        # Left to right within the row (sort is stable: a cell's own order is kept).
-        form.problems.extend(p for _c, p in sorted(row_problems, key=lambda cp: cp[0]))
-        form.rows.append(
-            FormRow(
-                row=row_no,
-                code=code,
-                absent=absent,
-                variants=variants,
-                scores=scores,
-                class_ordinal=class_ordinal,
-                gender=gender,
-                journal_mark=journal_mark,
-            )
-        )
-    return form
+    @staticmethod
+    def _optional(row: _Row, col: int, normalise: Callable[[Any], Any]) -> Any:
+        """An optional column's value, checked when filled."""
+        raw = row.cell(col)
+        if _is_empty(raw):
+            return None
+        try:
+            return normalise(raw)
+        except ValueError as err:
+            row.problem(col, raw, str(err))
+            return None
 
 
-def read_filled_form_for_work(
-    path: Path | str, work: Work, *, known_codes: set[str] | None = None
-) -> FilledForm:
-    """`read_filled_form()` with the tasks, parts and «не пройд.» rule of `work`."""
-    return read_filled_form(
-        path,
-        tasks=[(t.task_id, t.max_score, t.part) for t in work.tasks],
-        parts=work.parts,
-        allows_not_passed=work.allows_not_passed,
-        known_codes=known_codes,
-    )
+class _Row:
+    """One data row's cells and the problems found in it."""
+
+    def __init__(self, number: int, cells: tuple[Any, ...], reader: _RowReader) -> None:
+        self.number, self.cells, self.headers = number, cells, reader.headers
+        info = reader.info
+        self.raw_code = self.cell(info.code_column)
+        self.variant_raw = {p: self.cell(c) for p, c in info.variant_columns.items()}
+        self.score_raw = {t: self.cell(reader.task_columns[t]) for t in reader.task_order}
+        self.problems: list[tuple[int, FormProblem]] = []
+
+    def cell(self, col: int) -> Any:
+        return self.cells[col - 1] if col - 1 < len(self.cells) else None
+
+    def all_empty(self) -> bool:
+        """No variant and no task value in the row."""
+        return all(_is_empty(v) for v in [*self.variant_raw.values(), *self.score_raw.values()])
+
+    def problem(self, col: int, raw: Any, reason: str) -> None:
+        self.problems.append(
+            (col, FormProblem(self.number, self.headers[col], quoted(cell_text(raw)), reason)))
+
+    def sorted_problems(self) -> list[FormProblem]:
+        """Left to right within the row (sort is stable: a cell's own order is kept)."""
+        return [p for _c, p in sorted(self.problems, key=lambda cp: cp[0])]
+
+
+#: The optional columns: the form's attribute naming the column, the `FormRow` field, the
+#: normaliser (raises ValueError with the reason).
+_OPTIONAL: tuple[tuple[str, str, Callable[[Any], Any]], ...] = (
+    ("class_ordinal_column", "class_ordinal", _normalize_class_ordinal),
+    ("gender_column", "gender", _normalize_gender),
+    ("journal_mark_column", "journal_mark", _normalize_mark),
+)
+
+
+# --------------------------------------------------------------------------------------------
+# The «Классы» sheet
+
+
+def read_class_textbooks(path: Path | str) -> dict[int, str]:
+    """{class ordinal: textbook} of a filled form's «Классы» sheet ({} when it has none or it is
+    empty). The reverse of what `fill` writes there."""
+    wb = load(Path(path).read_bytes())
+    try:
+        ws = find_sheet(wb, CLASSES_SHEET)
+        if ws is None:
+            return {}
+        header_row, ordinal_col, book_col, _width = classes_layout(ws)
+        books: dict[int, str] = {}
+        for r in range(header_row + 1, ws.max_row + 1):
+            ordinal = value_text(ws.cell(row=r, column=ordinal_col).value)
+            book = value_text(ws.cell(row=r, column=book_col).value)
+            if ordinal.isdigit() and book:
+                books[int(ordinal)] = book
+        return books
+    finally:
+        wb.close()
+
+

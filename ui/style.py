@@ -1,0 +1,54 @@
+"""The one home of the GUI's colours and text styles.
+
+A page never writes a colour itself: it takes a name from here (a style sheet for a label, a `QColor`
+for a table cell, an HTML fragment for rich text), so an error looks the same on every page and a
+colour is changed in one place.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QColor
+
+# -- colours ----------------------------------------------------------------------------------------
+ERROR = "#b00020"            # a problem the user must fix
+OK = "#2e7d32"               # saved, done, ready
+WARNING = "#8a6d00"          # worth a look, not an error
+MUTED = "#555"               # hints and secondary text
+ABSENT_BACKGROUND = "#e4e4e4"    # a participant who was absent
+ABSENT_TEXT = "#777777"
+BAD_ROW = "#ffd7d7"          # a row that cannot be imported
+WARNING_ROW = "#fff3c4"      # a row imported with a warning
+EXPERT_BADGE = "#b35c00"     # the «режим эксперта» indicator in the status bar
+
+# -- style sheets for a label -------------------------------------------------------------------------
+ERROR_STYLE = f"color: {ERROR}"
+OK_STYLE = f"color: {OK}"
+WARNING_STYLE = f"color: {WARNING}"
+MUTED_STYLE = f"color: {MUTED}"
+EXPERT_BADGE_STYLE = f"color: white; background: {EXPERT_BADGE}; padding: 1px 8px; font-weight: bold"
+NAVIGATION_STYLE = "QListWidget#navigation { font-size: 11pt; } QListWidget#navigation::item { padding: 8px; }"
+
+
+# -- table cells --------------------------------------------------------------------------------------
+def color(name: str) -> QColor:
+    """A colour of this module for a model's background or foreground role."""
+    return QColor(name)
+
+
+# -- rich text ----------------------------------------------------------------------------------------
+def error_html(text: str, bold: bool = True) -> str:
+    """`text` (already escaped if it came from outside) shown as an error in a rich-text label."""
+    tag = "b" if bold else "span"
+    return f"<{tag} style='color:{ERROR}'>{text}</{tag}>"
+
+
+def ok_html(text: str) -> str:
+    return f"<b style='color:{OK}'>{text}</b>"
+
+
+def warning_html(text: str) -> str:
+    return f"<span style='color:{WARNING}'>{text}</span>"
+
+
+def muted_html(text: str) -> str:
+    return f"<div style='color:{MUTED}'>{text}</div>"
