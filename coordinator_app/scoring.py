@@ -21,7 +21,7 @@ from .changes import Changes
 from .errors import UserError, quoted
 from .names import class_display, normalize_gender
 from .storage import Store, now_iso
-from .works import TaskDef, Work, get_work, mark_for
+from .works import TaskDef, Work, get_work, mark_for, normalize_task_id
 
 SCORES = "scores"
 X = "X"
@@ -50,8 +50,11 @@ def normalize_value(raw: Any, task: TaskDef, allows_not_passed: bool) -> str | N
         if raw >= 0:
             return str(raw)
     text = quoted(raw, limit=1 << 30) if isinstance(raw, int) else str(raw).strip()
-    if not text:
-        return None
+    return _from_text(text, task, allows_not_passed) if text else None
+
+
+def _from_text(text: str, task: TaskDef, allows_not_passed: bool) -> str:
+    """The stored form of a non-empty typed text: X, «не пройд.» or a score within the maximum."""
     if text.casefold() in _X_FORMS:
         return X
     if _NOT_PASSED_RE.match(text) or text.casefold() in {"н", "нп", "н/п"}:
@@ -71,6 +74,26 @@ def normalize_value(raw: Any, task: TaskDef, allows_not_passed: bool) -> str | N
 
 def points(value: str | None) -> int:
     return int(value) if value and value.isdigit() else 0
+
+
+def filled_count(scores: dict[str, str | None], task_ids: list[str]) -> int:
+    """How many of the tasks have a value (X and «не пройд.» count as filled)."""
+    return sum(1 for task_id in task_ids if scores.get(task_id) is not None)
+
+
+def row_outcome(scores: dict[str, str | None], task_ids: list[str], absent: bool,
+                scale: list[int] | None) -> tuple[int, str, str | None]:
+    """A participant's total, status and mark: the one rule, used by `score_sheet` and by the
+    sheet the scoring page keeps cell by cell. The mark exists only once every task is filled."""
+    total = sum(points(scores.get(task_id)) for task_id in task_ids)
+    filled = filled_count(scores, task_ids)
+    if absent:
+        status = "absent"
+    elif filled == 0:
+        status = "not_started"
+    else:
+        status = "scored" if filled == len(task_ids) else "partial"
+    return total, status, (mark_for(scale, total) if status == "scored" else None)
 
 
 @dataclass
@@ -95,6 +118,32 @@ class ScoreRow:
                 "mark": self.mark, "status": self.status, "journal_mark": self.journal_mark}
 
 
+def _sheet_query(experts: bool, some: bool) -> str:
+    """The query of `score_sheet`: ?1 the round, ?2 the work, ?3 (`some`) the participants' ids as JSON.
+
+    SQLite gathers each participant's cells of the round into one JSON object (task → value, and
+    task → expert when asked): a tenth of the Python work of reading 15 rows per participant."""
+    cells = "(SELECT json_group_object(task_id, {}) FROM scores WHERE participant_id = p.id AND round = {})"
+    return f"""SELECT p.id, p.code, p.class_id, p.absent, p.variant1, p.variant2, p.journal_mark, s.gender,
+                      c.grade, c.letter, {cells.format('value', '?1')}, {cells.format('expert', '?1') if experts else 'NULL'}
+               FROM participants p JOIN classes c ON c.id = p.class_id JOIN students s ON s.id = p.student_id
+               WHERE p.work_id = ?2 {'AND p.id IN (SELECT value FROM json_each(?3))' if some else ''}
+               ORDER BY CAST(p.code AS INTEGER)"""
+
+
+def _later_rounds(store: Store, work_id: int, rounds: tuple[int, ...]) -> dict[int, list[tuple[str, str, str | None]]]:
+    """The cells of later rounds by participant: (task, value, expert). A later round overrides the
+    first (the commission's round 3 over the first expert's round 1); those are few rows, read plainly."""
+    overrides: dict[int, list[tuple[str, str, str | None]]] = {}
+    for later_round in rounds:
+        for pid, task_id, value, expert in store.conn.execute(
+                """SELECT sc.participant_id, sc.task_id, sc.value, sc.expert FROM scores sc
+                   JOIN participants p ON p.id = sc.participant_id WHERE p.work_id = ? AND sc.round = ?""",
+                [work_id, later_round]):
+            overrides.setdefault(pid, []).append((task_id, value, expert))
+    return overrides
+
+
 def score_sheet(store: Store, work_id: int, round: int = 1, *, final: bool = False,
                 participant_ids: set[int] | None = None, experts: bool = True) -> list[ScoreRow]:
     """Every participant of the work with its scores of `round` (`final=True`: round 3 over 1).
@@ -105,35 +154,18 @@ def score_sheet(store: Store, work_id: int, round: int = 1, *, final: bool = Fal
     """
     work = get_work(store, work_id)
     first, later_rounds = (1, (3,)) if final else (round, ())
-    # SQLite gathers each participant's cells of the first round into one JSON object (task → value,
-    # and task → expert when asked): a tenth of the Python work of reading 15 rows per participant.
-    cells = "(SELECT json_group_object(task_id, {}) FROM scores WHERE participant_id = p.id AND round = {})"
-    query = f"""SELECT p.id, p.code, p.class_id, p.absent, p.variant1, p.variant2, p.journal_mark, s.gender,
-                      c.grade, c.letter, {cells.format('value', '?1')}, {cells.format('expert', '?1') if experts else 'NULL'}
-               FROM participants p JOIN classes c ON c.id = p.class_id JOIN students s ON s.id = p.student_id
-               WHERE p.work_id = ?2 {'AND p.id IN (SELECT value FROM json_each(?3))' if participant_ids is not None else ''}
-               ORDER BY CAST(p.code AS INTEGER)"""
     params: list[Any] = [first, work_id]
     if participant_ids is not None:
         params.append(json.dumps(sorted(participant_ids)))
-    # A later round overrides the first (the commission's round 3 over the first expert's round 1);
-    # those are few rows, read plainly.
-    overrides: dict[int, list[tuple[str, str, str | None]]] = {}
-    for later_round in later_rounds:
-        for pid, task_id, value, expert in store.conn.execute(
-                """SELECT sc.participant_id, sc.task_id, sc.value, sc.expert FROM scores sc
-                   JOIN participants p ON p.id = sc.participant_id WHERE p.work_id = ? AND sc.round = ?""",
-                [work_id, later_round]):
-            overrides.setdefault(pid, []).append((task_id, value, expert))
+    overrides = _later_rounds(store, work_id, later_rounds)
 
     task_ids = [t.task_id for t in work.tasks]
-    task_count = len(task_ids)
     parts = range(1, work.parts + 1)
     class_names: dict[tuple[int, str], str] = {}
     loads = json.loads
     result = []
     for (pid, code, class_id, absent, variant1, variant2, journal_mark, gender, grade, letter,
-         values_json, experts_json) in store.conn.execute(query, params):
+         values_json, experts_json) in store.conn.execute(_sheet_query(experts, participant_ids is not None), params):
         own = loads(values_json) if values_json else {}
         by = loads(experts_json) if experts_json else {}
         for task_id, value, expert in overrides.get(pid, ()):
@@ -141,26 +173,15 @@ def score_sheet(store: Store, work_id: int, round: int = 1, *, final: bool = Fal
             by[task_id] = expert
         scores = {task_id: own.get(task_id) for task_id in task_ids}
         who = {task_id: by.get(task_id) for task_id in task_ids} if experts else dict.fromkeys(task_ids)
-        filled = task_count - sum(1 for value in scores.values() if value is None)
-        total = 0
-        for value in scores.values():
-            if value is not None and value.isdigit():
-                total += int(value)
+        total, status, mark = row_outcome(scores, task_ids, bool(absent), work.scale)
         class_name = class_names.get((grade, letter))
         if class_name is None:
             class_name = class_names[(grade, letter)] = class_display(grade, letter)
         variant_of = {1: variant1, 2: variant2}
-        if absent:
-            status = "absent"
-        elif filled == 0:
-            status = "not_started"
-        else:
-            status = "scored" if filled == task_count else "partial"
         result.append(ScoreRow(
             participant_id=pid, code=code, class_name=class_name, class_id=class_id, absent=bool(absent),
             variants={part: variant_of[part] for part in parts}, journal_mark=journal_mark, gender=gender,
-            scores=scores, experts=who, total=total,
-            mark=mark_for(work.scale, total) if status == "scored" else None, status=status,
+            scores=scores, experts=who, total=total, mark=mark, status=status,
         ))
     return result
 
@@ -173,8 +194,6 @@ def _participant(store: Store, work_id: int, code: str) -> dict[str, Any]:
 
 
 def _task(work: Work, task_id: str) -> TaskDef:
-    from .works import normalize_task_id
-
     wanted = normalize_task_id(task_id)
     for task in work.tasks:
         if task.task_id == wanted:

@@ -57,7 +57,8 @@ def test_domain_sources_do_not_import_ui_or_qt() -> None:
 
 #: GUI modules not converted yet to `ui/style.py` and `ui.ops.ChangeOp` (being split by another
 #: change); the list only shrinks.
-NOT_CONVERTED = {"ui/pages/scoring_page.py", "ui/pages/scans_page.py", "ui/score_grid.py", "ui/scan_viewer.py",
+NOT_CONVERTED = {"ui/pages/scoring/colours.py", "ui/pages/scoring/page.py", "ui/pages/scoring/second_check_tab.py",
+                 "ui/pages/scans/common.py", "ui/pages/scans/page.py", "ui/scan_viewer.py",
                  "ui/loader.py", "ui/thumbnails.py"}
 _COLOUR_RE = re.compile(r"#[0-9a-fA-F]{3}(?:[0-9a-fA-F]{3})?\b|QColor\(\s*[\"']")
 

@@ -256,7 +256,7 @@ def test_the_total_mark_and_counters_follow_each_score_on_the_scoring_page(qtbot
 
 
 def test_empty_cells_keep_their_mark_and_a_filled_one_loses_it(qtbot, window) -> None:
-    from ui.pages.scoring_page import CELL_EMPTY_STYLE
+    from ui.pages.scoring import CELL_EMPTY_STYLE
 
     window.nav.setCurrentRow(SCORING)
     wait_settled(qtbot, window)

@@ -44,18 +44,18 @@ def said(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Every message a dialog would show; confirmations are answered «yes»; import reports recorded."""
     messages: list[str] = []
     import ui.dialogs.retention_dialog as retention
+    import ui.dialogs.scan_report_dialog as scan_report
     import ui.messages as msgs
-    import ui.pages.scans_page as scans
 
     def record(_parent, text, *args, **kwargs):
         messages.append(str(text))
         return True
 
-    for module in (msgs, scans, retention):
+    for module in (msgs, retention):
         for name in ("show_error", "inform", "confirm"):
             if hasattr(module, name):
                 monkeypatch.setattr(module, name, record)
-    monkeypatch.setattr(scans, "show_import_report", lambda _parent, report: messages.append(report.summary()))
+    monkeypatch.setattr(scan_report, "show_import_report", lambda _parent, report: messages.append(report.summary()))
     return messages
 
 
@@ -120,7 +120,7 @@ def import_and_wait(qtbot, page, paths) -> None:
 
 
 def counts_by_code(page) -> dict[str, str]:
-    model = page.model
+    model = page.participants.model
     pages_col = next(i for i, c in enumerate(model.columns) if c.title == "Страниц")
     return {model.record(r).code: model.data(model.index(r, pages_col)) for r in range(model.rowCount())}
 
@@ -152,13 +152,13 @@ def test_importing_a_folder_fills_the_participants_table(qtbot, window, page, wo
     assert counts_by_code(page) == {"40001": "2", "40002": "3", "40003": "1", "40004": "0", "40005": "0"}
     assert page.tabs.tabText(1) == "Нераспознанные (0)"
     # The first participant is selected: the strip has its pages, the viewer the title page.
-    assert page.current_participant().code == "40001"
-    assert page.strip.count() == 2 and page.strip.item(0).text() == "1 · титул"
-    assert page.viewer.page.is_title and page.viewer.header.text() == "Код 40001 — Абрамов Кирилл"
-    assert not page.viewer.view.item.pixmap().isNull()
-    page.search.setText("40002")
-    assert page.proxy.rowCount() == 1
-    page.search.setText("")
+    assert page.participants.current_participant().code == "40001"
+    assert page.participants.strip.count() == 2 and page.participants.strip.item(0).text() == "1 · титул"
+    assert page.participants.viewer.page.is_title and page.participants.viewer.header.text() == "Код 40001 — Абрамов Кирилл"
+    assert not page.participants.viewer.view.item.pixmap().isNull()
+    page.participants.search.setText("40002")
+    assert page.participants.proxy.rowCount() == 1
+    page.participants.search.setText("")
     shot(window, "participants")
 
 
@@ -201,15 +201,15 @@ def test_drop_of_a_folder_on_the_page_starts_an_import(qtbot, page, work, tmp_pa
 
 
 def test_import_progress_can_be_cancelled(qtbot, page, work, tmp_path: Path, monkeypatch) -> None:
-    import ui.pages.scans_page as scans
+    import coordinator_app.scans.importer as importer
 
-    real = scans.import_scans
+    real = importer.import_scans
 
     def cancelled_at_once(store, paths, **kw):
         kw["cancelled"] = lambda: True
         return real(store, paths, **kw)
 
-    monkeypatch.setattr(scans, "import_scans", cancelled_at_once)
+    monkeypatch.setattr(importer, "import_scans", cancelled_at_once)
     import_and_wait(qtbot, page, [labelled_folder(work, tmp_path / "batch")])
     assert page.last_report.cancelled and page.last_report.imported == 0
     assert page.import_files_button.isEnabled()
@@ -229,19 +229,19 @@ def test_the_queue_tab_is_current_when_shown_and_keeps_its_place(qtbot, window, 
     waiting = [p.id for p in queue(store, "unassigned", work.id)]
     assert page.tabs.tabText(1) == "Нераспознанные (4)" and page.tabs.tabText(2) == "Спорные (0)"
     page.tabs.setCurrentIndex(1)
-    assert page.wait_viewer.page.id == waiting[0]
-    page.step_waiting(1)
-    page.step_waiting(1)
-    assert page.wait_viewer.page.id == waiting[2]
+    assert page.unrecognised.viewer.page.id == waiting[0]
+    page.unrecognised.step(1)
+    page.unrecognised.step(1)
+    assert page.unrecognised.viewer.page.id == waiting[2]
 
     page.tabs.setCurrentIndex(0)
     assign_page(store, waiting[0], "40003", work.id)        # done elsewhere (another window, the CLI)
     window.ctx.publish(Changes.of("scans"))
     qtbot.waitUntil(lambda: page.tabs.tabText(1) == "Нераспознанные (3)", timeout=5000)
     page.tabs.setCurrentIndex(1)
-    assert [p.id for p in page.waiting] == waiting[1:]
-    assert page.wait_viewer.page.id == waiting[2]           # the same page, not the first one
-    assert page.wait_viewer.header.text() == "Страница 2 из 3"
+    assert [p.id for p in page.unrecognised.pages] == waiting[1:]
+    assert page.unrecognised.viewer.page.id == waiting[2]           # the same page, not the first one
+    assert page.unrecognised.viewer.header.text() == "Страница 2 из 3"
 
 
 
@@ -253,66 +253,66 @@ def test_typing_a_code_and_enter_assigns_the_page_and_shows_the_next(qtbot, wind
     assert page.tabs.tabText(1) == "Нераспознанные (3)"
     page.tabs.setCurrentIndex(1)
     waiting = [p.id for p in queue(store, "unassigned", work.id)]
-    assert page.wait_viewer.page.id == waiting[0]
-    assert "нет наклейки" in page.wait_note.text()
+    assert page.unrecognised.viewer.page.id == waiting[0]
+    assert "нет наклейки" in page.unrecognised.note.text()
     shot(window, "unassigned")
 
     # A wrong code: a red message under the field, nothing assigned, the same page stays.
-    qtbot.keyClicks(page.code_edit, "49999")
-    qtbot.keyClick(page.code_edit, Qt.Key.Key_Return)
-    assert "нет участника с кодом 49999" in page.code_error.text()
-    assert page.wait_viewer.page.id == waiting[0]
+    qtbot.keyClicks(page.unrecognised.code_edit, "49999")
+    qtbot.keyClick(page.unrecognised.code_edit, Qt.Key.Key_Return)
+    assert "нет участника с кодом 49999" in page.unrecognised.code_error.text()
+    assert page.unrecognised.viewer.page.id == waiting[0]
     assert len(queue(store, "unassigned", work.id)) == 3
     shot(page, "unassigned_error")
 
-    page.code_edit.clear()
-    qtbot.keyClicks(page.code_edit, "40004")
-    qtbot.keyClick(page.code_edit, Qt.Key.Key_Return)
-    assert page.code_error.text() == "" and page.code_edit.text() == ""
+    page.unrecognised.code_edit.clear()
+    qtbot.keyClicks(page.unrecognised.code_edit, "40004")
+    qtbot.keyClick(page.unrecognised.code_edit, Qt.Key.Key_Return)
+    assert page.unrecognised.code_error.text() == "" and page.unrecognised.code_edit.text() == ""
     assert get_page(store, waiting[0]).code == "40004" and get_page(store, waiting[0]).status == "assigned"
-    assert page.wait_viewer.page.id == waiting[1]            # the next page is on screen
-    assert not page.wait_viewer.view.item.pixmap().isNull()
+    assert page.unrecognised.viewer.page.id == waiting[1]            # the next page is on screen
+    assert not page.unrecognised.viewer.view.item.pixmap().isNull()
     assert page.tabs.tabText(1) == "Нераспознанные (2)"
 
-    page.step_waiting(1)                                     # «Пропустить»
-    assert page.wait_viewer.page.id == waiting[2]
-    page.mark_waiting("blank")
+    page.unrecognised.step(1)                                     # «Пропустить»
+    assert page.unrecognised.viewer.page.id == waiting[2]
+    page.unrecognised.mark("blank")
     assert get_page(store, waiting[2]).status == "blank"
-    assert page.wait_viewer.page.id == waiting[1]
+    assert page.unrecognised.viewer.page.id == waiting[1]
     assert page.tabs.tabText(1) == "Нераспознанные (1)"
-    page.mark_waiting("extra")
+    page.unrecognised.mark("extra")
     wait_settled(qtbot, page)
-    assert page.wait_viewer.page is None and page.tabs.tabText(1) == "Нераспознанные (0)"
+    assert page.unrecognised.viewer.page is None and page.tabs.tabText(1) == "Нераспознанные (0)"
     assert counts_by_code(page)["40004"] == "1"
 
 
 def test_rotation_is_metadata_and_the_stored_file_never_changes(qtbot, window, page, work, tmp_path: Path) -> None:
     store = window.ctx.store
     import_and_wait(qtbot, page, [labelled_folder(work, tmp_path / "batch")])
-    shown = page.viewer.page
+    shown = page.participants.viewer.page
     before = file_hash(store, shown)
-    page.viewer.view.setFocus()
-    qtbot.keyClick(page.viewer.view, Qt.Key.Key_R)
+    page.participants.viewer.view.setFocus()
+    qtbot.keyClick(page.participants.viewer.view, Qt.Key.Key_R)
     assert get_page(store, shown.id).rotation == 90
-    assert page.viewer.view.rotation == 90
-    rect = page.viewer.view.page_rect()
+    assert page.participants.viewer.view.rotation == 90
+    rect = page.participants.viewer.view.page_rect()
     assert rect.width() > rect.height()                      # an A4 page on its side now
-    page.viewer.rotate()
-    page.viewer.rotate()
-    page.viewer.rotate()
+    page.participants.viewer.rotate()
+    page.participants.viewer.rotate()
+    page.participants.viewer.rotate()
     assert get_page(store, shown.id).rotation == 0
-    page.select_participant("40002")
-    page.strip.setCurrentRow(1)
-    second = page.viewer.page
-    qtbot.keyClick(page.viewer.view, Qt.Key.Key_R)            # the page list reloads: the same page stays shown
-    assert page.strip.currentRow() == 1 and page.viewer.page.id == second.id
-    assert get_page(store, second.id).rotation == 90 and page.current_participant().code == "40002"
+    page.participants.select_participant("40002")
+    page.participants.strip.setCurrentRow(1)
+    second = page.participants.viewer.page
+    qtbot.keyClick(page.participants.viewer.view, Qt.Key.Key_R)            # the page list reloads: the same page stays shown
+    assert page.participants.strip.currentRow() == 1 and page.participants.viewer.page.id == second.id
+    assert get_page(store, second.id).rotation == 90 and page.participants.current_participant().code == "40002"
     assert file_hash(store, shown) == before == get_page(store, shown.id).sha256
 
 
 def test_viewer_zoom_fit_and_keys(qtbot, window, page, work, tmp_path: Path) -> None:
     import_and_wait(qtbot, page, [labelled_folder(work, tmp_path / "batch")])
-    view = page.viewer.view
+    view = page.participants.viewer.view
     width = view.viewport().width()
     assert view.mode == "width" and abs(view.page_rect().width() * view.zoom - width) < 40
     start = view.zoom
@@ -332,15 +332,15 @@ def test_keyboard_moves_between_participants(qtbot, window, page, work, tmp_path
     import_and_wait(qtbot, page, [labelled_folder(work, tmp_path / "batch")])
     window.activateWindow()
     qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
-    page.table.setFocus()
-    assert page.current_participant().code == "40001"
-    qtbot.keyClick(page.table, Qt.Key.Key_PageDown)
-    assert page.current_participant().code == "40002" and page.viewer.header.text().startswith("Код 40002")
-    qtbot.keyClick(page.table, Qt.Key.Key_Right, Qt.KeyboardModifier.AltModifier)
-    assert page.current_participant().code == "40003"
-    qtbot.keyClick(page.table, Qt.Key.Key_Left, Qt.KeyboardModifier.AltModifier)
-    qtbot.keyClick(page.table, Qt.Key.Key_PageUp)
-    assert page.current_participant().code == "40001"
+    page.participants.table.setFocus()
+    assert page.participants.current_participant().code == "40001"
+    qtbot.keyClick(page.participants.table, Qt.Key.Key_PageDown)
+    assert page.participants.current_participant().code == "40002" and page.participants.viewer.header.text().startswith("Код 40002")
+    qtbot.keyClick(page.participants.table, Qt.Key.Key_Right, Qt.KeyboardModifier.AltModifier)
+    assert page.participants.current_participant().code == "40003"
+    qtbot.keyClick(page.participants.table, Qt.Key.Key_Left, Qt.KeyboardModifier.AltModifier)
+    qtbot.keyClick(page.participants.table, Qt.Key.Key_PageUp)
+    assert page.participants.current_participant().code == "40001"
 
 
 def test_participant_switch_shows_the_first_page_and_decodes_the_neighbours_ahead(qtbot, window, page, work,
@@ -354,18 +354,18 @@ def test_participant_switch_shows_the_first_page_and_decodes_the_neighbours_ahea
     import_and_wait(qtbot, page, [folder])
     for _ in range(2):
         for row in range(5):
-            page.viewer.cache.clear()
-            page.table.selectRow(row)
-            page.table.setCurrentIndex(page.proxy.index(row, 0))
-            page.viewer.view.viewport().repaint()
-            assert page.viewer.page is not None and not page.viewer.view.item.pixmap().isNull()
-            assert page.viewer.header.text().startswith(f"Код 4000{row + 1}")
+            page.participants.viewer.cache.clear()
+            page.participants.table.selectRow(row)
+            page.participants.table.setCurrentIndex(page.participants.proxy.index(row, 0))
+            page.participants.viewer.view.viewport().repaint()
+            assert page.participants.viewer.page is not None and not page.participants.viewer.view.item.pixmap().isNull()
+            assert page.participants.viewer.header.text().startswith(f"Код 4000{row + 1}")
     # Browsing on: the neighbours are decoded in idle time, so the next switch decodes nothing.
-    page.table.setCurrentIndex(page.proxy.index(1, 0))
-    decodes = page.viewer.cache.decodes
-    qtbot.waitUntil(lambda: page.viewer.cache.decodes == decodes + 2, timeout=3000)
-    page.step_participant(1)
-    assert page.current_participant().code == "40003" and page.viewer.cache.decodes == decodes + 2
+    page.participants.table.setCurrentIndex(page.participants.proxy.index(1, 0))
+    decodes = page.participants.viewer.cache.decodes
+    qtbot.waitUntil(lambda: page.participants.viewer.cache.decodes == decodes + 2, timeout=3000)
+    page.participants.step_participant(1)
+    assert page.participants.current_participant().code == "40003" and page.participants.viewer.cache.decodes == decodes + 2
 
 
 # -- per participant: reorder, reassign, audio ---------------------------------------------------
@@ -374,43 +374,43 @@ def test_participant_switch_shows_the_first_page_and_decodes_the_neighbours_ahea
 def test_reordering_the_strip_is_saved(qtbot, window, page, work, tmp_path: Path) -> None:
     store = window.ctx.store
     import_and_wait(qtbot, page, [labelled_folder(work, tmp_path / "batch")])
-    page.select_participant("40002")
-    pid = page.current_participant().participant_id
+    page.participants.select_participant("40002")
+    pid = page.participants.current_participant().participant_id
     ids = [p.id for p in participant_pages(store, pid)]
-    page.move_strip_page(2, 0)                     # the last page dragged to the top
+    page.participants.move_strip_page(2, 0)                     # the last page dragged to the top
     qtbot.waitUntil(lambda: [p.id for p in participant_pages(store, pid)] == [ids[2], ids[0], ids[1]])
     wait_settled(qtbot, page)
-    assert page.strip.page_ids() == [ids[2], ids[0], ids[1]]
-    assert page.strip.item(0).text() == "1 · титул"
-    assert page.current_participant().code == "40002"
+    assert page.participants.strip.page_ids() == [ids[2], ids[0], ids[1]]
+    assert page.participants.strip.item(0).text() == "1 · титул"
+    assert page.participants.current_participant().code == "40002"
 
 
 def test_reassign_moves_the_page_to_another_code(qtbot, window, page, work, tmp_path: Path, said) -> None:
     import_and_wait(qtbot, page, [labelled_folder(work, tmp_path / "batch")])
-    page.select_participant("40002")
-    page.strip.setCurrentRow(2)
-    moved = page.current_strip_page().id
-    page.reassign("40005")
+    page.participants.select_participant("40002")
+    page.participants.strip.setCurrentRow(2)
+    moved = page.participants.current_strip_page().id
+    page.participants.reassign("40005")
     wait_settled(qtbot, page)
     assert counts_by_code(page)["40002"] == "2" and counts_by_code(page)["40005"] == "1"
     assert get_page(window.ctx.store, moved).code == "40005"
-    page.reassign("12345")
+    page.participants.reassign("12345")
     assert any("нет участника с кодом 12345" in m for m in said)
 
 
 def test_audio_is_attached_listed_and_played(qtbot, window, page, work, tmp_path: Path, opened) -> None:
     import_and_wait(qtbot, page, [labelled_folder(work, tmp_path / "batch")])
-    page.select_participant("40003")
-    assert not page.audio_list.isVisible()
+    page.participants.select_participant("40003")
+    assert not page.participants.audio_list.isVisible()
     wav = tmp_path / "Устный ответ.wav"
     with wave.open(str(wav), "wb") as w:
         w.setnchannels(1), w.setsampwidth(2), w.setframerate(8000), w.writeframes(b"\0\0" * 800)
-    page.attach_audio_file(wav)
+    page.participants.attach_audio_file(wav)
     wait_settled(qtbot, page)
-    assert page.current_participant().code == "40003"
-    assert page.audio_list.count() == 1 and "Устный ответ.wav" in page.audio_list.item(0).text()
-    assert page.play_button.isVisible()
-    page.play_button.click()
+    assert page.participants.current_participant().code == "40003"
+    assert page.participants.audio_list.count() == 1 and "Устный ответ.wav" in page.participants.audio_list.item(0).text()
+    assert page.participants.play_button.isVisible()
+    page.participants.play_button.click()
     assert opened and opened[0].read_bytes() == wav.read_bytes()
 
 
@@ -426,17 +426,17 @@ def test_a_second_title_page_is_settled_in_the_conflicts_tab(qtbot, window, page
     import_and_wait(qtbot, page, [again])
     assert page.tabs.tabText(2) == "Спорные (1)"
     page.tabs.setCurrentIndex(2)
-    new = page.conflict_new.page
-    old = page.conflict_old.page
+    new = page.conflicts.new_viewer.page
+    old = page.conflicts.old_viewer.page
     assert new.status == "conflict" and old.is_title and old.code == new.code == "40001"
-    assert "Абрамов" in page.conflict_info.text()
+    assert "Абрамов" in page.conflicts.info.text()
     shot(window, "conflicts")
-    page.keep_new_button.click()
+    page.conflicts.keep_new_button.click()
     wait_settled(qtbot, page)
     pages = participant_pages(store, new.participant_id)
     assert pages[0].id == new.id and pages[0].is_title
     assert not get_page(store, old.id).is_title and get_page(store, old.id).status == "assigned"
-    assert page.tabs.tabText(2) == "Спорные (0)" and page.conflict_new.page is None
+    assert page.tabs.tabText(2) == "Спорные (0)" and page.conflicts.new_viewer.page is None
 
 
 # -- expert mode ---------------------------------------------------------------------------------
@@ -446,7 +446,7 @@ def test_expert_mode_shows_no_pupil_name_anywhere(qtbot, school_store, data_dir:
                                                    said) -> None:
     from ui.bus import ChangeBus
     from ui.context import AppContext
-    from ui.pages.scans_page import ScansPage
+    from ui.pages.scans import ScansPage
     from ui.tasks import TaskRunner
 
     import_scans(school_store, [labelled_folder(work, tmp_path / "batch")], work_id=work.id, workers=1)
@@ -469,7 +469,7 @@ def test_expert_mode_shows_no_pupil_name_anywhere(qtbot, school_store, data_dir:
     texts: list[str] = []
 
     def collect() -> None:
-        model = page.model
+        model = page.participants.model
         assert [c.title for c in model.columns] == ["Код", "Класс", "Страниц", "Отсутствовал"]
         for r in range(model.rowCount()):
             for c in range(model.columnCount()):
@@ -482,24 +482,24 @@ def test_expert_mode_shows_no_pupil_name_anywhere(qtbot, school_store, data_dir:
         for widget in page.findChildren(QListWidget):
             for i in range(widget.count()):
                 texts.extend([widget.item(i).text(), widget.item(i).toolTip() or ""])
-        texts.extend(page.code_model.stringList())
+        texts.extend(page.unrecognised.code_model.stringList())
 
     for tab in range(3):
         page.tabs.setCurrentIndex(tab)
-        for row in range(page.proxy.rowCount()):
-            page.table.selectRow(row)
-            page.table.setCurrentIndex(page.proxy.index(row, 0))
+        for row in range(page.participants.proxy.rowCount()):
+            page.participants.table.selectRow(row)
+            page.participants.table.setCurrentIndex(page.participants.proxy.index(row, 0))
             collect()
         if tab == 1:
-            page.step_waiting(1)
+            page.unrecognised.step(1)
             collect()
-    assert page.viewer.header.text().startswith("Код ")
-    assert "Код 40002" in page.conflict_info.text()
+    assert page.participants.viewer.header.text().startswith("Код ")
+    assert "Код 40002" in page.conflicts.info.text()
     joined = "\n".join(texts)
     for name in NAMES:
         assert name not in joined
     page.tabs.setCurrentIndex(0)
-    page.select_participant("40002")
+    page.participants.select_participant("40002")
     shot(page, "expert")
 
 
@@ -523,7 +523,7 @@ def test_expired_works_are_offered_for_purge_at_start(qtbot, school_store, data_
     page = win.pages["Сканы"]
     win.go_to_step(win.pages.specs["Сканы"][0])                   # the user looks at «Сканы»
     wait_settled(qtbot, page)
-    assert page.isVisible() and page.purge_button.isEnabled()
+    assert page.isVisible() and page.participants.purge_button.isEnabled()
     win.offer_purge()
     qtbot.waitUntil(lambda: len(opened) == 1, timeout=20000)
     assert any("Математика" in m and "страниц: 2" in m for m in said)          # the confirmation
@@ -531,7 +531,7 @@ def test_expired_works_are_offered_for_purge_at_start(qtbot, school_store, data_
     assert school_store.scalar("SELECT COUNT(*) FROM scan_pages WHERE work_id = ?", [old_id]) == 0
     assert school_store.scalar("SELECT COUNT(*) FROM scan_pages WHERE work_id = ?", [work.id]) == 1
     # The page reloads off the GUI thread after the purge (PageLoader): wait for it, not a race.
-    qtbot.waitUntil(lambda: not page.purge_button.isEnabled(), timeout=20000)
+    qtbot.waitUntil(lambda: not page.participants.purge_button.isEnabled(), timeout=20000)
     said.clear()
     win.offer_purge()                                   # nothing left: silent at start
     assert said == []
@@ -544,25 +544,25 @@ def test_the_purge_button_follows_expired_works_whatever_work_is_shown(qtbot, wi
     save_jpeg(title(work, "40001"), tmp_path / "current.jpg")
     import_scans(school_store, [tmp_path / "current.jpg"], work_id=work.id, workers=1)
     window.ctx.publish(Changes.of("scans"))
-    qtbot.waitUntil(lambda: page.work_id == work.id and page._any_pages, timeout=5000)
-    assert not page.purge_button.isEnabled()                 # the only scans are within retention
+    qtbot.waitUntil(lambda: page.work_id == work.id and page.participants.any_pages, timeout=5000)
+    assert not page.participants.purge_button.isEnabled()                 # the only scans are within retention
 
     old_id = _make_work(school_store, dt.date.today() - dt.timedelta(days=120), "Математика")
     old = get_work(school_store, old_id)
     save_pdf([title(old, "40002"), plain_page()], tmp_path / "old.pdf")
     import_scans(school_store, [tmp_path / "old.pdf"], work_id=old_id, workers=1)
     window.ctx.publish(Changes.of("scans"))
-    qtbot.waitUntil(page.purge_button.isEnabled, timeout=5000)
+    qtbot.waitUntil(page.participants.purge_button.isEnabled, timeout=5000)
     assert page.work_id == work.id                           # the work shown is not the expired one
     page.select_work(None)                                   # «Все работы»
-    assert page.purge_button.isEnabled()
+    assert page.participants.purge_button.isEnabled()
     page.select_work(work.id)
-    assert page.purge_button.isEnabled()
+    assert page.participants.purge_button.isEnabled()
 
-    page.purge_button.click()
+    page.participants.purge_button.click()
     qtbot.waitUntil(lambda: len(opened) == 1, timeout=20000)
     assert any("Математика" in m and "страниц: 2" in m and "файлов сканов: 1" in m for m in said)
-    qtbot.waitUntil(lambda: not page.purge_button.isEnabled(), timeout=5000)
+    qtbot.waitUntil(lambda: not page.participants.purge_button.isEnabled(), timeout=5000)
     assert school_store.scalar("SELECT COUNT(*) FROM scan_pages WHERE work_id = ?", [work.id]) == 1
 
 
@@ -598,11 +598,11 @@ def test_all_scans_of_a_work_with_many_participants_look_right(qtbot, window, pa
     save_jpeg(title(work, "40004", rotation=180), folder / "scan07.jpg")
     save_jpeg(plain_page(seed=7, rotation=180), folder / "scan08.jpg")
     import_and_wait(qtbot, page, [folder])
-    page.select_participant("40002")
-    page.strip.setCurrentRow(1)
+    page.participants.select_participant("40002")
+    page.participants.strip.setCurrentRow(1)
     shot(window, "participants_page2")
-    page.select_participant("40004")
-    assert page.viewer.view.rotation == 180
+    page.participants.select_participant("40004")
+    assert page.participants.viewer.view.rotation == 180
     assert [s.code for s in work_scans(window.ctx.store, work.id) if s.pages] == ["40001", "40002", "40003", "40004"]
 
 
@@ -611,7 +611,7 @@ def test_the_waiting_queue_opens_at_the_top_of_its_page_and_stays_so_after_assig
     import_and_wait(qtbot, page, [loose_pages(tmp_path / "loose")])
     page.tabs.setCurrentIndex(1)
     qtbot.wait(100)
-    view = page.wait_viewer.view
+    view = page.unrecognised.viewer.view
 
     def at_top() -> bool:
         return view.mapToScene(0, 0).y() <= view.page_rect().top() + 1
@@ -619,13 +619,13 @@ def test_the_waiting_queue_opens_at_the_top_of_its_page_and_stays_so_after_assig
     qtbot.waitUntil(at_top, timeout=5000)
     view.verticalScrollBar().setValue(view.verticalScrollBar().maximum())     # read down to the bottom
     assert not at_top()
-    page.code_edit.setText("40001")
-    page.assign_button.click()
-    qtbot.waitUntil(lambda: page.current_waiting() is not None and at_top(), timeout=5000)   # the next one: top
+    page.unrecognised.code_edit.setText("40001")
+    page.unrecognised.assign_button.click()
+    qtbot.waitUntil(lambda: page.unrecognised.current() is not None and at_top(), timeout=5000)   # the next one: top
 
 
 def test_the_scans_page_names_participants_whose_page_count_differs(qtbot, window, page, work, tmp_path: Path,
                                                                     said) -> None:
     import_and_wait(qtbot, page, [labelled_folder(work, tmp_path / "batch")])     # 2, 3 and 1 pages; work: 3
-    qtbot.waitUntil(lambda: "Число страниц не как в работе (3): 40001 — 2, 40003 — 1." in page.summary.text(),
+    qtbot.waitUntil(lambda: "Число страниц не как в работе (3): 40001 — 2, 40003 — 1." in page.participants.summary.text(),
                     timeout=5000)

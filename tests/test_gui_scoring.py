@@ -63,7 +63,7 @@ def said(monkeypatch: pytest.MonkeyPatch) -> Said:
     answers = messages.answers = {"confirm": True}
     import ui.dialogs.experts_dialog as experts
     import ui.messages as msgs
-    import ui.pages.scoring_page as scoring
+    import ui.pages.scoring as scoring
 
     def record(_parent, text, *args, **kwargs):
         messages.append(str(text))
@@ -433,7 +433,7 @@ def test_progress_shows_what_is_missing_and_the_ready_flag(qtbot, page, work, sc
     assert not tab.ready and "Не готова" in tab.banner.text()
     assert tab.missing_model.rowCount() == 1 and tab.missing_model.record(0)[0] == "40004"
     shot(page, "progress")
-    tab._open(tab.missing_model.index(0, 0))                        # double-click → «По участнику», task 3
+    tab.open_missing(tab.missing_model.index(0, 0))                        # double-click → «По участнику», task 3
     assert page.tabs.currentIndex() == 0 and page.participant_tab.current().code == "40004"
     assert page.participant_tab.focusWidget() is page.participant_tab.cells[2]
     type_score(qtbot, page.participant_tab.cells[2], "2")
@@ -858,7 +858,7 @@ def test_a_reload_while_typing_takes_no_keys_and_gives_the_cursor_back_to_its_ce
     from coordinator_app.changes import Changes
 
     tab = page.participant_tab
-    tab._focus_cell(1)
+    tab.focus_cell(1)
     assert tab.focusWidget() is tab.cells[1]
     set_score(school_store, work.id, "40003", "1", "2")
     window.ctx.publish(Changes.of("scores"))

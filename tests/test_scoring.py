@@ -13,7 +13,7 @@ from coordinator_app.codes import assign_codes, set_absent, set_variant
 from coordinator_app.errors import UserError
 from coordinator_app.experts import assign_expert, save_expert, work_experts
 from coordinator_app.scoring import (
-    normalize_value, score_sheet, set_gender, set_journal_mark, set_score, set_scores, work_progress,
+    normalize_value, row_outcome, score_sheet, set_gender, set_journal_mark, set_score, set_scores, work_progress,
 )
 from coordinator_app.second_check import create_check, discrepancies, settle
 from coordinator_app.students import NeedsConfirmation
@@ -31,6 +31,19 @@ def work_id(school_store) -> int:
                                                classes=["4А", "4Б"], allows_not_passed=True))
     assign_codes(school_store, wid)
     return wid
+
+
+def test_one_rule_for_a_rows_total_status_and_mark() -> None:
+    """`row_outcome` is what both `score_sheet` and the scoring page's sheet use: X and «не пройд.»
+    count as filled and as 0 points; the mark only once every task is filled."""
+    tasks = ["1", "2", "3"]
+    scale = [2, 4, 6]
+    assert row_outcome({}, tasks, False, scale) == (0, "not_started", None)
+    assert row_outcome({"1": "2", "2": "X"}, tasks, False, scale) == (2, "partial", None)
+    assert row_outcome({"1": "2", "2": "X", "3": "не пройд."}, tasks, False, scale) == (2, "scored", "3")
+    assert row_outcome({"1": "2", "2": "1", "3": "3"}, tasks, False, scale) == (6, "scored", "5")
+    assert row_outcome({"1": "2"}, tasks, True, scale) == (2, "absent", None)
+    assert row_outcome({"1": "2", "2": "1", "3": "3"}, tasks, False, None) == (6, "scored", None)
 
 
 def test_values_digits_x_and_not_passed() -> None:

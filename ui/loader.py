@@ -20,11 +20,15 @@ emitted after each applied result (tests wait on either).
 from __future__ import annotations
 
 import logging
+import traceback
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QLabel, QWidget
+from shiboken6 import isValid
+
+from . import messages
 
 log = logging.getLogger(__name__)
 
@@ -97,9 +101,7 @@ class PageLoader(QObject):
                 return
             self._finish()
             log.error("loading %s failed:\n%s", type(self.page).__name__, trace)
-            from .messages import show_error
-
-            show_error(self.page, f"Не удалось загрузить данные страницы: {err}\nПодробности записаны в журнал.")
+            messages.show_error(self.page, f"Не удалось загрузить данные страницы: {err}\nПодробности записаны в журнал.")
 
         if off_thread:
             self.ctx.tasks.load(lambda tctx: job(tctx.open_store()), _alive(self, done), _alive(self, failed))
@@ -111,8 +113,6 @@ class PageLoader(QObject):
             try:
                 result = job(self.ctx.store)
             except Exception as err:  # noqa: BLE001 - reported like a worker's failure
-                import traceback
-
                 failed(err, traceback.format_exc())
                 return
             done(result)
@@ -131,8 +131,6 @@ class PageLoader(QObject):
         self._overlay_timer.start()
 
     def _restore_focus(self) -> None:
-        from shiboken6 import isValid
-
         focus, self._focus = self._focus, None
         if focus is None or not isValid(focus) or not focus.isVisible() or not focus.isEnabled():
             return
@@ -152,8 +150,6 @@ class PageLoader(QObject):
 
 def _alive(loader: PageLoader, slot: Callable[..., None]) -> Callable[..., None]:
     """`slot`, unless the page was closed (and the loader deleted) while the job ran."""
-    from shiboken6 import isValid
-
     def call(*args: Any) -> None:
         if isValid(loader):
             slot(*args)

@@ -97,8 +97,8 @@ class MainWindow(QMainWindow):
             ("Классы и ученики", QStyle.StandardPixmap.SP_FileDialogDetailedView, "students_page", "StudentsPage"),
             ("Работы", QStyle.StandardPixmap.SP_FileDialogContentsView, "works_page", "WorksPage"),
             ("Коды и протокол", QStyle.StandardPixmap.SP_FileDialogListView, "codes_page", "CodesPage"),
-            ("Сканы", QStyle.StandardPixmap.SP_FileIcon, "scans_page", "ScansPage"),
-            ("Проверка", QStyle.StandardPixmap.SP_DialogApplyButton, "scoring_page", "ScoringPage"),
+            ("Сканы", QStyle.StandardPixmap.SP_FileIcon, "scans", "ScansPage"),
+            ("Проверка", QStyle.StandardPixmap.SP_DialogApplyButton, "scoring", "ScoringPage"),
             ("Выгрузка", QStyle.StandardPixmap.SP_DriveFDIcon, "exports_page", "ExportsPage"),
         ]
         # Pages are built when first shown: start-up builds only the page the user sees.

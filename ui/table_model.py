@@ -35,10 +35,51 @@ def search_key(text: str) -> str:
     return " ".join(str(text).casefold().replace("ё", "е").split())
 
 
-_SERVED_ROLES = frozenset(int(r) for r in (
-    Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.CheckStateRole, Qt.ItemDataRole.TextAlignmentRole,
-    Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.BackgroundRole, Qt.ItemDataRole.ForegroundRole,
-    Qt.ItemDataRole.UserRole + 1))     # RecordTableModel.SortRole
+def _display(column: Column[Any], record: Any) -> Any:
+    if column.check is not None:
+        return None
+    value = column.value(record)
+    return "" if value is None else str(value)
+
+
+def _check_state(column: Column[Any], record: Any) -> Any:
+    if column.check is None:
+        return None
+    return Qt.CheckState.Checked if column.check(record) else Qt.CheckState.Unchecked
+
+
+def _alignment(column: Column[Any], record: Any) -> Any:
+    return int(column.align | Qt.AlignmentFlag.AlignVCenter)
+
+
+def _tooltip(column: Column[Any], record: Any) -> Any:
+    return column.tooltip(record) if column.tooltip is not None else None
+
+
+def _brush(colour: Callable[[Any], QColor | None] | None, record: Any) -> QBrush | None:
+    color = colour(record) if colour is not None else None
+    return QBrush(color) if color is not None else None
+
+
+def _sort_value(column: Column[Any], record: Any) -> Any:
+    if column.sort_key is not None:
+        return column.sort_key(record)
+    if column.check is not None:
+        return int(column.check(record))
+    value = column.value(record)
+    return value if isinstance(value, (int, float)) else search_key(value or "")
+
+
+#: The roles served, each by its function of (column, record); the rest are answered None.
+_ROLES: dict[int, Callable[[Column[Any], Any], Any]] = {
+    int(Qt.ItemDataRole.DisplayRole): _display,
+    int(Qt.ItemDataRole.CheckStateRole): _check_state,
+    int(Qt.ItemDataRole.TextAlignmentRole): _alignment,
+    int(Qt.ItemDataRole.ToolTipRole): _tooltip,
+    int(Qt.ItemDataRole.BackgroundRole): lambda column, record: _brush(column.background, record),
+    int(Qt.ItemDataRole.ForegroundRole): lambda column, record: _brush(column.foreground, record),
+    int(Qt.ItemDataRole.UserRole + 1): _sort_value,     # RecordTableModel.SortRole
+}
 
 
 class RecordTableModel(QAbstractTableModel, Generic[T]):
@@ -84,35 +125,10 @@ class RecordTableModel(QAbstractTableModel, Generic[T]):
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         # Views ask for a dozen roles per cell (font, icon, size hint…); the ones never served are
         # answered before touching the index, which matters when columns are sized to contents.
-        if role not in _SERVED_ROLES:
+        serve = _ROLES.get(int(role))
+        if serve is None or not index.isValid() or not (0 <= index.row() < len(self.records)):
             return None
-        if not index.isValid() or not (0 <= index.row() < len(self.records)):
-            return None
-        record = self.records[index.row()]
-        column = self.columns[index.column()]
-        if role == Qt.ItemDataRole.DisplayRole and column.check is None:
-            value = column.value(record)
-            return "" if value is None else str(value)
-        if role == Qt.ItemDataRole.CheckStateRole and column.check is not None:
-            return Qt.CheckState.Checked if column.check(record) else Qt.CheckState.Unchecked
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            return int(column.align | Qt.AlignmentFlag.AlignVCenter)
-        if role == Qt.ItemDataRole.ToolTipRole and column.tooltip is not None:
-            return column.tooltip(record)
-        if role == Qt.ItemDataRole.BackgroundRole and column.background is not None:
-            color = column.background(record)
-            return QBrush(color) if color is not None else None
-        if role == Qt.ItemDataRole.ForegroundRole and column.foreground is not None:
-            color = column.foreground(record)
-            return QBrush(color) if color is not None else None
-        if role == self.SortRole:
-            if column.sort_key is not None:
-                return column.sort_key(record)
-            if column.check is not None:
-                return int(column.check(record))
-            value = column.value(record)
-            return value if isinstance(value, (int, float)) else search_key(value or "")
-        return None
+        return serve(self.columns[index.column()], self.records[index.row()])
 
     def flags(self, index: Index) -> Qt.ItemFlag:
         flags = super().flags(index)
