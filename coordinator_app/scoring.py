@@ -19,17 +19,15 @@ from typing import Any
 from . import audit
 from .changes import Changes
 from .errors import UserError, quoted
+from .formats.fisoko.vocabulary import MARKS, NO_MARK, NOT_PASSED, X, is_not_passed, is_x
 from .names import class_display, normalize_gender
 from .storage import Store, now_iso
 from .works import TaskDef, Work, get_work, mark_for, normalize_task_id
 
 SCORES = "scores"
-X = "X"
-NOT_PASSED = "не пройд."
-JOURNAL_MARKS = ("5", "4", "3", "2", "нет отметки")
+JOURNAL_MARKS = MARKS
 STATUS_RU = {"scored": "проверена", "partial": "частично", "absent": "отсутствовал", "not_started": "не начата"}
-_X_FORMS = {"x", "х"}           # Latin and Cyrillic, any case
-_NOT_PASSED_RE = re.compile(r"^не\s*пройд\.?$", re.IGNORECASE)
+_NOT_PASSED_SHORT = {"н", "нп", "н/п"}      # how a scorer types «не пройд.» in a hurry
 
 
 #: A score has at most this many digits (leading zeros aside); more is refused as over the
@@ -55,9 +53,9 @@ def normalize_value(raw: Any, task: TaskDef, allows_not_passed: bool) -> str | N
 
 def _from_text(text: str, task: TaskDef, allows_not_passed: bool) -> str:
     """The stored form of a non-empty typed text: X, «не пройд.» or a score within the maximum."""
-    if text.casefold() in _X_FORMS:
+    if is_x(text):
         return X
-    if _NOT_PASSED_RE.match(text) or text.casefold() in {"н", "нп", "н/п"}:
+    if is_not_passed(text) or text.casefold() in _NOT_PASSED_SHORT:
         if not allows_not_passed:
             raise UserError(f"Задание {task.task_id}: «не пройд.» в этой работе не допускается.")
         return NOT_PASSED
@@ -279,7 +277,7 @@ def set_journal_mark(store: Store, work_id: int, code: str, mark: Any) -> Change
     text = "" if mark is None else str(mark).strip()
     if isinstance(mark, float) and mark.is_integer():
         text = str(int(mark))
-    value = None if not text else ("нет отметки" if text.casefold() in ("нет отметки", "нет", "-", "—") else text)
+    value = None if not text else (NO_MARK if text.casefold() in (NO_MARK, "нет", "-", "—") else text)
     if value is not None and value not in JOURNAL_MARKS:
         raise UserError(f"Отметка «{text}» неверна: допустимо 5, 4, 3, 2 или «нет отметки».")
     participant = _participant(store, work_id, code)

@@ -7,10 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..fisoko.vocabulary import NOT_PASSED, X, is_not_passed, is_x
 from .common import WorkHeader
-
-NOT_PASSED = "не пройд."
-_X_SPELLINGS = ("X", "x", "Х", "х")  # Latin and Cyrillic
 
 
 @dataclass
@@ -72,9 +70,9 @@ def shown(value: str | None) -> str:
     if value is None or not value.strip():
         return "—"
     text = value.strip()
-    if text in _X_SPELLINGS:
-        return "X"
-    if text == NOT_PASSED or text.lower().startswith("не пр"):
+    if is_x(text):
+        return X
+    if is_not_passed(text):
         return "н/п"
     return text
 
