@@ -1,5 +1,9 @@
 """Command line, safety copies: backing up, restoring and checking an archive, and checking the
-store itself."""
+store itself.
+
+The backup module is imported by each handler, not here: the whole parser (top-level help,
+--version, an unknown command) imports every area module, and backup loads zipfile and shutil
+(start-up)."""
 
 from __future__ import annotations
 
@@ -7,7 +11,6 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..backup import PERSONAL_DATA_WARNING, create_backup, is_encrypted, restore_backup, verify_archive, verify_store
 from ..errors import UserError
 from ..paths import resolve_data_dir
 from .common import EXIT_INPUT, EXIT_OK, CommandTable, data_store, first, output
@@ -40,6 +43,8 @@ def _archive_password(args: argparse.Namespace) -> str | None:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
+    from ..backup import PERSONAL_DATA_WARNING, create_backup  # start-up
+
     password = None if args.no_password else _read_password_file(args.password_file)
     with data_store(args) as store:
         result = create_backup(store, Path(args.out), password=password, plain=args.no_password)
@@ -53,12 +58,16 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
+    from ..backup import restore_backup  # start-up
+
     result = restore_backup(Path(args.archive), resolve_data_dir(args.data_dir), _archive_password(args))
     output(args, result.as_dict(), f"Данные восстановлены в {result.data_dir} (файлов: {result.files}).")
     return EXIT_OK
 
 
 def cmd_verify_archive(args: argparse.Namespace) -> int:
+    from ..backup import is_encrypted, verify_archive  # start-up
+
     problems = verify_archive(Path(args.archive), _archive_password(args))
     ok = not problems
     kind = "зашифрованная" if is_encrypted(args.archive) else "без пароля"
@@ -70,6 +79,8 @@ def cmd_verify_archive(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
+    from ..backup import verify_store  # start-up
+
     with data_store(args) as store:
         report = verify_store(store)
     text = (f"Проверка хранилища: всё в порядке (проверено файлов: {report.files_checked})." if report.ok else

@@ -1,12 +1,15 @@
 """Command line, what leaves the program: the filled-in ФИС ОКО form and the package for the
-municipal re-check (writing it and checking it on the stick)."""
+municipal re-check (writing it and checking it on the stick).
+
+The package module is imported by its handlers, not here: the whole parser (top-level help,
+--version, an unknown command) imports every area module, and the package writer loads shutil
+(start-up)."""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
 
-from ..exports.package import export_package, verify_packages
 from ..form_export import export_form
 from .common import EXIT_INPUT, EXIT_OK, CommandTable, csv_list, data_store, first, output
 
@@ -22,6 +25,8 @@ def cmd_export_form(args: argparse.Namespace) -> int:
 
 
 def cmd_export_package(args: argparse.Namespace) -> int:
+    from ..exports.package import export_package  # start-up
+
     codes = csv_list(args.codes)
     everyone = bool(args.everyone)
     pct = None if everyone else (args.sample if args.sample is not None else (None if codes else 1.0))
@@ -39,6 +44,8 @@ def cmd_export_package(args: argparse.Namespace) -> int:
 
 
 def cmd_verify_package(args: argparse.Namespace) -> int:
+    from ..exports.package import verify_packages  # start-up
+
     results = verify_packages(Path(args.folder))
     data = [{"folder": str(folder), "ok": report.ok, "files_checked": report.files_checked,
              "problems": report.problems} for folder, report in results]
