@@ -10,12 +10,15 @@ not reset it); every wrong try is in the audit log.
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import re
 
 from . import audit, settings
 from .changes import Changes
 from .errors import UserError
 from .storage import Store
+from .words import plural
 
 KEY = "coordinator_pin"
 MODE_KEY = "expert_mode"
@@ -35,8 +38,6 @@ class PinLocked(UserError):
 
 
 def _wait_text(seconds: int) -> str:
-    from .words import plural
-
     if seconds >= 120:
         minutes = (seconds + 59) // 60
         return f"{minutes} {plural(minutes, 'минуту', 'минуты', 'минут')}"
@@ -80,16 +81,12 @@ def check_pin(store: Store, pin: str) -> bool:
     return hmac.compare_digest(digest, stored["hash"])
 
 
-def _now() -> "dt.datetime":
-    import datetime as dt
-
+def _now() -> dt.datetime:
     return dt.datetime.now()
 
 
-def pin_wait(store: Store, now: "dt.datetime | None" = None) -> int:
+def pin_wait(store: Store, now: dt.datetime | None = None) -> int:
     """Seconds until the next PIN try is allowed (0: now)."""
-    import datetime as dt
-
     state = settings.get(store, FAILURES_KEY) or {}
     until = state.get("until")
     if not until:
@@ -98,11 +95,9 @@ def pin_wait(store: Store, now: "dt.datetime | None" = None) -> int:
     return max(0, int(left + 0.999))
 
 
-def verify_pin(store: Store, pin: str | None, now: "dt.datetime | None" = None) -> bool:
+def verify_pin(store: Store, pin: str | None, now: dt.datetime | None = None) -> bool:
     """Check the coordinator's PIN, counting wrong tries; raises `PinLocked` while a wait runs.
     True if no PIN is set."""
-    import datetime as dt
-
     if not has_pin(store):
         return True
     wait = pin_wait(store, now)
@@ -117,8 +112,6 @@ def verify_pin(store: Store, pin: str | None, now: "dt.datetime | None" = None) 
     count = int(state.get("count", 0)) + 1
     delay = min(FIRST_WAIT_S * 2 ** (count - FREE_TRIES), MAX_WAIT_S) if count >= FREE_TRIES else 0
     until = ((now or _now()) + dt.timedelta(seconds=delay)).isoformat(timespec="seconds") if delay else None
-    import json
-
     with store.atomic() as db:
         db.execute("INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)",
                    [FAILURES_KEY, json.dumps({"count": count, "until": until})])

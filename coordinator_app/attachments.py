@@ -9,6 +9,7 @@ from typing import Any
 
 from . import audit
 from .changes import WORKS, Changes
+from .classes import find_class
 from .errors import UserError
 from .fsutil import atomic_copy, sha256_file
 from .storage import Store, now_iso
@@ -98,8 +99,6 @@ def match_textbook(books: list[str], text: str) -> str | None:
 
 def set_textbook(store: Store, work_id: int, class_name: str, textbook: str) -> Changes:
     """The textbook for the form's «Классы» sheet, chosen from the template's own list."""
-    from .classes import find_class
-
     work = get_work(store, work_id)
     class_id = find_class(store, class_name)
     if class_id is None or class_id not in [cid for cid, _ in work.classes]:

@@ -22,8 +22,9 @@ from typing import Any
 from . import audit, settings
 from .changes import PARTICIPANTS, STUDENTS, Changes
 from .errors import UserError
-from .names import class_display
+from .names import class_display, name_key, normalize_class_name
 from .storage import Store
+from .students import get_student, namesake_birth_dates
 from .works import Work, get_work, list_works
 
 CODE_RE = re.compile(r"^\d{5}$")
@@ -204,8 +205,6 @@ def _check_code_text(code: str, grade: int) -> str:
 
 def set_student_code(store: Store, student_id: int, code: str) -> Changes:
     """Manual override of a pupil's year code, checked for range and duplicates."""
-    from .students import get_student
-
     student = get_student(store, student_id)
     code = _check_code_text(code, student.grade)
     if code == student.code:
@@ -264,8 +263,6 @@ class Participant:
 
 
 def list_participants(store: Store, work_id: int) -> list[Participant]:
-    from .students import namesake_birth_dates
-
     work = get_work(store, work_id)
     births = namesake_birth_dates(store)
     rows = store.query(
@@ -393,81 +390,142 @@ class CodeImport:
                 "исправьте файл или списки учеников и повторите.")
 
 
+class _RowRefused(Exception):
+    """A row of a code list that cannot be taken; the message is the Russian reason."""
+
+
+class _CodeListMatcher:
+    """Matches a code list's rows to pupils in file order: the pupils indexed by ФИО, and what
+    earlier rows took (pupils, codes, the nth namesake)."""
+
+    def __init__(self, store: Store, work: Work | None) -> None:
+        self.work = work
+        self.work_classes = {cid for cid, _ in work.classes} if work else None
+        self.by_full: dict[str, list[dict[str, Any]]] = {}
+        self.by_short: dict[str, list[dict[str, Any]]] = {}
+        for p in store.query(
+                """SELECT s.id, s.surname, s.name, s.patronymic, s.code, c.id AS class_id, c.grade, c.letter
+                   FROM students s JOIN classes c ON c.id = s.class_id
+                   ORDER BY c.grade, c.letter, s.surname COLLATE RU, s.name COLLATE RU, s.patronymic COLLATE RU,
+                            s.id"""):
+            self.by_full.setdefault(name_key(p["surname"], p["name"], p["patronymic"]), []).append(p)
+            self.by_short.setdefault(name_key(p["surname"], p["name"], ""), []).append(p)
+        self.births = namesake_birth_dates(store)      # namesakes of a class: shown with their date of birth
+        self.taken: dict[int, str] = {}                # student id -> the row that took it
+        self.codes_seen: dict[str, str] = {}
+        self.used_order: dict[tuple[str, int | None], int] = {}
+
+    def match(self, row: Any) -> CodeMatch:
+        match = CodeMatch(row.place(), row.code, row.full_name(), row.class_name)
+        try:
+            grade, letter = self._class_of(row)
+            pupil = self._pupil(row, grade, letter)
+            match.student_id = pupil["id"]
+            match.pupil = (" ".join(x for x in (pupil["surname"], pupil["name"], pupil["patronymic"]) if x)
+                           + (f" (д. р. {self.births[pupil['id']]})" if pupil["id"] in self.births else "")
+                           + f", {class_display(pupil['grade'], pupil['letter'])}")
+            self._check(row, pupil)
+        except _RowRefused as refused:
+            match.problem = str(refused)
+            return match
+        self.taken[pupil["id"]] = match.row
+        self.codes_seen[row.code] = match.row
+        return match
+
+    @staticmethod
+    def _class_of(row: Any) -> tuple[int | None, str | None]:
+        """(grade, letter) of the class the row gives, (None, None) when it gives none."""
+        if not row.class_name:
+            return None, None
+        try:
+            return normalize_class_name(row.class_name)
+        except UserError as err:
+            raise _RowRefused(f"класс «{row.class_name}» не распознан: {err.message}") from None
+
+    def _candidates(self, row: Any, grade: int | None, letter: str | None) -> list[dict[str, Any]]:
+        """Pupils the row may name: by ФИО (without a patronymic: surname and name), in its class,
+        those of the work's classes when there are any."""
+        candidates = self.by_full.get(name_key(row.surname, row.name, row.patronymic)) or (
+            self.by_short.get(name_key(row.surname, row.name, "")) if not row.patronymic else None) or []
+        if grade is not None:
+            candidates = [p for p in candidates if (p["grade"], p["letter"]) == (grade, letter)]
+        if self.work_classes is not None:
+            candidates = [p for p in candidates if p["class_id"] in self.work_classes] or candidates
+        return candidates
+
+    def _pupil(self, row: Any, grade: int | None, letter: str | None) -> dict[str, Any]:
+        """The pupil the row names; among namesakes the nth for the row's nth mention."""
+        candidates = self._candidates(row, grade, letter)
+        if not candidates:
+            raise _RowRefused("такого ученика нет в программе"
+                              + (f" в классе {class_display(grade, letter)}" if grade else "")
+                              + ": проверьте ФИО и класс или импортируйте списки учеников")
+        key = (name_key(row.surname, row.name, row.patronymic), grade)
+        nth = self.used_order.get(key, 0)
+        self.used_order[key] = nth + 1
+        if len(candidates) > 1 and nth >= len(candidates):
+            raise _RowRefused("тёзок в файле больше, чем в списках учеников")
+        return candidates[nth] if len(candidates) > 1 else candidates[0]
+
+    def _check(self, row: Any, pupil: dict[str, Any]) -> None:
+        """The row's code fits the pupil's grade, the pupil writes the work, and neither the
+        pupil nor the code was taken by an earlier row."""
+        try:
+            _check_code_text(row.code, pupil["grade"])
+        except UserError as err:
+            raise _RowRefused(err.message) from None
+        if self.work is not None and pupil["class_id"] not in (self.work_classes or set()):
+            raise _RowRefused(f"класс {class_display(pupil['grade'], pupil['letter'])} не пишет работу "
+                              f"«{self.work.title}»")
+        if pupil["id"] in self.taken:
+            raise _RowRefused(f"этот ученик уже взят строкой {self.taken[pupil['id']]}")
+        if row.code in self.codes_seen:
+            raise _RowRefused(f"код {row.code} уже есть в строке {self.codes_seen[row.code]}")
+
+
 def preview_code_import(store: Store, path: Any, work_id: int | None = None) -> CodeImport:
     """Read a code list and match every row to a pupil: ФИО (case, spaces and ё = е ignored), the
     class where the file gives it; namesakes by class, then by their order in the file and in the
     class list. Nothing is written."""
-    from .formats.code_list import read_code_list
-    from .names import class_display as display, name_key, normalize_class_name
+    from .formats.code_list import read_code_list  # start-up: the reader loads zipfile and shutil
 
     work = get_work(store, work_id) if work_id is not None else None
     rows = read_code_list(path)
-    pupils = store.query(
-        """SELECT s.id, s.surname, s.name, s.patronymic, s.code, c.id AS class_id, c.grade, c.letter
-           FROM students s JOIN classes c ON c.id = s.class_id
-           ORDER BY c.grade, c.letter, s.surname COLLATE RU, s.name COLLATE RU, s.patronymic COLLATE RU, s.id""")
-    by_full: dict[str, list[dict[str, Any]]] = {}
-    by_short: dict[str, list[dict[str, Any]]] = {}
-    for p in pupils:
-        by_full.setdefault(name_key(p["surname"], p["name"], p["patronymic"]), []).append(p)
-        by_short.setdefault(name_key(p["surname"], p["name"], ""), []).append(p)
-    from .students import namesake_birth_dates
-
-    births = namesake_birth_dates(store)      # namesakes of a class: shown with their date of birth
-    work_classes = {cid for cid, _ in work.classes} if work else None
-    taken: dict[int, str] = {}        # student id -> the row that took it
-    codes_seen: dict[str, str] = {}
-    used_order: dict[tuple[str, int | None], int] = {}
-    result = CodeImport(work_id, [])
-    for row in rows:
-        match = CodeMatch(row.place(), row.code, row.full_name(), row.class_name)
-        result.rows.append(match)
-        grade = letter = None
-        if row.class_name:
-            try:
-                grade, letter = normalize_class_name(row.class_name)
-            except UserError as err:
-                match.problem = f"класс «{row.class_name}» не распознан: {err.message}"
-                continue
-        candidates = by_full.get(name_key(row.surname, row.name, row.patronymic)) or (
-            by_short.get(name_key(row.surname, row.name, "")) if not row.patronymic else None) or []
-        if grade is not None:
-            candidates = [p for p in candidates if (p["grade"], p["letter"]) == (grade, letter)]
-        if work_classes is not None:
-            candidates = [p for p in candidates if p["class_id"] in work_classes] or candidates
-        if not candidates:
-            match.problem = ("такого ученика нет в программе" + (f" в классе {display(grade, letter)}" if grade else "")
-                             + ": проверьте ФИО и класс или импортируйте списки учеников")
-            continue
-        key = (name_key(row.surname, row.name, row.patronymic), grade)
-        nth = used_order.get(key, 0)
-        used_order[key] = nth + 1
-        if len(candidates) > 1 and nth >= len(candidates):
-            match.problem = "тёзок в файле больше, чем в списках учеников"
-            continue
-        pupil = candidates[nth] if len(candidates) > 1 else candidates[0]
-        match.student_id = pupil["id"]
-        match.pupil = (" ".join(x for x in (pupil["surname"], pupil["name"], pupil["patronymic"]) if x)
-                       + (f" (д. р. {births[pupil['id']]})" if pupil["id"] in births else "")
-                       + f", {display(pupil['grade'], pupil['letter'])}")
-        try:
-            _check_code_text(row.code, pupil["grade"])
-        except UserError as err:
-            match.problem = err.message
-            continue
-        if work is not None and pupil["class_id"] not in (work_classes or set()):
-            match.problem = f"класс {display(pupil['grade'], pupil['letter'])} не пишет работу «{work.title}»"
-            continue
-        if pupil["id"] in taken:
-            match.problem = f"этот ученик уже взят строкой {taken[pupil['id']]}"
-            continue
-        if row.code in codes_seen:
-            match.problem = f"код {row.code} уже есть в строке {codes_seen[row.code]}"
-            continue
-        taken[pupil["id"]] = match.row
-        codes_seen[row.code] = match.row
+    matcher = _CodeListMatcher(store, work)
+    result = CodeImport(work_id, [matcher.match(row) for row in rows])
     _check_against_store(store, result, work)
     return result
+
+
+def _year_code_problem(store: Store, match: CodeMatch, mine: set[int]) -> str:
+    """Why a pupil may not take the year code the file gives ("" when they may)."""
+    holder = store.one("SELECT id, surname, name FROM students WHERE code = ? AND id != ?",
+                       [match.code, match.student_id])
+    if holder and holder["id"] not in mine:
+        return f"код {match.code} уже у ученика {holder['surname']} {holder['name']}, которого нет в файле"
+    used = store.one(
+        """SELECT p.code FROM participants p WHERE p.student_id = ? AND p.code != ?
+           AND (EXISTS (SELECT 1 FROM scores s WHERE s.participant_id = p.id)
+                OR EXISTS (SELECT 1 FROM scan_pages g WHERE g.participant_id = p.id)) LIMIT 1""",
+        [match.student_id, match.code])
+    if used:
+        return f"у ученика уже есть баллы или сканы под кодом {used['code']}: код не меняется"
+    return ""
+
+
+def _work_code_problem(store: Store, match: CodeMatch, mine: set[int], work: Work) -> str:
+    """Why a pupil may not take the file's code in the work's participant list ("" when they may)."""
+    holder = store.one("SELECT student_id FROM participants WHERE work_id = ? AND code = ? AND student_id != ?",
+                       [work.id, match.code, match.student_id])
+    if holder and holder["student_id"] not in mine:
+        return f"код {match.code} уже у другого участника этой работы, которого нет в файле"
+    current = store.one("SELECT id, code FROM participants WHERE work_id = ? AND student_id = ?",
+                        [work.id, match.student_id])
+    if current and current["code"] != match.code and (
+            store.scalar("SELECT 1 FROM scores WHERE participant_id = ? LIMIT 1", [current["id"]])
+            or store.scalar("SELECT 1 FROM scan_pages WHERE participant_id = ? LIMIT 1", [current["id"]])):
+        return f"у участника уже есть баллы или сканы под кодом {current['code']}: код не меняется"
+    return ""
 
 
 def _check_against_store(store: Store, result: CodeImport, work: Work | None) -> None:
@@ -478,33 +536,9 @@ def _check_against_store(store: Store, result: CodeImport, work: Work | None) ->
         if match.problem or match.student_id is None:
             continue
         if work is None:
-            holder = store.one("SELECT id, surname, name FROM students WHERE code = ? AND id != ?",
-                               [match.code, match.student_id])
-            if holder and holder["id"] not in mine:
-                match.problem = (f"код {match.code} уже у ученика {holder['surname']} {holder['name']}, "
-                                 "которого нет в файле")
-                continue
-            used = store.one(
-                """SELECT p.code FROM participants p WHERE p.student_id = ? AND p.code != ?
-                   AND (EXISTS (SELECT 1 FROM scores s WHERE s.participant_id = p.id)
-                        OR EXISTS (SELECT 1 FROM scan_pages g WHERE g.participant_id = p.id)) LIMIT 1""",
-                [match.student_id, match.code])
-            if used:
-                match.problem = (f"у ученика уже есть баллы или сканы под кодом {used['code']}: "
-                                 "код не меняется")
-            continue
-        holder = store.one("SELECT student_id FROM participants WHERE work_id = ? AND code = ? AND student_id != ?",
-                           [work.id, match.code, match.student_id])
-        if holder and holder["student_id"] not in mine:
-            match.problem = f"код {match.code} уже у другого участника этой работы, которого нет в файле"
-            continue
-        current = store.one("SELECT id, code FROM participants WHERE work_id = ? AND student_id = ?",
-                            [work.id, match.student_id])
-        if current and current["code"] != match.code and (
-                store.scalar("SELECT 1 FROM scores WHERE participant_id = ? LIMIT 1", [current["id"]])
-                or store.scalar("SELECT 1 FROM scan_pages WHERE participant_id = ? LIMIT 1", [current["id"]])):
-            match.problem = (f"у участника уже есть баллы или сканы под кодом {current['code']}: "
-                             "код не меняется")
+            match.problem = _year_code_problem(store, match, mine)
+        else:
+            match.problem = _work_code_problem(store, match, mine, work)
 
 
 def apply_code_import(store: Store, plan: CodeImport) -> Changes:

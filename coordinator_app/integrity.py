@@ -20,10 +20,12 @@ import datetime as dt
 import functools
 import json
 import re
+import sqlite3
 from pathlib import Path
 from typing import Any
 
-from .storage import Store
+from .audit import chain_hash, genesis
+from .storage import Store, _apply_pragmas, _migrate
 
 MAX_LISTED = 20          # problems of one kind listed; then «… и ещё N»
 
@@ -35,15 +37,10 @@ def _norm(sql: str) -> str:
 @functools.lru_cache(maxsize=1)
 def canonical_schema() -> dict[tuple[str, str], str]:
     """{(type, name): normalised SQL} of a store the program creates now (in memory)."""
-    import sqlite3
-
-    from .storage import Store as _Store
-    from .storage import _apply_pragmas, _migrate
-
     conn = sqlite3.connect(":memory:", isolation_level=None)
     try:
         _apply_pragmas(conn)
-        store = _Store(Path("."), conn, "проверка")
+        store = Store(Path("."), conn, "проверка")
         _migrate(store)
         return {(r[0], r[1]): _norm(r[2]) for r in conn.execute(
             "SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%'")}
@@ -91,9 +88,44 @@ def _listed(problems: list[str], more: int, what: str) -> list[str]:
     return problems + ([f"… и ещё {more} ({what})"] if more > 0 else [])
 
 
+def _page_problems(r: Any, floor: int) -> list[str]:
+    """What does not hold together in one stored page's row."""
+    found = []
+    page = f"страница {r['page_no']} файла «{r['original_name']}»" if r["original_name"] else \
+        f"страница № {r['id']} (её файла нет в базе)"
+    if r["original_name"] is None:
+        found.append(f"скан без файла: {page}")
+    if r["work_id"] is not None and r["work_exists"] is None:
+        found.append(f"скан ссылается на несуществующую работу № {r['work_id']}: {page}")
+    if r["participant_id"] is not None and r["participant_exists"] is None:
+        found.append(f"скан ссылается на несуществующего участника: {page}")
+    if r["status"] in ("assigned", "blank", "extra") and r["work_id"] is None:
+        found.append(f"скан отнесён к участнику, но не к работе (связь с работой удалена не программой): {page}")
+    if r["work_id"] is not None and not r["keep_until"]:
+        found.append(f"у скана не записан срок хранения: {page}")
+    elif r["work_exists"] is not None and r["keep_until"]:
+        least = dt.date.fromisoformat(r["work_date"]) + dt.timedelta(days=floor)
+        if dt.date.fromisoformat(r["keep_until"]) < least:
+            found.append(f"срок хранения скана занижен не программой: {page} (работа № {r['work_id']}, "
+                         f"код {r['code'] or '—'}) хранится до {r['keep_until']}, а должна не раньше {least}")
+    return found
+
+
+def _audio_problems(store: Store, floor: int) -> list[str]:
+    """Audio files of no work, or kept for less than the shortest retention period."""
+    found = []
+    for r in store.query("""SELECT a.original_name, a.keep_until, w.work_date, a.work_id FROM audio_files a
+                            LEFT JOIN works w ON w.id = a.work_id"""):
+        if r["work_date"] is None:
+            found.append(f"аудиозапись «{r['original_name']}» ссылается на несуществующую работу № {r['work_id']}")
+        elif not r["keep_until"] or dt.date.fromisoformat(r["keep_until"]) < (
+                dt.date.fromisoformat(r["work_date"]) + dt.timedelta(days=floor)):
+            found.append(f"срок хранения аудиозаписи «{r['original_name']}» занижен не программой")
+    return found
+
+
 def scan_problems(store: Store) -> list[str]:
     """Scan rows that do not hold together, and keep-until dates lowered by hand."""
-    problems: list[str] = []
     rows = store.query(
         """SELECT p.id, p.page_no, p.work_id, p.participant_id, p.status, p.keep_until, f.original_name,
                   w.id AS work_exists, w.work_date, pa.id AS participant_exists, pa.code
@@ -102,84 +134,80 @@ def scan_problems(store: Store) -> list[str]:
     floor = _retention_floor_days(store)
     found: list[str] = []
     for r in rows:
-        page = f"страница {r['page_no']} файла «{r['original_name']}»" if r["original_name"] else \
-            f"страница № {r['id']} (её файла нет в базе)"
-        if r["original_name"] is None:
-            found.append(f"скан без файла: {page}")
-        if r["work_id"] is not None and r["work_exists"] is None:
-            found.append(f"скан ссылается на несуществующую работу № {r['work_id']}: {page}")
-        if r["participant_id"] is not None and r["participant_exists"] is None:
-            found.append(f"скан ссылается на несуществующего участника: {page}")
-        if r["status"] in ("assigned", "blank", "extra") and r["work_id"] is None:
-            found.append(f"скан отнесён к участнику, но не к работе (связь с работой удалена не программой): {page}")
-        if r["work_id"] is not None and not r["keep_until"]:
-            found.append(f"у скана не записан срок хранения: {page}")
-        elif r["work_exists"] is not None and r["keep_until"]:
-            least = dt.date.fromisoformat(r["work_date"]) + dt.timedelta(days=floor)
-            if dt.date.fromisoformat(r["keep_until"]) < least:
-                found.append(f"срок хранения скана занижен не программой: {page} (работа № {r['work_id']}, "
-                             f"код {r['code'] or '—'}) хранится до {r['keep_until']}, а должна не раньше {least}")
-    for r in store.query("""SELECT a.original_name, a.keep_until, w.work_date, a.work_id FROM audio_files a
-                            LEFT JOIN works w ON w.id = a.work_id"""):
-        if r["work_date"] is None:
-            found.append(f"аудиозапись «{r['original_name']}» ссылается на несуществующую работу № {r['work_id']}")
-        elif not r["keep_until"] or dt.date.fromisoformat(r["keep_until"]) < (
-                dt.date.fromisoformat(r["work_date"]) + dt.timedelta(days=floor)):
-            found.append(f"срок хранения аудиозаписи «{r['original_name']}» занижен не программой")
+        found += _page_problems(r, floor)
+    found += _audio_problems(store, floor)
     for r in store.query("""SELECT f.original_name FROM scan_files f
                             WHERE NOT EXISTS (SELECT 1 FROM scan_pages p WHERE p.file_id = f.id)"""):
         found.append(f"сохранённый файл сканов «{r['original_name']}» без страниц в базе")
-    problems += found[:MAX_LISTED]
-    return _listed(problems, len(found) - MAX_LISTED, "сканы")
+    return _listed(found[:MAX_LISTED], len(found) - MAX_LISTED, "сканы")
+
+
+#: A score as the audit chain last set it, keyed (participant, round, task): (value, work id, code, task).
+Replay = dict[tuple[int, int, str], tuple[Any, int, str, str]]
+
+
+def _link_problem(row: tuple[Any, ...], expected_id: int, prev: str) -> str:
+    """Why an audit record does not continue the chain ("" when it does)."""
+    record_id, at, actor, action, entity, entity_id, details, prev_hash, digest = row
+    if record_id != expected_id:
+        return (f"журнал изменений: записи {expected_id}–{record_id - 1} удалены "
+                "(цепочка записей прервана)" if record_id > expected_id
+                else f"журнал изменений: запись {record_id} не на своём месте")
+    if prev_hash != prev:
+        return f"журнал изменений: запись {record_id} не продолжает предыдущую (цепочка прервана)"
+    if digest != chain_hash(prev, record_id, at, actor, action, entity, entity_id, details):
+        return (f"журнал изменений: запись {record_id} ({action}, {at[:16].replace('T', ' ')}) "
+                "изменена не программой")
+    return ""
+
+
+def _replay_record(replay: Replay, action: str, entity_id: Any, details: str) -> Replay:
+    """The scores as they stand after one more audit record (a score set, a work deleted)."""
+    if action == "score.set":
+        try:
+            d = json.loads(details)
+            key = (int(entity_id), int(d.get("round", 1)), str(d["task"]))
+        except (ValueError, KeyError, TypeError):
+            return replay
+        replay[key] = (d.get("new"), int(d.get("work_id") or 0), str(d.get("code") or ""), str(d["task"]))
+    elif action == "work.delete" and entity_id is not None:
+        gone = int(entity_id)
+        replay = {k: v for k, v in replay.items() if v[1] != gone}
+    return replay
+
+
+def _head_problem(store: Store, last: tuple[int, str] | None) -> list[str]:
+    """The chain's last record must be the one the anchor in `settings` names."""
+    head_text = store.scalar("SELECT value FROM settings WHERE key = 'audit_head'")
+    head = json.loads(head_text) if head_text else None
+    if head is not None and (last is None or head.get("id") != last[0] or head.get("hash") != last[1]):
+        return ["журнал изменений: последние записи журнала удалены или подменены "
+                f"(записей по журналу {head.get('id')}, в базе {last[0] if last else 0})"]
+    return []
 
 
 def audit_problems(store: Store) -> list[str]:
     """Walk the audit chain, check its anchor, and rebuild the current scores from it."""
-    from .audit import chain_hash, genesis
-
     problems: list[str] = []
     prev = genesis(store)
     expected_id = 1
     last: tuple[int, str] | None = None
-    broken = False
-    replay: dict[tuple[int, int, str], tuple[Any, int, str, str]] = {}   # (participant, round, task) → value…
+    replay: Replay = {}
     for row in store.conn.execute(
             "SELECT id, at, actor, action, entity, entity_id, details, prev_hash, hash FROM audit_log ORDER BY id"):
-        record_id, at, actor, action, entity, entity_id, details, prev_hash, digest = row
-        if not broken:
-            if record_id != expected_id:
-                problems.append(f"журнал изменений: записи {expected_id}–{record_id - 1} удалены "
-                                "(цепочка записей прервана)" if record_id > expected_id
-                                else f"журнал изменений: запись {record_id} не на своём месте")
-                broken = True
-            elif prev_hash != prev:
-                problems.append(f"журнал изменений: запись {record_id} не продолжает предыдущую (цепочка прервана)")
-                broken = True
-            elif digest != chain_hash(prev, record_id, at, actor, action, entity, entity_id, details):
-                problems.append(f"журнал изменений: запись {record_id} ({action}, {at[:16].replace('T', ' ')}) "
-                                "изменена не программой")
-                broken = True
+        record_id, _at, _actor, action, _entity, entity_id, details, _prev_hash, digest = row
+        if not problems:      # the first break is named; past it every link would fail
+            problem = _link_problem(row, expected_id, prev)
+            if problem:
+                problems.append(problem)
         prev, expected_id, last = digest or "", record_id + 1, (record_id, digest)
-        if action == "score.set":
-            try:
-                d = json.loads(details)
-                key = (int(entity_id), int(d.get("round", 1)), str(d["task"]))
-            except (ValueError, KeyError, TypeError):
-                continue
-            replay[key] = (d.get("new"), int(d.get("work_id") or 0), str(d.get("code") or ""), str(d["task"]))
-        elif action == "work.delete" and entity_id is not None:
-            gone = int(entity_id)
-            replay = {k: v for k, v in replay.items() if v[1] != gone}
-    head_text = store.scalar("SELECT value FROM settings WHERE key = 'audit_head'")
-    head = json.loads(head_text) if head_text else None
-    if head is not None and (last is None or head.get("id") != last[0] or head.get("hash") != last[1]):
-        problems.append("журнал изменений: последние записи журнала удалены или подменены "
-                        f"(записей по журналу {head.get('id')}, в базе {last[0] if last else 0})")
+        replay = _replay_record(replay, action, entity_id, details)
+    problems += _head_problem(store, last)
     problems += _score_problems(store, replay)
     return problems
 
 
-def _score_problems(store: Store, replay: dict[tuple[int, int, str], tuple[Any, int, str, str]]) -> list[str]:
+def _score_problems(store: Store, replay: Replay) -> list[str]:
     current = {(r[0], r[1], r[2]): r[3] for r in store.conn.execute(
         "SELECT participant_id, round, task_id, value FROM scores")}
     where = {r[0]: (r[1], r[2]) for r in store.conn.execute("SELECT id, work_id, code FROM participants")}

@@ -19,7 +19,7 @@ from .errors import UserError
 from .scoring import SCORES, ScoreRow, points, score_sheet, set_score
 from .storage import Store, now_iso
 from .words import works as works_text
-from .works import get_work, mark_for
+from .works import Work, get_work, mark_for
 
 
 @dataclass
@@ -32,29 +32,40 @@ class CheckInfo:
     codes: list[str]
 
 
+def _random_sample(sheet: list[ScoreRow], share: float, seed: int | None) -> tuple[list[ScoreRow], int]:
+    """A random `share` (at least one) of the fully scored works, and the seed that chose them
+    (drawn when not given, so that the sample can be repeated)."""
+    if not 0 < share <= 1:
+        raise UserError("Доля выборки — от 1 до 100 %.")
+    scored = [r for r in sheet if r.status == "scored"]
+    if not scored:
+        raise UserError("В работе ещё нет полностью проверенных работ для перепроверки.")
+    seed = seed if seed is not None else random.SystemRandom().randrange(1, 10**6)
+    count = max(1, math.ceil(share * len(scored)))
+    return random.Random(seed).sample(scored, min(count, len(scored))), seed
+
+
+def _add_codes(chosen: list[ScoreRow], by_code: dict[str, ScoreRow], codes: list[str], work: Work) -> None:
+    """The works named by code added to the sample (each once); a code of no present participant
+    is refused."""
+    for code in codes:
+        row = by_code.get(code.strip())
+        if row is None:
+            raise UserError(f"Кода {code.strip()} нет среди присутствовавших участников работы «{work.title}».")
+        if row not in chosen:
+            chosen.append(row)
+
+
 def create_check(store: Store, work_id: int, *, share: float | None = None, codes: list[str] | None = None,
                  seed: int | None = None, expert: str | None = None) -> tuple[int, Changes]:
     """Choose the works for the second expert: a random share of the scored works (recorded seed)
     plus any codes given."""
     work = get_work(store, work_id)
     sheet = [r for r in score_sheet(store, work_id) if not r.absent]
-    by_code = {r.code: r for r in sheet}
     chosen: list[ScoreRow] = []
     if share:
-        if not 0 < share <= 1:
-            raise UserError("Доля выборки — от 1 до 100 %.")
-        scored = [r for r in sheet if r.status == "scored"]
-        if not scored:
-            raise UserError("В работе ещё нет полностью проверенных работ для перепроверки.")
-        seed = seed if seed is not None else random.SystemRandom().randrange(1, 10**6)
-        count = max(1, math.ceil(share * len(scored)))
-        chosen = random.Random(seed).sample(scored, min(count, len(scored)))
-    for code in codes or []:
-        row = by_code.get(code.strip())
-        if row is None:
-            raise UserError(f"Кода {code.strip()} нет среди присутствовавших участников работы «{work.title}».")
-        if row not in chosen:
-            chosen.append(row)
+        chosen, seed = _random_sample(sheet, share, seed)
+    _add_codes(chosen, {r.code: r for r in sheet}, codes or [], work)
     if not chosen:
         raise UserError("Укажите долю выборки или коды работ для перепроверки.")
     with store.atomic() as db:
@@ -157,6 +168,32 @@ class DiscrepancyReport:
         return sum(1 for p in self.participants if p.complete and p.first_mark != p.second_mark)
 
 
+def _discrepancy(work: Work, one: ScoreRow, two: ScoreRow, three: ScoreRow) -> Discrepancy:
+    """One sampled participant: the first, second and settled score of every task, totals, marks."""
+    tasks = [TaskDiff(t.task_id, t.max_score, one.scores[t.task_id], two.scores[t.task_id], three.scores[t.task_id])
+             for t in work.tasks]
+    complete = all(t.second is not None for t in tasks)
+    final_scores = {t.task_id: (t.final if t.final is not None else t.first) for t in tasks}
+    any_settled = any(t.final is not None for t in tasks)
+    final_total = sum(points(v) for v in final_scores.values()) if any_settled else None
+    return Discrepancy(
+        one.participant_id, one.code, one.class_name, tasks, one.total, two.total,
+        mark_for(work.scale, one.total) if one.status == "scored" else None,
+        mark_for(work.scale, two.total) if complete else None,
+        final_total, mark_for(work.scale, final_total) if final_total is not None else None, complete)
+
+
+def _count_in_summary(summary: dict[str, TaskSummaryRow], entry: Discrepancy) -> None:
+    """A participant's re-checked tasks added to the per-task summary."""
+    for t in entry.tasks:
+        if t.second is None:
+            continue
+        row = summary[t.task_id]
+        row.compared += 1
+        row.abs_diff += abs(t.diff)
+        row.differing += int(t.differs)
+
+
 def discrepancies(store: Store, work_id: int) -> DiscrepancyReport:
     work = get_work(store, work_id)
     ids = sampled_ids(store, work_id)
@@ -166,28 +203,10 @@ def discrepancies(store: Store, work_id: int) -> DiscrepancyReport:
     summary = {t.task_id: TaskSummaryRow(t.task_id, t.max_score) for t in work.tasks}
     report = DiscrepancyReport()
     for pid, one in first.items():
-        two, three = second[pid], settled[pid]
-        tasks = [TaskDiff(t.task_id, t.max_score, one.scores[t.task_id], two.scores[t.task_id], three.scores[t.task_id])
-                 for t in work.tasks]
-        complete = all(t.second is not None for t in tasks)
-        final_scores = {t.task_id: (t.final if t.final is not None else t.first) for t in tasks}
-        any_settled = any(t.final is not None for t in tasks)
-        final_total = sum(points(v) for v in final_scores.values()) if any_settled else None
-        entry = Discrepancy(
-            pid, one.code, one.class_name, tasks, one.total, two.total,
-            mark_for(work.scale, one.total) if one.status == "scored" else None,
-            mark_for(work.scale, two.total) if complete else None,
-            final_total, mark_for(work.scale, final_total) if final_total is not None else None, complete)
+        entry = _discrepancy(work, one, second[pid], settled[pid])
         report.participants.append(entry)
-        if not complete:
-            continue  # an unfinished re-check stays out of the per-task summary
-        for t in tasks:
-            if t.second is None:
-                continue
-            row = summary[t.task_id]
-            row.compared += 1
-            row.abs_diff += abs(t.diff)
-            row.differing += int(t.differs)
+        if entry.complete:   # an unfinished re-check stays out of the per-task summary
+            _count_in_summary(summary, entry)
     report.tasks = sorted(summary.values(), key=lambda r: (-r.differing, -r.mean_abs_diff))
     return report
 
@@ -219,6 +238,7 @@ def make_recheck_pdf(store: Store, work_id: int, out: Path, progress=None, *,
                      unfinished_ok: bool = False) -> Path:
     """The «Протокол перепроверки». While the re-check is unfinished it raises `RecheckUnfinished`
     (the caller asks the user) unless `unfinished_ok`."""
+    # start-up: the PDF side loads reportlab and PIL
     from .documents import work_header
     from .formats.pdf.recheck import RecheckDoc, RecheckParticipant, RecheckTaskRow, TaskSummary, write_recheck_pdf
 

@@ -268,8 +268,8 @@ class ImportResult:
         return text
 
 
-def import_pupils(store: Store, parsed: ParsedPupilList) -> ImportResult:
-    """Save a parsed list, all or nothing. A list with any row problem is refused whole."""
+def _refuse_problem_rows(parsed: ParsedPupilList) -> None:
+    """A list with any row problem, or without pupils, is refused whole."""
     bad = parsed.problem_rows
     if bad:
         details = [f"строка {r.row_number}: {'; '.join(r.problems)}" for r in bad[:50]]
@@ -282,18 +282,21 @@ def import_pupils(store: Store, parsed: ParsedPupilList) -> ImportResult:
     if not parsed.rows:
         raise UserError("В файле нет ни одного ученика.")
 
-    existing = list_students(store)
+
+def _match_rows(existing: list[Student], rows: list[Any]) -> tuple[list[tuple[Any, Student | None]], set[int]]:
+    """Each row's pupil already stored (None: a new pupil), and the ids matched: first by ФИО in
+    the same class, then by ФИО in the grade when exactly one pupil there and one row in the file
+    have it (a pupil moved to a parallel class)."""
     by_class: dict[tuple[int, str, str], list[Student]] = defaultdict(list)
     by_grade: dict[tuple[int, str], list[Student]] = defaultdict(list)
     for s in existing:
         key = name_key(s.surname, s.name, s.patronymic)
         by_class[(s.grade, s.letter, key)].append(s)
         by_grade[(s.grade, key)].append(s)
-
     matched: set[int] = set()
     plan: list[tuple[Any, Student | None]] = []
     leftovers = []
-    for row in parsed.rows:
+    for row in rows:
         key = name_key(row.surname, row.name, row.patronymic)
         candidates = [s for s in by_class[(row.grade, row.letter, key)] if s.id not in matched]
         if candidates:
@@ -311,7 +314,44 @@ def import_pupils(store: Store, parsed: ParsedPupilList) -> ImportResult:
             plan.append((row, candidates[0]))
         else:
             plan.append((row, None))
+    return plan, matched
 
+
+def _update_pupil(store: Store, db: Any, row: Any, student: Student, class_id: int, stamp: str,
+                  result: ImportResult) -> None:
+    """A stored pupil as the list has them now: ФИО, gender, date of birth, class (a move)."""
+    update: dict[str, Any] = {}
+    before = {"surname": student.surname, "name": student.name, "patronymic": student.patronymic,
+              "gender": student.gender}
+    after = {"surname": row.surname, "name": row.name, "patronymic": row.patronymic,
+             "gender": row.gender or student.gender}
+    changed = audit.diff(before, after)
+    if changed:
+        update.update(after)
+    if row.birth_date and row.birth_date != store.scalar("SELECT birth_date FROM students WHERE id = ?",
+                                                         [student.id]):
+        update["birth_date"] = row.birth_date
+    moved = (row.grade, row.letter) != (student.grade, student.letter)
+    if moved:
+        update["class_id"] = class_id
+        changed["class"] = [student.class_name, class_display(row.grade, row.letter)]
+    if not update:
+        result.unchanged += 1
+        return
+    update["updated_at"] = stamp
+    db["students"].update(student.id, update)
+    audit.record(store, "student.import_update", "students", student.id, code=student.code, changed=changed)
+    if moved:
+        result.moved += 1
+    else:
+        result.updated += 1
+
+
+def import_pupils(store: Store, parsed: ParsedPupilList) -> ImportResult:
+    """Save a parsed list, all or nothing. A list with any row problem is refused whole."""
+    _refuse_problem_rows(parsed)
+    existing = list_students(store)
+    plan, matched = _match_rows(existing, parsed.rows)
     known_classes = {(c["grade"], c["letter"]) for c in store.query("SELECT grade, letter FROM classes")}
     result = ImportResult()
     stamp = now_iso()
@@ -321,39 +361,16 @@ def import_pupils(store: Store, parsed: ParsedPupilList) -> ImportResult:
                 known_classes.add((row.grade, row.letter))
                 result.classes_created.append(class_display(row.grade, row.letter))
             class_id = ensure_class(store, class_display(row.grade, row.letter))
-            fields = {"surname": row.surname, "name": row.name, "patronymic": row.patronymic}
-            if student is None:
-                new_id = db["students"].insert(
-                    {**fields, "gender": row.gender, "class_id": class_id, "code": None,
-                     "birth_date": row.birth_date, "created_at": stamp, "updated_at": stamp}
-                ).last_pk
-                audit.record(store, "student.import", "students", new_id, class_id=class_id, source=parsed.source.name)
-                result.created += 1
+            if student is not None:
+                _update_pupil(store, db, row, student, class_id, stamp, result)
                 continue
-            update: dict[str, Any] = {}
-            before = {"surname": student.surname, "name": student.name, "patronymic": student.patronymic,
-                      "gender": student.gender}
-            after = dict(fields, gender=row.gender or student.gender)
-            changed = audit.diff(before, after)
-            if changed:
-                update.update(after)
-            if row.birth_date and row.birth_date != store.scalar("SELECT birth_date FROM students WHERE id = ?",
-                                                                 [student.id]):
-                update["birth_date"] = row.birth_date
-            moved = (row.grade, row.letter) != (student.grade, student.letter)
-            if moved:
-                update["class_id"] = class_id
-                changed["class"] = [student.class_name, class_display(row.grade, row.letter)]
-            if update:
-                update["updated_at"] = stamp
-                db["students"].update(student.id, update)
-                audit.record(store, "student.import_update", "students", student.id, code=student.code, changed=changed)
-                if moved:
-                    result.moved += 1
-                else:
-                    result.updated += 1
-            else:
-                result.unchanged += 1
+            new_id = db["students"].insert(
+                {"surname": row.surname, "name": row.name, "patronymic": row.patronymic, "gender": row.gender,
+                 "class_id": class_id, "code": None, "birth_date": row.birth_date, "created_at": stamp,
+                 "updated_at": stamp}
+            ).last_pk
+            audit.record(store, "student.import", "students", new_id, class_id=class_id, source=parsed.source.name)
+            result.created += 1
         audit.record(store, "students.import", "students", None, file=parsed.source.name, **result.as_dict())
     result.not_in_file = len(existing) - len(matched)
     result.changes = Changes.of(STUDENTS, CLASSES)
@@ -363,8 +380,6 @@ def import_pupils(store: Store, parsed: ParsedPupilList) -> ImportResult:
 def namesake_birth_dates(store: Store) -> dict[int, str]:
     """{student id: «12.03.2015»} for the pupils who share their ФИО with another pupil of their
     class and whose date of birth is known: what tells them apart in the protocol and the lists."""
-    from .names import name_key
-
     groups: dict[tuple[int, str], list[dict[str, Any]]] = {}
     for row in store.query("SELECT id, class_id, surname, name, patronymic, birth_date FROM students"):
         groups.setdefault((row["class_id"], name_key(row["surname"], row["name"], row["patronymic"])), []).append(row)

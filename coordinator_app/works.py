@@ -15,10 +15,13 @@ from typing import Any
 
 from . import audit
 from .changes import PARTICIPANTS, WORKS, Changes
+from .classes import find_class
 from .errors import UserError
 from .fsutil import atomic_copy
 from .names import class_display, normalize_class_name
+from .qr_payload import new_work_key
 from .storage import Store, now_iso
+from .students import NeedsConfirmation
 from .words import counted
 
 MARKS = ("3", "4", "5")
@@ -170,14 +173,9 @@ def parse_date(text: str) -> dt.date:
 # -- validation --------------------------------------------------------------------------------
 
 
-def validate_work(defn: WorkDef) -> WorkDef:
+def _task_problems(tasks: list[TaskDef]) -> list[str]:
+    """Each task needs a number of its own, a positive maximum and a part 1 or 2."""
     problems: list[str] = []
-    subject = " ".join(defn.subject.split())
-    if not subject:
-        problems.append("Укажите предмет.")
-    if not 4 <= int(defn.grade) <= 11:
-        problems.append(f"Параллель {defn.grade}: ВПР пишут в 4–11 классах.")
-    tasks = [TaskDef(normalize_task_id(t.task_id), int(t.max_score), int(t.part)) for t in defn.tasks]
     if not tasks:
         problems.append("В работе нет ни одного задания.")
     seen: set[str] = set()
@@ -191,36 +189,72 @@ def validate_work(defn: WorkDef) -> WorkDef:
             problems.append(f"Задание «{t.task_id}»: максимальный балл должен быть положительным, а указан {t.max_score}.")
         if t.part not in (1, 2):
             problems.append(f"Задание «{t.task_id}»: часть {t.part} — у работы бывает одна или две части.")
-    parts = max((t.part for t in tasks), default=1)
-    if defn.parts == 2 and parts == 1:
-        parts = 2 if any(t.part == 2 for t in tasks) else 1
-    max_total = sum(t.max_score for t in tasks if t.max_score > 0)
-    scale = list(defn.scale) if defn.scale else None
-    if scale is not None:
-        if len(scale) != 3:
-            problems.append("Шкала перевода: нужны три порога — наименьший балл для «3», «4» и «5».")
-        else:
-            if any(b <= a for a, b in zip(scale, scale[1:])) or scale[0] <= 0:
-                problems.append(
-                    f"Шкала перевода {scale[0]}/{scale[1]}/{scale[2]}: пороги «3» < «4» < «5» должны возрастать и быть больше 0."
-                )
-            if scale[-1] > max_total:
-                problems.append(f"Шкала перевода: порог «5» ({scale[-1]}) больше максимального балла работы ({max_total}).")
+    return problems
+
+
+def _scale_problems(scale: list[int] | None, max_total: int) -> list[str]:
+    """The scale: three thresholds, rising, above 0, the «5» one reachable."""
+    if scale is None:
+        return []
+    if len(scale) != 3:
+        return ["Шкала перевода: нужны три порога — наименьший балл для «3», «4» и «5»."]
+    problems = []
+    if any(b <= a for a, b in zip(scale, scale[1:])) or scale[0] <= 0:
+        problems.append(
+            f"Шкала перевода {scale[0]}/{scale[1]}/{scale[2]}: пороги «3» < «4» < «5» должны возрастать и быть больше 0."
+        )
+    if scale[-1] > max_total:
+        problems.append(f"Шкала перевода: порог «5» ({scale[-1]}) больше максимального балла работы ({max_total}).")
+    return problems
+
+
+def _clean_classes(raw_classes: list[str], grade: int, problems: list[str]) -> list[str]:
+    """The work's classes as displayed, each once; a class not recognised or of another grade is
+    added to `problems`."""
     classes: list[str] = []
-    for raw in defn.classes:
+    for raw in raw_classes:
         try:
-            grade, letter = normalize_class_name(raw)
+            class_grade, letter = normalize_class_name(raw)
         except UserError as err:
             problems.append(str(err))
             continue
-        if grade != int(defn.grade):
-            problems.append(f"Класс {class_display(grade, letter)} не из {defn.grade}-й параллели.")
-        name = class_display(grade, letter)
+        if class_grade != grade:
+            problems.append(f"Класс {class_display(class_grade, letter)} не из {grade}-й параллели.")
+        name = class_display(class_grade, letter)
         if name not in classes:
             classes.append(name)
-    pages = defn.pages_per_work
+    return classes
+
+
+def _parts(given: int, tasks: list[TaskDef]) -> int:
+    """The work's parts: as its tasks have them (a second part asked for needs a task in it)."""
+    parts = max((t.part for t in tasks), default=1)
+    if given == 2 and parts == 1:
+        parts = 2 if any(t.part == 2 for t in tasks) else 1
+    return parts
+
+
+def _pages_problems(pages: Any) -> list[str]:
     if pages is not None and not (isinstance(pages, int) and 1 <= pages <= MAX_PAGES_PER_WORK):
-        problems.append(f"Страниц в работе одного участника — от 1 до {MAX_PAGES_PER_WORK}, а указано {pages}.")
+        return [f"Страниц в работе одного участника — от 1 до {MAX_PAGES_PER_WORK}, а указано {pages}."]
+    return []
+
+
+def validate_work(defn: WorkDef) -> WorkDef:
+    problems: list[str] = []
+    subject = " ".join(defn.subject.split())
+    if not subject:
+        problems.append("Укажите предмет.")
+    if not 4 <= int(defn.grade) <= 11:
+        problems.append(f"Параллель {defn.grade}: ВПР пишут в 4–11 классах.")
+    tasks = [TaskDef(normalize_task_id(t.task_id), int(t.max_score), int(t.part)) for t in defn.tasks]
+    problems += _task_problems(tasks)
+    parts = _parts(defn.parts, tasks)
+    scale = list(defn.scale) if defn.scale else None
+    problems += _scale_problems(scale, sum(t.max_score for t in tasks if t.max_score > 0))
+    classes = _clean_classes(defn.classes, int(defn.grade), problems)
+    pages = defn.pages_per_work
+    problems += _pages_problems(pages)
     if problems:
         raise UserError("Работа не сохранена.", details=problems)
     return WorkDef(
@@ -256,7 +290,7 @@ def work_from_template(
     classes: list[str] | None = None, scale: list[int] | None = None,
 ) -> WorkDef:
     """Read the ФИС ОКО template's header into a work definition (not yet saved)."""
-    from .formats.fisoko.template import read_template
+    from .formats.fisoko.template import read_template  # start-up: the template reader loads openpyxl
 
     info = read_template(path)
     if grade is None:
@@ -291,8 +325,6 @@ def work_from_template(
 
 def _class_ids(store: Store, names: list[str]) -> list[int]:
     """Ids of existing classes; a work never creates classes (a typo would make an empty one)."""
-    from .classes import find_class
-
     ids, missing = [], []
     for name in names:
         class_id = find_class(store, name)
@@ -309,8 +341,6 @@ def _class_ids(store: Store, names: list[str]) -> list[int]:
 
 
 def create_work(store: Store, defn: WorkDef) -> tuple[int, Changes]:
-    from .qr_payload import new_work_key
-
     clean = validate_work(defn)
     _class_ids(store, clean.classes)  # refuse unknown classes before copying any file
     same = store.one("SELECT id FROM works WHERE subject = ? AND grade = ? AND work_date = ?",
@@ -388,6 +418,38 @@ def list_works(store: Store) -> list[Work]:
     return [get_work(store, i) for i in ids]
 
 
+def _check_removed_classes(store: Store, work: Work, clean: WorkDef) -> None:
+    """A class leaves a work only while none of its pupils has a code of the work."""
+    removed = {n for _, n in work.classes} - set(clean.classes)
+    if not removed:
+        return
+    used = store.scalar(
+        f"""SELECT COUNT(*) FROM participants p JOIN classes c ON c.id = p.class_id
+            WHERE p.work_id = ? AND (CAST(c.grade AS TEXT) || c.letter) IN ({','.join('?' * len(removed))})""",
+        [work.id, *removed],
+    )
+    if used:
+        raise UserError(
+            "Нельзя убрать из работы классы, ученикам которых уже выданы коды этой работы: "
+            + ", ".join(sorted(removed)) + "."
+        )
+
+
+def _check_date_move(store: Store, work: Work, clean: WorkDef) -> bool:
+    """Whether the date moves on a work with stored scans or audio (their keeping is then
+    extended); moving it back on such a work is refused."""
+    stored = clean.work_date != work.work_date and bool(store.scalar(
+        "SELECT EXISTS (SELECT 1 FROM scan_pages WHERE work_id = ?) OR EXISTS (SELECT 1 FROM audio_files WHERE work_id = ?)",
+        [work.id, work.id]))
+    if stored and clean.work_date < work.work_date:
+        # Seed 004 §3.2: scans are kept from the work's date «исключая возможность внесения изменений».
+        raise UserError(
+            f"Дату работы «{work.title}» нельзя перенести назад: у работы уже есть сканы или аудиозаписи, и срок "
+            f"их хранения отсчитывается от даты работы ({work.work_date:%d.%m.%Y}). Перенести дату можно только "
+            "вперёд — срок хранения тогда продлится.")
+    return stored
+
+
 def update_work(
     store: Store, work_id: int, *, subject: str | None = None, work_date: dt.date | None = None,
     scale: list[int] | None | bool = False, classes: list[str] | None = None,
@@ -403,27 +465,8 @@ def update_work(
         pages_per_work=work.pages_per_work if pages_per_work is False else pages_per_work,  # type: ignore[arg-type]
     )
     clean = validate_work(defn)
-    removed = {n for _, n in work.classes} - set(clean.classes)
-    if removed:
-        used = store.scalar(
-            f"""SELECT COUNT(*) FROM participants p JOIN classes c ON c.id = p.class_id
-                WHERE p.work_id = ? AND (CAST(c.grade AS TEXT) || c.letter) IN ({','.join('?' * len(removed))})""",
-            [work_id, *removed],
-        )
-        if used:
-            raise UserError(
-                "Нельзя убрать из работы классы, ученикам которых уже выданы коды этой работы: "
-                + ", ".join(sorted(removed)) + "."
-            )
-    stored = clean.work_date != work.work_date and bool(store.scalar(
-        "SELECT EXISTS (SELECT 1 FROM scan_pages WHERE work_id = ?) OR EXISTS (SELECT 1 FROM audio_files WHERE work_id = ?)",
-        [work_id, work_id]))
-    if stored and clean.work_date < work.work_date:
-        # Seed 004 §3.2: scans are kept from the work's date «исключая возможность внесения изменений».
-        raise UserError(
-            f"Дату работы «{work.title}» нельзя перенести назад: у работы уже есть сканы или аудиозаписи, и срок "
-            f"их хранения отсчитывается от даты работы ({work.work_date:%d.%m.%Y}). Перенести дату можно только "
-            "вперёд — срок хранения тогда продлится.")
+    _check_removed_classes(store, work, clean)
+    stored = _check_date_move(store, work, clean)
     with store.atomic() as db:
         db["works"].update(work_id, {
             "subject": clean.subject, "work_date": clean.work_date.isoformat(),
@@ -445,8 +488,6 @@ def update_work(
 
 
 def delete_work(store: Store, work_id: int, *, force: bool = False) -> Changes:
-    from .students import NeedsConfirmation
-
     work = get_work(store, work_id)
     stored = int(store.scalar("SELECT COUNT(*) FROM scan_pages WHERE work_id = ?", [work_id])) + int(
         store.scalar("SELECT COUNT(*) FROM audio_files WHERE work_id = ?", [work_id]))

@@ -265,7 +265,7 @@ def test_output_streams_are_utf8_on_linux_and_the_ansi_code_page_in_windows_pipe
 def test_a_closed_pipe_is_told_apart_from_other_write_errors() -> None:
     import errno
 
-    from coordinator_app.cli import closed_pipe
+    from coordinator_app.cli.common import closed_pipe
 
     assert closed_pipe(BrokenPipeError(errno.EPIPE, "Broken pipe"), windows=False)
     assert closed_pipe(OSError(errno.EINVAL, "Invalid argument"), windows=True)       # Windows' word for it

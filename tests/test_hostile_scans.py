@@ -83,12 +83,12 @@ def test_a_colour_image_is_limited_by_the_memory_it_would_take(school_store, wor
 
 def test_a_file_that_changes_while_it_is_imported_is_rejected_and_nothing_is_stored(
         school_store, work_id, tmp_path: Path, monkeypatch) -> None:
-    import coordinator_app.scans.importer as importer
+    import coordinator_app.scans.plan as plan
 
     folder = tmp_path / "batch"
     _good_files(folder, 2)
-    real = importer.sha256_file
-    monkeypatch.setattr(importer, "sha256_file", lambda p: "0" * 64 if p.name == "good01.png" else real(p))
+    real = plan.sha256_file
+    monkeypatch.setattr(plan, "sha256_file", lambda p: "0" * 64 if p.name == "good01.png" else real(p))
     report = import_scans(school_store, [folder], work_id=work_id, workers=1)
     assert report.imported == 1
     assert _reasons(report) == {"good01.png": "файл изменился во время импорта: повторите импорт"}
@@ -122,10 +122,10 @@ def test_any_decoder_error_rejects_only_its_file(school_store, work_id, tmp_path
 
 
 def test_a_failing_page_count_rejects_only_its_file(school_store, work_id, tmp_path: Path, monkeypatch) -> None:
-    import coordinator_app.scans.importer as importer
+    import coordinator_app.scans.plan as plan
 
-    real = importer.page_info
-    monkeypatch.setattr(importer, "page_info",
+    real = plan.page_info
+    monkeypatch.setattr(plan, "page_info",
                         lambda kind, data: (_ for _ in ()).throw(ZeroDivisionError()) if kind == "tiff" else real(kind, data))
     folder = tmp_path / "batch"
     _good_files(folder, 2)
@@ -167,10 +167,10 @@ def test_an_a4_pdf_page_is_rendered_at_full_resolution_without_a_warning(school_
 
 def test_a_file_that_kills_its_worker_is_rejected_and_the_batch_goes_on(school_store, work_id, tmp_path: Path,
                                                                          monkeypatch) -> None:
-    import coordinator_app.scans.importer as importer
+    import coordinator_app.scans.pipeline as pipeline
     from tests.fixtures.hostile import CRASH_MARK, run_task_that_crashes
 
-    monkeypatch.setattr(importer, "run_task", run_task_that_crashes)
+    monkeypatch.setattr(pipeline, "run_task", run_task_that_crashes)
     folder = tmp_path / "batch"
     _good_files(folder, 8)
     crash = folder / "good03crash.png"

@@ -403,14 +403,14 @@ def test_a_broken_worker_pool_does_not_lose_the_import(school_store, work, tmp_p
     files are processed in the importing process and the import completes."""
     from concurrent.futures.process import BrokenProcessPool
 
-    import coordinator_app.scans.importer as importer
+    import coordinator_app.scans.pipeline as pipeline
 
     def broken(tasks, data_dir, workers, cancelled):
         first_file, _ = tasks[0]
-        yield first_file, importer.run_task(tasks[0][1], str(data_dir))
+        yield first_file, pipeline.run_task(tasks[0][1], str(data_dir))
         raise BrokenProcessPool("worker died")
 
-    monkeypatch.setattr(importer, "_pooled", broken)
+    monkeypatch.setattr(pipeline, "pooled", broken)
     for i in range(4):
         save_jpeg(plain_page(seed=i), tmp_path / f"4000{i + 1}.jpg")
     report = import_scans(school_store, [tmp_path], work_id=work.id, workers=2)

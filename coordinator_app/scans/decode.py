@@ -297,11 +297,9 @@ def _pdf_pages(data: Source, first: int, last: int | None) -> Iterator[tuple[int
         pdf.close()
 
 
-def _scanner_jpeg(page) -> DecodedPage | None:
-    """The page's JPEG, byte for byte, when the page is what scanners write: one upright JPEG
-    covering the whole page and nothing else. Keeps the scanner's own pixels and saves
-    rendering and re-encoding; any other page is rendered."""
-    import pypdfium2.raw as pdfium_c
+def _sole_page_jpeg(page):  # type: ignore[no-untyped-def]
+    """The page's only object when it is an upright JPEG image covering the whole page, else None."""
+    import pypdfium2.raw as pdfium_c  # start-up: pdfium is loaded only for a PDF
 
     if page.get_rotation() != 0:
         return None
@@ -317,7 +315,16 @@ def _scanner_jpeg(page) -> DecodedPage | None:
     width, height = page.get_size()
     left, bottom, right, top = obj.get_bounds()
     tolerance = 0.02 * max(width, height)
-    if abs(left) > tolerance or abs(bottom) > tolerance or abs(right - width) > tolerance or abs(top - height) > tolerance:
+    edges = (left, bottom, right - width, top - height)
+    return obj if all(abs(edge) <= tolerance for edge in edges) else None
+
+
+def _scanner_jpeg(page) -> DecodedPage | None:
+    """The page's JPEG, byte for byte, when the page is what scanners write: one upright JPEG
+    covering the whole page and nothing else. Keeps the scanner's own pixels and saves
+    rendering and re-encoding; any other page is rendered."""
+    obj = _sole_page_jpeg(page)
+    if obj is None:
         return None
     encoded = bytes(obj.get_data(decode_simple=False))
     try:

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from . import filestore
+from ..errors import AlreadyRunningError
+from ..storage.lock import DataDirLock
 from ..words import counted
+from . import filestore
 
 #: The import's own lock (held while an import runs in any process): the start-up sweep never
 #: runs under a live import, whose files are written just before their rows.
@@ -44,9 +46,6 @@ def leftover_problems(store) -> list[str]:
 def remove_leftovers(store) -> int:
     """At the program's start: remove what an interrupted writer left (the files, then the
     marker). Skipped while an import runs in another process; returns the files removed."""
-    from ..errors import AlreadyRunningError
-    from ..storage.lock import DataDirLock
-
     if not filestore.writes_unfinished(store.data_dir):
         return 0
     lock = DataDirLock(store.data_dir, IMPORT_LOCK)

@@ -21,7 +21,10 @@ from typing import Any
 from .. import audit, settings
 from ..changes import Changes
 from ..errors import UserError
+from ..fsutil import fsync_dir
+from ..school import require_school
 from ..storage import Store, now_iso
+from ..words import days as days_text
 from ..works import Work, get_work
 from . import filestore
 
@@ -57,8 +60,6 @@ def _keep_until(store: Store, ids: list[int] | None = None) -> dict[int, dt.date
 def _basis(store: Store) -> str:
     days = retention_days(store)
     order = str(settings.get(store, "retention_order") or "").strip()
-    from ..words import days as days_text
-
     return f"{days_text(days)} с даты проведения работы" + (f" ({order})" if order else "")
 
 
@@ -230,9 +231,7 @@ def purge_work(store: Store, work_id: int, act_out: Path | None = None, today: d
     import os
     import sqlite3
 
-    from ..formats.pdf.purge_act import ActData, write_purge_act
-    from ..fsutil import fsync_dir
-    from ..school import require_school
+    from ..formats.pdf.purge_act import ActData, write_purge_act  # start-up: the PDF writer loads reportlab
 
     work = get_work(store, work_id)
     check_deletable(store, work, today)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from PIL import Image
 
+from ..errors import UserError
 from . import filestore
 from .decode import RejectedFile, iter_pages
 
@@ -129,8 +130,6 @@ def run_task(task: Task, data_dir: str) -> list[PageResult] | str:
     """Pages of the task, or a Russian reason why the file cannot be used. Whatever goes wrong
     with one file (a decoder's own error, a bomb, memory running out) rejects that file only:
     nothing but a string or the pages ever leaves this function, so a batch goes on."""
-    from ..errors import UserError
-
     try:
         return _run_task(task, data_dir)
     except RejectedFile as err:
@@ -145,6 +144,7 @@ def run_task(task: Task, data_dir: str) -> list[PageResult] | str:
 
 
 def _run_task(task: Task, data_dir: str) -> list[PageResult] | str:
+    # start-up: the QR reader loads numpy and zxing, needed in the worker processes only
     from .qr import find_labels, page_rotation
 
     root = Path(data_dir)

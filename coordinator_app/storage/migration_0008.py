@@ -26,7 +26,7 @@ BEGIN SELECT RAISE(ABORT, 'audit_log records are chained: write them through the
 
 
 def migrate(db: sqlite_utils.Database) -> None:
-    from coordinator_app.audit import chain_hash
+    from coordinator_app.audit import chain_hash  # here: audit imports the store (import cycle)
 
     db.execute("ALTER TABLE audit_log ADD COLUMN prev_hash TEXT")
     db.execute("ALTER TABLE audit_log ADD COLUMN hash TEXT")

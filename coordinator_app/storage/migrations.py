@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # the store imports sqlite-utils only when it writes (see storage/__init__.py)
     import sqlite_utils
 
+from .migration_0008 import migrate as migrate_0008
+
 BASELINE_VERSION = 1
 
 
@@ -66,9 +68,7 @@ MIGRATIONS: list[Migration] = [
 
 
 def _chain_audit_log(db: sqlite_utils.Database) -> None:
-    from .migration_0008 import migrate
-
-    migrate(db)
+    migrate_0008(db)
 
 
 def latest_version() -> int:
