@@ -22,13 +22,11 @@ from typing import Any
 from . import audit, settings
 from .changes import PARTICIPANTS, STUDENTS, Changes
 from .errors import UserError
+from .formats.fisoko.vocabulary import is_code
 from .names import class_display, name_key, normalize_class_name
 from .storage import Store
 from .students import get_student, namesake_birth_dates
 from .works import Work, get_work, list_works
-
-CODE_RE = re.compile(r"^\d{5}$")
-
 
 def code_range(grade: int) -> tuple[int, int]:
     if 4 <= grade <= 9:
@@ -195,7 +193,7 @@ def _add_participants(store: Store, work: Work, pupils: list[dict[str, Any]], pe
 
 def _check_code_text(code: str, grade: int) -> str:
     code = code.strip()
-    if not CODE_RE.match(code):
+    if not is_code(code):
         raise UserError(f"Код «{code}» неверен: код участника — пять цифр, например {grade}0001.")
     lo, hi = code_range(grade)
     if not lo <= int(code) <= hi:

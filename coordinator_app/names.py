@@ -37,6 +37,7 @@ from __future__ import annotations
 import re
 
 from .errors import UserError
+from .formats.fisoko.vocabulary import gender_of
 
 __all__ = [
     "class_display",
@@ -188,10 +189,6 @@ def name_key(surname: str | None, name: str | None, patronymic: str | None) -> s
     return _clean_spaces(joined.casefold().replace("ё", "е"))
 
 
-_MALE = {"м", "муж", "мужской", "мужск", "мальчик", "юноша", "male", "m", "man", "boy"}
-_FEMALE = {"ж", "жен", "женский", "женск", "девочка", "девушка", "female", "f", "woman", "girl"}
-
-
 def normalize_gender(raw: object) -> str | None:
     """"м"/"Мужской"/"male"/"m" -> "м"; "ж"/"Женский"/"female"/"f" -> "ж"; empty -> None.
 
@@ -202,13 +199,9 @@ def normalize_gender(raw: object) -> str | None:
     shown = _clean_spaces(str(raw))
     if not shown:
         return None
-    key = shown.casefold().strip(".").strip()
-    if key.endswith(" пол"):  # "мужской пол"
-        key = key[: -len(" пол")].strip()
-    if key in _MALE:
-        return "м"
-    if key in _FEMALE:
-        return "ж"
+    found = gender_of(shown)
+    if found is not None:
+        return found
     raise UserError(f"Непонятный пол «{shown}»: ожидается м или ж.")
 
 

@@ -135,6 +135,16 @@ def test_manual_code_override_checks_format_range_and_duplicates(grade4) -> None
     assert next(s for s in list_students(grade4) if s.surname == "Новиков").code == "40101"
 
 
+def test_a_manual_code_in_full_width_digits_is_refused_as_the_form_and_the_qr_would(grade4) -> None:
+    """«４０００７» looks like a code and Python's isdigit says so, but no form, label or ФИС ОКО
+    takes it: it is refused when typed, not later at the export."""
+    assign_codes(grade4)
+    pupil = list_students(grade4)[0]
+    with pytest.raises(UserError, match="пять цифр"):
+        set_student_code(grade4, pupil.id, "４０１００")
+    assert next(s for s in list_students(grade4) if s.id == pupil.id).code == pupil.code
+
+
 def test_work_participants_absence_and_variants(grade4) -> None:
     work_id, _ = create_work(grade4, WorkDef("Русский язык", 4, DATE, [TaskDef("1", 2)], classes=["4А", "4Б"]))
     result = assign_codes(grade4, work_id)

@@ -19,7 +19,7 @@ from .worker import PageResult
 
 # A code in a file name is a whole segment of the name: `40012`, `40012_2`, `4А_40012`, `40012-1`.
 # Digits glued to letters (`scan00001`, `IMG40012`) are a scanner's counter, not a code.
-FILENAME_CODE = re.compile(r"(?:^|[_\-\s.])([1-9]\d{4})(?=$|[_\-\s.])")
+FILENAME_CODE = re.compile(r"(?:^|[_\-\s.])([1-9][0-9]{4})(?=$|[_\-\s.])")
 PAGES = "scan_pages"
 
 #: Completed works of a batch needed before their most common page count limits the next ones: one
