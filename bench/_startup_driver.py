@@ -47,14 +47,15 @@ def run_app(data_dir: str) -> int:
     # What `vpr-coordinator --data-dir D` runs: ui.launcher -> coordinator_app.cli.main (argparse)
     # -> ui.app.run_gui. run_gui is re-enacted step by step (minus the crash dialog and the
     # wizard branch, which a set-up data dir never reaches) so the driver can hook the first paint.
+    from PySide6.QtCore import QEvent, QObject, QTimer
+
     import ui.launcher  # noqa: F401 - the entry module and its imports are part of start-up
     from coordinator_app.cli import build_parser
-    from ui.app import _application
     from coordinator_app.logging_setup import install_crash_hook, setup_logging
     from coordinator_app.paths import resolve_data_dir
     from coordinator_app.storage import open_store
     from coordinator_app.storage.lock import DataDirLock
-    from PySide6.QtCore import QEvent, QObject, QTimer
+    from ui.app import _application
 
     args = build_parser().parse_args(["--data-dir", data_dir])
     app = _application()

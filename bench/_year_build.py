@@ -26,8 +26,9 @@ import os
 import shutil
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from _common import ROOT  # noqa: F401 - puts the project root on sys.path for tests.fixtures
 

@@ -32,7 +32,6 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from _common import ROOT  # noqa: F401,E402 - project root on sys.path
 
 
-
 def page_down(app, tab) -> float:
     """PgDown on «По участнику»; ms until the next participant's first page is shown."""
     from PySide6.QtCore import Qt
@@ -71,10 +70,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cap", type=float, default=600, help="seconds one action may take to settle")
     args = parser.parse_args(argv)
 
-    from PySide6.QtCore import QThreadPool, Qt
+    from _stall import StallMeter, dismiss_dialogs
+    from PySide6.QtCore import Qt, QThreadPool
     from PySide6.QtTest import QTest
 
-    from _stall import StallMeter, dismiss_dialogs
     from ui.app import _application
 
     app = _application()

@@ -1,7 +1,10 @@
 """Largest functions, highest complexity and module sizes (radon)."""
-import sys, pathlib
+import pathlib
+import sys
+
 from radon.complexity import cc_visit
-from radon.visitors import Function, Class
+from radon.visitors import Class
+
 rows=[]; mods=[]
 for root in sys.argv[1:]:
     for p in sorted(pathlib.Path(root).rglob('*.py')):

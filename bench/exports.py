@@ -22,13 +22,12 @@ from _common import Report
 
 
 def build(root: Path, participants: int, pages: int):
-    from coordinator_app.codes import assign_codes
+    from coordinator_app.codes import assign_codes, set_variant
     from coordinator_app.school import School, save_school
     from coordinator_app.scoring import set_scores
     from coordinator_app.storage import open_store
     from coordinator_app.students import add_student
     from coordinator_app.works import create_work, work_from_template
-    from coordinator_app.codes import set_variant
     from tests.fixtures import fisoko_forms
 
     store = open_store(root / "data")

@@ -27,7 +27,6 @@ import time
 from pathlib import Path
 
 from _common import ROOT, Report
-
 from PIL import Image, ImageDraw
 
 

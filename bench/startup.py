@@ -27,7 +27,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _common import ROOT, Report, ms, summary
+from _common import Report, ms, summary
 
 DRIVER = Path(__file__).resolve().parent / "_startup_driver.py"
 SCHOOL = ["--school", "МБОУ «Гимназия № 3»", "--login", "sch123456"]

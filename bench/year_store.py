@@ -297,7 +297,7 @@ class Bench:
                      f"«Сканы»: switch work → settled, worst of {len(switches)} (target < 300)")
             self.fig("scans_switch_gui_cpu_ms", max(a["gui_cpu_ms"] for a in switches), "ms",
                      "«Сканы»: switch work, GUI-thread CPU, worst")
-        for a in pick(f"50 scores") or pick("scores"):
+        for a in pick("50 scores") or pick("scores"):
             self.fig("score_commit_median_ms", a["commit_median_ms"], "ms",
                      "score typed + Enter → committed, every page opened, median (target < 15)")
             self.fig("score_commit_p95_ms", a["commit_p95_ms"], "ms", "… p95 (target < 30)")
@@ -615,9 +615,9 @@ def child(mode: str, argv: list[str]) -> None:
 def _make_batch(folder: Path, participants: int, dpi: int) -> None:
     """A batch like a class's scans, for a work neither store knows (so both stores handle the
     labels the same way): per participant a labelled title page and two plain pages."""
+    import _year_build as yb
     from PIL import ImageDraw
 
-    import _year_build as yb
     from tests.fixtures import scan_pages as sp
 
     folder.mkdir(parents=True, exist_ok=True)

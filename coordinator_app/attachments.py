@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from . import audit
-from .changes import WORKS, Changes
+from .changes import Changes, Topic
 from .classes import find_class
 from .errors import UserError
 from .fsutil import atomic_copy, sha256_file
@@ -59,7 +59,7 @@ def attach(store: Store, work_id: int, path: Path | str, *, variant: str | None 
             "added_at": now_iso()}).last_pk
         audit.record(store, "attachment.add", "work_attachments", attachment_id, work_id=work_id,
                      name=path.name, sha256=sha, variant=variant)
-    return int(attachment_id), Changes.of(WORKS)
+    return int(attachment_id), Changes.of(Topic.WORKS)
 
 
 def list_attachments(store: Store, work_id: int) -> list[Attachment]:
@@ -77,7 +77,7 @@ def remove(store: Store, attachment_id: int) -> Changes:
                      name=row["original_name"], sha256=row["sha256"])
     if not store.scalar("SELECT 1 FROM work_attachments WHERE stored_path = ?", [row["stored_path"]]):
         store.path(row["stored_path"]).unlink(missing_ok=True)
-    return Changes.of(WORKS)
+    return Changes.of(Topic.WORKS)
 
 
 def match_textbook(books: list[str], text: str) -> str | None:
@@ -111,7 +111,7 @@ def set_textbook(store: Store, work_id: int, class_name: str, textbook: str) -> 
                       ON CONFLICT (work_id, class_id) DO UPDATE SET textbook = excluded.textbook""",
                    [work_id, class_id, textbook])
         audit.record(store, "work.textbook", "works", work_id, class_name=class_name, textbook=textbook)
-    return Changes.of(WORKS)
+    return Changes.of(Topic.WORKS)
 
 
 def textbooks(store: Store, work_id: int) -> dict[int, str]:

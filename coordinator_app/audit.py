@@ -20,10 +20,6 @@ from .storage import Store, now_iso
 NAME_FIELDS = frozenset({"surname", "name", "patronymic"})
 
 
-def redact(values: dict[str, Any]) -> dict[str, Any]:
-    return {k: ("…" if k in NAME_FIELDS else v) for k, v in values.items()}
-
-
 def chain_hash(prev_hash: str, record_id: int, at: str, actor: str, action: str, entity: str,
                entity_id: str | None, details: str) -> str:
     """The hash of one audit record: SHA-256 over the previous record's hash and every field."""

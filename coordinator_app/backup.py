@@ -57,12 +57,22 @@ from typing import Any
 
 from . import __version__, audit, settings
 from .backup_crypto import (
-    PERSONAL_DATA_WARNING, BackupPasswordError, BackupSecret, DamagedChunk, EncryptingWriter, HeaderError,
-    PasswordRequired, Unlocked, bad_chunks, check_new_password, is_encrypted, read_header,
+    PERSONAL_DATA_WARNING,
+    BackupPasswordError,
+    BackupSecret,
+    DamagedChunk,
+    EncryptingWriter,
+    HeaderError,
+    PasswordRequired,
+    Unlocked,
+    bad_chunks,
+    check_new_password,
+    is_encrypted,
+    read_header,
 )
 from .changes import Changes
 from .errors import UserError
-from .fsutil import fsync_dir, disk_error_message, sha256_file
+from .fsutil import disk_error_message, fsync_dir, sha256_file
 from .storage import DB_NAME, Store, now_iso
 
 __all__ = ["PERSONAL_DATA_WARNING", "BackupPasswordError", "BackupSecret", "PasswordRequired", "create_backup",

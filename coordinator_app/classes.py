@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from . import audit
-from .changes import CLASSES, Changes
+from .changes import Changes, Topic
 from .errors import UserError
 from .names import class_display, normalize_class_name
 from .storage import Store
@@ -50,7 +50,7 @@ def add_class(store: Store, raw_name: str) -> tuple[int, Changes]:
         raise UserError(f"Класс {class_display(*normalize_class_name(raw_name))} уже есть.")
     with store.atomic():
         class_id = ensure_class(store, raw_name)
-    return class_id, Changes.of(CLASSES)
+    return class_id, Changes.of(Topic.CLASSES)
 
 
 def list_classes(store: Store, grade: int | None = None) -> list[ClassInfo]:
@@ -103,7 +103,7 @@ def set_ordinal(store: Store, class_id: int, ordinal: int | None) -> Changes:
     with store.atomic() as db:
         db["classes"].update(class_id, {"ordinal": ordinal})
         audit.record(store, "class.ordinal", "classes", class_id, old=info.ordinal, new=ordinal)
-    return Changes.of(CLASSES)
+    return Changes.of(Topic.CLASSES)
 
 
 def delete_class(store: Store, class_id: int) -> Changes:
@@ -115,4 +115,4 @@ def delete_class(store: Store, class_id: int) -> Changes:
     with store.atomic() as db:
         db["classes"].delete(class_id)
         audit.record(store, "class.delete", "classes", class_id, name=info.name)
-    return Changes.of(CLASSES)
+    return Changes.of(Topic.CLASSES)

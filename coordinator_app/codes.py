@@ -20,13 +20,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import audit, settings
-from .changes import PARTICIPANTS, STUDENTS, Changes
+from .changes import Changes, Topic
 from .errors import UserError
 from .formats.fisoko.vocabulary import is_code
 from .names import class_display, name_key, normalize_class_name
 from .storage import Store
 from .students import get_student, namesake_birth_dates
 from .works import Work, get_work, list_works
+
 
 def code_range(grade: int) -> tuple[int, int]:
     if 4 <= grade <= 9:
@@ -143,7 +144,7 @@ def assign_codes(store: Store, work_id: int | None = None) -> AssignResult:
                     before = result.participants_added
                     _add_participants(store, work, pupils, per_year, result)
                     result.works += int(result.participants_added > before)
-            result.changes = Changes.of(STUDENTS, PARTICIPANTS)
+            result.changes = Changes.of(Topic.STUDENTS, Topic.PARTICIPANTS)
             return result
         work = get_work(store, work_id)
         class_ids = [cid for cid, _ in work.classes]
@@ -156,7 +157,7 @@ def assign_codes(store: Store, work_id: int | None = None) -> AssignResult:
             _assign_year_codes(store, pupils, result)
         _add_participants(store, work, pupils, per_year, result)
         result.works = int(result.participants_added > 0)
-    result.changes = Changes.of(STUDENTS, PARTICIPANTS)
+    result.changes = Changes.of(Topic.STUDENTS, Topic.PARTICIPANTS)
     return result
 
 
@@ -220,7 +221,7 @@ def set_student_code(store: Store, student_id: int, code: str) -> Changes:
         if int(code) > _last_given(store, student.grade, None):
             _remember(store, student.grade, None, int(code))
         audit.record(store, "code.override", "students", student_id, old=student.code, new=code)
-    return Changes.of(STUDENTS, PARTICIPANTS)
+    return Changes.of(Topic.STUDENTS, Topic.PARTICIPANTS)
 
 
 # -- participants --------------------------------------------------------------------------------
@@ -301,7 +302,7 @@ def set_absent(store: Store, work_id: int, code: str, absent: bool = True) -> Ch
         db["participants"].update(row["id"], {"absent": int(absent)})
         audit.record(store, "participant.absent" if absent else "participant.present", "participants",
                      row["id"], work_id=work_id, code=row["code"])
-    return Changes.of(PARTICIPANTS)
+    return Changes.of(Topic.PARTICIPANTS)
 
 
 def set_variant(store: Store, work_id: int, code: str, part: int, variant: str | None) -> Changes:
@@ -316,7 +317,7 @@ def set_variant(store: Store, work_id: int, code: str, part: int, variant: str |
         db["participants"].update(row["id"], {f"variant{part}": value})
         audit.record(store, "participant.variant", "participants", row["id"], work_id=work_id,
                      code=row["code"], part=part, old=row[f"variant{part}"], new=value)
-    return Changes.of(PARTICIPANTS)
+    return Changes.of(Topic.PARTICIPANTS)
 
 
 def distribute_variants(store: Store, work_id: int, variants: int = 2, overwrite: bool = False) -> Changes:
@@ -338,7 +339,7 @@ def distribute_variants(store: Store, work_id: int, variants: int = 2, overwrite
                 changed += 1
         audit.record(store, "participants.variants", "participants", None, work_id=work_id,
                      variants=variants, changed=changed)
-    return Changes.of(PARTICIPANTS)
+    return Changes.of(Topic.PARTICIPANTS)
 
 
 # -- codes that already exist (a paper protocol, ФИС ОКО's list) ------------------------------------
@@ -570,4 +571,4 @@ def apply_code_import(store: Store, plan: CodeImport) -> Changes:
                                                "class_id": pupil["class_id"], "code": match.code, "absent": 0})
         audit.record(store, "codes.import", "works" if plan.work_id else "students", plan.work_id,
                      rows=len(plan.rows), codes=[r.code for r in plan.rows])
-    return Changes.of(STUDENTS, PARTICIPANTS)
+    return Changes.of(Topic.STUDENTS, Topic.PARTICIPANTS)

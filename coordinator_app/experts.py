@@ -11,15 +11,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import audit, settings
-from .changes import Changes
+from .changes import Changes, Topic
 from .classes import find_class
 from .errors import UserError
 from .names import class_display
 from .storage import Store, now_iso
 from .students import NeedsConfirmation
 from .works import get_work
-
-EXPERTS = "experts"
 
 
 @dataclass
@@ -74,7 +72,7 @@ def save_expert(store: Store, name: str, subjects: list[str], classes: list[str]
         for class_id in class_ids:
             db["expert_classes"].insert({"expert_id": expert_id, "class_id": class_id})
         audit.record(store, "expert.save", "experts", expert_id, name=name, subjects=subjects, classes=classes)
-    return expert_id, Changes.of(EXPERTS)
+    return expert_id, Changes.of(Topic.EXPERTS)
 
 
 def delete_expert(store: Store, expert_id: int) -> Changes:
@@ -84,7 +82,7 @@ def delete_expert(store: Store, expert_id: int) -> Changes:
         db.execute("DELETE FROM expert_classes WHERE expert_id = ?", [expert_id])
         db["experts"].delete(expert_id)
         audit.record(store, "expert.delete", "experts", expert_id, name=expert.name)
-    return Changes.of(EXPERTS)
+    return Changes.of(Topic.EXPERTS)
 
 
 def own_classes_in_work(store: Store, expert_id: int, work_id: int) -> list[str]:
@@ -106,14 +104,14 @@ def assign_expert(store: Store, work_id: int, expert_id: int, *, force: bool = F
     with store.atomic() as db:
         db.execute("INSERT OR IGNORE INTO work_experts (work_id, expert_id) VALUES (?, ?)", [work_id, expert_id])
         audit.record(store, "expert.assign", "works", work_id, expert=expert.name, own_classes=own)
-    return Changes.of(EXPERTS)
+    return Changes.of(Topic.EXPERTS)
 
 
 def unassign_expert(store: Store, work_id: int, expert_id: int) -> Changes:
     with store.atomic() as db:
         db.execute("DELETE FROM work_experts WHERE work_id = ? AND expert_id = ?", [work_id, expert_id])
         audit.record(store, "expert.unassign", "works", work_id, expert_id=expert_id)
-    return Changes.of(EXPERTS)
+    return Changes.of(Topic.EXPERTS)
 
 
 def work_experts(store: Store, work_id: int) -> list[Expert]:

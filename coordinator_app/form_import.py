@@ -15,10 +15,10 @@ from typing import Any
 
 from . import audit
 from .attachments import set_textbook
-from .changes import Changes
+from .changes import Changes, Topic
 from .classes import list_classes, set_ordinal
 from .errors import UserError
-from .scoring import SCORES, _write
+from .scoring import _write
 from .storage import Store
 from .works import get_work
 
@@ -128,7 +128,7 @@ def import_form(store: Store, work_id: int, path: Path | str, *, expert: str | N
         audit.record(store, "form.import", "works", work_id, file=Path(path).name, **result.as_dict())
     mentioned = {r.code for r in checked.form.rows}
     result.not_in_form = sorted((c for c in checked.participants if c not in mentioned), key=int)
-    result.changes = Changes.of(SCORES, "participants")
+    result.changes = Changes.of(Topic.SCORES, Topic.PARTICIPANTS)
     return result
 
 

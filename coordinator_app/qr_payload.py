@@ -31,8 +31,8 @@ CROCKFORD_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 WORK_KEY_LENGTH = 6
 LOGIN_MAX_LENGTH = 20
 
-_LOGIN_RE = re.compile(r"[A-Z0-9]{1,%d}" % LOGIN_MAX_LENGTH)
-_WORK_KEY_RE = re.compile(r"[%s]{%d}" % (CROCKFORD_ALPHABET, WORK_KEY_LENGTH))
+_LOGIN_RE = re.compile(rf"[A-Z0-9]{{1,{LOGIN_MAX_LENGTH}}}")
+_WORK_KEY_RE = re.compile(rf"[{CROCKFORD_ALPHABET}]{{{WORK_KEY_LENGTH}}}")
 _CODE_RE = re.compile(r"[1-9][0-9]{4}")
 _VERSION_RE = re.compile(r"VPR(\d+)")
 

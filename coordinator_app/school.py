@@ -6,7 +6,7 @@ import re
 from dataclasses import asdict, dataclass
 
 from . import audit
-from .changes import SCHOOL, Changes
+from .changes import Changes, Topic
 from .errors import UserError
 from .storage import Store, now_iso
 
@@ -83,4 +83,4 @@ def save_school(store: Store, school: School) -> Changes:
         else:
             db["school"].update(1, {**asdict(clean), "updated_at": stamp})
             audit.record(store, "school.update", "school", 1, changed=audit.diff(asdict(old), asdict(clean)))
-    return Changes.of(SCHOOL)
+    return Changes.of(Topic.SCHOOL)

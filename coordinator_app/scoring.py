@@ -17,14 +17,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import audit
-from .changes import Changes
+from .changes import Changes, Topic
 from .errors import UserError, quoted
 from .formats.fisoko.vocabulary import MARKS, NO_MARK, NOT_PASSED, X, is_not_passed, is_x
 from .names import class_display, normalize_gender
 from .storage import Store, now_iso
 from .works import TaskDef, Work, get_work, mark_for, normalize_task_id
 
-SCORES = "scores"
 JOURNAL_MARKS = MARKS
 STATUS_RU = {"scored": "проверена", "partial": "частично", "absent": "отсутствовал", "not_started": "не начата"}
 _NOT_PASSED_SHORT = {"н", "нп", "н/п"}      # how a scorer types «не пройд.» in a hurry
@@ -235,7 +234,7 @@ def set_score(store: Store, work_id: int, code: str, task_id: str, value: Any, *
         raise UserError("Укажите причину итогового балла (решение комиссии).")
     with store.atomic():
         changed = _write(store, work, participant, task, clean, expert, round, reason)
-    return Changes.of(SCORES) if changed else Changes()
+    return Changes.of(Topic.SCORES) if changed else Changes()
 
 
 @dataclass
@@ -270,7 +269,7 @@ def set_scores(store: Store, work_id: int, cells: list[tuple[str, str, Any]], *,
     with store.atomic():
         for participant, task, clean in prepared:
             changed |= _write(store, work, participant, task, clean, expert, round)
-    return Changes.of(SCORES) if changed else Changes()
+    return Changes.of(Topic.SCORES) if changed else Changes()
 
 
 def set_journal_mark(store: Store, work_id: int, code: str, mark: Any) -> Changes:
@@ -288,7 +287,7 @@ def set_journal_mark(store: Store, work_id: int, code: str, mark: Any) -> Change
         db["participants"].update(participant["id"], {"journal_mark": value})
         audit.record(store, "participant.journal_mark", "participants", participant["id"], work_id=work_id,
                      code=participant["code"], old=old, new=value)
-    return Changes.of(SCORES, "participants")
+    return Changes.of(Topic.SCORES, Topic.PARTICIPANTS)
 
 
 def set_gender(store: Store, work_id: int, code: str, gender: Any) -> Changes:
@@ -301,11 +300,7 @@ def set_gender(store: Store, work_id: int, code: str, gender: Any) -> Changes:
     with store.atomic() as db:
         db["students"].update(student_id, {"gender": value, "updated_at": now_iso()})
         audit.record(store, "student.gender", "students", student_id, code=participant["code"], old=old, new=value)
-    return Changes.of(SCORES, "students")
-
-
-def has_scores(store: Store, participant_id: int) -> bool:
-    return bool(store.scalar("SELECT 1 FROM scores WHERE participant_id = ? LIMIT 1", [participant_id]))
+    return Changes.of(Topic.SCORES, Topic.STUDENTS)
 
 
 # -- progress ---------------------------------------------------------------------------------

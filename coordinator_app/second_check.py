@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from . import audit
-from .changes import Changes
+from .changes import Changes, Topic
 from .errors import UserError
-from .scoring import SCORES, ScoreRow, points, score_sheet, set_score
+from .scoring import ScoreRow, points, score_sheet, set_score
 from .storage import Store, now_iso
 from .words import works as works_text
 from .works import Work, get_work, mark_for
@@ -78,7 +78,7 @@ def create_check(store: Store, work_id: int, *, share: float | None = None, code
                        [check_id, row.participant_id])
         audit.record(store, "second_check.create", "second_checks", check_id, work_id=work_id, share=share,
                      seed=seed if share else None, codes=sorted(r.code for r in chosen), expert=expert)
-    return int(check_id), Changes.of(SCORES)
+    return int(check_id), Changes.of(Topic.SCORES)
 
 
 def checks(store: Store, work_id: int) -> list[CheckInfo]:
@@ -226,12 +226,6 @@ class RecheckUnfinished(UserError):
             f"Перепроверка не закончена: перепроверено работ {done} из {total}. "
             f"Не перепроверены: {shown}. В протоколе они будут отмечены «не перепроверена» и не войдут в итоги.")
         self.done, self.total, self.codes = done, total, codes
-
-
-def unfinished_codes(store: Store, work_id: int) -> tuple[int, list[str]]:
-    """(sampled works, codes of those the re-check expert has not scored in full)."""
-    report = discrepancies(store, work_id)
-    return len(report.participants), [p.code for p in report.participants if not p.complete]
 
 
 def make_recheck_pdf(store: Store, work_id: int, out: Path, progress=None, *,

@@ -9,7 +9,7 @@ import json
 from typing import Any
 
 from . import audit
-from .changes import SETTINGS, Changes
+from .changes import Changes, Topic
 from .storage import Store
 
 DEFAULTS: dict[str, Any] = {
@@ -59,11 +59,5 @@ def set_value(store: Store, key: str, value: Any) -> Changes:
             audit.record(store, "settings.set", "settings", key, changed=True)
         else:
             audit.record(store, "settings.set", "settings", key, old=old, new=value)
-    return Changes.of(SETTINGS)
+    return Changes.of(Topic.SETTINGS)
 
-
-def all_settings(store: Store) -> dict[str, Any]:
-    values = dict(DEFAULTS)
-    for row in store.query("SELECT key, value FROM settings"):
-        values[row["key"]] = json.loads(row["value"])
-    return values

@@ -16,12 +16,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from . import audit
-from .changes import CLASSES, PARTICIPANTS, STUDENTS, Changes
+from .changes import Changes, Topic
 from .classes import ensure_class
 from .errors import UserError
-from .words import counted
 from .names import class_display, name_key, normalize_class_name, normalize_gender, normalize_person_part
 from .storage import Store, now_iso
+from .words import counted
 
 if TYPE_CHECKING:
     from .formats.pupil_list import ParsedPupilList
@@ -110,14 +110,6 @@ def get_student(store: Store, student_id: int) -> Student:
     return _student(row)
 
 
-def find_by_code(store: Store, code: str) -> Student | None:
-    row = store.one(
-        f"SELECT {STUDENT_COLUMNS} FROM students s JOIN classes c ON c.id = s.class_id WHERE s.code = ?",
-        [code.strip()],
-    )
-    return _student(row) if row else None
-
-
 def _clean_fields(surname: str, name: str, patronymic: str, gender: str | None) -> dict[str, Any]:
     fields = {
         "surname": normalize_person_part(surname),
@@ -146,7 +138,7 @@ def add_student(
             {**fields, "class_id": class_id, "code": None, "created_at": stamp, "updated_at": stamp}
         ).last_pk
         audit.record(store, "student.create", "students", student_id, class_id=class_id, gender=fields["gender"])
-    return int(student_id), Changes.of(STUDENTS, CLASSES)
+    return int(student_id), Changes.of(Topic.STUDENTS, Topic.CLASSES)
 
 
 def update_student(
@@ -161,7 +153,7 @@ def update_student(
 ) -> Changes:
     old = get_student(store, student_id)
     fields = _clean_fields(surname, name, patronymic, gender)
-    changes = Changes.of(STUDENTS)
+    changes = Changes.of(Topic.STUDENTS)
     with store.atomic() as db:
         db["students"].update(student_id, {**fields, "updated_at": now_iso()})
         before = {"surname": old.surname, "name": old.name, "patronymic": old.patronymic, "gender": old.gender}
@@ -200,7 +192,7 @@ def move_student(store: Store, student_id: int, class_name: str) -> Changes:
             old_class=student.class_name, new_class=class_display(grade, letter),
             code=student.code, code_dropped=new_code != student.code,
         )
-    return Changes.of(STUDENTS, CLASSES)
+    return Changes.of(Topic.STUDENTS, Topic.CLASSES)
 
 
 def delete_student(store: Store, student_id: int, *, force: bool = False) -> Changes:
@@ -231,7 +223,7 @@ def delete_student(store: Store, student_id: int, *, force: bool = False) -> Cha
             store, "student.delete", "students", student_id,
             code=student.code, class_name=student.class_name, participations=works,
         )
-    return Changes.of(STUDENTS, CLASSES, PARTICIPANTS)
+    return Changes.of(Topic.STUDENTS, Topic.CLASSES, Topic.PARTICIPANTS)
 
 
 # -- import ---------------------------------------------------------------------------------
@@ -373,7 +365,7 @@ def import_pupils(store: Store, parsed: ParsedPupilList) -> ImportResult:
             result.created += 1
         audit.record(store, "students.import", "students", None, file=parsed.source.name, **result.as_dict())
     result.not_in_file = len(existing) - len(matched)
-    result.changes = Changes.of(STUDENTS, CLASSES)
+    result.changes = Changes.of(Topic.STUDENTS, Topic.CLASSES)
     return result
 
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from . import audit
-from .changes import PARTICIPANTS, WORKS, Changes
+from .changes import Changes, Topic
 from .classes import find_class
 from .errors import UserError
 from .fsutil import atomic_copy
@@ -383,7 +383,7 @@ def create_work(store: Store, defn: WorkDef) -> tuple[int, Changes]:
         if template_rel:
             store.path(template_rel).unlink(missing_ok=True)
         raise
-    return int(work_id), Changes.of(WORKS)
+    return int(work_id), Changes.of(Topic.WORKS)
 
 
 def get_work(store: Store, work_id: int) -> Work:
@@ -484,7 +484,7 @@ def update_work(
                  "classes": clean.classes, "pages_per_work": clean.pages_per_work},
             **({"retention_extended": True} if stored else {}),
         )
-    return Changes.of(WORKS)
+    return Changes.of(Topic.WORKS)
 
 
 def delete_work(store: Store, work_id: int, *, force: bool = False) -> Changes:
@@ -509,11 +509,5 @@ def delete_work(store: Store, work_id: int, *, force: bool = False) -> Changes:
                      template_file=work.template_file)
     if work.template_file:
         store.path(work.template_file).unlink(missing_ok=True)
-    return Changes.of(WORKS, PARTICIPANTS)
+    return Changes.of(Topic.WORKS, Topic.PARTICIPANTS)
 
-
-def definition_as_dict(defn: WorkDef) -> dict[str, Any]:
-    data = asdict(defn)
-    data["work_date"] = defn.work_date.isoformat()
-    data["template_path"] = str(defn.template_path) if defn.template_path else None
-    return data

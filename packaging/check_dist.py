@@ -80,6 +80,88 @@ def windows_minimum_problems(dist_dir: Path) -> list[str]:
     return problems
 
 
+def _json_problem(proc: subprocess.CompletedProcess[str], what: str) -> str | None:
+    if proc.returncode != 0:
+        return None
+    try:
+        json.loads(proc.stdout)
+    except ValueError:
+        return f"{what}: the output is not JSON"
+    return None
+
+
+def _smoke(exe: Path) -> list[str | None]:
+    proc = _run([str(exe), "--smoke-test"])
+    problems = [_failed(proc, "smoke test")]
+    if proc.returncode == 0 and "smoke test: ok" not in proc.stdout:
+        problems.append("smoke test: no 'smoke test: ok' line")
+    return problems
+
+
+def _documents(cli: list[str], tmp: Path) -> tuple[list[str | None], list[Path]]:
+    """The lazily imported modules: the pupil-list parser, the catalogue (a bundled json), and the
+    three PDF makers (reportlab, the bundled DejaVu fonts, QR codes)."""
+    pupils = tmp / "список.csv"
+    pupils.write_text(CSV_LIST, encoding="utf-8")
+    steps = [
+        ["import-students", str(pupils)],
+        ["add-work", "--catalogue", "rus4-2026", "--date", "2026-04-15", "--classes", "4А"],
+        ["assign-codes", "--work", "1"],
+    ]
+    pdfs = [tmp / f"{kind}.pdf" for kind in ("protocol", "slips", "labels")]
+    steps += [[pdf.stem, "--work", "1", "--out", str(pdf)] for pdf in pdfs]
+    problems = [_failed(_run(cli + step), "cli " + step[0]) for step in steps]
+    problems += [f"cli {pdf.stem}: no PDF written" for pdf in pdfs
+                 if not pdf.exists() or not pdf.read_bytes().startswith(b"%PDF")]
+    return problems, pdfs
+
+
+def _scans(cli: list[str], pdfs: list[Path]) -> list[str | None]:
+    """The scans import renders PDF pages (pypdfium2) and decodes QR codes in a "spawn" process pool
+    of the frozen executable itself (more than two pages -> more than one worker task): it only
+    works if the entry script calls multiprocessing.freeze_support(). The labels carry the QR codes."""
+    if not all(p.exists() for p in pdfs):
+        return []
+    proc = _run(cli + ["--json", "import-scans", *map(str, pdfs), "--work", "1"])
+    return [_failed(proc, "cli import-scans"), _json_problem(proc, "cli import-scans --json")]
+
+
+def _backup(exe: Path, cli: list[str], tmp: Path) -> list[str | None]:
+    """An encrypted backup (cryptography's Rust/OpenSSL extension, Argon2id) and its full check."""
+    secret = tmp / "password.txt"
+    secret.write_text("dist-check-password\n", encoding="utf-8")
+    proc = _run(cli + ["--json", "backup", "--out", str(tmp / "usb"), "--password-file", str(secret)])
+    problems = [_failed(proc, "cli backup")]
+    if proc.returncode == 0:
+        archive = json.loads(proc.stdout)["archive"]
+        proc = _run([str(exe), "verify-archive", archive, "--password-file", str(secret)])
+        problems.append(_failed(proc, "cli verify-archive"))
+    return problems
+
+
+def _cli(exe: Path) -> list[str | None]:
+    with tempfile.TemporaryDirectory(prefix="vpr-dist-check-") as folder:
+        tmp = Path(folder)
+        cli = [str(exe), "--data-dir", str(tmp / "data")]
+        problems = [_failed(_run(cli + ["init", "--school", "Школа", "--login", "sch123456"]), "cli init")]
+        proc = _run(cli + ["list", "classes", "--json"])
+        problems += [_failed(proc, "cli list classes --json"), _json_problem(proc, "cli list classes --json")]
+        documents, pdfs = _documents(cli, tmp)
+        return problems + documents + _scans(cli, pdfs) + _backup(exe, cli, tmp)
+
+
+def _bundle(dist_dir: Path) -> list[str | None]:
+    problems: list[str | None] = []
+    # reportlab's C accelerators are a hidden import (see pyinstaller.spec); without them the PDFs
+    # are still made, only slower, so nothing above would notice their absence.
+    if not any(dist_dir.rglob("_rl_accel*")):
+        problems.append("reportlab's C accelerators (_rl_accel) are not in the bundle")
+    # Qt's own texts (message-box buttons, context menus) are Russian only if this file travels.
+    if not any(dist_dir.rglob("qtbase_ru.qm")):
+        problems.append("Qt's Russian translation (qtbase_ru.qm) is not in the bundle")
+    return problems + windows_minimum_problems(dist_dir)
+
+
 def main(argv: list[str]) -> int:
     for stream in (sys.stdout, sys.stderr):      # the children's output is echoed whatever it holds
         if hasattr(stream, "reconfigure"):
@@ -89,81 +171,10 @@ def main(argv: list[str]) -> int:
     if not exe.exists():
         print(f"check_dist: {exe} not found; build first", file=sys.stderr)
         return 1
-    problems: list[str] = []
-
-    proc = _run([str(exe), "--smoke-test"])
-    problems.append(_failed(proc, "smoke test"))
-    if proc.returncode == 0 and "smoke test: ok" not in proc.stdout:
-        problems.append("smoke test: no 'smoke test: ok' line")
-
-    with tempfile.TemporaryDirectory(prefix="vpr-dist-check-") as tmp:
-        data = str(Path(tmp) / "data")
-        cli = [str(exe), "--data-dir", data]
-        proc = _run(cli + ["init", "--school", "Школа", "--login", "sch123456"])
-        problems.append(_failed(proc, "cli init"))
-        proc = _run(cli + ["list", "classes", "--json"])
-        problems.append(_failed(proc, "cli list classes --json"))
-        if proc.returncode == 0:
-            try:
-                json.loads(proc.stdout)
-            except ValueError:
-                problems.append("cli list classes --json: the output is not JSON")
-        # The lazily imported modules: the pupil-list parser, the catalogue (a bundled json),
-        # and the three PDF makers (reportlab, the bundled DejaVu fonts, QR codes).
-        pupils = Path(tmp) / "список.csv"
-        pupils.write_text(CSV_LIST, encoding="utf-8")
-        steps = [
-            ["import-students", str(pupils)],
-            ["add-work", "--catalogue", "rus4-2026", "--date", "2026-04-15", "--classes", "4А"],
-            ["assign-codes", "--work", "1"],
-        ]
-        for kind in ("protocol", "slips", "labels"):
-            steps.append([kind, "--work", "1", "--out", str(Path(tmp) / f"{kind}.pdf")])
-        for step in steps:
-            proc = _run(cli + step)
-            problems.append(_failed(proc, "cli " + step[0]))
-        pdfs = [Path(tmp) / f"{kind}.pdf" for kind in ("protocol", "slips", "labels")]
-        for pdf in pdfs:
-            if not pdf.exists() or not pdf.read_bytes().startswith(b"%PDF"):
-                problems.append(f"cli {pdf.stem}: no PDF written")
-        # The scans import renders PDF pages (pypdfium2) and decodes QR codes in a "spawn" process
-        # pool of the frozen executable itself (more than two pages -> more than one worker
-        # task): it only works if the entry script calls multiprocessing.freeze_support().
-        # The labels sheet carries the participants' QR codes.
-        if all(p.exists() for p in pdfs):
-            proc = _run(cli + ["--json", "import-scans", *map(str, pdfs), "--work", "1"])
-            problems.append(_failed(proc, "cli import-scans"))
-            if proc.returncode == 0:
-                try:
-                    json.loads(proc.stdout)
-                except ValueError:
-                    problems.append("cli import-scans --json: the output is not JSON")
-
-        # An encrypted backup (cryptography's Rust/OpenSSL extension, Argon2id) and its full check.
-        secret = Path(tmp) / "password.txt"
-        secret.write_text("dist-check-password\n", encoding="utf-8")
-        proc = _run(cli + ["--json", "backup", "--out", str(Path(tmp) / "usb"), "--password-file", str(secret)])
-        problems.append(_failed(proc, "cli backup"))
-        if proc.returncode == 0:
-            archive = json.loads(proc.stdout)["archive"]
-            proc = _run([str(exe), "verify-archive", archive, "--password-file", str(secret)])
-            problems.append(_failed(proc, "cli verify-archive"))
-
-    # reportlab's C accelerators are a hidden import (see pyinstaller.spec); without them the PDFs
-    # are still made, only slower, so nothing above would notice their absence.
-    if not any(dist_dir.rglob("_rl_accel*")):
-        problems.append("reportlab's C accelerators (_rl_accel) are not in the bundle")
-
-    # Qt's own texts (message-box buttons, context menus) are Russian only if this file travels.
-    if not any(dist_dir.rglob("qtbase_ru.qm")):
-        problems.append("Qt's Russian translation (qtbase_ru.qm) is not in the bundle")
-
-    problems += windows_minimum_problems(dist_dir)
-
+    problems = [p for p in _smoke(exe) + _cli(exe) + _bundle(dist_dir) if p]
     size = _size(dist_dir)
     files = sum(1 for p in dist_dir.rglob("*") if p.is_file())
     print(f"bundle: {dist_dir} — {size / 2**20:.1f} MiB in {files} files")
-    problems = [p for p in problems if p]
     for p in problems:
         print(f"check_dist: FAILED — {p}", file=sys.stderr)
     if not problems:

@@ -100,7 +100,6 @@ def messages(monkeypatch: pytest.MonkeyPatch):
     so no test waits on a modal box. A test that expects a question sets its answer
     (`messages.answer(True)` / `messages.always(True)`); a question nobody answered fails the test."""
     import ui.messages
-
     from tests._gui_helpers import MessageRecorder
 
     recorder = MessageRecorder()

@@ -19,7 +19,12 @@ import pytest
 import coordinator_app.backup as backup
 import coordinator_app.backup_crypto as crypto
 from coordinator_app.backup import (
-    create_backup, restore_backup, scheduled_backup, scheduled_password_state, set_schedule, set_scheduled_password,
+    create_backup,
+    restore_backup,
+    scheduled_backup,
+    scheduled_password_state,
+    set_schedule,
+    set_scheduled_password,
     verify_archive,
 )
 from coordinator_app.errors import UserError

@@ -147,9 +147,9 @@ def test_cli_package_export_and_verify(tmp_path: Path, capsys) -> None:
 
     from coordinator_app.codes import assign_codes
     from coordinator_app.scans.importer import import_scans
+    from coordinator_app.school import School, save_school
     from coordinator_app.scoring import set_score
     from coordinator_app.storage import open_store
-    from coordinator_app.school import School, save_school
     from coordinator_app.students import add_student
     from coordinator_app.works import TaskDef, WorkDef, create_work
     from tests.fixtures.scan_pages import plain_page, save_jpeg

@@ -4,12 +4,17 @@ exports names and what only the coordinator does, and wrong PINs slow down acros
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import pytest
 
 from coordinator_app.access import (
-    FREE_TRIES, PinLocked, expert_mode, pin_wait, set_expert_mode, set_pin, verify_pin,
+    FREE_TRIES,
+    PinLocked,
+    expert_mode,
+    pin_wait,
+    set_expert_mode,
+    set_pin,
+    verify_pin,
 )
 from coordinator_app.cli import main
 from coordinator_app.codes import assign_codes

@@ -14,19 +14,18 @@ from coordinator_app.formats.fisoko.filled import (
     read_filled_form,
 )
 from tests.fixtures.fisoko_forms import (
-    SHARED_SAMPLE,
     ENGLISH8_2026_TASKS,
     GEOGRAPHY7_2025_TASKS,
     HEADER_CODE,
     HEADER_GENDER,
     HEADER_MARK,
     RUSSIAN4_2026_TASKS,
+    SHARED_SAMPLE,
     english8_2026,
     geography7_2025,
     make_form,
     russian4_2026,
 )
-
 
 RUSSIAN = [(t, m, 1) for t, m in RUSSIAN4_2026_TASKS]
 ENGLISH = [(t, m, 1) for t, m in ENGLISH8_2026_TASKS]

@@ -13,13 +13,13 @@ from coordinator_app.errors import UserError
 from coordinator_app.formats.fisoko.headers import parse_task_header
 from coordinator_app.formats.fisoko.template import TemplateInfo, read_template
 from tests.fixtures.fisoko_forms import (
-    SHARED_SAMPLE,
     ENGLISH8_2026_TASKS,
     HEADER_CODE,
     HEADER_GENDER,
     HEADER_MARK,
     HEADER_TOTAL,
     RUSSIAN4_2026_TASKS,
+    SHARED_SAMPLE,
     default_textbooks,
     english8_2026,
     geography7_2025,
@@ -27,7 +27,6 @@ from tests.fixtures.fisoko_forms import (
     make_form,
     russian4_2026,
 )
-
 
 TASK_VALUES_1 = ["1", "0", "X", "не пройд."]
 TASK_VALUES_2 = ["2", "1", "0", "X", "не пройд."]
@@ -346,8 +345,9 @@ def test_headers_as_other_years_spell_them(tmp_path: Path) -> None:
 
 
 def test_an_unknown_column_is_reported_not_skipped_silently(tmp_path: Path) -> None:
-    from coordinator_app.works import unknown_columns_notice, work_from_template
     import datetime as dt
+
+    from coordinator_app.works import unknown_columns_notice, work_from_template
 
     path = russian4_2026(tmp_path / "r4.xlsx", header_overrides={HEADER_GENDER: "Примечание учителя"})
     info = read_template(path)

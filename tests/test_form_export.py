@@ -7,9 +7,10 @@ import hashlib
 import shutil
 import warnings
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 from xml.etree import ElementTree
 
 import pytest
@@ -22,11 +23,11 @@ from coordinator_app.formats.fisoko.fill import fill_template
 from coordinator_app.formats.fisoko.filled import FilledForm, read_filled_form
 from coordinator_app.formats.fisoko.template import read_template
 from tests.fixtures.fisoko_forms import (
-    SHARED_SAMPLE,
     ENGLISH8_2026_TASKS,
     GEOGRAPHY7_2025_TASKS,
     HISTORY6_TASKS,
     RUSSIAN4_2026_TASKS,
+    SHARED_SAMPLE,
     default_textbooks,
     english8_2026,
     geography7_2025,

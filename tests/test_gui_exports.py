@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from coordinator_app.changes import Topic
 from coordinator_app.codes import assign_codes, set_variant
 from coordinator_app.scans.importer import import_scans
 from coordinator_app.scoring import set_score
@@ -145,7 +146,7 @@ def test_expert_mode_disables_backups(qtbot, page) -> None:
     from coordinator_app.changes import Changes
 
     page.ctx.expert_mode = True
-    page.ctx.publish(Changes.of("mode"))
+    page.ctx.publish(Changes.of(Topic.MODE))
     assert not page.backup_box.isEnabled() and "режиме эксперта" in page.backup_status.text()
 
 

@@ -10,6 +10,7 @@ import pytest
 from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtWidgets import QAbstractButton, QApplication, QDialog, QWidget
 
+from coordinator_app.changes import Topic
 from coordinator_app.codes import assign_codes
 from coordinator_app.scans.importer import ScanImportReport
 from coordinator_app.works import TaskDef, WorkDef, create_work, get_work
@@ -150,7 +151,7 @@ def test_columns_are_wide_enough_for_their_titles_and_values(qtbot, window, tmp_
     set_absent(store, 1, "40002", True)
     from coordinator_app.changes import Changes
 
-    window.ctx.publish(Changes.of("participants", "experts"))
+    window.ctx.publish(Changes.of(Topic.PARTICIPANTS, Topic.EXPERTS))
     problems = []
     for row in range(window.nav.count()):
         window.nav.setCurrentRow(row)

@@ -15,7 +15,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QLineEdit, QWidget
 
-from coordinator_app.changes import Changes
+from coordinator_app.changes import Changes, Topic
 from coordinator_app.codes import assign_codes, set_variant
 from coordinator_app.scoring import score_sheet
 from coordinator_app.works import TaskDef, WorkDef, create_work
@@ -161,7 +161,7 @@ def test_a_page_acting_on_its_own_data_shows_the_result_even_before_it_is_shown(
     codes = window.pages["Коды и протокол"]             # built, not shown
     assert not codes.isVisible()
     counted = reloads(codes)
-    codes.subscription.publish(Changes.of("participants"))
+    codes.subscription.publish(Changes.of(Topic.PARTICIPANTS))
     assert counted == [1] and not codes.subscription.stale
 
 
@@ -177,12 +177,12 @@ def test_subscription_refreshes_a_visible_widget_at_once_and_a_hidden_one_once_o
         qtbot.addWidget(w)
     shown_widget.show()
     got: dict[str, list[frozenset[str]]] = {"shown": [], "hidden": []}
-    shown_sub = bus.subscribe(shown_widget, {"scores", "works"}, lambda c: got["shown"].append(c.tables))
-    hidden_sub = bus.subscribe(hidden_widget, {"scores", "works"}, lambda c: got["hidden"].append(c.tables))
+    shown_sub = bus.subscribe(shown_widget, {Topic.SCORES, Topic.WORKS}, lambda c: got["shown"].append(c.topics))
+    hidden_sub = bus.subscribe(hidden_widget, {Topic.SCORES, Topic.WORKS}, lambda c: got["hidden"].append(c.topics))
 
-    bus.publish(Changes.of("scores"))
-    bus.publish(Changes.of("works", "scans"))
-    bus.publish(Changes.of("scans"))                    # not a table they show
+    bus.publish(Changes.of(Topic.SCORES))
+    bus.publish(Changes.of(Topic.WORKS, Topic.SCANS))
+    bus.publish(Changes.of(Topic.SCANS))                    # not a table they show
     assert got["shown"] == [frozenset({"scores"}), frozenset({"works"})]
     assert got["hidden"] == [] and hidden_sub.stale
 
@@ -203,11 +203,11 @@ def test_publish_shown_tells_the_others_but_not_the_publisher(qtbot) -> None:
         qtbot.addWidget(w)
         w.show()
     seen: list[str] = []
-    own = bus.subscribe(mine, {"scores"}, lambda c: seen.append("mine"))
-    bus.subscribe(other, {"scores"}, lambda c: seen.append("other"))
-    own.publish_shown(Changes.of("scores"))
+    own = bus.subscribe(mine, {Topic.SCORES}, lambda c: seen.append("mine"))
+    bus.subscribe(other, {Topic.SCORES}, lambda c: seen.append("other"))
+    own.publish_shown(Changes.of(Topic.SCORES))
     assert seen == ["other"] and not own.stale
-    own.publish(Changes.of("scores"))
+    own.publish(Changes.of(Topic.SCORES))
     assert sorted(seen) == ["mine", "other", "other"]
 
 
@@ -273,9 +273,8 @@ def test_the_window_imports_the_pages_it_has_not_built_in_the_background_once_sh
         qtbot, school_store, data_dir: Path, monkeypatch) -> None:
     import sys
 
-    from ui.main_window import MainWindow
-
     import ui.pages
+    from ui.main_window import MainWindow
 
     for name in ("ui.pages.works_page", "ui.pages.exports_page"):
         # Both the module table and the package's attribute go back at teardown: otherwise later

@@ -14,10 +14,11 @@ import wave
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QMimeData, QPoint, QPointF, QUrl, Qt
+from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel, QListWidget
 
+from coordinator_app.changes import Topic
 from coordinator_app.codes import assign_codes
 from coordinator_app.scans.importer import import_scans
 from coordinator_app.scans.pages import get_page, participant_pages, queue, work_scans
@@ -236,7 +237,7 @@ def test_the_queue_tab_is_current_when_shown_and_keeps_its_place(qtbot, window, 
 
     page.tabs.setCurrentIndex(0)
     assign_page(store, waiting[0], "40003", work.id)        # done elsewhere (another window, the CLI)
-    window.ctx.publish(Changes.of("scans"))
+    window.ctx.publish(Changes.of(Topic.SCANS))
     qtbot.waitUntil(lambda: page.tabs.tabText(1) == "Нераспознанные (3)", timeout=5000)
     page.tabs.setCurrentIndex(1)
     assert [p.id for p in page.unrecognised.pages] == waiting[1:]
@@ -543,7 +544,7 @@ def test_the_purge_button_follows_expired_works_whatever_work_is_shown(qtbot, wi
 
     save_jpeg(title(work, "40001"), tmp_path / "current.jpg")
     import_scans(school_store, [tmp_path / "current.jpg"], work_id=work.id, workers=1)
-    window.ctx.publish(Changes.of("scans"))
+    window.ctx.publish(Changes.of(Topic.SCANS))
     qtbot.waitUntil(lambda: page.work_id == work.id and page.participants.any_pages, timeout=5000)
     assert not page.participants.purge_button.isEnabled()                 # the only scans are within retention
 
@@ -551,7 +552,7 @@ def test_the_purge_button_follows_expired_works_whatever_work_is_shown(qtbot, wi
     old = get_work(school_store, old_id)
     save_pdf([title(old, "40002"), plain_page()], tmp_path / "old.pdf")
     import_scans(school_store, [tmp_path / "old.pdf"], work_id=old_id, workers=1)
-    window.ctx.publish(Changes.of("scans"))
+    window.ctx.publish(Changes.of(Topic.SCANS))
     qtbot.waitUntil(page.participants.purge_button.isEnabled, timeout=5000)
     assert page.work_id == work.id                           # the work shown is not the expired one
     page.select_work(None)                                   # «Все работы»

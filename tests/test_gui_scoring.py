@@ -16,12 +16,21 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QItemSelection, QModelIndex, Qt
 from PySide6.QtWidgets import (
-    QAbstractButton, QAbstractItemView, QApplication, QComboBox, QLabel, QLineEdit, QListWidget, QTabWidget,
+    QAbstractButton,
+    QAbstractItemView,
+    QApplication,
+    QComboBox,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QTabWidget,
+    QWidget,
 )
 
 from coordinator_app import settings
 from coordinator_app.access import set_pin
 from coordinator_app.audit import entries
+from coordinator_app.changes import Topic
 from coordinator_app.codes import assign_codes, set_absent
 from coordinator_app.experts import list_experts, save_expert, work_experts
 from coordinator_app.scans.importer import import_scans
@@ -861,7 +870,7 @@ def test_a_reload_while_typing_takes_no_keys_and_gives_the_cursor_back_to_its_ce
     tab.focus_cell(1)
     assert tab.focusWidget() is tab.cells[1]
     set_score(school_store, work.id, "40003", "1", "2")
-    window.ctx.publish(Changes.of("scores"))
+    window.ctx.publish(Changes.of(Topic.SCORES))
     assert page.is_loading() and not tab.cells[1].isEnabled()
     wait_settled(qtbot, page)
     qtbot.waitUntil(lambda: tab.focusWidget() is tab.cells[1] and tab.cells[1].hasFocus())

@@ -86,7 +86,7 @@ def test_the_form_reader_says_over_the_maximum_for_a_long_number(raw: str) -> No
 
 def test_a_filled_form_cell_of_5000_digits_is_named_briefly(tmp_path) -> None:
     from tests.fixtures.fisoko_forms import russian4_2026
-    from tests.test_filled_form import RUSSIAN, ROWS, _russian_row, read
+    from tests.test_filled_form import ROWS, RUSSIAN, _russian_row, read
 
     form = read(russian4_2026(tmp_path / "bad.xlsx", rows=ROWS, filled=[_russian_row(scores={"1": "1" * 5000})]),
                 RUSSIAN)

@@ -20,9 +20,9 @@ from coordinator_app.scans.leftovers import IMPORT_LOCK, leftover_files, remove_
 from coordinator_app.storage import Store
 from coordinator_app.storage.lock import DataDirLock
 from coordinator_app.works import TaskDef, WorkDef, create_work
+from tests._process import kill_hard, own_group
 from tests.conftest import add_pupils
 from tests.fixtures.scan_pages import plain_page, save_jpeg
-from tests._process import kill_hard, own_group
 
 ROOT = Path(__file__).resolve().parent.parent
 LEFTOVERS = "импорт сканов был прерван и оставил"

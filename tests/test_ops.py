@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtWidgets import QWidget
 
-from coordinator_app.changes import Changes
+from coordinator_app.changes import Changes, Topic
 from coordinator_app.errors import UserError
 from coordinator_app.students import NeedsConfirmation
 from tests._gui_helpers import UnexpectedDialog
@@ -31,8 +31,8 @@ def pages(qtbot, ctx):
     for widget in (mine, other):
         qtbot.addWidget(widget)
     mine.show()
-    ctx.bus.subscribe(mine, {"works"}, lambda c: seen["mine"].append(c.tables))
-    other_sub = ctx.bus.subscribe(other, {"works"}, lambda c: seen["other"].append(c.tables))
+    ctx.bus.subscribe(mine, {Topic.WORKS}, lambda c: seen["mine"].append(c.topics))
+    other_sub = ctx.bus.subscribe(other, {Topic.WORKS}, lambda c: seen["other"].append(c.topics))
     return mine, other, other_sub, seen
 
 
@@ -41,8 +41,8 @@ def test_a_change_refreshes_its_initiator_at_once_and_the_hidden_pages_when_show
 
     mine, other, other_sub, seen = pages
     results = []
-    assert ChangeOp(ctx, mine, lambda store: Changes.of("works")).success(results.append).run() == Changes.of("works")
-    assert results == [Changes.of("works")] and seen["mine"] == [frozenset({"works"})]
+    assert ChangeOp(ctx, mine, lambda store: Changes.of(Topic.WORKS)).success(results.append).run() == Changes.of(Topic.WORKS)
+    assert results == [Changes.of(Topic.WORKS)] and seen["mine"] == [frozenset({"works"})]
     assert seen["other"] == [] and other_sub.stale
     other.show()
     assert seen["other"] == [frozenset({"works"})]
@@ -52,7 +52,7 @@ def test_a_change_shown_in_place_does_not_refresh_its_initiator(pages, ctx) -> N
     from ui.ops import ChangeOp
 
     mine, other, other_sub, seen = pages
-    ChangeOp(ctx, mine, lambda store: (7, Changes.of("works"))).shown().run()
+    ChangeOp(ctx, mine, lambda store: (7, Changes.of(Topic.WORKS))).shown().run()
     assert seen["mine"] == [] and other_sub.stale
 
 
@@ -62,7 +62,7 @@ def test_declined_confirmation_runs_nothing(pages, ctx, messages) -> None:
     mine, _other, _sub, seen = pages
     ran = []
     messages.answer(False)
-    assert ChangeOp(ctx, mine, lambda store: ran.append(1) or Changes.of("works")) \
+    assert ChangeOp(ctx, mine, lambda store: ran.append(1) or Changes.of(Topic.WORKS)) \
         .confirm("Удалить?", destructive=True).run() is None
     assert ran == [] and messages.asked == ["Удалить?"] and seen["mine"] == []
 
@@ -92,10 +92,10 @@ def test_the_question_of_a_use_case_is_asked_and_the_forced_op_runs_on_yes(pages
 
     declined: list[bool] = []
     messages.answer(False, True)
-    op = ChangeOp(ctx, mine, careful).if_asked(lambda store: Changes.of("works"),
+    op = ChangeOp(ctx, mine, careful).if_asked(lambda store: Changes.of(Topic.WORKS),
                                                declined=lambda: declined.append(True))
     assert op.run() is None and declined == [True] and seen["mine"] == []
-    assert ChangeOp(ctx, mine, careful).if_asked(lambda store: Changes.of("works")).run() == Changes.of("works")
+    assert ChangeOp(ctx, mine, careful).if_asked(lambda store: Changes.of(Topic.WORKS)).run() == Changes.of(Topic.WORKS)
     assert messages.asked == ["У работы есть баллы. Всё равно удалить?"] * 2 and seen["mine"] == [frozenset({"works"})]
 
 
@@ -106,8 +106,8 @@ def test_background_op_publishes_and_reports_errors(pages, ctx, messages, monkey
     monkeypatch.setattr(TaskRunner, "synchronous", True)
     mine, _other, _sub, seen = pages
     done = []
-    ChangeOp(ctx, mine, lambda task: ("файл", Changes.of("works"))).success(done.append).run_in_background("Запись")
-    assert done == [("файл", Changes.of("works"))] and seen["mine"] == [frozenset({"works"})]
+    ChangeOp(ctx, mine, lambda task: ("файл", Changes.of(Topic.WORKS))).success(done.append).run_in_background("Запись")
+    assert done == [("файл", Changes.of(Topic.WORKS))] and seen["mine"] == [frozenset({"works"})]
 
     def broken(task):
         raise RuntimeError("сломалось")

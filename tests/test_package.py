@@ -10,8 +10,8 @@ import hashlib
 import io
 import json
 import os
-import sys
 import shutil
+import sys
 import zipfile
 from pathlib import Path
 
@@ -34,8 +34,8 @@ from coordinator_app.exports.package import (
 )
 from coordinator_app.scans.importer import import_scans
 from coordinator_app.scans.pages import work_scans
-from coordinator_app.scoring import set_score
 from coordinator_app.school import School, save_school
+from coordinator_app.scoring import set_score
 from coordinator_app.storage import open_store
 from coordinator_app.works import TaskDef, WorkDef, create_work, get_work
 from tests.conftest import add_pupils

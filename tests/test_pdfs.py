@@ -9,6 +9,7 @@ import pytest
 from PIL import Image, ImageChops, ImageDraw
 
 from coordinator_app.errors import UserError
+from coordinator_app.formats.pdf.common import WorkHeader
 from coordinator_app.formats.pdf.labels import (
     DEFAULT_LAYOUT,
     LAYOUTS,
@@ -23,17 +24,32 @@ from coordinator_app.formats.pdf.labels import (
     qr_module_count,
     write_labels_pdf,
 )
-from coordinator_app.formats.pdf.common import WorkHeader
 from coordinator_app.formats.pdf.protocol import ClassSection, ProtocolRow, write_protocol_pdf
 from coordinator_app.formats.pdf.slips import Slip, write_slips_pdf
 from coordinator_app.qr_payload import decode_label, encode_label
 
 try:  # tests/ may or may not be a package
-    from .pdf_helpers import (MM, char_boxes, decode_qrs, page_count, page_texts, render_page, sample_header,
-                              to_black_and_white)
+    from .pdf_helpers import (
+        MM,
+        char_boxes,
+        decode_qrs,
+        page_count,
+        page_texts,
+        render_page,
+        sample_header,
+        to_black_and_white,
+    )
 except ImportError:
-    from pdf_helpers import (MM, char_boxes, decode_qrs, page_count, page_texts, render_page, sample_header,
-                             to_black_and_white)
+    from pdf_helpers import (
+        MM,
+        char_boxes,
+        decode_qrs,
+        page_count,
+        page_texts,
+        render_page,
+        sample_header,
+        to_black_and_white,
+    )
 
 DPI = 150
 PAGE_W_PT, PAGE_H_PT = 210 * MM, 297 * MM

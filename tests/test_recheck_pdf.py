@@ -7,7 +7,6 @@ import random
 import pytest
 
 from coordinator_app.formats.pdf.common import WorkHeader
-from tests.pdf_helpers import char_boxes, page_texts, sample_header
 from coordinator_app.formats.pdf.recheck import (
     RecheckDoc,
     RecheckParticipant,
@@ -17,6 +16,7 @@ from coordinator_app.formats.pdf.recheck import (
     task_difference,
     write_recheck_pdf,
 )
+from tests.pdf_helpers import char_boxes, page_texts, sample_header
 
 MM = 72 / 25.4
 PAGE_W_PT, PAGE_H_PT = 210 * MM, 297 * MM
@@ -181,7 +181,7 @@ def test_many_tasks_wrap_into_a_second_band(tmp_path, header):
     text = flat("\n".join(page_texts(out)))
     assert "14К2" in text and "Сумма" in text and "+1" in text and "+2" in text
     assert "Нет данных для сравнения" in text
-    for char, (l, b, r, t) in char_boxes(out, 0):
+    for char, (l, _b, r, _t) in char_boxes(out, 0):
         assert l >= 12 * MM and r <= PAGE_W_PT - 12 * MM, (char, l, r)
 
 

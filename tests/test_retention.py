@@ -19,7 +19,12 @@ from coordinator_app.scans.audio import attach_audio
 from coordinator_app.scans.importer import import_scans
 from coordinator_app.scans.pages import assign_page, mark_page
 from coordinator_app.scans.retention import (
-    expired_works, has_expired, purge_candidates, purge_work, stored_set, stored_sets,
+    expired_works,
+    has_expired,
+    purge_candidates,
+    purge_work,
+    stored_set,
+    stored_sets,
 )
 from coordinator_app.storage import Store
 from coordinator_app.works import TaskDef, WorkDef, create_work, get_work

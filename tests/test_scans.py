@@ -6,8 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import os
-import signal
 import sqlite3
 import subprocess
 import sys
@@ -24,14 +22,22 @@ from coordinator_app.scans import filestore
 from coordinator_app.scans.audio import attach_audio, list_audio
 from coordinator_app.scans.importer import import_scans
 from coordinator_app.scans.pages import (
-    assign_page, get_page, mark_page, participant_pages, queue, reorder_pages, resolve_conflict, rotate_page, work_scans,
+    assign_page,
+    get_page,
+    mark_page,
+    participant_pages,
+    queue,
+    reorder_pages,
+    resolve_conflict,
+    rotate_page,
+    work_scans,
 )
 from coordinator_app.scans.retention import expired_works, purge_work
 from coordinator_app.storage import Store
 from coordinator_app.works import TaskDef, WorkDef, create_work, delete_work, get_work
+from tests._process import kill_hard, own_group
 from tests.conftest import add_pupils
 from tests.fixtures.scan_pages import plain_page, save_jpeg, save_pdf, save_tiff, title_page
-from tests._process import kill_hard, own_group
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -127,7 +133,7 @@ def test_participants_whose_page_count_differs_are_listed_and_the_package_warns(
     assert main(["--data-dir", str(school_store.data_dir), "scans", "--work", str(work.id)]) == 0
     out = capsys.readouterr().out
     assert "Число страниц не как в работе (3): 40002 — 4." in out
-    assert f"страницы " in out and f"{extra})" in out                 # page ids, for assign-page
+    assert "страницы " in out and f"{extra})" in out                 # page ids, for assign-page
     stick = tmp_path / "stick"
     stick.mkdir()
     result = export_package(school_store, work.id, stick, sample_pct=None, codes=["40002"])

@@ -13,7 +13,13 @@ from coordinator_app.errors import UserError
 from coordinator_app.formats.pupil_list import parse_pupil_list
 from coordinator_app.school import School, get_school, save_school
 from coordinator_app.students import (
-    NeedsConfirmation, add_student, delete_student, import_pupils, list_students, move_student, update_student,
+    NeedsConfirmation,
+    add_student,
+    delete_student,
+    import_pupils,
+    list_students,
+    move_student,
+    update_student,
 )
 from tests.conftest import add_pupils
 from tests.fixtures.pupil_lists import journal_export_xlsx, xlsx_from_rows
@@ -88,8 +94,9 @@ def test_moving_within_the_grade_keeps_the_code(grade4) -> None:
 
 
 def test_moving_a_pupil_with_a_used_code_to_another_grade_is_refused(grade4) -> None:
-    from coordinator_app.works import WorkDef, TaskDef, create_work
     import datetime as dt
+
+    from coordinator_app.works import TaskDef, WorkDef, create_work
 
     work_id, _ = create_work(grade4, WorkDef("Математика", 4, dt.date(2026, 4, 21), [TaskDef("1", 1)], classes=["4А"]))
     assign_codes(grade4, work_id)
@@ -99,8 +106,9 @@ def test_moving_a_pupil_with_a_used_code_to_another_grade_is_refused(grade4) -> 
 
 
 def test_deleting_a_pupil_in_a_protocol_needs_confirmation(grade4) -> None:
-    from coordinator_app.works import WorkDef, TaskDef, create_work
     import datetime as dt
+
+    from coordinator_app.works import TaskDef, WorkDef, create_work
 
     work_id, _ = create_work(grade4, WorkDef("Математика", 4, dt.date(2026, 4, 21), [TaskDef("1", 1)], classes=["4А"]))
     assign_codes(grade4, work_id)

@@ -13,7 +13,14 @@ from coordinator_app.codes import assign_codes, set_absent, set_variant
 from coordinator_app.errors import UserError
 from coordinator_app.experts import assign_expert, save_expert, work_experts
 from coordinator_app.scoring import (
-    normalize_value, row_outcome, score_sheet, set_gender, set_journal_mark, set_score, set_scores, work_progress,
+    normalize_value,
+    row_outcome,
+    score_sheet,
+    set_gender,
+    set_journal_mark,
+    set_score,
+    set_scores,
+    work_progress,
 )
 from coordinator_app.second_check import create_check, discrepancies, settle
 from coordinator_app.students import NeedsConfirmation

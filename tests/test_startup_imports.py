@@ -14,7 +14,7 @@ from pathlib import Path
 from coordinator_app.codes import assign_codes
 from coordinator_app.scoring import set_score
 from coordinator_app.storage import open_store
-from coordinator_app.works import WorkDef, create_work, parse_tasks_spec, parse_date
+from coordinator_app.works import WorkDef, create_work, parse_date, parse_tasks_spec
 from tests.conftest import add_pupils
 
 ROOT = Path(__file__).resolve().parent.parent

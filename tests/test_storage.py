@@ -85,7 +85,7 @@ def test_failing_migration_leaves_the_database_at_the_old_version(data_dir: Path
 
     monkeypatch.setattr(storage_module, "MIGRATIONS", migrations.MIGRATIONS + [bad])
     monkeypatch.setattr(storage_module, "latest_version", lambda: base + 1)
-    with pytest.raises(Exception):
+    with pytest.raises((sqlite3.Error, UserError)):
         open_store(data_dir)
     conn = sqlite3.connect(data_dir / DB_NAME)
     assert conn.execute("PRAGMA user_version").fetchone()[0] == base

@@ -10,13 +10,26 @@ import pytest
 from coordinator_app import settings
 from coordinator_app.catalogue import get_entry, load_catalogue
 from coordinator_app.codes import (
-    assign_codes, distribute_variants, list_participants, set_absent, set_student_code, set_variant,
+    assign_codes,
+    distribute_variants,
+    list_participants,
+    set_absent,
+    set_student_code,
+    set_variant,
 )
 from coordinator_app.errors import UserError
 from coordinator_app.fsutil import sha256_file
 from coordinator_app.students import delete_student, list_students
 from coordinator_app.works import (
-    TaskDef, WorkDef, create_work, get_work, mark_for, parse_tasks_spec, update_work, validate_work, work_from_template,
+    TaskDef,
+    WorkDef,
+    create_work,
+    get_work,
+    mark_for,
+    parse_tasks_spec,
+    update_work,
+    validate_work,
+    work_from_template,
 )
 from tests.conftest import add_pupils
 from tests.fixtures import fisoko_forms

@@ -100,10 +100,10 @@ def run_gui(data_dir: str | None = None, smoke_test: bool = False) -> int:
             except StorageError as err:
                 messages.show_error(None, str(err), APP_TITLE, critical=True)
                 return 1
-            from coordinator_app.scans.leftovers import remove_leftovers     # start-up: once the lock is held
+            from coordinator_app.scans.leftovers import remove_leftovers  # start-up: once the lock is held
 
             remove_leftovers(store)       # files of an import that was killed (one stat when none)
-            from .main_window import MainWindow      # start-up: once the lock is held
+            from .main_window import MainWindow  # start-up: once the lock is held
 
             window = MainWindow(store, folder)
             if smoke_test:

@@ -1,8 +1,8 @@
 """One app-wide signal carrying what a use-case changed; every page decides whether to refresh.
 
-A page does not connect to the signal itself: it asks for a `Subscription` to the tables it shows
-(`ctx.bus.subscribe(page, {"works", "scores"}, page.refresh)`). While the page is visible a change
-to one of those tables calls `refresh(changes)` at once; while it is hidden (another step of the
+A page does not connect to the signal itself: it asks for a `Subscription` to the topics it shows
+(`ctx.bus.subscribe(page, {Topic.WORKS, Topic.SCORES}, page.refresh)`). While the page is visible a change
+to one of those topics calls `refresh(changes)` at once; while it is hidden (another step of the
 main window is shown, another tab is current) the change is only recorded, and the page refreshes
 once, with every change it missed merged, when it is shown again. So a change costs nothing on the
 pages nobody is looking at, however many of them have been opened.
@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable
 from PySide6.QtCore import QEvent, QObject, Signal
 from PySide6.QtWidgets import QWidget
 
-from coordinator_app.changes import Changes
+from coordinator_app.changes import Changes, Topic
 
 
 class ChangeBus(QObject):
@@ -34,23 +34,23 @@ class ChangeBus(QObject):
         if changes:
             self.changed.emit(changes, initiator, shown)
 
-    def subscribe(self, widget: QWidget, tables: Iterable[str], refresh: Callable[[Changes], None]) -> "Subscription":
-        return Subscription(self, widget, tables, refresh)
+    def subscribe(self, widget: QWidget, topics: Iterable[Topic], refresh: Callable[[Changes], None]) -> "Subscription":
+        return Subscription(self, widget, topics, refresh)
 
 
 class Subscription(QObject):
-    """`widget` shows `tables`: refresh it now if it is visible, else when it is next shown.
+    """`widget` shows `topics`: refresh it now if it is visible, else when it is next shown.
 
-    `refresh` receives the changes that touched `tables` (merged, if several came while the widget
+    `refresh` receives the changes that touched `topics` (merged, if several came while the widget
     was hidden). `stale` says whether a refresh is waiting for the widget to be shown; `refreshes`
     counts the refreshes made (tests read it)."""
 
-    def __init__(self, bus: ChangeBus, widget: QWidget, tables: Iterable[str],
+    def __init__(self, bus: ChangeBus, widget: QWidget, topics: Iterable[Topic],
                  refresh: Callable[[Changes], None]) -> None:
         super().__init__(widget)          # lives and dies with the widget (and so does the connection)
         self.bus = bus
         self.widget = widget
-        self.tables = frozenset(tables)
+        self.topics = frozenset(Topic(topic) for topic in topics)
         self.refresh = refresh
         self.pending = Changes()
         self.refreshes = 0
@@ -62,7 +62,7 @@ class Subscription(QObject):
         return bool(self.pending)
 
     def _on_changes(self, changes: Changes, initiator: QObject | None, shown: bool) -> None:
-        mine = Changes(changes.tables & self.tables)
+        mine = Changes(changes.topics & self.topics)
         if initiator is self.widget:
             if not shown:                   # its own action: refreshed now, shown or not
                 self.pending = self.pending | mine

@@ -9,7 +9,7 @@ codes only. Entering needs nothing; leaving asks for the coordinator's PIN when 
 (`coordinator_app.access`, wrong tries slow down). The mode is kept in the data dir, so a restart
 does not leave it and the command line refuses the coordinator's commands too.
 
-`Changes.of("mode")` goes out on the bus after every switch; pages that do not listen for it are
+`Changes.of(Topic.MODE)` goes out on the bus after every switch; pages that do not listen for it are
 reloaded here.
 """
 
@@ -23,7 +23,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QL
 
 from coordinator_app import settings
 from coordinator_app.access import PinLocked, has_pin, pin_wait, set_expert_mode, set_pin, verify_pin
-from coordinator_app.changes import Changes
+from coordinator_app.changes import Changes, Topic
 from coordinator_app.storage import Store
 
 from . import style
@@ -32,7 +32,6 @@ from .ops import ChangeOp
 if TYPE_CHECKING:
     from .main_window import MainWindow
 
-MODE = "mode"
 SETTING = "expert_mode"
 EXPERT_HOME = "Проверка"
 EXPERT_STEPS = (EXPERT_HOME,)                             # all an expert sees
@@ -276,7 +275,7 @@ class ExpertMode(QObject):
             set_expert_mode(self.ctx.store, on, verified=True)   # kept in the data dir, with its audit record
         self.ctx.expert_mode = on
         self.apply()
-        self.ctx.publish(Changes.of(MODE))
+        self.ctx.publish(Changes.of(Topic.MODE))
         for page in self.window.pages.values():
             if not getattr(page, "handles_mode", False) and hasattr(page, "reload"):
                 page.reload()

@@ -9,11 +9,18 @@ from pathlib import Path
 from PySide6.QtCore import QSettings, QSize, Qt, QTimer, QUrl
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence, QPaintEvent
 from PySide6.QtWidgets import (
-    QLabel, QListWidget, QListWidgetItem, QMainWindow, QSplitter, QStackedWidget, QStyle, QWidget,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QSplitter,
+    QStackedWidget,
+    QStyle,
+    QWidget,
 )
 
 from coordinator_app import APP_TITLE, __version__
-from coordinator_app.changes import Changes
+from coordinator_app.changes import Changes, Topic
 from coordinator_app.school import get_school
 from coordinator_app.storage import Store
 
@@ -190,19 +197,19 @@ class MainWindow(QMainWindow):
         """Run the first-run wizard if the school is not set up; False if the user cancelled it."""
         if get_school(self.ctx.store) is not None:
             return True
-        from .wizard import FirstRunWizard       # start-up: only on the first run
+        from .wizard import FirstRunWizard  # start-up: only on the first run
 
         wizard = FirstRunWizard(self.ctx.store, self)
         if wizard.exec() != FirstRunWizard.DialogCode.Accepted:
             self.close()
             return False
-        self.ctx.publish(Changes.of("school"))
+        self.ctx.publish(Changes.of(Topic.SCHOOL))
         self.nav.setCurrentRow(1)
         return True
 
     def offer_purge(self) -> None:
         """At start (after `ensure_school`): offer to delete scans whose retention period is over."""
-        from .dialogs.retention_dialog import offer_purge    # start-up: after the first paint
+        from .dialogs.retention_dialog import offer_purge  # start-up: after the first paint
 
         if self.ctx.expert_mode:            # purges are the coordinator's: not offered to an expert
             return
@@ -211,7 +218,7 @@ class MainWindow(QMainWindow):
     def run_scheduled_backup(self) -> None:
         """At start: if the coordinator set a backup schedule and a copy is due, make it in the
         background; the status bar says how it went (a missing stick is not an error dialog)."""
-        from coordinator_app.backup import backup_due, scheduled_backup    # start-up: after the first paint
+        from coordinator_app.backup import backup_due, scheduled_backup  # start-up: after the first paint
 
         if not backup_due(self.ctx.store):
             return
@@ -230,7 +237,7 @@ class MainWindow(QMainWindow):
             .run_in_background("Резервная копия по расписанию")
 
     def _on_changes(self, changes: Changes, _initiator: object = None, _shown: bool = False) -> None:
-        if changes.touches("school"):
+        if changes.touches(Topic.SCHOOL):
             self.reload_school()
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt's name

@@ -24,8 +24,17 @@ from pathlib import Path
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QImageReader, QKeyEvent, QKeySequence, QPainter, QPixmap, QTransform, QWheelEvent
 from PySide6.QtWidgets import (
-    QFrame, QGraphicsPixmapItem, QGraphicsScene, QGraphicsView, QHBoxLayout, QLabel, QSizePolicy, QStackedWidget,
-    QToolButton, QVBoxLayout, QWidget,
+    QFrame,
+    QGraphicsPixmapItem,
+    QGraphicsScene,
+    QGraphicsView,
+    QHBoxLayout,
+    QLabel,
+    QSizePolicy,
+    QStackedWidget,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
 )
 
 from coordinator_app.errors import UserError

@@ -35,8 +35,6 @@ import contextlib
 import datetime as dt
 import errno
 import hashlib
-import threading
-from concurrent.futures import ThreadPoolExecutor
 import io
 import json
 import math
@@ -46,8 +44,10 @@ import re
 import secrets
 import shutil
 import sys
+import threading
 import zlib
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -784,11 +784,11 @@ def export_package(store: Store, work_id: int, out_dir: Path | str, *, sample_pc
     Which works: `everyone` → all present participants with scans; otherwise a random draw of
     `sample_pct` % (at least one; None = no draw) with `seed` (drawn if None), plus `codes`."""
     from ..attachments import list_attachments
+    from ..formats.pdf.cover_letter import CoverLetter, CoverRow, cover_letter_bytes
     from ..scans.pages import page_count_mismatches, work_scans
     from ..school import require_school
     from ..scoring import score_sheet
     from ..works import get_work
-    from ..formats.pdf.cover_letter import CoverLetter, CoverRow, cover_letter_bytes
 
     out_dir = Path(out_dir)
     school = require_school(store)

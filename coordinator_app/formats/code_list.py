@@ -17,7 +17,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -251,6 +250,3 @@ def read_code_list(path: Path | str) -> list[CodeRow]:
                         "(или «Фамилия», «Имя»), строка заголовков — среди первых строк таблицы.")
     return rows
 
-
-def rows_as_text(rows: Iterable[CodeRow]) -> list[str]:
-    return [f"{r.place()}: {r.code} — {r.full_name()}" + (f", {r.class_name}" if r.class_name else "") for r in rows]

@@ -7,14 +7,13 @@ from pathlib import Path
 from typing import Any
 
 from .. import audit
-from ..changes import Changes
+from ..changes import Changes, Topic
 from ..errors import UserError
 from ..fsutil import sha256_file
 from ..storage import Store, now_iso
 from ..works import get_work
 from . import filestore
 
-SCANS = "scans"
 MAX_AUDIO_BYTES = 512 << 20
 
 
@@ -75,7 +74,7 @@ def attach_audio(store: Store, work_id: int, code: str, path: Path | str) -> tup
             }).last_pk
             audit.record(store, "audio.attach", "audio_files", audio_id, work_id=work_id, code=participant["code"],
                          sha256=sha, size=size)
-    return int(audio_id), Changes.of(SCANS)
+    return int(audio_id), Changes.of(Topic.SCANS)
 
 
 def list_audio(store: Store, work_id: int, participant_id: int | None = None) -> list[AudioFile]:

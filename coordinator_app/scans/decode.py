@@ -83,7 +83,7 @@ def check_size(width: int, height: int, page: int | None = None, mode: str = "RG
     """Refuse an image whose header declares more than MAX_PIXELS, or more than
     MAX_DECODED_BYTES once decoded in its mode, before it is decoded."""
     if width <= 0 or height <= 0:
-        raise RejectedFile(f"{'страница %d: ' % page if page else ''}файл повреждён: размер изображения {width}×{height}")
+        raise RejectedFile(f"{f'страница {page}: ' if page else ''}файл повреждён: размер изображения {width}×{height}")
     limit = min(MAX_PIXELS, MAX_DECODED_BYTES // _bytes_per_pixel(mode))
     if width * height > limit:
         raise RejectedFile(_too_big(width, height, page, limit))

@@ -23,13 +23,13 @@ from pathlib import Path
 
 from ..fsutil import atomic_write_bytes, atomic_writer
 
-SCANS = "scans"
+SCANS_DIR = "scans"          # the folder of the stored scans, beside the database
 AREAS = ("originals", "pages", "thumbs")
 UNFINISHED_MARKER = ".scans-writes-unfinished"
 
 
 def rel_path(area: str, sha256: str, ext: str) -> str:
-    root = "audio" if area == "audio" else f"{SCANS}/{area}"
+    root = "audio" if area == "audio" else f"{SCANS_DIR}/{area}"
     return f"{root}/{sha256[:2]}/{sha256}.{ext.lstrip('.').lower()}"
 
 
@@ -116,7 +116,7 @@ def sweep_orphans(data_dir: Path, db, older_than_s: float = 600.0) -> int:
     keep = referenced_paths(db)
     now = time.time()
     removed = 0
-    for rel_root in [f"{SCANS}/{area}" for area in AREAS] + ["audio"]:
+    for rel_root in [f"{SCANS_DIR}/{area}" for area in AREAS] + ["audio"]:
         for rel, entry in _walk(data_dir / rel_root, rel_root):
             if rel in keep:
                 continue

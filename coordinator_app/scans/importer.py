@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import audit
-from ..changes import Changes
+from ..changes import Changes, Topic
 from ..storage import Store, now_iso
 from ..storage.lock import DataDirLock
 from . import filestore
@@ -48,7 +48,6 @@ from .worker import PageResult
 
 log = logging.getLogger(__name__)
 
-SCANS = "scans"
 
 ProgressFn = Callable[[int, int, str], None]
 
@@ -261,5 +260,5 @@ def _import(store: Store, paths: Iterable[Path | str], work_id: int | None, prog
     report.seconds = time.perf_counter() - started
     _finish(store, batch_id, work_id, report)
     filestore.end_writes(data_dir)
-    report.changes = Changes.of(SCANS)
+    report.changes = Changes.of(Topic.SCANS)
     return report

@@ -28,7 +28,7 @@ def leftover_files(data_dir: Path, db) -> list[str]:
         return []
     keep = filestore.referenced_paths(db)
     found = []
-    for root in [f"{filestore.SCANS}/{area}" for area in filestore.AREAS] + ["audio"]:
+    for root in [f"{filestore.SCANS_DIR}/{area}" for area in filestore.AREAS] + ["audio"]:
         found += [rel for rel, _entry in filestore._walk(Path(data_dir) / root, root) if rel not in keep]
     return sorted(found)
 

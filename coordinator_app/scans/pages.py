@@ -11,12 +11,11 @@ from pathlib import Path
 from typing import Any
 
 from .. import audit
-from ..changes import Changes
+from ..changes import Changes, Topic
 from ..errors import UserError
 from ..names import class_display
 from ..storage import Store
 
-SCANS = "scans"
 STATUS_RU = {"assigned": "распознана", "unassigned": "нераспознанная", "blank": "пустая", "extra": "лишняя",
              "conflict": "спорная"}
 METHOD_RU = {"qr": "QR-наклейка", "filename": "имя файла", "following": "следом за титульным", "manual": "вручную"}
@@ -161,7 +160,7 @@ def assign_page(store: Store, page_id: int, code: str, work_id: int | None = Non
                                           "note": None})
         audit.record(store, "scan.assign", "scan_pages", page_id, work_id=work_id, code=participant["code"],
                      old_code=page.code, old_status=page.status)
-    return Changes.of(SCANS)
+    return Changes.of(Topic.SCANS)
 
 
 def mark_page(store: Store, page_id: int, status: str) -> Changes:
@@ -173,7 +172,7 @@ def mark_page(store: Store, page_id: int, status: str) -> Changes:
         db["scan_pages"].update(page_id, {"status": status, "participant_id": None, "position": None, "is_title": 0,
                                           "method": "manual"})
         audit.record(store, "scan.mark", "scan_pages", page_id, old=page.status, new=status, old_code=page.code)
-    return Changes.of(SCANS)
+    return Changes.of(Topic.SCANS)
 
 
 def rotate_page(store: Store, page_id: int, degrees: int) -> Changes:
@@ -185,7 +184,7 @@ def rotate_page(store: Store, page_id: int, degrees: int) -> Changes:
     with store.atomic() as db:
         db["scan_pages"].update(page_id, {"rotation": new})
         audit.record(store, "scan.rotate", "scan_pages", page_id, old=page.rotation, new=new)
-    return Changes.of(SCANS)
+    return Changes.of(Topic.SCANS)
 
 
 def reorder_pages(store: Store, participant_id: int, page_ids: list[int]) -> Changes:
@@ -196,7 +195,7 @@ def reorder_pages(store: Store, participant_id: int, page_ids: list[int]) -> Cha
         for position, page_id in enumerate(page_ids):
             db["scan_pages"].update(page_id, {"position": position, "is_title": int(position == 0)})
         audit.record(store, "scan.reorder", "participants", participant_id, old=current, new=page_ids)
-    return Changes.of(SCANS)
+    return Changes.of(Topic.SCANS)
 
 
 def resolve_conflict(store: Store, page_id: int, keep: str) -> Changes:
@@ -219,7 +218,7 @@ def resolve_conflict(store: Store, page_id: int, keep: str) -> Changes:
         else:
             raise UserError("Укажите, какой титульный лист оставить.")
         audit.record(store, "scan.conflict", "scan_pages", page_id, code=page.code, keep=keep)
-    return Changes.of(SCANS)
+    return Changes.of(Topic.SCANS)
 
 
 def counts(store: Store, work_id: int | None = None) -> dict[str, int]:

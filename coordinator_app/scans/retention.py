@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import audit, settings
-from ..changes import Changes
+from ..changes import Changes, Topic
 from ..errors import UserError
 from ..fsutil import fsync_dir
 from ..school import require_school
@@ -27,8 +27,6 @@ from ..storage import Store, now_iso
 from ..words import days as days_text
 from ..works import Work, get_work
 from . import filestore
-
-SCANS = "scans"
 
 
 def retention_days(store: Store) -> int:
@@ -275,4 +273,4 @@ def purge_work(store: Store, work_id: int, act_out: Path | None = None, today: d
                         ) from err
     finally:
         pending.unlink(missing_ok=True)
-    return PurgeResult(work.title, held.pages, held.file_count, Path(act_out), Changes.of(SCANS))
+    return PurgeResult(work.title, held.pages, held.file_count, Path(act_out), Changes.of(Topic.SCANS))

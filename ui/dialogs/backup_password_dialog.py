@@ -9,7 +9,14 @@ page's background task, never on the GUI thread.
 from __future__ import annotations
 
 from PySide6.QtWidgets import (
-    QCheckBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget,
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
 )
 
 from coordinator_app.backup_crypto import MIN_PASSWORD, PERSONAL_DATA_WARNING, normalize

@@ -12,13 +12,30 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView, QDialog, QDialogButtonBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QListWidget,
-    QListWidgetItem, QPushButton, QVBoxLayout, QWidget,
+    QAbstractItemView,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
 )
 
 from coordinator_app.classes import list_classes
 from coordinator_app.experts import (
-    Expert, assign_expert, delete_expert, list_experts, save_expert, unassign_expert, work_experts,
+    Expert,
+    assign_expert,
+    delete_expert,
+    list_experts,
+    save_expert,
+    unassign_expert,
+    work_experts,
 )
 from coordinator_app.storage import Store
 from coordinator_app.works import Work

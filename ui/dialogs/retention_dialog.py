@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from PySide6.QtWidgets import QWidget
 
-from coordinator_app.changes import Changes
+from coordinator_app.changes import Changes, Topic
 from coordinator_app.errors import UserError
 from coordinator_app.scans.retention import PurgeCandidate, PurgeResult, purge_candidates, purge_work
 from coordinator_app.words import plural as _plural
@@ -22,8 +22,6 @@ from ..context import AppContext
 from ..messages import confirm, inform, show_error
 from ..ops import ChangeOp
 from ..tasks import TaskContext
-
-SCANS = "scans"
 
 
 def describe(expired: list[PurgeCandidate]) -> str:
@@ -67,7 +65,7 @@ def offer_purge(ctx: AppContext, parent: QWidget | None, *, at_start: bool = Fal
                 break
             task.progress(number, len(work_ids), f"Работа {number + 1} из {len(work_ids)}")
             results.append(purge_work(store, work_id))
-        return results, Changes.of(SCANS)
+        return results, Changes.of(Topic.SCANS)
 
     def done(outcome: tuple[list[PurgeResult], Changes]) -> None:
         results = outcome[0]
@@ -83,7 +81,7 @@ def offer_purge(ctx: AppContext, parent: QWidget | None, *, at_start: bool = Fal
 
     def failed(err: BaseException) -> None:
         # Works purged before the failure stay purged; the lists must show it.
-        ctx.publish(Changes.of(SCANS))
+        ctx.publish(Changes.of(Topic.SCANS))
         show_error(parent, err if isinstance(err, UserError)
                    else f"Не удалось удалить сканы: {err}\nПодробности записаны в журнал.")
 

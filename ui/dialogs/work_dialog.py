@@ -7,9 +7,28 @@ from pathlib import Path
 
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView, QButtonGroup, QCheckBox, QComboBox, QDateEdit, QDialog, QDialogButtonBox, QFileDialog,
-    QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem, QPushButton,
-    QRadioButton, QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
+    QAbstractItemView,
+    QButtonGroup,
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QRadioButton,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
 )
 
 from coordinator_app.catalogue import load_catalogue
@@ -18,7 +37,14 @@ from coordinator_app.classes import list_classes
 from coordinator_app.errors import UserError
 from coordinator_app.storage import Store
 from coordinator_app.works import (
-    MAX_PAGES_PER_WORK, TaskDef, Work, WorkDef, create_work, unknown_columns_notice, update_work, validate_work,
+    MAX_PAGES_PER_WORK,
+    TaskDef,
+    Work,
+    WorkDef,
+    create_work,
+    unknown_columns_notice,
+    update_work,
+    validate_work,
     work_from_template,
 )
 

@@ -8,26 +8,40 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
-    QComboBox, QFileDialog, QGroupBox, QHBoxLayout, QLabel, QPushButton, QSpinBox, QVBoxLayout, QWidget,
+    QComboBox,
+    QFileDialog,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
 )
 
 from coordinator_app import settings
+from coordinator_app.changes import Topic
 from coordinator_app.codes import (
-    CodeImport, Participant, apply_code_import, assign_codes, distribute_variants, list_participants,
-    preview_code_import, set_absent,
+    CodeImport,
+    Participant,
+    apply_code_import,
+    assign_codes,
+    distribute_variants,
+    list_participants,
+    preview_code_import,
+    set_absent,
 )
 from coordinator_app.errors import UserError
 from coordinator_app.works import Work, get_work, list_works
 
 from .. import context, style
 from ..context import AppContext
+from ..loader import PageLoader
 from ..messages import inform, show_error
 from ..ops import ChangeOp
 from ..table_model import Column, RecordTableModel, SearchProxy
 from ..tasks import TaskContext
-from ..loader import PageLoader
 from ..widgets import fit_columns, page_title, search_field, table_view
-
 
 
 def _safe(text: str) -> str:
@@ -82,7 +96,7 @@ class CodesPage(QWidget):
         layout.addWidget(print_box)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.status)
-        self.subscription = ctx.bus.subscribe(self, ("works", "participants", "students", "classes", "settings"),
+        self.subscription = ctx.bus.subscribe(self, (Topic.WORKS, Topic.PARTICIPANTS, Topic.STUDENTS, Topic.CLASSES, Topic.SETTINGS),
                                               lambda _changes: self.reload())
         self.loader = PageLoader(self, overlay=self.table.viewport(), guard=[
             self.assign_button, self.variants_button, self.protocol_button, self.slips_button, self.labels_button])
@@ -131,7 +145,7 @@ class CodesPage(QWidget):
         self.labels_button.setToolTip("Печатайте наклейки в масштабе 100 % (не «по размеру страницы»), "
                                       "иначе они сместятся относительно листа")
         self.layout_box = QComboBox()
-        from coordinator_app.formats.pdf.labels import LAYOUTS      # start-up: it loads reportlab
+        from coordinator_app.formats.pdf.labels import LAYOUTS  # start-up: it loads reportlab
 
         for name, layout in LAYOUTS.items():
             self.layout_box.addItem(layout.title, name)
@@ -331,7 +345,7 @@ class CodesPage(QWidget):
         titles = {"protocol": "Создание протокола", "slips": "Создание листков с кодами", "labels": "Создание наклеек"}
 
         def job(task: TaskContext) -> Path:
-            from coordinator_app import documents       # start-up: it loads reportlab
+            from coordinator_app import documents  # start-up: it loads reportlab
 
             store = task.open_store()
             progress = task.progress_callback("страницы")

@@ -9,18 +9,41 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QButtonGroup, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGridLayout, QGroupBox, QHBoxLayout,
-    QInputDialog, QLabel, QLineEdit, QListWidget, QListWidgetItem, QPushButton, QRadioButton, QScrollArea,
-    QSpinBox, QVBoxLayout, QWidget,
+    QButtonGroup,
+    QComboBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QRadioButton,
+    QScrollArea,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
 )
 
 from coordinator_app import settings
 from coordinator_app.attachments import attach, list_attachments, remove, set_textbook, textbooks
 from coordinator_app.backup import (
-    BackupPasswordError, create_backup, is_encrypted, restore_backup, scheduled_password_state, scheduled_secret,
-    set_schedule, set_scheduled_password, verify_store,
+    BackupPasswordError,
+    create_backup,
+    is_encrypted,
+    restore_backup,
+    scheduled_password_state,
+    scheduled_secret,
+    set_schedule,
+    set_scheduled_password,
+    verify_store,
 )
-from coordinator_app.changes import Changes
+from coordinator_app.changes import Changes, Topic
 from coordinator_app.errors import UserError
 from coordinator_app.exports.package import export_package, removable_drives, verify_packages
 from coordinator_app.form_export import export_form
@@ -35,6 +58,7 @@ from ..ops import ChangeOp
 from ..tasks import TaskContext
 from ..widgets import page_title
 
+
 def _safe(text: str) -> str:
     return re.sub(r"[^\w\-]+", "_", text).strip("_")
 
@@ -44,7 +68,7 @@ def _size(n: int) -> str:
 
 
 class ExportsPage(QWidget):
-    handles_mode = True          # subscribed to Changes.of("mode")
+    handles_mode = True          # subscribed to Changes.of(Topic.MODE)
 
     def __init__(self, ctx: AppContext) -> None:
         super().__init__()
@@ -73,7 +97,7 @@ class ExportsPage(QWidget):
         outer.addWidget(scroll)
         # Hidden, the page only notes that the work's readiness may have changed (a score typed on
         # «Проверка» is one): it is worked out again when the page is shown.
-        self.subscription = ctx.bus.subscribe(self, ("works", "scores", "participants", "scans", "settings", "mode"),
+        self.subscription = ctx.bus.subscribe(self, (Topic.WORKS, Topic.SCORES, Topic.PARTICIPANTS, Topic.SCANS, Topic.SETTINGS, Topic.MODE),
                                               lambda _changes: self.reload())
         self.reload()
         self.refresh_drives()
@@ -387,7 +411,7 @@ class ExportsPage(QWidget):
                                     seed=seed, codes=codes, everyone=everyone,
                                     progress=lambda d, t, label="": task.progress(d, t, label),
                                     cancelled=lambda: task.cancelled)
-            return result, Changes.of("exports")
+            return result, Changes.of(Topic.EXPORTS)
 
         def done(outcome) -> None:
             result = self.last_package = outcome[0]
@@ -445,7 +469,7 @@ class ExportsPage(QWidget):
             result = create_backup(store, folder, password=secret, plain=plain,
                                    progress=lambda d, t, label="": task.progress(d, t, label),
                                    cancelled=lambda: task.cancelled)
-            return result, Changes.of("settings")      # the time of the last backup
+            return result, Changes.of(Topic.SETTINGS)      # the time of the last backup
 
         def done(outcome) -> None:                      # after the page's reload, so it stays
             result = outcome[0]

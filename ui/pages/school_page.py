@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox, QVBoxLayout,
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
     QWidget,
 )
 
 from coordinator_app import settings
 from coordinator_app.access import has_pin
+from coordinator_app.changes import Topic
 from coordinator_app.scans.retention import set_retention
 from coordinator_app.school import get_school, save_school
 
@@ -47,7 +57,7 @@ class SchoolPage(QWidget):
         self.one_code.toggled.connect(lambda on: self._set("one_code_per_year", on))
         settings_form.addRow(self.one_code)
         self.layout_combo = QComboBox()
-        from coordinator_app.formats.pdf.labels import LAYOUTS      # start-up: it loads reportlab
+        from coordinator_app.formats.pdf.labels import LAYOUTS  # start-up: it loads reportlab
 
         for name, layout in LAYOUTS.items():
             self.layout_combo.addItem(layout.title, name)
@@ -95,7 +105,7 @@ class SchoolPage(QWidget):
         layout.addWidget(self.stats)
         layout.addStretch(1)
         self._loading = False
-        self.subscription = ctx.bus.subscribe(self, ("school", "settings", "classes", "students", "works"),
+        self.subscription = ctx.bus.subscribe(self, (Topic.SCHOOL, Topic.SETTINGS, Topic.CLASSES, Topic.STUDENTS, Topic.WORKS),
                                               lambda _changes: self.reload())
         self.reload()
 

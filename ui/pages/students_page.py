@@ -5,10 +5,20 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
-    QHBoxLayout, QInputDialog, QLabel, QListWidget, QListWidgetItem, QMenu, QPushButton, QSplitter, QToolButton,
-    QVBoxLayout, QWidget,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMenu,
+    QPushButton,
+    QSplitter,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
 )
 
+from coordinator_app.changes import Topic
 from coordinator_app.classes import add_class, delete_class, list_classes, set_ordinal
 from coordinator_app.codes import set_student_code
 from coordinator_app.students import Student, delete_student, list_students, move_student
@@ -41,7 +51,7 @@ class StudentsPage(QWidget):
         layout.addWidget(page_title("Классы и ученики",
                                     "Импортируйте списки из электронного журнала (.xlsx или .csv) или добавьте учеников вручную."))
         layout.addWidget(splitter, 1)
-        self.subscription = ctx.bus.subscribe(self, ("students", "classes", "participants"),
+        self.subscription = ctx.bus.subscribe(self, (Topic.STUDENTS, Topic.CLASSES, Topic.PARTICIPANTS),
                                               lambda _changes: self.reload())
         self.reload()
 

@@ -6,14 +6,15 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSplitter, QVBoxLayout, QWidget
 
+from coordinator_app.changes import Topic
 from coordinator_app.works import Work, delete_work, get_work, list_works
 
 from .. import style
 from ..context import AppContext
 from ..dialogs.work_dialog import WorkDialog
+from ..loader import PageLoader
 from ..ops import ChangeOp
 from ..table_model import Column, RecordTableModel, SearchProxy
-from ..loader import PageLoader
 from ..widgets import fit_columns, page_title, table_view
 
 SOURCES = {"template": "шаблон ФИС ОКО", "catalogue": "каталог", "manual": "вручную"}
@@ -93,7 +94,7 @@ class WorksPage(QWidget):
                                                "максимальными баллами и шкала перевода в отметку."))
         layout.addLayout(toolbar)
         layout.addWidget(splitter, 1)
-        self.subscription = ctx.bus.subscribe(self, ("works", "participants", "classes"),
+        self.subscription = ctx.bus.subscribe(self, (Topic.WORKS, Topic.PARTICIPANTS, Topic.CLASSES),
                                               lambda _changes: self.reload())
         self.loader = PageLoader(self, overlay=self.table.viewport(), guard=[self.edit_button, self.delete_button])
         self.reload()

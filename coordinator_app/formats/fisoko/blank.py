@@ -20,6 +20,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from coordinator_app.errors import UserError
+from coordinator_app.formats.cells import value_text
 from coordinator_app.formats.fisoko.check import FormRowData
 from coordinator_app.formats.fisoko.fill import (
     ProgressFn,
@@ -46,7 +47,6 @@ from coordinator_app.formats.fisoko.vocabulary import (
     SERVICE_SHEET,
     X,
 )
-from coordinator_app.formats.cells import value_text
 
 __all__ = ["FormSpec", "generate_form"]
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from coordinator_app.errors import UserError
+from coordinator_app.formats.cells import value_text
 from coordinator_app.formats.fisoko.vocabulary import (
     ABSENT,
     GENDERS,
@@ -31,7 +32,6 @@ from coordinator_app.formats.fisoko.vocabulary import (
     is_code,
     is_x,
 )
-from coordinator_app.formats.cells import value_text
 from coordinator_app.words import counted
 
 if TYPE_CHECKING:

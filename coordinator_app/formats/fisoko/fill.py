@@ -40,6 +40,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from coordinator_app import APP_TITLE
 from coordinator_app.errors import UserError
+from coordinator_app.formats.cells import value_text
 from coordinator_app.formats.fisoko.check import (
     FormRowData,
     Planned,
@@ -75,7 +76,6 @@ from coordinator_app.formats.fisoko.totals import cell_value_at, totals
 from coordinator_app.formats.fisoko.validations import find_sheet
 from coordinator_app.formats.fisoko.vocabulary import CLASSES_SHEET
 from coordinator_app.fsutil import atomic_writer
-from coordinator_app.formats.cells import value_text
 
 __all__ = [
     "PACKAGE_DEFLATE_LEVEL",

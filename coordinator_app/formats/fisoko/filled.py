@@ -25,6 +25,7 @@ from typing import Any
 from openpyxl import load_workbook
 
 from coordinator_app.errors import UserError, quoted
+from coordinator_app.formats.cells import cell_text, value_text
 from coordinator_app.formats.fisoko.ooxml import load
 from coordinator_app.formats.fisoko.template import (
     TemplateInfo,
@@ -45,7 +46,6 @@ from coordinator_app.formats.fisoko.vocabulary import (
     is_not_passed,
     is_x,
 )
-from coordinator_app.formats.cells import cell_text, value_text
 from coordinator_app.formats.package_guard import check_package
 
 __all__ = [

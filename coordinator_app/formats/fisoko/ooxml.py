@@ -28,8 +28,8 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.utils import get_column_letter
 
 from coordinator_app import APP_TITLE
-from coordinator_app.formats.fisoko.totals import RECALCULATE
 from coordinator_app.formats.cells import value_text
+from coordinator_app.formats.fisoko.totals import RECALCULATE
 
 __all__ = [
     "INLINE_RE",

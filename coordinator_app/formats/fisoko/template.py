@@ -26,6 +26,7 @@ from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from coordinator_app.errors import UserError
+from coordinator_app.formats.cells import value_text
 from coordinator_app.formats.fisoko.headers import (
     KIND_NAMES,
     classify,
@@ -54,7 +55,6 @@ from coordinator_app.formats.fisoko.vocabulary import (
     PROTOCOL_SHEET,
     is_not_passed,
 )
-from coordinator_app.formats.cells import value_text
 from coordinator_app.formats.package_guard import check_package
 
 __all__ = ["TemplateInfo", "TemplateTask", "classes_layout", "open_template", "read_template"]

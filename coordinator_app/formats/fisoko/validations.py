@@ -20,8 +20,8 @@ from openpyxl.utils.cell import range_boundaries
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from coordinator_app.formats.fisoko.ooxml import sheet_paths
 from coordinator_app.formats.cells import value_text
+from coordinator_app.formats.fisoko.ooxml import sheet_paths
 
 # Validations spanning whole columns (A:A) end at Excel's last row; they say nothing about the
 # form's data area.

@@ -57,7 +57,6 @@ from .recheck_blocks import (
     task_width,
 )
 from .recheck_data import (
-    NOT_PASSED,
     RecheckDoc,
     RecheckParticipant,
     RecheckTaskRow,
@@ -73,7 +72,6 @@ from .recheck_data import (
 from .story import build_pdf, key_value_table, signature_table
 
 __all__ = [
-    "NOT_PASSED",
     "RECHECK_TITLE",
     "SUMMARY_TITLE",
     "RecheckDoc",

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..fisoko.vocabulary import NOT_PASSED, X, is_not_passed, is_x
+from ..fisoko.vocabulary import X, is_not_passed, is_x
 from .common import WorkHeader
 
 

@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from coordinator_app.changes import Changes
+from coordinator_app.changes import Changes, Topic
 from coordinator_app.codes import list_participants
 from coordinator_app.errors import UserError
 from coordinator_app.scans.pages import page_count_mismatches, queue_size, work_scans
@@ -154,7 +154,7 @@ class ScansPage(QWidget):
         self._build_shortcuts()
         # Refreshed when a table it shows changes, at once if shown, else once when next shown.
         self.subscription = ctx.bus.subscribe(
-            self, ("scans", "works", "participants", "students", "classes", "settings", "school"),
+            self, (Topic.SCANS, Topic.WORKS, Topic.PARTICIPANTS, Topic.STUDENTS, Topic.CLASSES, Topic.SETTINGS, Topic.SCHOOL),
             lambda _changes: self.reload())
         self.loader = PageLoader(self, overlay=self.participants.table.viewport(),
                                  guard=[self.participants.audio_button, self.participants.reassign_button])
@@ -312,12 +312,12 @@ class ScansPage(QWidget):
         def done(report: ScanImportReport) -> None:
             self._import_finished()
             self.last_report = report
-            self.subscription.publish(report.changes or Changes.of("scans"))
+            self.subscription.publish(report.changes or Changes.of(Topic.SCANS))
             scan_report_dialog.show_import_report(self, report)
 
         def failed(err: BaseException) -> None:
             self._import_finished()
-            self.subscription.publish(Changes.of("scans"))
+            self.subscription.publish(Changes.of(Topic.SCANS))
             messages.show_error(self, err if isinstance(err, UserError)
                                 else f"Импорт сканов не удался: {err}\nПодробности записаны в журнал.")
 

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from coordinator_app.changes import Changes
+from coordinator_app.changes import Changes, Topic
 from coordinator_app.errors import UserError
 from coordinator_app.experts import list_experts, work_experts
 from coordinator_app.form_import import ClassNumbersDiffer, import_form
@@ -79,7 +79,7 @@ def _read_page(store, keep: int | None) -> dict:
 
 
 class ScoringPage(QWidget):
-    handles_mode = True          # refreshes itself on Changes.of("mode")
+    handles_mode = True          # refreshes itself on Changes.of(Topic.MODE)
 
     def __init__(self, ctx: AppContext) -> None:
         super().__init__()
@@ -88,7 +88,7 @@ class ScoringPage(QWidget):
         # The page's own edits update its rows in place (`ScoreSheet`): they go out to the other pages
         # through `subscription.publish_shown` and do not reload this one.
         self.subscription = ctx.bus.subscribe(
-            self, ("works", "participants", "students", "classes", "scores", "mode", "experts", "scans"), self._refresh)
+            self, (Topic.WORKS, Topic.PARTICIPANTS, Topic.STUDENTS, Topic.CLASSES, Topic.SCORES, Topic.MODE, Topic.EXPERTS, Topic.SCANS), self._refresh)
         self.sheet = ScoreSheet(ctx, 1, self)
         self.sheet2 = ScoreSheet(ctx, 2, self)
         self.sheet.expert = self.current_expert
@@ -404,11 +404,11 @@ class ScoringPage(QWidget):
     def _refresh(self, changes: Changes) -> None:
         """Another page (or a background task) changed what this page shows; called while the page is
         visible, or once when it is shown again."""
-        if changes.touches("works", "participants", "students", "classes", "scores", "mode"):
+        if changes.touches(Topic.WORKS, Topic.PARTICIPANTS, Topic.STUDENTS, Topic.CLASSES, Topic.SCORES, Topic.MODE):
             self.reload()
             return
-        if changes.touches("experts"):
+        if changes.touches(Topic.EXPERTS):
             self.fill_experts()
-        if changes.touches("scans"):
+        if changes.touches(Topic.SCANS):
             for tab in (self.participant_tab, self.task_tab):
                 tab.panel.refresh()

@@ -19,7 +19,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 
 from coordinator_app import settings
-from coordinator_app.changes import Changes
+from coordinator_app.changes import Changes, Topic
 from coordinator_app.codes import set_absent, set_variant
 from coordinator_app.errors import UserError
 from coordinator_app.names import normalize_gender
@@ -204,7 +204,7 @@ class ScoreSheet(QObject):
                                                  [row.participant_id])
         self.row_changed.emit(row.participant_id)
         # Only this page shows journal marks: other pages need not reload their participants.
-        self.publish(Changes.of("scores"))
+        self.publish(Changes.of(Topic.SCORES))
         return True
 
     def write_gender(self, row: ScoreRow, gender: Any) -> bool:
