@@ -740,7 +740,7 @@ def cmd_export_form(args: argparse.Namespace) -> int:
 
 
 def cmd_export_package(args: argparse.Namespace) -> int:
-    from .exports.package import export_package
+    from .package import export_package
 
     codes = _csv_list(args.codes)
     everyone = bool(args.everyone)
@@ -759,7 +759,7 @@ def cmd_export_package(args: argparse.Namespace) -> int:
 
 
 def cmd_verify_package(args: argparse.Namespace) -> int:
-    from .exports.package import verify_packages
+    from .formats.recheck_package import verify_packages
 
     results = verify_packages(Path(args.folder))
     data = [{"folder": str(folder), "ok": report.ok, "files_checked": report.files_checked,

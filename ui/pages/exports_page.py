@@ -331,7 +331,7 @@ class ExportsPage(QWidget):
         self.subscription.publish(remove(self.ctx.store, int(item.data(Qt.ItemDataRole.UserRole))))
 
     def refresh_drives(self) -> None:
-        from coordinator_app.exports.package import removable_drives
+        from coordinator_app.media.drives import removable_drives
 
         current = self.target.currentData()
         self.target.clear()
@@ -366,7 +366,7 @@ class ExportsPage(QWidget):
         work, everyone, pct, seed = self.work, self.everyone.isChecked(), self.pct.value(), int(seed_text) if seed_text else None
 
         def job(ctx: TaskContext):
-            from coordinator_app.exports.package import export_package
+            from coordinator_app.package import export_package
 
             return export_package(ctx.open_store(), work.id, target, sample_pct=None if everyone else pct, seed=seed,
                                   codes=codes, everyone=everyone,
@@ -390,7 +390,7 @@ class ExportsPage(QWidget):
             folder = Path(name)
 
         def job(ctx: TaskContext):
-            from coordinator_app.exports.package import verify_packages
+            from coordinator_app.formats.recheck_package import verify_packages
 
             return verify_packages(folder)      # a package folder, or a stick's root: every package on it
 
