@@ -1,5 +1,6 @@
 """A fake removable medium for the verified writes (`media.verified_folder.Medium`): the real
-temporary folder underneath, failing the way a USB stick does. It fills up after so many bytes
+temporary folder underneath, failing the way a USB stick does (every file it creates or opens goes
+through it). It fills up after so many bytes
 (ENOSPC, with the part that fits written), is pulled out in the middle of a file (EIO on that
 write or read, ENODEV on every later call on an open file), returns one flipped byte or a cut-off
 file on read-back, is read-only, has little free space, or lets something change a folder right
@@ -19,7 +20,8 @@ from coordinator_app.media.verified_folder import Medium
 
 class FakeStick(Medium):
     def __init__(self, *, full_after: int | None = None, pulled_after: int | None = None,
-                 pulled_on_read: int | None = None, flip: str | None = None, cut: tuple[str, int] | None = None,
+                 pulled_on_read: int | None = None, flip: str | Callable[[Path], int | None] | None = None,
+                 cut: tuple[str, int] | None = None,
                  read_only: bool = False, free: int | None = None,
                  after_rename: Callable[[Path], None] | None = None) -> None:
         self.full_after, self.pulled_after, self.pulled_on_read = full_after, pulled_after, pulled_on_read
@@ -41,7 +43,19 @@ class FakeStick(Medium):
         self.gone()
         with self.lock_:
             self.created.append(path.name)
-        return _FakeFile(super().create(path), self, path.name)  # type: ignore[return-value]
+        return _FakeFile(super().create(path), self, path)  # type: ignore[return-value]
+
+    def open_read(self, path: Path) -> BinaryIO:
+        self.gone()
+        return _FakeFile(super().open_read(path), self, path)  # type: ignore[return-value]
+
+    def flipped_at(self, path: Path) -> int | None:
+        """Where the byte that reads back wrong lies in the file at `path`, if it has one."""
+        if self.flip is None:
+            return None
+        if callable(self.flip):
+            return self.flip(path)
+        return os.stat(path).st_size // 2 if path.name == self.flip else None
 
     def mkdir(self, path: Path) -> None:
         if self.read_only:
@@ -66,8 +80,8 @@ class FakeStick(Medium):
 class _FakeFile:
     """A file on the fake stick: writes count against its capacity, reads may come back wrong."""
 
-    def __init__(self, real: BinaryIO, stick: FakeStick, name: str) -> None:
-        self.real, self.stick, self.name = real, stick, name
+    def __init__(self, real: BinaryIO, stick: FakeStick, path: Path) -> None:
+        self.real, self.stick, self.path, self.name = real, stick, path, path.name
         self.counted = False                    # whether its reading has started
 
     def __getattr__(self, attr: str) -> Any:
@@ -119,10 +133,14 @@ class _FakeFile:
         data = self.real.read(n)
         if stick.cut is not None and self.name == stick.cut[0]:
             data = data[:max(0, stick.cut[1] - start)]
-        if stick.flip is not None and self.name == stick.flip:
-            middle = os.fstat(self.real.fileno()).st_size // 2
-            if start <= middle < start + len(data):
-                changed = bytearray(data)
-                changed[middle - start] ^= 0x01
-                data = bytes(changed)
+        flipped = stick.flipped_at(self.path)
+        if flipped is not None and start <= flipped < start + len(data):
+            changed = bytearray(data)
+            changed[flipped - start] ^= 0x01
+            data = bytes(changed)
         return data
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.read(len(buffer))
+        memoryview(buffer).cast("B")[:len(data)] = data
+        return len(data)

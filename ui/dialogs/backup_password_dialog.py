@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (
     QCheckBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget,
 )
 
-from coordinator_app.backup_crypto import MIN_PASSWORD, PERSONAL_DATA_WARNING, normalize
+from coordinator_app.formats.backup_crypto import MIN_PASSWORD, PERSONAL_DATA_WARNING, normalize
 
 ERROR_STYLE = "color: #b00020"
 
