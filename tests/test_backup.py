@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import threading
-import stat
 import sqlite3
+import stat
+import threading
 import zipfile
 from pathlib import Path
 
@@ -24,7 +24,6 @@ from coordinator_app.works import TaskDef, WorkDef, create_work, get_work
 from tests.conftest import add_pupils
 from tests.fake_medium import FakeStick
 from tests.fixtures.scan_pages import plain_page, save_jpeg, title_page
-
 
 PASSWORD = "Пароль-для-флешки-7"
 

@@ -20,11 +20,16 @@ import pytest
 import coordinator_app.backup as backup
 import coordinator_app.formats.backup_crypto as crypto
 from coordinator_app.backup import (
-    create_backup, restore_backup, scheduled_backup, scheduled_password_state, set_schedule, set_scheduled_password,
+    create_backup,
+    restore_backup,
+    scheduled_backup,
+    scheduled_password_state,
+    set_schedule,
+    set_scheduled_password,
 )
 from coordinator_app.errors import UserError
-from coordinator_app.media.verified_folder import Medium, remove_stale_partials
 from coordinator_app.formats.backup_archive import verify_archive
+from coordinator_app.media.verified_folder import Medium, remove_stale_partials
 from coordinator_app.scans.importer import import_scans
 from coordinator_app.storage import open_store
 from coordinator_app.works import TaskDef, WorkDef, create_work

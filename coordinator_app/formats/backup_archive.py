@@ -130,7 +130,7 @@ class _Read:
     sha256: str = ""
 
 
-def _read_ahead(members: list[tuple[str, str]], out: "queue.Queue[_Read | BaseException | None]",
+def _read_ahead(members: list[tuple[str, str]], out: queue.Queue[_Read | BaseException | None],
                 stop: threading.Event, recorded: dict[str, str]) -> None:
     """The reader thread: each file's bytes and SHA-256, in order, ahead of the writer. Reading and
     hashing release the GIL, so they run beside the writer's CRC-32 and writes on the other core."""

@@ -129,7 +129,7 @@ def normalize(password: str) -> str:
 
 def _argon2_works() -> bool:
     try:
-        from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
+        from cryptography.hazmat.primitives.kdf.argon2 import Argon2id  # start-up
 
         Argon2id(salt=b"\0" * 16, length=32, iterations=1, lanes=1, memory_cost=8).derive(b"probe")
         return True
@@ -181,11 +181,11 @@ class Kdf:
         """The 32-byte master key."""
         secret = normalize(password).encode("utf-8")
         if self.name == "argon2id":
-            from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
+            from cryptography.hazmat.primitives.kdf.argon2 import Argon2id  # start-up
 
             return Argon2id(salt=self.salt, length=32, iterations=self.params["iterations"],
                             lanes=self.params["lanes"], memory_cost=self.params["memory_kib"]).derive(secret)
-        from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
+        from cryptography.hazmat.primitives.kdf.scrypt import Scrypt  # start-up
 
         return Scrypt(salt=self.salt, length=32, n=self.params["n"], r=self.params["r"],
                       p=self.params["p"]).derive(secret)
@@ -219,7 +219,7 @@ class BackupSecret:
 
 def _file_keys(master: bytes, file_salt: bytes) -> tuple[bytes, bytes]:
     """This file's AES-256 key and its password check value (both 32 bytes)."""
-    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives import hashes  # start-up
     from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
     out = HKDF(algorithm=hashes.SHA256(), length=64, salt=file_salt,
@@ -352,7 +352,7 @@ class EncryptingWriter:
     once after the last write."""
 
     def __init__(self, raw: BinaryIO, secret: BackupSecret, chunk_size: int | None = None) -> None:
-        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM  # start-up
 
         self.raw = raw
         self.chunk_size = chunk_size or CHUNK_SIZE
@@ -432,7 +432,7 @@ class DecryptingReader:
     that fails raises `DamagedChunk` (an OSError: zipfile's callers treat it as a read error)."""
 
     def __init__(self, raw: BinaryIO, unlocked: Unlocked) -> None:
-        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM  # start-up
 
         self.raw = raw
         self.header = unlocked.header
@@ -503,7 +503,7 @@ class DecryptingReader:
         return plain
 
     def _decrypt(self, index: int) -> bytes:
-        from cryptography.exceptions import InvalidTag
+        from cryptography.exceptions import InvalidTag  # start-up
 
         final = index == self.chunks - 1
         if index >= self.chunks or (final and self._short):
@@ -528,7 +528,7 @@ class DecryptingReader:
     def bad_chunks(self, indices: range | list[int]) -> list[int]:
         """Those of `indices` whose chunk does not decrypt. Only the tags matter here: full chunks
         are read into and decrypted into two buffers reused (where cryptography has `decrypt_into`)."""
-        from cryptography.exceptions import InvalidTag
+        from cryptography.exceptions import InvalidTag  # start-up
 
         bad = []
         sealed, plain = bytearray(self._step), bytearray(self.chunk_size)
