@@ -99,8 +99,8 @@ class _Choice:
         return Sample(self.pct, self.seed, self.chosen, self.extra, self.everyone, len(self.pool))
 
 
-def _has_scans(choice_scans: dict[str, ParticipantScans], code: str) -> bool:
-    return bool(choice_scans.get(code) and choice_scans[code].pages)
+def _has_scans(scans: dict[str, ParticipantScans], code: str) -> bool:
+    return bool(scans.get(code) and scans[code].pages)
 
 
 def _load(store: Store, work_id: int) -> _Choice:

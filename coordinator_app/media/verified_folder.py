@@ -352,13 +352,12 @@ class VerifiedFolder:
         the rename (a small file: the manifest, the sums)."""
         assert self.partial is not None
         self._make_parents([rel])
-        if keep:
-            chunks = [b"".join(chunks)]
-        written = write_and_check(self.partial / rel, rel, chunks, self.medium)
+        data = b"".join(chunks) if keep else None
+        written = write_and_check(self.partial / rel, rel, [data] if data is not None else chunks, self.medium)
         with self._lock:
             self._sizes[rel] = written.size
-            if keep:
-                self._kept[rel] = chunks[0]    # type: ignore[index]
+            if data is not None:
+                self._kept[rel] = data
         return written
 
     def write_many(self, items: Sequence[tuple[str, ChunksFn]],
@@ -383,7 +382,8 @@ class VerifiedFolder:
         results: list[WrittenFile] = []
         with ThreadPoolExecutor(max_workers=self.threads) as writers:
             for (rel, _), written in zip(items, writers.map(one, items)):
-                assert written is not None      # a skipped item only follows a failure, raised first
+                if written is None:    # skipped after another file failed: that failure is raised next
+                    continue
                 results.append(written)
                 on_written(rel)
         return results
