@@ -127,7 +127,7 @@ def main() -> None:
         add_pages(store, work_id, codes, args.pages, root)
         report.note(f"{args.pages} pages imported in {time.perf_counter() - t:.1f} s")
 
-        from coordinator_app.exports.package import export_package
+        from coordinator_app.package import export_package
 
         # The two are timed in alternating pairs, each after os.sync(): the disk's writeback of
         # whatever came before (the import's 800 MB, the other run's files) must not be charged

@@ -13,14 +13,16 @@ from pathlib import Path
 
 import pytest
 
-from coordinator_app.backup import create_backup, restore_backup, rotate, verify_archive, verify_store
+from coordinator_app.backup import create_backup, restore_backup, rotate, verify_store
 from coordinator_app.codes import assign_codes
 from coordinator_app.errors import UserError
+from coordinator_app.formats.backup_archive import verify_archive
 from coordinator_app.scans.importer import import_scans
 from coordinator_app.scoring import score_sheet, set_score
 from coordinator_app.storage import open_store
 from coordinator_app.works import TaskDef, WorkDef, create_work, get_work
 from tests.conftest import add_pupils
+from tests.fake_medium import FakeStick
 from tests.fixtures.scan_pages import plain_page, save_jpeg, title_page
 
 PASSWORD = "Пароль-для-флешки-7"
@@ -94,26 +96,14 @@ def test_backups_are_rotated(full_store, tmp_path: Path) -> None:
     assert rotate(folder, "sch123456", 0) == []
 
 
-def test_a_full_disk_leaves_no_archive(full_store, tmp_path: Path, monkeypatch) -> None:
-    import errno
-
-    import coordinator_app.backup as backup
-
+def test_a_full_disk_leaves_no_archive(full_store, tmp_path: Path) -> None:
     store, _ = full_store
-    real = zipfile._ZipWriteFile.write
-    written = []
-
-    def failing(self, data):
-        # the stick fills up in the middle of the first scan
-        if self._zinfo.filename.startswith("scans"):
-            written.append(self._zinfo.filename)
-            raise OSError(errno.ENOSPC, "No space left on device")
-        return real(self, data)
-
-    monkeypatch.setattr(zipfile._ZipWriteFile, "write", failing)
+    counting = FakeStick()
+    create_backup(store, tmp_path / "other", password=PASSWORD, medium=counting)
+    full = FakeStick(full_after=counting.taken // 2)           # the stick fills up halfway
     with pytest.raises(UserError, match="не хватает места"):
-        backup.create_backup(store, tmp_path / "usb", password=PASSWORD)
-    assert written and list((tmp_path / "usb").iterdir()) == []
+        create_backup(store, tmp_path / "usb", password=PASSWORD, medium=full)
+    assert full.taken == counting.taken // 2 and list((tmp_path / "usb").iterdir()) == []
 
 
 def test_verify_names_altered_and_missing_files_and_orphans(full_store) -> None:
@@ -155,7 +145,7 @@ def test_backup_members_are_the_store_files_byte_for_byte(full_store, tmp_path: 
     import contextlib
     import hashlib
 
-    from coordinator_app.backup_crypto import read_header
+    from coordinator_app.formats.backup_crypto import read_header
 
     store, _ = full_store
     (store.data_dir / "window.ini").write_text("[main]\ngeometry=1\n", encoding="utf-8")
@@ -188,30 +178,30 @@ def test_backup_members_are_the_store_files_byte_for_byte(full_store, tmp_path: 
     assert result.files == len(listed)
 
 
-def test_a_backup_that_reads_back_wrong_is_refused(full_store, tmp_path: Path, monkeypatch) -> None:
+def test_a_backup_that_reads_back_wrong_is_refused(full_store, tmp_path: Path) -> None:
     """The stick returns other bytes than were written: the read-back after the fsync notices
     (zipfile's CRC-32) and the backup is not reported as made."""
-    import coordinator_app.backup as backup
-
     store, _ = full_store
-    real = backup._read_back
-    corrupted = []
+    corrupted: dict[Path, tuple[str, int]] = {}
+    looking = threading.Lock()
 
-    def flip_a_page_byte(path, entries, manifest, *written):
-        with zipfile.ZipFile(path) as archive:
-            info = next(i for i in archive.infolist() if i.filename.endswith(".jpg"))
-        with open(path, "r+b") as raw:
-            raw.seek(info.header_offset + 30 + len(info.filename.encode()) + len(info.extra) + 100)
-            byte = raw.read(1)
-            raw.seek(-1, 1)
-            raw.write(bytes([byte[0] ^ 0xFF]))
-        corrupted.append(info.filename)
-        return real(path, entries, manifest, *written)
+    def in_a_page(path: Path) -> int | None:
+        # one byte inside the first scanned page's data reads back wrong
+        if not path.name.endswith(".partial"):
+            return None
+        with looking:
+            if path in corrupted:
+                return corrupted[path][1]
+            with zipfile.ZipFile(path) as archive:
+                info = next(i for i in archive.infolist() if i.filename.endswith(".jpg"))
+            corrupted[path] = (info.filename,
+                               info.header_offset + 30 + len(info.filename.encode()) + len(info.extra) + 100)
+        return corrupted[path][1]
 
-    monkeypatch.setattr(backup, "_read_back", flip_a_page_byte)
     with pytest.raises(UserError, match="не прошла проверку") as err:
-        create_backup(store, tmp_path / "usb", plain=True)
-    assert corrupted and err.value.details == [f"повреждён: {corrupted[0]}"]
+        create_backup(store, tmp_path / "usb", plain=True, medium=FakeStick(flip=in_a_page))
+    [(name, _)] = corrupted.values()
+    assert err.value.details == [f"повреждён: {name}"]
     assert "удалена" in str(err.value)
     # nothing that looks like a backup is left on the stick, and none is recorded as made
     assert list((tmp_path / "usb").iterdir()) == []

@@ -10,6 +10,7 @@ import os
 import sqlite3
 import stat
 import struct
+import threading
 import types
 import zipfile
 from pathlib import Path
@@ -17,7 +18,7 @@ from pathlib import Path
 import pytest
 
 import coordinator_app.backup as backup
-import coordinator_app.backup_crypto as crypto
+import coordinator_app.formats.backup_crypto as crypto
 from coordinator_app.backup import (
     create_backup,
     restore_backup,
@@ -25,13 +26,15 @@ from coordinator_app.backup import (
     scheduled_password_state,
     set_schedule,
     set_scheduled_password,
-    verify_archive,
 )
 from coordinator_app.errors import UserError
+from coordinator_app.formats.backup_archive import verify_archive
+from coordinator_app.media.verified_folder import Medium, remove_stale_partials
 from coordinator_app.scans.importer import import_scans
 from coordinator_app.storage import open_store
 from coordinator_app.works import TaskDef, WorkDef, create_work
 from tests.conftest import add_pupils
+from tests.fake_medium import FakeStick
 from tests.fixtures.scan_pages import plain_page, save_jpeg
 
 PASSWORD = "Ёлка-и-пароль 2026"
@@ -233,29 +236,33 @@ def test_an_edited_header_and_a_newer_format_are_refused_with_their_reason(store
 
 
 def test_an_encrypted_backup_that_reads_back_wrong_is_refused_and_removed(store, tmp_path: Path,
-                                                                          small_chunks, monkeypatch) -> None:
+                                                                          small_chunks) -> None:
     """The stick gives back other bytes than were written: the read-back decrypts every chunk, the
     tag of the changed one fails, and the backup is not reported as made."""
-    real = backup._read_back_encrypted
-    changed = []
+    secret = crypto.BackupSecret.from_password(PASSWORD)     # its key made once, not once per look
+    changed: dict[Path, tuple[str, int]] = {}
+    looking = threading.Lock()
 
-    def the_stick_changes_a_bit(path, unlocked, *rest):
-        header, step, chunks = _layout(path)
-        with unlocked.open(path) as reader, zipfile.ZipFile(reader) as zf:
-            page = next(i for i in zf.infolist() if i.filename.endswith(".jpg") and i.file_size > 3 * small_chunks)
-        index = (page.header_offset + 2 * small_chunks) // small_chunks
-        with open(path, "r+b") as raw:
-            raw.seek(header + index * step + 7)
-            byte = raw.read(1)
-            raw.seek(-1, 1)
-            raw.write(bytes([byte[0] ^ 0x01]))
-        changed.append(page.filename)
-        return real(path, unlocked, *rest)
+    def in_a_page(path: Path) -> int | None:
+        # one bit of a chunk inside a scanned page's data reads back wrong
+        if not path.name.endswith(".partial"):
+            return None
+        with looking:
+            if path not in changed:
+                header, step, _chunks = _layout(path)
+                with open(path, "rb") as raw:
+                    unlocked = crypto.read_header(raw).unlock_master(secret.master)
+                with unlocked.open(path) as reader, zipfile.ZipFile(reader) as zf:
+                    page = next(i for i in zf.infolist()
+                                if i.filename.endswith(".jpg") and i.file_size > 3 * small_chunks)
+                index = (page.header_offset + 2 * small_chunks) // small_chunks
+                changed[path] = (page.filename, header + index * step + 7)
+        return changed[path][1]
 
-    monkeypatch.setattr(backup, "_read_back_encrypted", the_stick_changes_a_bit)
     with pytest.raises(UserError, match="не прошла проверку") as err:
-        create_backup(store, tmp_path / "usb", password=PASSWORD)
-    assert changed and err.value.details == [f"повреждён: {changed[0]}"]
+        create_backup(store, tmp_path / "usb", password=secret, medium=FakeStick(flip=in_a_page))
+    [(name, _)] = changed.values()
+    assert err.value.details == [f"повреждён: {name}"]
     assert list((tmp_path / "usb").iterdir()) == []
     assert store.scalar("SELECT COUNT(*) FROM exports WHERE kind = 'backup'") == 0
 
@@ -359,15 +366,16 @@ def test_a_clock_set_back_does_not_make_rotation_delete_the_new_backup(store, tm
     assert sorted(p.name for p in usb.iterdir()) == sorted([new.name, "vpr-backup-sch123456-20260312-120000.vprbak"])
 
 
-def test_a_failed_backup_rotates_nothing(store, tmp_path: Path, monkeypatch) -> None:
+def test_a_failed_backup_rotates_nothing(store, tmp_path: Path) -> None:
     usb = tmp_path / "usb"
     usb.mkdir()
     olds = [usb / f"vpr-backup-sch123456-2026030{day}-120000.vprbak" for day in (1, 2, 3)]
     for path in olds:
         path.write_bytes(b"a good old backup")
-    monkeypatch.setattr(backup, "_read_back_encrypted", lambda *a: ["повреждён: database.sqlite3"])
+    # the middle byte of the new archive reads back wrong
+    flaky = FakeStick(flip=lambda path: path.stat().st_size // 2 if path.name.endswith(".partial") else None)
     with pytest.raises(UserError, match="не прошла проверку"):
-        create_backup(store, usb, password=PASSWORD, keep=1)
+        create_backup(store, usb, password=PASSWORD, keep=1, medium=flaky)
     assert sorted(usb.iterdir()) == olds
 
 
@@ -548,39 +556,39 @@ def test_the_documented_decryption_recipe_opens_a_backup(store, tmp_path: Path) 
         assert zf.testzip() is None and "database.sqlite3" in zf.namelist()
 
 
-def test_stale_partials_are_removed_on_windows_too_unless_open(tmp_path: Path, monkeypatch) -> None:
+def test_stale_partials_are_removed_on_windows_too_unless_open(tmp_path: Path) -> None:
     """Windows' clean-up with the OS faked: a file is deleted without being opened first (Windows
     deletes no open file, not even one this process holds); one another backup holds open stays."""
-    import coordinator_app.backup as backup
-
     usb = tmp_path / "usb"
     usb.mkdir()
     stale = usb / ".vpr-backup-sch123456-20260101-120000.vprbak.partial"
     busy = usb / ".vpr-backup-sch123456-20260101-120001.vprbak.partial"
     stale.write_bytes(b"half")
     busy.write_bytes(b"being written")
-    real_unlink, real_open = Path.unlink, open
     held: set[Path] = {busy}                       # open files: another backup's, and any we open
 
-    class Held:
-        def __init__(self, path, *args):
-            self.path, self.file = Path(path), real_open(path, *args)
-            held.add(self.path)
+    class Windows(Medium):
+        @property
+        def windows(self) -> bool:
+            return True
 
-        def __enter__(self):
-            return self.file
+        def open_read(self, path: Path):
+            handle = super().open_read(path)
+            held.add(path)
+            real_close = handle.close
 
-        def __exit__(self, *exc):
-            held.discard(self.path)
-            self.file.close()
+            def close() -> None:
+                held.discard(path)
+                real_close()
 
-    def windows_unlink(self, missing_ok=False):
-        if self in held:
-            raise PermissionError(32, "The process cannot access the file because it is being used by another process")
-        return real_unlink(self, missing_ok=missing_ok)
+            handle.close = close
+            return handle
 
-    monkeypatch.setattr(backup, "_windows", lambda: True)
-    monkeypatch.setattr(backup, "open", Held, raising=False)
-    monkeypatch.setattr(Path, "unlink", windows_unlink)
-    assert backup.remove_stale_partials(usb) == [stale]
+        def unlink(self, path: Path) -> None:
+            if path in held:
+                raise PermissionError(32, "The process cannot access the file because it is being used by "
+                                          "another process")
+            super().unlink(path)
+
+    assert remove_stale_partials(usb, backup.PARTIALS, Windows()) == [stale]
     assert busy.exists() and not stale.exists()

@@ -118,7 +118,7 @@ def _type(qtbot, dialog, password: str, repeat: str | None = None) -> None:
 
 
 def test_backup_now_asks_a_password_and_the_store_check(qtbot, page, tmp_path: Path, said, answers) -> None:
-    from coordinator_app.backup import verify_archive
+    from coordinator_app.formats.backup_archive import verify_archive
 
     errors = []
 
@@ -236,7 +236,8 @@ def test_restore_of_a_damaged_backup_says_so_not_wrong_password(qtbot, page, tmp
 def test_the_scheduled_backups_password_is_set_once_and_used_unattended(qtbot, page, tmp_path: Path, said,
                                                                       answers) -> None:
     from coordinator_app import settings
-    from coordinator_app.backup import set_schedule, verify_archive
+    from coordinator_app.backup import set_schedule
+    from coordinator_app.formats.backup_archive import verify_archive
 
     store = page.ctx.store
     set_schedule(store, str(tmp_path / "stick"), 1, 5)

@@ -68,7 +68,7 @@ def test_every_page_fits_the_window_with_its_buttons(qtbot, window) -> None:
 
 
 def _dialogs(window) -> list[QDialog]:
-    from coordinator_app.backup_crypto import WrongPassword
+    from coordinator_app.formats.backup_crypto import WrongPassword
     from ui.dialogs.backup_password_dialog import CREATE, OPEN, SCHEDULE, BackupPasswordDialog
     from ui.dialogs.experts_dialog import ExpertsDialog
     from ui.dialogs.import_students import ImportStudentsDialog

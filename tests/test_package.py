@@ -5,7 +5,6 @@ failures and cancel that leave nothing behind, removable drives."""
 from __future__ import annotations
 
 import datetime as dt
-import errno
 import hashlib
 import io
 import json
@@ -24,14 +23,12 @@ from coordinator_app import audit
 from coordinator_app.attachments import attach
 from coordinator_app.codes import assign_codes, distribute_variants, set_absent
 from coordinator_app.errors import UserError
-from coordinator_app.exports import package
-from coordinator_app.exports.package import (
-    Drive,
-    choose_sample,
-    export_package,
-    removable_drives,
-    verify_package,
-)
+from coordinator_app.formats import scan_pdf
+from coordinator_app.formats.recheck_package import verify_package
+from coordinator_app.media import drives as drive_list
+from coordinator_app.media import verified_folder
+from coordinator_app.media.drives import Drive, removable_drives
+from coordinator_app.package import choose_sample, export_package
 from coordinator_app.scans.importer import import_scans
 from coordinator_app.scans.pages import work_scans
 from coordinator_app.school import School, save_school
@@ -39,7 +36,14 @@ from coordinator_app.scoring import set_score
 from coordinator_app.storage import open_store
 from coordinator_app.works import TaskDef, WorkDef, create_work, get_work
 from tests.conftest import add_pupils
-from tests.fixtures.scan_pages import plain_page, save_jpeg, save_pdf, save_tiff, title_page
+from tests.fake_medium import FakeStick
+from tests.fixtures.scan_pages import (
+    plain_page,
+    save_jpeg,
+    save_pdf,
+    save_tiff,
+    title_page,
+)
 from tests.pdf_helpers import decode_qrs, page_count, page_texts, render_page
 
 PUPILS = [
@@ -365,11 +369,11 @@ def test_strip_jpeg_keeps_the_image_data() -> None:
     exif[0x013B] = "Зябликова"
     plain_page(dpi=40, seed=3).save(buffer, "JPEG", exif=exif, comment=b"secret comment", quality=70)
     data = buffer.getvalue()
-    clean = package._strip_jpeg(data)
+    clean = scan_pdf.strip_jpeg(data)
     assert b"secret comment" not in clean and "Зябликова".encode() not in clean and b"Exif" not in clean
     assert Image.open(io.BytesIO(clean)).tobytes() == Image.open(io.BytesIO(data)).tobytes()
     with pytest.raises(ValueError):
-        package._strip_jpeg(b"not a jpeg")
+        scan_pdf.strip_jpeg(b"not a jpeg")
 
 
 def test_strip_jpeg_passes_a_clean_jpeg_through_unchanged() -> None:
@@ -377,10 +381,10 @@ def test_strip_jpeg_passes_a_clean_jpeg_through_unchanged() -> None:
     buffer = io.BytesIO()
     plain_page(dpi=40, seed=4).save(buffer, "JPEG", quality=70)
     data = buffer.getvalue()
-    assert package._strip_jpeg(data) is data
+    assert scan_pdf.strip_jpeg(data) is data
     # A segment to drop anywhere among the headers: only it goes.
     with_comment = data[:2] + b"\xff\xfe\x00\x08secret" + data[2:]
-    assert package._strip_jpeg(with_comment) == data
+    assert scan_pdf.strip_jpeg(with_comment) == data
 
 
 # ---------------------------------------------------------------- verification
@@ -443,61 +447,57 @@ def test_verify_names_every_damage(setup, tmp_path: Path) -> None:
 # ---------------------------------------------------------------- failures
 
 
-def _fail_on_call(monkeypatch, number: int, err: OSError) -> list[int]:
-    calls = []
-    real = package._write_into
-
-    def failing(stream, chunks):
-        calls.append(1)
-        if len(calls) == number:
-            stream.write(b"%PDF-1.4 half")       # half a file, as a full stick leaves it
-            raise err
-        return real(stream, chunks)
-
-    monkeypatch.setattr(package, "_write_into", failing)
-    return calls
+def _bytes_of_a_whole_package(store, work_id, tmp_path: Path) -> int:
+    """What the stick takes for the whole package (written once to another folder)."""
+    counting = FakeStick()
+    other = tmp_path / "other stick"
+    other.mkdir()
+    export_package(store, work_id, other, everyone=True, medium=counting)
+    return counting.taken
 
 
-def test_full_stick_halfway_leaves_nothing(setup, monkeypatch) -> None:
+def test_full_stick_halfway_leaves_nothing(setup, tmp_path: Path) -> None:
     store, work_id, stick = setup
-    calls = _fail_on_call(monkeypatch, 4, OSError(errno.ENOSPC, "No space left on device"))
+    whole = _bytes_of_a_whole_package(store, work_id, tmp_path)
+    before = store.scalar("SELECT COUNT(*) FROM exports")
+    full = FakeStick(full_after=whole // 3)
     with pytest.raises(UserError) as err:
-        export_package(store, work_id, stick, everyone=True)
-    assert 4 <= len(calls) <= 4 + package.WRITE_THREADS    # writing stops at the first failure
+        export_package(store, work_id, stick, everyone=True, medium=full)
     assert "Запись на носитель прервана" in str(err.value) and "не хватает места" in str(err.value)
     assert "Пакет не создан" in str(err.value)
     assert list(stick.iterdir()) == []                       # neither the final nor the partial folder
-    assert store.scalar("SELECT COUNT(*) FROM exports") == 0
+    assert store.scalar("SELECT COUNT(*) FROM exports") == before     # nothing recorded as made
 
 
-def test_pulled_out_stick_and_read_only_target(setup, monkeypatch) -> None:
+def test_writing_stops_at_the_first_failure(setup) -> None:
     store, work_id, stick = setup
-    _fail_on_call(monkeypatch, 2, OSError(errno.EIO, "Input/output error"))
+    full = FakeStick(full_after=1)                            # the first byte of the first file fails
+    with pytest.raises(UserError, match="не хватает места"):
+        export_package(store, work_id, stick, everyone=True, medium=full)
+    assert 1 <= len(full.created) <= verified_folder.WRITE_THREADS
+    assert list(stick.iterdir()) == []
+
+
+def test_pulled_out_stick_and_read_only_target(setup, tmp_path: Path) -> None:
+    store, work_id, stick = setup
+    whole = _bytes_of_a_whole_package(store, work_id, tmp_path)
+    before = store.scalar("SELECT COUNT(*) FROM exports")
+    pulled = FakeStick(pulled_after=whole // 2)
     with pytest.raises(UserError, match="Запись на носитель прервана: носитель недоступен .*вставьте носитель"):
-        export_package(store, work_id, stick, everyone=True)
-    assert list(stick.iterdir()) == []
-    monkeypatch.setattr(package.os, "mkdir", lambda *a, **k: (_ for _ in ()).throw(
-        OSError(errno.EROFS, "Read-only file system")))
+        export_package(store, work_id, stick, everyone=True, medium=pulled)
+    assert pulled.pulled and list(stick.iterdir()) == []
     with pytest.raises(UserError, match="защищён от записи"):
-        export_package(store, work_id, stick, everyone=True)
+        export_package(store, work_id, stick, everyone=True, medium=FakeStick(read_only=True))
     assert list(stick.iterdir()) == []
+    assert store.scalar("SELECT COUNT(*) FROM exports") == before
 
 
-def test_error_during_read_back_removes_the_package(setup, monkeypatch) -> None:
+def test_error_during_read_back_removes_the_package(setup) -> None:
     store, work_id, stick = setup
-    real = package._read_back
-    calls = []
-
-    def failing(stream, written):
-        calls.append(stream)
-        if len(calls) == 3:
-            raise OSError(errno.EIO, "Input/output error")
-        return real(stream, written)
-
-    monkeypatch.setattr(package, "_read_back", failing)
+    pulled = FakeStick(pulled_on_read=3)
     with pytest.raises(UserError, match="Запись на носитель прервана.*Пакет не создан"):
-        export_package(store, work_id, stick, everyone=True)
-    assert len(calls) >= 3 and list(stick.iterdir()) == []
+        export_package(store, work_id, stick, everyone=True, medium=pulled)
+    assert pulled.read_backs >= 3 and list(stick.iterdir()) == []
     assert store.scalar("SELECT COUNT(*) FROM exports") == 0
 
 
@@ -512,43 +512,25 @@ def test_read_back_mismatch_removes_the_package(setup, monkeypatch, damage: str,
     # small files are compared byte for byte, large ones by CRC-32.
     store, work_id, stick = setup
     if compare == "crc":
-        monkeypatch.setattr(package, "KEEP_FOR_COMPARE", 1000)
-    real = package._write_into
-
-    def damaging(stream, chunks):
-        written = real(stream, chunks)
-        if stream.name.endswith("protocol.xlsx"):
-            if damage == "flip":
-                stream.seek(written.size // 2)
-                byte = stream.read(1)[0]
-                stream.seek(written.size // 2)
-                stream.write(bytes([byte ^ 0x01]))
-            else:
-                stream.truncate(100)
-            stream.flush()
-        return written
-
-    monkeypatch.setattr(package, "_write_into", damaging)
+        monkeypatch.setattr(verified_folder, "KEEP_FOR_COMPARE", 1000)
+    faulty = FakeStick(flip="protocol.xlsx") if damage == "flip" else FakeStick(cut=("protocol.xlsx", 100))
     with pytest.raises(UserError) as err:
-        export_package(store, work_id, stick, everyone=True)
+        export_package(store, work_id, stick, everyone=True, medium=faulty)
     assert "не совпадает с исходным" in err.value.message
     assert len(err.value.details) == 1 and err.value.details[0].startswith(detail)
     assert list(stick.iterdir()) == []
     assert store.scalar("SELECT COUNT(*) FROM exports") == 0
 
 
-def test_a_file_changed_after_the_rename_is_caught_by_the_final_check(setup, monkeypatch) -> None:
+def test_a_file_changed_after_the_rename_is_caught_by_the_final_check(setup) -> None:
     store, work_id, stick = setup
-    real = package._check_final
 
-    def tampered(folder, entries, manifest_bytes, sums_bytes):
+    def tamper(folder: Path) -> None:
         (folder / "works" / "stray.pdf").write_bytes(b"%PDF-1.4")
         (folder / "cover_letter.pdf").write_bytes(b"%PDF-1.4 short")
-        return real(folder, entries, manifest_bytes, sums_bytes)
 
-    monkeypatch.setattr(package, "_check_final", tampered)
     with pytest.raises(UserError) as err:
-        export_package(store, work_id, stick, everyone=True)
+        export_package(store, work_id, stick, everyone=True, medium=FakeStick(after_rename=tamper))
     assert err.value.details[0].startswith("изменён: cover_letter.pdf (размер 14 вместо ")
     assert err.value.details[1:] == ["лишний файл: works/stray.pdf"]
     assert list(stick.iterdir()) == []
@@ -567,11 +549,10 @@ def test_cancel_removes_the_partial_folder(setup) -> None:
     assert list(stick.iterdir()) == []
 
 
-def test_not_enough_free_space_is_said_before_writing(setup, monkeypatch) -> None:
+def test_not_enough_free_space_is_said_before_writing(setup) -> None:
     store, work_id, stick = setup
-    monkeypatch.setattr(package.shutil, "disk_usage", lambda p: shutil._ntuple_diskusage(10 << 20, 10 << 20, 1000))
     with pytest.raises(UserError, match="свободно 0,0 МБ, а пакету нужно около"):
-        export_package(store, work_id, stick, everyone=True)
+        export_package(store, work_id, stick, everyone=True, medium=FakeStick(free=1000))
     assert list(stick.iterdir()) == []
 
 
@@ -583,7 +564,7 @@ def test_removable_drives_never_raise(monkeypatch) -> None:
     assert isinstance(drives, list) and all(isinstance(d, Drive) for d in drives)
     for drive in drives:
         assert drive.path.exists() and drive.total_bytes >= drive.free_bytes >= 0
-    monkeypatch.setattr(package.sys, "platform", "win32")      # no ctypes.windll here: still a list
+    monkeypatch.setattr(sys, "platform", "win32")      # no ctypes.windll here: still a list
     assert removable_drives() == [] or os.name == "nt"
 
 
@@ -593,12 +574,12 @@ def test_linux_drives_from_mounts(monkeypatch, tmp_path: Path) -> None:
     mount.mkdir(parents=True)
     mounts = (f"/dev/sdz1 {str(mount).replace(' ', chr(92) + '040')} vfat rw 0 0\n"
               "/dev/sda2 / ext4 rw 0 0\n")
-    monkeypatch.setattr(package, "_MEDIA_ROOTS", (str(tmp_path / "media") + "/",))
-    monkeypatch.setattr(package, "_block_removable", lambda device: device == "/dev/sdz1")
+    monkeypatch.setattr(drive_list, "MEDIA_ROOTS", (str(tmp_path / "media") + "/",))
+    monkeypatch.setattr(drive_list, "block_removable", lambda device: device == "/dev/sdz1")
     real_read = Path.read_text
     monkeypatch.setattr(Path, "read_text", lambda self, *a, **k: mounts if str(self) == "/proc/mounts"
                         else real_read(self, *a, **k))
-    drives = package._linux_drives()
+    drives = drive_list.linux_drives()
     assert [(d.path, d.label) for d in drives] == [(mount, "MY STICK")]
 
 
@@ -640,7 +621,7 @@ def test_every_page_format_is_drawn_upright_for_every_rotation(tmp_path: Path, k
             stored, **({"quality": 95} if fmt == "jpeg" else {}))
         pages.append((stored, rotation))
     pdf_path = tmp_path / "out.pdf"
-    pdf_path.write_bytes(b"".join(package.scan_pdf_chunks(pages, "Работа участника 40001", "ВПР")))
+    pdf_path.write_bytes(b"".join(scan_pdf.scan_pdf_chunks(pages, "Работа участника 40001", "ВПР")))
     assert page_count(pdf_path) == 4
     for index in range(4):
         page = render_page(pdf_path, index, dpi=30).convert("L")
@@ -681,9 +662,9 @@ def test_read_back_reads_the_medium_not_the_cache(setup, monkeypatch) -> None:
     # that silently loses writes cannot pass the check from the operating system's memory.
     store, work_id, stick = setup
     events: list[tuple[str, int]] = []
-    real_fsync, real_advise = package.os.fsync, package.os.posix_fadvise
-    monkeypatch.setattr(package.os, "fsync", lambda fd: (events.append(("fsync", fd)), real_fsync(fd))[1])
-    monkeypatch.setattr(package.os, "posix_fadvise", lambda fd, offset, length, advice: (
+    real_fsync, real_advise = os.fsync, os.posix_fadvise
+    monkeypatch.setattr(os, "fsync", lambda fd: (events.append(("fsync", fd)), real_fsync(fd))[1])
+    monkeypatch.setattr(os, "posix_fadvise", lambda fd, offset, length, advice: (
         events.append(("drop", fd)) if advice == os.POSIX_FADV_DONTNEED else None,
         real_advise(fd, offset, length, advice))[1])
     result = export_package(store, work_id, stick, everyone=True)
@@ -713,7 +694,7 @@ def test_verify_package_on_a_stick_root_checks_every_package_and_names_each(setu
 
 
 class _FakeKernel32:
-    """kernel32 as `_windows_drives` calls it: C: fixed, E: a stick, F: an empty card reader."""
+    """kernel32 as `windows_drives` calls it: C: fixed, E: a stick, F: an empty card reader."""
 
     def __init__(self) -> None:
         self.error_modes: list[int] = []
@@ -745,7 +726,7 @@ def test_windows_drives_are_the_removable_ones_with_a_medium() -> None:
     from pathlib import PureWindowsPath
 
     fake = _FakeKernel32()
-    drives = package._windows_drives(fake)
+    drives = drive_list.windows_drives(fake)
     assert [(PureWindowsPath(str(d.path)).drive, d.label, d.free_bytes, d.total_bytes) for d in drives] == [
         ("E:", "ФЛЕШКА (E:)", 3 << 30, 8 << 30)]
     assert fake.error_modes == [0x0001, 0x8000]

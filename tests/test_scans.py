@@ -120,7 +120,7 @@ def test_a_title_page_without_a_label_never_adds_its_pages_to_the_previous_parti
 def test_participants_whose_page_count_differs_are_listed_and_the_package_warns(
         school_store, work, tmp_path: Path, capsys) -> None:
     from coordinator_app.cli import main
-    from coordinator_app.exports.package import export_package
+    from coordinator_app.package import export_package
     from coordinator_app.scans.pages import assign_page, page_count_mismatches
 
     _batch_with_a_missing_label(work, tmp_path / "batch")

@@ -125,7 +125,7 @@ class MainWindow(QMainWindow):
         self._warm = threading.Thread(
             target=_warm_imports, name="warm-imports", daemon=True,
             args=(["sqlite_utils", "coordinator_app.formats.pdf.labels"]      # the first write; «Школа»
-                  + [f"ui.pages.{module}" for _, _, module, _ in steps] + ["coordinator_app.exports.package"],))
+                  + [f"ui.pages.{module}" for _, _, module, _ in steps] + ["coordinator_app.package"],))
         self._warm_queued = False
 
         splitter = QSplitter()

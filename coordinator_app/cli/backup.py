@@ -66,7 +66,8 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
 
 def cmd_verify_archive(args: argparse.Namespace) -> int:
-    from ..backup import is_encrypted, verify_archive  # start-up
+    from ..formats.backup_archive import verify_archive  # start-up
+    from ..formats.backup_crypto import is_encrypted
 
     problems = verify_archive(Path(args.archive), _archive_password(args))
     ok = not problems

@@ -25,7 +25,7 @@ def cmd_export_form(args: argparse.Namespace) -> int:
 
 
 def cmd_export_package(args: argparse.Namespace) -> int:
-    from ..exports.package import export_package  # start-up
+    from ..package import export_package  # start-up
 
     codes = csv_list(args.codes)
     everyone = bool(args.everyone)
@@ -44,7 +44,7 @@ def cmd_export_package(args: argparse.Namespace) -> int:
 
 
 def cmd_verify_package(args: argparse.Namespace) -> int:
-    from ..exports.package import verify_packages  # start-up
+    from ..formats.recheck_package import verify_packages  # start-up
 
     results = verify_packages(Path(args.folder))
     data = [{"folder": str(folder), "ok": report.ok, "files_checked": report.files_checked,

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from coordinator_app.backup_crypto import MIN_PASSWORD, PERSONAL_DATA_WARNING, normalize
+from coordinator_app.formats.backup_crypto import MIN_PASSWORD, PERSONAL_DATA_WARNING, normalize
 
 from .. import style
 

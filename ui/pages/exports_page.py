@@ -45,8 +45,10 @@ from coordinator_app.backup import (
 )
 from coordinator_app.changes import Changes, Topic
 from coordinator_app.errors import UserError
-from coordinator_app.exports.package import export_package, removable_drives, verify_packages
 from coordinator_app.form_export import export_form
+from coordinator_app.formats.recheck_package import verify_packages
+from coordinator_app.media.drives import removable_drives
+from coordinator_app.package import export_package
 from coordinator_app.scoring import work_progress
 from coordinator_app.works import Work, get_work, list_works
 

@@ -1,7 +1,7 @@
 """The encrypted backup container (format 2): a header, then the backup's ZIP in AES-256-GCM chunks.
 
 A backup holds every pupil's name, class and code (personal data of minors, 152-ФЗ) and goes on
-USB sticks, which get lost. So the ZIP that `backup.py` writes is encrypted as it is written: the
+USB sticks, which get lost. So the ZIP that `formats/backup_archive.py` writes is encrypted as it is written: the
 writer below sits between zipfile and the file, and no plain byte of the archive reaches the disk.
 The layout is in docs/backup_format.md; in short:
 
@@ -30,11 +30,20 @@ import secrets
 import struct
 import threading
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from .errors import UserError
+from ..errors import UserError
+
+#: Opens a file for reading (the real `open`, or a test's fake medium).
+Opener = Callable[[Path], BinaryIO]
+
+
+def open_binary(path: Path) -> BinaryIO:
+    return open(path, "rb")
+
 
 MAGIC = b"\x89VPRBAK\n"
 VERSION = 2
@@ -120,7 +129,7 @@ def normalize(password: str) -> str:
 
 def _argon2_works() -> bool:
     try:
-        from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
+        from cryptography.hazmat.primitives.kdf.argon2 import Argon2id  # start-up
 
         Argon2id(salt=b"\0" * 16, length=32, iterations=1, lanes=1, memory_cost=8).derive(b"probe")
         return True
@@ -172,11 +181,11 @@ class Kdf:
         """The 32-byte master key."""
         secret = normalize(password).encode("utf-8")
         if self.name == "argon2id":
-            from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
+            from cryptography.hazmat.primitives.kdf.argon2 import Argon2id  # start-up
 
             return Argon2id(salt=self.salt, length=32, iterations=self.params["iterations"],
                             lanes=self.params["lanes"], memory_cost=self.params["memory_kib"]).derive(secret)
-        from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
+        from cryptography.hazmat.primitives.kdf.scrypt import Scrypt  # start-up
 
         return Scrypt(salt=self.salt, length=32, n=self.params["n"], r=self.params["r"],
                       p=self.params["p"]).derive(secret)
@@ -210,7 +219,7 @@ class BackupSecret:
 
 def _file_keys(master: bytes, file_salt: bytes) -> tuple[bytes, bytes]:
     """This file's AES-256 key and its password check value (both 32 bytes)."""
-    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives import hashes  # start-up
     from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
     out = HKDF(algorithm=hashes.SHA256(), length=64, salt=file_salt,
@@ -269,8 +278,8 @@ def is_encrypted(path: Path | str) -> bool:
         return False
 
 
-def read_header(raw: BinaryIO) -> Header:
-    """The header at the start of `raw`. `HeaderError` (Russian) if it is cut, edited or newer than us."""
+def _read_prefix(raw: BinaryIO) -> tuple[bytes, int]:
+    """The fixed prefix and the header's length; `HeaderError` if it is not ours or not this version."""
     prefix = raw.read(_PREFIX.size)
     if len(prefix) < _PREFIX.size or prefix[: len(MAGIC)] != MAGIC:
         raise HeaderError("Это не зашифрованная резервная копия ВПР-Координатора, или её начало повреждено.")
@@ -282,19 +291,28 @@ def read_header(raw: BinaryIO) -> Header:
         raise HeaderError(f"Неизвестный формат резервной копии ({version}).")
     if length > MAX_HEADER:
         raise HeaderError("Заголовок резервной копии повреждён.")
+    return prefix, length
+
+
+def _header_fields(body: bytes) -> tuple[Any, bytes, bytes, bytes, Any, dict[str, Any]]:
+    """chunk size, file salt, nonce prefix, key check, cipher and all fields of the header's JSON."""
+    try:
+        fields = json.loads(body)
+        return (fields["chunk_size"], bytes.fromhex(fields["file_salt"]), bytes.fromhex(fields["nonce_prefix"]),
+                bytes.fromhex(fields["key_check"]), fields["cipher"], fields)
+    except (ValueError, KeyError, TypeError) as err:
+        raise HeaderError("Заголовок резервной копии повреждён.") from err
+
+
+def read_header(raw: BinaryIO) -> Header:
+    """The header at the start of `raw`. `HeaderError` (Russian) if it is cut, edited or newer than us."""
+    prefix, length = _read_prefix(raw)
     body = raw.read(length)
     digest = raw.read(_DIGEST)
     if len(body) != length or len(digest) != _DIGEST or not hmac.compare_digest(
             hashlib.sha256(prefix + body).digest(), digest):
         raise HeaderError("Заголовок резервной копии повреждён: копию нельзя расшифровать.")
-    try:
-        fields = json.loads(body)
-        chunk_size = fields["chunk_size"]
-        file_salt, nonce_prefix = bytes.fromhex(fields["file_salt"]), bytes.fromhex(fields["nonce_prefix"])
-        key_check = bytes.fromhex(fields["key_check"])
-        cipher = fields["cipher"]
-    except (ValueError, KeyError, TypeError) as err:
-        raise HeaderError("Заголовок резервной копии повреждён.") from err
+    chunk_size, file_salt, nonce_prefix, key_check, cipher, fields = _header_fields(body)
     if cipher != CIPHER:
         raise HeaderError(f"Резервная копия зашифрована неизвестным способом ({cipher}): обновите программу.")
     if (not isinstance(chunk_size, int) or not 1 <= chunk_size <= 64 << 20 or len(file_salt) != FILE_SALT
@@ -319,8 +337,9 @@ class Unlocked:
     header: Header
     key: bytes
 
-    def open(self, path: Path | str) -> "DecryptingReader":
-        return DecryptingReader(open(path, "rb"), self)
+    def open(self, path: Path | str, opener: Opener = open_binary) -> "DecryptingReader":
+        """The file decrypted as it is read; `opener` opens it (a test's fake medium)."""
+        return DecryptingReader(opener(Path(path)), self)
 
 
 # -- writing -------------------------------------------------------------------------------------
@@ -333,7 +352,7 @@ class EncryptingWriter:
     once after the last write."""
 
     def __init__(self, raw: BinaryIO, secret: BackupSecret, chunk_size: int | None = None) -> None:
-        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM  # start-up
 
         self.raw = raw
         self.chunk_size = chunk_size or CHUNK_SIZE
@@ -413,7 +432,7 @@ class DecryptingReader:
     that fails raises `DamagedChunk` (an OSError: zipfile's callers treat it as a read error)."""
 
     def __init__(self, raw: BinaryIO, unlocked: Unlocked) -> None:
-        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM  # start-up
 
         self.raw = raw
         self.header = unlocked.header
@@ -484,7 +503,7 @@ class DecryptingReader:
         return plain
 
     def _decrypt(self, index: int) -> bytes:
-        from cryptography.exceptions import InvalidTag
+        from cryptography.exceptions import InvalidTag  # start-up
 
         final = index == self.chunks - 1
         if index >= self.chunks or (final and self._short):
@@ -509,7 +528,7 @@ class DecryptingReader:
     def bad_chunks(self, indices: range | list[int]) -> list[int]:
         """Those of `indices` whose chunk does not decrypt. Only the tags matter here: full chunks
         are read into and decrypted into two buffers reused (where cryptography has `decrypt_into`)."""
-        from cryptography.exceptions import InvalidTag
+        from cryptography.exceptions import InvalidTag  # start-up
 
         bad = []
         sealed, plain = bytearray(self._step), bytearray(self.chunk_size)
@@ -535,10 +554,10 @@ class DecryptingReader:
         return bad
 
 
-def bad_chunks(unlocked: Unlocked, path: Path | str) -> list[int]:
+def bad_chunks(unlocked: Unlocked, path: Path | str, opener: Opener = open_binary) -> list[int]:
     """Every chunk of the file checked, split between this thread and a second one, each with its
     own handle on the file (AES-GCM and the reads release the GIL); the chunks that fail."""
-    with unlocked.open(path) as probe:
+    with unlocked.open(path, opener) as probe:
         total = probe.chunks
     halves = (range(0, total // 2), range(total // 2, total))
     found: list[list[int]] = [[], []]
@@ -546,7 +565,7 @@ def bad_chunks(unlocked: Unlocked, path: Path | str) -> list[int]:
 
     def check(index: int) -> None:
         try:
-            with unlocked.open(path) as reader:
+            with unlocked.open(path, opener) as reader:
                 found[index] = reader.bad_chunks(halves[index])
         except BaseException as err:  # noqa: BLE001 - raised again by the caller's thread
             failures.append(err)
