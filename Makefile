@@ -18,7 +18,10 @@ $(STAMP): pyproject.toml | $(PY)
 run: $(STAMP)
 	$(PY) -m ui
 
+# The linter first (pyproject.toml [tool.ruff]: pyflakes, bugbear, pyupgrade, naming, import order,
+# complexity 15), then the suite.
 test: $(STAMP)
+	$(PY) -m ruff check .
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
 
 dist: $(STAMP)
