@@ -73,7 +73,7 @@ def _rotate_if_full(path: Path) -> None:
             return
     except OSError:
         return
-    import logging.handlers
+    import logging.handlers  # start-up: it loads socket and pickle
 
     rotating = logging.handlers.RotatingFileHandler(path, maxBytes=LOG_MAX_BYTES, backupCount=LOG_BACKUPS,
                                                     encoding="utf-8", delay=True)

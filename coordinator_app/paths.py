@@ -9,7 +9,7 @@ ENV_DATA_DIR = "VPR_COORDINATOR_DATA"
 
 
 def default_data_dir() -> Path:
-    import platformdirs
+    import platformdirs  # start-up
 
     return Path(platformdirs.user_data_dir("vpr-coordinator", appauthor=False, roaming=False))
 

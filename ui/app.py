@@ -15,6 +15,7 @@ from coordinator_app.errors import AlreadyRunningError, StorageError
 from coordinator_app.logging_setup import install_crash_hook, setup_logging
 from coordinator_app.paths import resolve_data_dir
 from coordinator_app.resources import resource_path
+from coordinator_app.school import School, save_school
 from coordinator_app.storage import open_store
 from coordinator_app.storage.lock import DataDirLock
 
@@ -107,8 +108,6 @@ def run_gui(data_dir: str | None = None, smoke_test: bool = False) -> int:
 
             window = MainWindow(store, folder)
             if smoke_test:
-                from coordinator_app.school import School, save_school
-
                 save_school(store, School(name="Проверочная школа", login="sch000001"))
                 window.reload_school()
                 window.show()

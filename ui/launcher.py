@@ -13,7 +13,7 @@ from coordinator_app.cli import main as cli_main
 
 
 def _start_gui(data_dir: str | None, smoke_test: bool) -> int:
-    from .app import run_gui
+    from .app import run_gui  # start-up: a command never loads Qt
 
     return run_gui(data_dir=data_dir, smoke_test=smoke_test)
 

@@ -26,7 +26,7 @@ def protocol_xlsx_bytes(work: Work, rows: Iterable[ScoreRow], sent: set[str]) ->
     and whether the work is in the package."""
     from openpyxl import Workbook  # start-up: openpyxl only when a protocol is written
     from openpyxl.styles import Alignment, Font
-    from openpyxl.utils import get_column_letter
+    from openpyxl.utils import get_column_letter  # start-up: openpyxl
 
     book = Workbook()
     sheet = book.active

@@ -260,7 +260,7 @@ def iter_pages(kind: str, data: Source, first: int = 1, last: int | None = None)
 
 
 def _open_pdf(data: Source):
-    import pypdfium2 as pdfium
+    import pypdfium2 as pdfium  # start-up: PDFium
 
     try:
         return pdfium.PdfDocument(data)
@@ -271,7 +271,7 @@ def _open_pdf(data: Source):
 
 
 def _pdf_pages(data: Source, first: int, last: int | None) -> Iterator[tuple[int, DecodedPage]]:
-    import pypdfium2 as pdfium
+    import pypdfium2 as pdfium  # start-up: PDFium
 
     pdf = _open_pdf(data)
     try:
@@ -344,7 +344,7 @@ def _is_grey(image: Image.Image) -> bool:
     """True when an RGB render has no colour (a greyscale scan inside a PDF): stored as PNG."""
     if image.mode == "L":
         return True
-    from PIL import ImageChops
+    from PIL import ImageChops  # start-up: Pillow
 
     # A 4× box reduction keeps thin coloured pen strokes visible and costs ~2 ms (a bicubic
     # resize of the full page cost ~18 ms).

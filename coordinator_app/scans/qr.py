@@ -322,7 +322,7 @@ def _median3(grey: np.ndarray) -> np.ndarray:
 
 def _read(array: np.ndarray, binarizer: str, scale: float) -> list[QrHit]:
     """Decode `array`; positions are divided by `scale` to get back to the input image."""
-    import zxingcpp
+    import zxingcpp  # start-up: the QR reader
 
     try:
         barcodes = zxingcpp.read_barcodes(

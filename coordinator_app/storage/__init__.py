@@ -61,7 +61,7 @@ class Store:
     def db(self) -> sqlite_utils.Database:
         """sqlite-utils over the store's connection, made (and sqlite-utils imported) on first use."""
         if self._db is None:
-            import sqlite_utils
+            import sqlite_utils  # start-up: sqlite-utils (and numpy) only on the first write
 
             # No plugins: whatever sqlite-utils plugin happens to be installed must not change the
             # store's connection (and looking for them scans every installed package).
