@@ -82,3 +82,16 @@ def test_x_in_latin_or_cyrillic(text: str) -> None:
 @pytest.mark.parametrize("text", ["не пройд.", "не пройд", "непройд.", "НЕ ПРОЙД."])
 def test_not_passed_written_loosely(text: str) -> None:
     assert is_not_passed(text)
+
+
+def test_the_schema_s_journal_marks_are_the_vocabulary_s() -> None:
+    """The journal-mark CHECK of the schema (migration 3, SQL) repeats the vocabulary's marks: a
+    change to one without the other fails here."""
+    import re
+
+    import coordinator_app.storage as storage
+    from coordinator_app.formats.fisoko.vocabulary import MARKS
+
+    text = (Path(storage.__file__).parent / "migration_0003.sql").read_text(encoding="utf-8")
+    listed = re.search(r"journal_mark IN \(([^)]*)\)", text).group(1)
+    assert tuple(v.strip().strip("'") for v in listed.split(",")) == MARKS
