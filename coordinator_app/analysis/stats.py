@@ -231,7 +231,7 @@ def mean_ci95(values: Sequence[float]) -> tuple[float | None, tuple[float, float
 
 
 def permutation_test(higher: Sequence[float], lower: Sequence[float], permutations: int = 2000,
-                     seed: int = 20260, stop_after: int = 20) -> float:
+                     seed: int = 20260, stop_after: int = 50) -> float:
     """One-sided p that `higher` has a mean at least as far above `lower`'s as observed, under
     random relabelling of the pooled values. Seeded (reproducible). Only the smaller group is drawn
     (its sum fixes the difference). Besag & Clifford's sequential rule stops once `stop_after`
