@@ -12,7 +12,7 @@ from fractions import Fraction
 import pytest
 
 from coordinator_app.analysis import indicators as ind
-from coordinator_app.analysis.model import Corridor, Reference, ReferenceRow, Result, Scale, TaskInfo, Thresholds, WorkData
+from coordinator_app.analysis.model import Corridor, Reference, ReferenceRow, Result, TaskInfo, Thresholds, WorkData
 from coordinator_app.analysis.report import analyse_work, analyse_year, as_json, summary_sentences
 from tests.fixtures.analysis_data import RU4_SCALE, RU4_TASKS, from_histogram, generate
 
