@@ -234,6 +234,18 @@ def test_permutation_test_approximates_the_exact_enumeration(higher: list[int], 
     assert stats.permutation_test(higher, lower) == p              # seeded: reproducible
 
 
+def test_large_groups_use_the_normal_limit_of_the_same_distribution() -> None:
+    rng = random.Random(8)
+    for shift in (0.0, 0.15, 0.3):
+        higher = [min(2, max(0, round(rng.gauss(1.0 + shift, 0.7)))) for _ in range(80)]
+        lower = [min(2, max(0, round(rng.gauss(1.0, 0.7)))) for _ in range(110)]
+        drawn = stats.permutation_test(higher, lower, permutations=4000, stop_after=10**9, exact_up_to=10**9)
+        normal = stats.permutation_test(higher, lower)                   # both groups > 60: the normal limit
+        assert normal == pytest.approx(drawn, abs=0.02)
+        assert stats.permutation_test(lower, higher) == pytest.approx(
+            stats.permutation_test(lower, higher, permutations=4000, stop_after=10**9, exact_up_to=10**9), abs=0.02)
+
+
 def test_permutation_test_extremes() -> None:
     assert stats.permutation_test([1] * 15, [0] * 15) < 0.001
     assert stats.permutation_test([0] * 15, [1] * 15) > 0.9
