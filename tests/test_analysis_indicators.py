@@ -161,6 +161,9 @@ def test_pooling_gives_small_works_a_usable_answer() -> None:
     assert year.pooled.below == sum(b.below for a in year.works for b in a.boundaries)
     assert year.pooled.flag == "peak" and alone < 6
     assert year.pooled.works == [f"work {d}" for d in range(6)]
+    head = summary_sentences(year)[0]
+    assert head.level == "red" and head.text.startswith("Все работы года вместе (6)") and ": пик (p" in head.text
+    assert as_json(year)["pooled"]["flag"] == "peak" and len(as_json(year)["works"]) == 6
     honest = analyse_year([WorkData(f"h{d}", tuple(generate(25, 8000 + d)), RU4_TASKS, RU4_SCALE) for d in range(6)])
     assert honest.pooled.flag is None
 
@@ -337,6 +340,15 @@ def test_p_values_are_not_rounded_and_empty_work_is_valid_json() -> None:
     empty = as_json(analyse_work([], RU4_TASKS, RU4_SCALE))
     assert empty["n"] == 0 and empty["success_pct"] is None and empty["reliability"] == "только для сведения"
     json.dumps(empty)
+
+
+def test_p_values_as_printed() -> None:
+    from coordinator_app.analysis.sentences import p_eq, plural
+
+    assert [p_eq(x) for x in (0.010635, 0.00048828125, 0.00002, 0.2)] == ["p = 0,011", "p = 0,0005", "p < 0,0001",
+                                                                        "p = 0,200"]
+    assert [plural(n, "работа", "работы", "работ") for n in (0, 1, 2, 5, 11, 21, 22, 112)] == [
+        "работ", "работа", "работы", "работ", "работ", "работа", "работы", "работ"]
 
 
 def test_section8_sentence() -> None:

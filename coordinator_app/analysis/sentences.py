@@ -48,6 +48,12 @@ def p_text(p: float) -> str:
     return num(p, 3)
 
 
+def p_eq(p: float) -> str:
+    """«p = 0,011», «p = 0,0005», «p < 0,0001»."""
+    text = p_text(p)
+    return f"p {text}" if text.startswith("<") else f"p = {text}"
+
+
 def plural(n: int, one: str, few: str, many: str) -> str:
     """Russian plural: 1 работа, 2 работы, 5 работ, 21 работа, 11 работ."""
     if n % 10 == 1 and n % 100 != 11:
@@ -78,7 +84,7 @@ def boundary_signs(a: WorkAnalysis) -> list[Sign]:
         word, p = ("пик", b.p_peak) if b.flag == "peak" else ("провал", b.p_valley)
         out.append(Sign(level or "red", "boundaries",
                         f"На границе «{b.mark}» ({b.score} б.) — {works(b.at)}, на {b.score - 1} б. — {b.below}: "
-                        f"{word} (p = {p_text(p)}; {_label(n, rel)}). {CHECK}"))
+                        f"{word} ({p_eq(p)}; {_label(n, rel)}). {CHECK}"))
     if not out:
         out.append(Sign(level or "green", "boundaries",
                         f"Границы отметок «3», «4», «5»: пиков и провалов не найдено ({_label(n, rel)})."))
@@ -143,7 +149,7 @@ def crossing_signs(a: WorkAnalysis) -> list[Sign]:
     return [Sign("yellow", "crossings",
                  f"По заданию {c.task} группа «{c.lower_mark}» ({sizes[c.lower_mark]} уч.) выполнила на "
                  f"{num(c.diff_pp)} п.п. лучше группы «{c.higher_mark}» ({sizes[c.higher_mark]} уч.; "
-                 f"p = {p_text(c.p)}). {CHECK}")
+                 f"{p_eq(c.p)}). {CHECK}")
             for c in a.crossings if c.shown]
 
 
@@ -155,7 +161,7 @@ def reference_signs(a: WorkAnalysis) -> list[Sign]:
     rel = _label(a.marks.n, a.marks.reliability)
     out = [Sign(level or "red", "reference",
                 f"Доля «{c.indicator}» — {num(c.school_pct or 0)} %, у {_REF_NAMES.get(c.reference, c.reference)} — "
-                f"{num(c.reference_pct)} % ({num(c.diff_pp or 0, signed=True)} п.п., p = {p_text(c.p_high or 0)}; "
+                f"{num(c.reference_pct)} % ({num(c.diff_pp or 0, signed=True)} п.п., {p_eq(c.p_high or 0)}; "
                 f"{rel}). {CHECK}")
            for c in a.reference if c.flag]
     words = {"min2": ("«2»", "ниже минимума"), "max4": ("«4»", "выше максимума"), "max5": ("«5»", "выше максимума")}
@@ -184,7 +190,7 @@ def year_signs(y: YearAnalysis) -> list[Sign]:
         word, pv = ("пик", p.p_peak) if p.flag == "peak" else ("провал", p.p_valley)
         head = Sign(level or "red", "pooled",
                     f"Все работы года вместе ({len(p.works)}): на границах отметок — {works(p.at)}, на балл ниже — "
-                    f"{p.below}: {word} (p = {p_text(pv)}). {CHECK}")
+                    f"{p.below}: {word} ({p_eq(pv)}). {CHECK}")
     else:
         head = Sign(level or "green", "pooled",
                     f"Все работы года вместе ({len(p.works)}): на границах отметок — {works(p.at)}, на балл ниже — "
