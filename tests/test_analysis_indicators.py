@@ -381,3 +381,13 @@ def test_class_filter_and_second_look() -> None:
                                                  and abs(r.mark - r.journal) >= 2}
     flagged = analyse_work(from_histogram(SECTION8), RU4_TASKS, RU4_SCALE)
     assert len(flagged.second_look["boundary"]) == 11                          # the works at 15 and 16 points
+
+
+def test_every_threshold_has_a_default_unit_and_source() -> None:
+    rows = Thresholds(alpha=0.01).describe()
+    assert len(rows) >= 25
+    assert all(r["source"] and r["unit"] is not None for r in rows)
+    changed = [r["name"] for r in rows if r["changed"]]
+    assert changed == ["alpha"]
+    assert Thresholds().boundary_alpha == pytest.approx(0.05 / 3)
+    assert {r["name"]: r["default"] for r in rows}["basic_red"] == 57.0
