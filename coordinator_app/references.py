@@ -113,7 +113,8 @@ def _check(store: Store, row: ReferenceRow) -> tuple[ReferenceRow, list[str]]:
     if set(row.marks) - set(MARKS):
         problems.append("отметки — только «2», «3», «4», «5»")
     if len(row.marks) == 4 and abs(sum(row.marks.values()) - 100) > SUM_TOLERANCE:
-        problems.append(f"доли отметок в сумме {sum(row.marks.values()):.1f} %, а должны давать 100 %")
+        total = f"{sum(row.marks.values()):.1f}".replace(".", ",")
+        problems.append(f"доли отметок в сумме {total} %, а должны давать 100 %")
     known = {t.task_id for t in work.tasks}
     tasks = {normalize_task_id(k): v for k, v in row.tasks.items()}
     problems += [f"задания «{k}» в работе нет" for k in tasks if k not in known]
