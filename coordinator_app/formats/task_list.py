@@ -68,7 +68,7 @@ def _header(cells: list[str]) -> dict[str, int] | None:
 
 def looks_like_task(text: str) -> bool:
     """«1», «9.1», «8(1)», «4К1»: what a task number looks like."""
-    return bool(_TASK_ID_RE.match(re.sub(r"\s+", "", text)))
+    return bool(_TASK_ID_RE.match(re.sub(r"\s+", "", text)))  # «9,1» too: a number cell shown as text
 
 
 def _columns(table: list[list[str]]) -> tuple[int, dict[str, int]] | None:
@@ -96,7 +96,8 @@ def _rows_of(table: list[list[str]]) -> list[TaskRow]:
     rows = []
     for index in range(start, len(table)):
         cells = table[index]
-        task = _cell(cells, columns, "task")
+        # «9,1»: a number cell 9.1 as Excel shows it in a Russian locale (cell_text) is task 9.1
+        task = re.sub(r"^(\d+),(\d+)$", r"\1.\2", _cell(cells, columns, "task").strip())
         if not any(cells):
             continue
         rows.append(TaskRow(index + 1, task, _cell(cells, columns, "requirement"),
