@@ -56,42 +56,57 @@ def _fields(task: TaskDef) -> dict[str, Any]:
     return {"level": task.level, "open": task.open_answer, "requirement": task.requirement or None}
 
 
-def set_tasks(store: Store, work_id: int, infos: list[TaskInfo], *, where: list[str] | None = None,
-              action: str = "work.tasks") -> Changes:
-    """Apply `infos` to the work's tasks, all or nothing: an unknown task or a bad value refuses the
-    whole list, each problem named (`where[i]` says where `infos[i]` came from, e.g. «строка 4»)."""
-    work = get_work(store, work_id)
-    tasks = {t.task_id: t for t in work.tasks}
+def merge_infos(tasks: list[TaskDef], infos: list[TaskInfo], where: list[str] | None = None) -> dict[str, TaskDef]:
+    """{task id: the task with its info applied} for the tasks `infos` name; `UserError` naming
+    every unknown task and bad value (`where[i]` says where `infos[i]` came from, e.g. «строка 4»)."""
+    by_id = {t.task_id: t for t in tasks}
     problems: list[str] = []
     changed: dict[str, TaskDef] = {}
     for i, info in enumerate(infos):
         place = f"{where[i]}: " if where else ""
         task_id = normalize_task_id(info.task_id)
-        if task_id not in tasks:
-            known = ", ".join(tasks)
-            problems.append(f"{place}задания «{info.task_id}» в работе нет (есть: {known})")
-            continue
-        if task_id in changed and where:
+        if task_id not in by_id:
+            problems.append(f"{place}задания «{info.task_id}» в работе нет (есть: {', '.join(by_id)})")
+        elif task_id in changed and where:
             problems.append(f"{place}задание «{task_id}» указано второй раз")
-            continue
-        try:
-            changed[task_id] = _cleaned(info, changed.get(task_id, tasks[task_id]))
-        except ValueProblem as err:
-            problems.append(f"{place}задание «{task_id}»: {err}")
+        else:
+            try:
+                changed[task_id] = _cleaned(info, changed.get(task_id, by_id[task_id]))
+            except ValueProblem as err:
+                problems.append(f"{place}задание «{task_id}»: {err}")
     if problems:
-        raise UserError(f"Описание заданий работы «{work.title}» не сохранено: ничего не изменено.", details=problems)
+        raise UserError("Описание заданий не принято: ничего не изменено.", details=problems)
+    return changed
+
+
+def set_tasks(store: Store, work_id: int, infos: list[TaskInfo], *, where: list[str] | None = None,
+              action: str = "work.tasks") -> Changes:
+    """Apply `infos` to the work's tasks, all or nothing: an unknown task or a bad value refuses the
+    whole list, each problem named."""
+    work = get_work(store, work_id)
+    tasks = {t.task_id: t for t in work.tasks}
+    try:
+        changed = merge_infos(work.tasks, infos, where)
+    except UserError as err:
+        raise UserError(f"Описание заданий работы «{work.title}» не сохранено: ничего не изменено.",
+                        details=err.details) from None
     diff = {k: [_fields(tasks[k]), _fields(t)] for k, t in changed.items() if _fields(tasks[k]) != _fields(t)}
     if not diff:
         return Changes()
     with store.atomic() as db:
-        for task_id, task in changed.items():
-            if task_id in diff:
-                db.execute("UPDATE work_tasks SET level = ?, open_answer = ?, requirement = ? "
-                           "WHERE work_id = ? AND task_id = ?",
-                           [task.level, None if task.open_answer is None else int(task.open_answer),
-                            task.requirement or None, work_id, task_id])
+        for task_id in diff:
+            task = changed[task_id]
+            db.execute("UPDATE work_tasks SET level = ?, open_answer = ?, requirement = ? "
+                       "WHERE work_id = ? AND task_id = ?",
+                       [task.level, None if task.open_answer is None else int(task.open_answer),
+                        task.requirement or None, work_id, task_id])
         audit.record(store, action, "works", work_id, tasks={k: {"old": v[0], "new": v[1]} for k, v in diff.items()})
     return Changes.of(Topic.WORKS)
+
+
+def task_infos(tasks: list[TaskDef]) -> list[TaskInfo]:
+    """Every field of `tasks` as infos to set (the work dialog saves its whole table)."""
+    return [TaskInfo(t.task_id, t.level, t.open_answer, t.requirement) for t in tasks]
 
 
 def set_task(store: Store, work_id: int, task_id: str, *, level: Any = KEEP, open_answer: Any = KEEP,
@@ -117,16 +132,22 @@ class ImportResult:
         return f"Описание заданий импортировано: {counted(self.rows, 'строка', 'строки', 'строк')}."
 
 
-def import_tasks(store: Store, work_id: int, path: Path | str) -> ImportResult:
-    """The work's task descriptions from a file (task, requirement; optional level, open answer),
-    all or nothing. An empty cell leaves that field as it is."""
+def read_task_file(path: Path | str) -> tuple[list[TaskInfo], list[str]]:
+    """The infos a task-description file gives (an empty cell: `KEEP`) and where each comes from."""
     from .formats.task_list import read_task_list  # start-up: openpyxl is loaded only to import
 
-    get_work(store, work_id)                        # an unknown work is said before the file is read
     rows = read_task_list(path)
-    infos = [TaskInfo(r.task, r.level or KEEP, r.open_answer or KEEP, r.requirement or KEEP) for r in rows]
     empty = [f"строка {r.row}: не указан номер задания" for r in rows if not r.task.strip()]
     if empty:
         raise UserError(f"Файл «{Path(path).name}» не импортирован: ничего не изменено.", details=empty)
-    changes = set_tasks(store, work_id, infos, where=[f"строка {r.row}" for r in rows], action="work.tasks_import")
-    return ImportResult(len(rows), changes)
+    infos = [TaskInfo(r.task, r.level or KEEP, r.open_answer or KEEP, r.requirement or KEEP) for r in rows]
+    return infos, [f"строка {r.row}" for r in rows]
+
+
+def import_tasks(store: Store, work_id: int, path: Path | str) -> ImportResult:
+    """The work's task descriptions from a file (task, requirement; optional level, open answer),
+    all or nothing. An empty cell leaves that field as it is."""
+    get_work(store, work_id)                        # an unknown work is said before the file is read
+    infos, where = read_task_file(path)
+    changes = set_tasks(store, work_id, infos, where=where, action="work.tasks_import")
+    return ImportResult(len(infos), changes)
