@@ -8,7 +8,9 @@ come back from one. In expert mode the table is read-only. Every change runs thr
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush
@@ -153,8 +155,8 @@ class ThresholdsDialog(QDialog):
         self.message.setStyleSheet(style.ERROR_STYLE)
         self.message.setText(str(err))
 
-    def _run(self, op, text: str, **confirm) -> None:
-        change = ChangeOp(self.ctx, self, op).success(lambda _: self._done(text)).failure(self._failed)
+    def _run(self, op: Callable[[Store], Changes], done_text: str, **confirm: Any) -> None:
+        change = ChangeOp(self.ctx, self, op).success(lambda _: self._done(done_text)).failure(self._failed)
         if confirm:
             change.confirm(**confirm)
         change.run()
