@@ -1,5 +1,5 @@
 """Reference rows of a work: the figures a school compares itself with (OBJECTIVITY.md §3 I-4, I-6):
-Russia, the region, the municipality — % of each mark «2»–«5», % «не подтвердили», % per task,
+Russia, the region, the municipality — % of each mark «2»–«5», % «не подтвердили», the mean % of the maximum, % per task,
 with the year and where they come from. Typed in by hand for now (last year's published figures);
 a later import from ФИС ОКО writes the same rows. One row per scope and work: setting it again
 replaces it.
@@ -39,6 +39,7 @@ class ReferenceRow:
     not_confirmed: float | None = None
     source: str = ""
     changed_at: str | None = None
+    mean_pct: float | None = None               # mean % of the maximum («средний % выполнения»)
 
     @property
     def scope_text(self) -> str:
@@ -46,7 +47,7 @@ class ReferenceRow:
 
     def as_dict(self) -> dict[str, Any]:
         return {"scope": self.scope, "scope_text": self.scope_text, "year": self.year, "marks_pct": self.marks,
-                "tasks_pct": self.tasks, "not_confirmed_pct": self.not_confirmed, "source": self.source,
+                "tasks_pct": self.tasks, "not_confirmed_pct": self.not_confirmed, "mean_pct": self.mean_pct, "source": self.source,
                 "changed_at": self.changed_at}
 
 
@@ -91,7 +92,7 @@ def _rows(store: Store, work_id: int) -> list[ReferenceRow]:
             "ON wt.work_id = ? AND wt.task_id = rt.task_id WHERE rt.reference_id = ? ORDER BY wt.position",
             [work_id, r["id"]])}
         result.append(ReferenceRow(work_id, r["scope"], r["year"], marks, tasks, r["not_confirmed"], r["source"],
-                                   r["changed_at"]))
+                                   r["changed_at"], r["mean_pct"]))
     order = list(SCOPES)
     return sorted(result, key=lambda row: order.index(row.scope))
 
@@ -118,12 +119,13 @@ def _check(store: Store, row: ReferenceRow) -> tuple[ReferenceRow, list[str]]:
     known = {t.task_id for t in work.tasks}
     tasks = {normalize_task_id(k): v for k, v in row.tasks.items()}
     problems += [f"задания «{k}» в работе нет" for k in tasks if k not in known]
-    if not (row.marks or row.tasks or row.not_confirmed is not None):
-        problems.append("не указано ни одной цифры: доли отметок, «не подтвердили» или выполнение заданий")
+    if not (row.marks or row.tasks or row.not_confirmed is not None or row.mean_pct is not None):
+        problems.append("не указано ни одной цифры: доли отметок, «не подтвердили», средний процент выполнения "
+                        "или выполнение заданий")
     if len(row.source) > MAX_SOURCE:
         problems.append(f"источник длиннее {MAX_SOURCE} знаков")
     cleaned = ReferenceRow(row.work_id, row.scope, row.year, dict(row.marks), tasks, row.not_confirmed,
-                           " ".join(row.source.split()))
+                           " ".join(row.source.split()), mean_pct=row.mean_pct)
     return cleaned, problems
 
 
@@ -137,13 +139,13 @@ def set_reference(store: Store, row: ReferenceRow) -> Changes:
         db.execute("DELETE FROM reference_rows WHERE work_id = ? AND scope = ?", [row.work_id, row.scope])
         ref_id = db["reference_rows"].insert({
             "work_id": row.work_id, "scope": row.scope, "year": row.year,
-            **{f"pct{m}": row.marks.get(m) for m in MARKS}, "not_confirmed": row.not_confirmed,
+            **{f"pct{m}": row.marks.get(m) for m in MARKS}, "not_confirmed": row.not_confirmed, "mean_pct": row.mean_pct,
             "source": row.source, "changed_at": now_iso(),
         }).last_pk
         db["reference_tasks"].insert_all(
             {"reference_id": ref_id, "task_id": k, "pct": v} for k, v in row.tasks.items())
         audit.record(store, "reference.set", "works", row.work_id, scope=row.scope, year=row.year, marks=row.marks,
-                     tasks=row.tasks, not_confirmed=row.not_confirmed, source=row.source)
+                     tasks=row.tasks, not_confirmed=row.not_confirmed, mean_pct=row.mean_pct, source=row.source)
     return Changes.of(Topic.REFERENCES)
 
 
@@ -157,3 +159,17 @@ def clear_references(store: Store, work_id: int, scope: str | None = None) -> Ch
         db.execute(f"DELETE FROM reference_rows WHERE work_id = ? {where}", params)
         audit.record(store, "reference.clear", "works", work_id, scope=scope)
     return Changes.of(Topic.REFERENCES)
+
+
+def model(store: Store, work_id: int, corridor: Any = None) -> Any:
+    """The work's reference rows as the analysis takes them (`analysis.model.Reference`)."""
+    from .analysis import model as analysis
+
+    rows = {}
+    for row in list_references(store, work_id):
+        rows[row.scope] = analysis.ReferenceRow(
+            name=row.scope_text + (f" {row.year}" if row.year else ""),
+            marks_pct={int(k): v for k, v in row.marks.items()} or None, tasks_pct=dict(row.tasks) or None,
+            not_confirmed_pct=row.not_confirmed, mean_pct=row.mean_pct)
+    return analysis.Reference(russia=rows.get("russia"), region=rows.get("region"),
+                              municipality=rows.get("municipality"), corridor=corridor)

@@ -151,3 +151,10 @@ def import_tasks(store: Store, work_id: int, path: Path | str) -> ImportResult:
     infos, where = read_task_file(path)
     changes = set_tasks(store, work_id, infos, where=where, action="work.tasks_import")
     return ImportResult(len(infos), changes)
+
+
+def analysis_tasks(tasks: list[TaskDef]) -> tuple[Any, ...]:
+    """A work's tasks as the analysis takes them (`analysis.model.TaskInfo`)."""
+    from .analysis.model import TaskInfo as AnalysisTask
+
+    return tuple(AnalysisTask(t.task_id, t.max_score, t.level, t.open_answer, t.requirement or None) for t in tasks)

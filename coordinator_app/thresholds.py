@@ -43,57 +43,64 @@ class ThresholdDef:
     integer: bool = False
 
 
-_SEED_63 = "сем. 004 §6.3 [SEED]"
-_FIOKO = "ФИОКО, «Рекомендации для ОО», 2026 [SECONDARY]"
+#: Russian title and allowed range of each field of `analysis.model.Thresholds` (which holds its
+#: default, unit and source): the one list of the analysis's thresholds.
+_CORE: dict[str, tuple[str, float, float]] = {
+    "reliable_n": ("Группа «информативно» — от", 2, 10000),
+    "approximate_n": ("Группа «приблизительно» — от", 2, 10000),
+    "limited_n": ("Группа «ограниченно» — от", 1, 10000),
+    "alpha": ("Уровень значимости на границах отметок (α)", 0.0001, 0.5),
+    "boundaries_corrected": ("Поправка Бонферрони: α делится на", 1, 100),
+    "basic_green": ("Задания Б: «достаточно» — от", 0, 100),
+    "basic_red": ("Задания Б: «недостаточно» — ниже", 0, 100),
+    "advanced_green": ("Задания П и В: «достаточно» — от", 0, 100),
+    "advanced_red": ("Задания П и В: «недостаточно» — ниже", 0, 100),
+    "not_confirmed_pct": ("«Не подтвердили» — признак для перепроверки, более", 0, 100),
+    "journal_gap": ("Расхождение с журналом — от", 1, 3),
+    "crossing_pp": ("Пересечение групп по отметкам — более", 0, 100),
+    "group_min_n": ("Группа по отметке — не меньше", 2, 1000),
+    "crossing_p": ("Пересечение групп: уровень значимости", 0.0001, 0.5),
+    "permutations": ("Пересечение групп: число перестановок", 100, 100000),
+    "permutation_seed": ("Пересечение групп: зерно случайных перестановок", 0, 2**31 - 1),
+    "guttman_top_pct": ("Необычный профиль решения: верхняя доля G*", 0.1, 50),
+    "guttman_margin": ("Профиль решения: не считать, если решено шагов меньше", 0, 20),
+    "inversion_pp": ("«Сложные лучше простых»: разница П/В и Б — от", 0, 100),
+    "profile_rho": ("Профиль заданий не похож на эталонный: ρ ниже", -1, 1),
+    "profile_min_tasks": ("Сравнение профиля: заданий не меньше", 2, 100),
+    "reference_p": ("Выше эталона: уровень значимости", 0.0001, 0.5),
+    "reference_pp_45": ("Выше эталона по «4»+«5» — от", 0, 100),
+    "reference_pp_5": ("Выше эталона по «5» — от", 0, 100),
+    "objective_tolerance": ("«Объективно оценена»: расхождение суммы — не более", 0, 100),
+    "objective_target_pct": ("Цель: доля объективно оценённых работ — от", 0, 100),
+    "kappa_min_pairs": ("Каппа по заданию — при парах от", 2, 10000),
+    "sign_test_below": ("Знаковый тест — при парах меньше", 2, 10000),
+}
+_CORRIDOR_SOURCE = "муниципальный коридор [REGIONAL]; по умолчанию не задан"
+#: The municipal corridor (`analysis.model.Corridor`): no defaults.
+CORRIDOR_KEYS = {"corridor_min2_pct": "min2_pct", "corridor_max4_pct": "max4_pct", "corridor_max5_pct": "max5_pct"}
 
-DEFINITIONS: tuple[ThresholdDef, ...] = (
-    ThresholdDef("reliability_informative_n", "Группа «информативно» — от", "чел.", 50, f"{_FIOKO}, §4", 2, 10000, True),
-    ThresholdDef("reliability_approximate_n", "Группа «приблизительно» — от", "чел.", 20, f"{_FIOKO}, §4", 2, 10000, True),
-    ThresholdDef("reliability_limited_n", "Группа «ограниченно» — от", "чел.", 10, f"{_FIOKO}, §4", 1, 10000, True),
-    ThresholdDef("not_confirmed_trigger_pct", "«Не подтвердили» — признак для перепроверки, более", "%", 50,
-                 _SEED_63, 0, 100),
-    ThresholdDef("journal_gap_marks", "Расхождение с журналом — от", "отм.", 2, f"{_FIOKO}, §3", 1, 3, True),
-    ThresholdDef("boundary_alpha", "Уровень значимости на границах отметок (α)", "", 0.05,
-                 "OBJECTIVITY.md §4.1 [PROPOSAL]", 0.0001, 0.5),
-    ThresholdDef("boundary_tests", "Поправка Бонферрони: α делится на", "", 3,
-                 "OBJECTIVITY.md §4.1 [PROPOSAL]: три границы; 6 — строже", 1, 100, True),
-    ThresholdDef("task_basic_green_pct", "Задания Б: «достаточно» — от", "%", 60, _FIOKO, 0, 100),
-    ThresholdDef("task_basic_red_pct", "Задания Б: «недостаточно» — ниже", "%", 57, _FIOKO, 0, 100),
-    ThresholdDef("task_advanced_green_pct", "Задания П и В: «достаточно» — от", "%", 30, _FIOKO, 0, 100),
-    ThresholdDef("task_advanced_red_pct", "Задания П и В: «недостаточно» — ниже", "%", 28.5, _FIOKO, 0, 100),
-    ThresholdDef("inversion_gap_pp", "«Сложные лучше простых»: разница П/В и Б — от", "п.п.", 15,
-                 "Рособрнадзор, 2017 [OFFICIAL] — признак; число [PROPOSAL]", 0, 100),
-    ThresholdDef("group_min_n", "Группа по отметке — не меньше", "чел.", 10, f"{_FIOKO}, §7", 2, 1000, True),
-    ThresholdDef("crossing_gap_pp", "Пересечение групп по отметкам — более", "п.п.", 5,
-                 "saascrm95 (местное правило) [SECONDARY]", 0, 100),
-    ThresholdDef("crossing_p", "Пересечение групп: уровень значимости", "", 0.05,
-                 "OBJECTIVITY.md §3 I-7 [PROPOSAL]", 0.0001, 0.5),
-    ThresholdDef("guttman_top_pct", "Необычный профиль решения: верхняя доля G*", "%", 5,
-                 "OBJECTIVITY.md §6 [PROPOSAL]", 0.1, 50),
-    ThresholdDef("region_p", "Выше региона: уровень значимости", "", 0.01, "OBJECTIVITY.md §3 I-4 [PROPOSAL]",
-                 0.0001, 0.5),
-    ThresholdDef("region_effect_45_pp", "Выше региона по «4»+«5» — от", "п.п.", 15,
-                 "OBJECTIVITY.md §3 I-4 [PROPOSAL]", 0, 100),
-    ThresholdDef("region_effect_5_pp", "Выше региона по «5» — от", "п.п.", 10, "OBJECTIVITY.md §3 I-4 [PROPOSAL]",
-                 0, 100),
-    ThresholdDef("dynamics_fail_pp", "Рост доли «2» за год — от", "п.п.", 10, f"{_FIOKO}, §2", 0, 100),
-    ThresholdDef("dynamics_45_pp", "Изменение доли «4»+«5» за год — от", "п.п.", 20,
-                 "OBJECTIVITY.md §3 I-5 [PROPOSAL]", 0, 100),
-    ThresholdDef("corridor_min2_pct", "Коридор: доля «2» — не меньше", "%", None,
-                 "муниципальный коридор [REGIONAL]; по умолчанию не задан", 0, 100),
-    ThresholdDef("corridor_max4_pct", "Коридор: доля «4» — не больше", "%", None,
-                 "муниципальный коридор [REGIONAL]; по умолчанию не задан", 0, 100),
-    ThresholdDef("corridor_max5_pct", "Коридор: доля «5» — не больше", "%", None,
-                 "муниципальный коридор [REGIONAL]; по умолчанию не задан", 0, 100),
-    ThresholdDef("recheck_random_pct", "Случайная часть перепроверки — не меньше", "%", 1,
-                 "сем. 004 §6.4 [SEED]", 0.1, 100),
-    ThresholdDef("kappa_min_pairs", "Каппа по заданию — при парах от", "пар", 20,
-                 "OBJECTIVITY.md §5.2 [PROPOSAL]", 2, 10000, True),
-    ThresholdDef("objective_tolerance_points", "«Объективно оценена»: расхождение суммы — не более", "б.", 0,
-                 "OBJECTIVITY.md §5.4 [PROPOSAL]", 0, 100, True),
-    ThresholdDef("objective_target_pct", "Цель: доля объективно оценённых работ — от", "%", 90,
-                 "Хакасия, Показатель 1 [OFFICIAL, регион]", 0, 100),
-)
+
+def _definitions() -> tuple[ThresholdDef, ...]:
+    from dataclasses import fields
+
+    from .analysis.model import Thresholds
+
+    result = []
+    for f in fields(Thresholds):
+        title, low, high = _CORE[f.name]
+        result.append(ThresholdDef(f.name, title, f.metadata["unit"], f.default, f.metadata["source"], low, high,
+                                   f.type in ("int", int)))
+    result += [
+        ThresholdDef("corridor_min2_pct", "Коридор: доля «2» — не меньше", "%", None, _CORRIDOR_SOURCE, 0, 100),
+        ThresholdDef("corridor_max4_pct", "Коридор: доля «4» — не больше", "%", None, _CORRIDOR_SOURCE, 0, 100),
+        ThresholdDef("corridor_max5_pct", "Коридор: доля «5» — не больше", "%", None, _CORRIDOR_SOURCE, 0, 100),
+        ThresholdDef("recheck_random_pct", "Случайная часть перепроверки — не меньше", "%", 1,
+                     "Семя 004 §6.4: не менее 1 % работ", 0.1, 100),
+    ]
+    return tuple(result)
+
+
+DEFINITIONS = _definitions()
 BY_KEY = {d.key: d for d in DEFINITIONS}
 
 
@@ -291,3 +298,25 @@ def import_thresholds(store: Store, path: Path | str) -> ThresholdImport:
         audit.record(store, "threshold.import", "analysis_thresholds", None, file=path.name,
                      values={k: v for k, (v, _) in chosen.items()}, defaults=defaults)
     return ThresholdImport(sorted(chosen), defaults, ignored, Changes.of(Topic.THRESHOLDS))
+
+
+def model(store: Store) -> Any:
+    """The current thresholds as the analysis takes them (`analysis.model.Thresholds`)."""
+    from .analysis.model import Thresholds
+
+    current = values(store)
+    kwargs: dict[str, Any] = {}
+    for d in DEFINITIONS:
+        if d.key in _CORE:
+            value = current[d.key]
+            kwargs[d.key] = int(value) if d.integer and value is not None else value
+    return Thresholds(**kwargs)
+
+
+def corridor(store: Store) -> Any:
+    """The municipal corridor (`analysis.model.Corridor`), or None when none of it is set."""
+    from .analysis.model import Corridor
+
+    current = values(store)
+    given = {field: current[key] for key, field in CORRIDOR_KEYS.items() if current[key] is not None}
+    return Corridor(**given) if given else None

@@ -154,20 +154,20 @@ def test_every_threshold_has_a_unit_a_source_and_a_default_within_its_range() ->
     for d in thresholds.DEFINITIONS:
         assert d.source and d.title
         assert d.default is None or d.low <= d.default <= d.high
-    assert thresholds.BY_KEY["task_basic_red_pct"].default == 57
+    assert thresholds.BY_KEY["basic_red"].default == 57
     assert {d.key for d in thresholds.DEFINITIONS if d.default is None} == {
         "corridor_min2_pct", "corridor_max4_pct", "corridor_max5_pct"}
 
 
 def test_a_threshold_is_set_listed_as_changed_and_reset(school_store) -> None:
-    thresholds.set_threshold(school_store, "task_basic_red_pct", "55,5", source="Приказ УО № 5")
-    item = {t.key: t for t in thresholds.list_thresholds(school_store)}["task_basic_red_pct"]
+    thresholds.set_threshold(school_store, "basic_red", "55,5", source="Приказ УО № 5")
+    item = {t.key: t for t in thresholds.list_thresholds(school_store)}["basic_red"]
     assert (item.value, item.source, item.changed, item.municipal) == (55.5, "Приказ УО № 5", True, False)
-    assert thresholds.values(school_store)["boundary_alpha"] == 0.05
-    thresholds.set_threshold(school_store, "boundary_alpha", 0.01)
-    thresholds.reset_thresholds(school_store, "task_basic_red_pct")
-    assert thresholds.values(school_store)["task_basic_red_pct"] == 57
-    assert thresholds.values(school_store)["boundary_alpha"] == 0.01
+    assert thresholds.values(school_store)["alpha"] == 0.05
+    thresholds.set_threshold(school_store, "alpha", 0.01)
+    thresholds.reset_thresholds(school_store, "basic_red")
+    assert thresholds.values(school_store)["basic_red"] == 57
+    assert thresholds.values(school_store)["alpha"] == 0.01
     thresholds.reset_thresholds(school_store)
     assert not any(t.changed for t in thresholds.list_thresholds(school_store))
     actions = [r["action"] for r in school_store.query("SELECT action FROM audit_log WHERE entity = 'analysis_thresholds'")]
@@ -175,9 +175,9 @@ def test_a_threshold_is_set_listed_as_changed_and_reset(school_store) -> None:
 
 
 @pytest.mark.parametrize(("key", "value", "words"), [
-    ("no_such", "1", "Порога «no_such» нет"), ("task_basic_red_pct", "120", "вне допустимого"),
-    ("boundary_tests", "2,5", "целое число"), ("boundary_alpha", "много", "нужно число"),
-    ("task_basic_red_pct", "nan", "вне допустимого"),
+    ("no_such", "1", "Порога «no_such» нет"), ("basic_red", "120", "вне допустимого"),
+    ("boundaries_corrected", "2,5", "целое число"), ("alpha", "много", "нужно число"),
+    ("basic_red", "nan", "вне допустимого"),
 ])
 def test_a_bad_threshold_is_refused(school_store, key, value, words) -> None:
     with pytest.raises(UserError, match=words):
@@ -186,31 +186,31 @@ def test_a_bad_threshold_is_refused(school_store, key, value, words) -> None:
 
 def test_the_municipality_file_round_trips_and_marks_its_values(school_store, tmp_path: Path) -> None:
     thresholds.set_threshold(school_store, "corridor_max5_pct", 25, source="Приказ УО № 12")
-    thresholds.set_threshold(school_store, "crossing_gap_pp", 7)
+    thresholds.set_threshold(school_store, "crossing_pp", 7)
     path = thresholds.export_thresholds(school_store, tmp_path / "пороги.json", issued_by="УО г. Тестовск")
     data = json.loads(path.read_text(encoding="utf-8"))
     assert data["format"] == thresholds.FILE_FORMAT and data["issued_by"] == "УО г. Тестовск"
     thresholds.reset_thresholds(school_store)
-    thresholds.set_threshold(school_store, "boundary_alpha", 0.02)   # not in the file's changes: back to default
+    thresholds.set_threshold(school_store, "alpha", 0.02)   # not in the file's changes: back to default
     result = thresholds.import_thresholds(school_store, path)
-    assert result.changed == ["corridor_max5_pct", "crossing_gap_pp"]
+    assert result.changed == ["corridor_max5_pct", "crossing_pp"]
     items = {t.key: t for t in thresholds.list_thresholds(school_store)}
     assert items["corridor_max5_pct"].value == 25 and items["corridor_max5_pct"].municipal
     assert items["corridor_max5_pct"].source == "Приказ УО № 12"
-    assert items["boundary_alpha"].value == 0.05 and not items["boundary_alpha"].changed
+    assert items["alpha"].value == 0.05 and not items["alpha"].changed
 
 
 def test_a_bad_municipality_file_changes_nothing(school_store, tmp_path: Path) -> None:
     path = tmp_path / "t.json"
     path.write_text(json.dumps({"format": thresholds.FILE_FORMAT, "version": 1, "thresholds": [
-        {"key": "task_basic_red_pct", "value": 50}, {"key": "boundary_alpha", "value": 7},
+        {"key": "basic_red", "value": 50}, {"key": "alpha", "value": 7},
         {"key": "future_key", "value": 1}]}), encoding="utf-8")
     with pytest.raises(UserError) as err:
         thresholds.import_thresholds(school_store, path)
     assert "вне допустимого" in "\n".join(err.value.details)
-    assert thresholds.values(school_store)["task_basic_red_pct"] == 57
+    assert thresholds.values(school_store)["basic_red"] == 57
     path.write_text(json.dumps({"format": thresholds.FILE_FORMAT, "version": 1, "thresholds": [
-        {"key": "future_key", "value": 1}, {"key": "task_basic_red_pct", "value": 50}]}), encoding="utf-8")
+        {"key": "future_key", "value": 1}, {"key": "basic_red", "value": 50}]}), encoding="utf-8")
     assert "future_key" in thresholds.import_thresholds(school_store, path).summary()
     path.write_text("{not json", encoding="utf-8")
     with pytest.raises(UserError, match="не файл порогов"):
@@ -305,3 +305,37 @@ def test_the_database_refuses_a_level_written_around_the_program(store: Store, w
     with pytest.raises(sqlite3.IntegrityError):
         store.conn.execute("UPDATE work_tasks SET level = 'X' WHERE work_id = ?", [work_id])
     assert (store.data_dir / DB_NAME).is_file()
+
+
+# -- what the analysis takes ----------------------------------------------------------------------
+
+def test_the_registry_holds_every_threshold_of_the_analysis_with_its_default_and_source(school_store) -> None:
+    from dataclasses import fields
+
+    from coordinator_app.analysis.model import Corridor, Thresholds
+
+    for f in fields(Thresholds):
+        d = thresholds.BY_KEY[f.name]
+        assert (d.default, d.unit, d.source) == (f.default, f.metadata["unit"], f.metadata["source"])
+    assert thresholds.model(school_store) == Thresholds()
+    assert thresholds.corridor(school_store) is None
+    thresholds.set_threshold(school_store, "reliable_n", "40")
+    thresholds.set_threshold(school_store, "alpha", "0,01")
+    thresholds.set_threshold(school_store, "corridor_max5_pct", 25)
+    model = thresholds.model(school_store)
+    assert model.reliable_n == 40 and isinstance(model.reliable_n, int) and model.alpha == 0.01
+    assert thresholds.corridor(school_store) == Corridor(max5_pct=25.0)
+
+
+def test_tasks_and_reference_rows_convert_to_the_analysis_model(school_store, work_id) -> None:
+    from coordinator_app.analysis.model import TaskInfo as AnalysisTask
+    from coordinator_app.task_info import analysis_tasks
+
+    set_task(school_store, work_id, "2", level="Б", open_answer="нет", requirement="Счёт")
+    tasks = analysis_tasks(get_work(school_store, work_id).tasks)
+    assert tasks[1] == AnalysisTask("2", 1, "Б", False, "Счёт") and tasks[0] == AnalysisTask("1", 2)
+    references.set_reference(school_store, _region(work_id, mean_pct=58.3))
+    reference = references.model(school_store, work_id)
+    assert reference.russia is None and reference.region.name == "регион 2025"
+    assert reference.region.marks_pct == {2: 13.44, 3: 44.15, 4: 36.28, 5: 6.13}
+    assert reference.region.mean_pct == 58.3 and reference.tasks_row().tasks_pct == {"1": 71.2, "4К1": 40}

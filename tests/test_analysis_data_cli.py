@@ -53,34 +53,34 @@ def test_import_tasks_from_a_csv(cli, school_store, tmp_path: Path) -> None:
 
 def test_thresholds_are_listed_set_exported_imported_and_reset(cli, school_store, tmp_path: Path) -> None:
     code, out, _ = cli("thresholds")
-    assert code == 0 and "task_basic_red_pct: 57 %" in out and "Источник:" in out
-    code, out, _ = cli("set-threshold", "task_basic_red_pct", "55,5", "--source", "Приказ УО № 5")
+    assert code == 0 and "basic_red: 57 %" in out and "Источник:" in out
+    code, out, _ = cli("set-threshold", "basic_red", "55,5", "--source", "Приказ УО № 5")
     assert code == 0 and "55,5 % [изменено] (по умолчанию 57)" in out
     code, out, _ = cli("export-thresholds", str(tmp_path / "t.json"), "--issued-by", "УО")
     assert code == 0 and (tmp_path / "t.json").is_file()
     code, out, _ = cli("reset-thresholds")
-    assert code == 0 and values(school_store)["task_basic_red_pct"] == 57
+    assert code == 0 and values(school_store)["basic_red"] == 57
     code, out, _ = cli("import-thresholds", str(tmp_path / "t.json"))
     assert code == 0 and "изменено 1" in out
     code, out, _ = cli("--json", "thresholds")
-    item = next(i for i in json.loads(out) if i["key"] == "task_basic_red_pct")
+    item = next(i for i in json.loads(out) if i["key"] == "basic_red")
     assert item["value"] == 55.5 and item["municipal"] and item["default"] == 57 and item["unit"] == "%"
-    code, _, err = cli("set-threshold", "boundary_alpha", "2")
+    code, _, err = cli("set-threshold", "alpha", "2")
     assert code == 1 and "вне допустимого" in err
-    code, out, _ = cli("reset-thresholds", "task_basic_red_pct")
-    assert code == 0 and values(school_store)["task_basic_red_pct"] == 57
+    code, out, _ = cli("reset-thresholds", "basic_red")
+    assert code == 0 and values(school_store)["basic_red"] == 57
 
 
 def test_reference_rows_from_the_command_line(cli) -> None:
     code, out, err = cli("set-reference", "--work", "1", "--scope", "регион", "--year", "2025",
                          "--marks", "2=13,44,3=44,15,4=36,28,5=6,13", "--tasks", "1=71,2;12.2=40",
-                         "--not-confirmed", "39", "--source", "Аналитика ФИС ОКО")
+                         "--not-confirmed", "39", "--mean", "58,3", "--source", "Аналитика ФИС ОКО")
     assert code == 0, err
     assert out.startswith("регион, 2025; отметки «2» 13,44 %") and "12.2: 40 %" in out
     code, out, _ = cli("--json", "references", "--work", "1")
     rows = json.loads(out)
     assert rows[0]["marks_pct"] == {"2": 13.44, "3": 44.15, "4": 36.28, "5": 6.13}
-    assert rows[0]["not_confirmed_pct"] == 39.0 and rows[0]["tasks_pct"] == {"1": 71.2, "12.2": 40.0}
+    assert rows[0]["mean_pct"] == 58.3 and rows[0]["not_confirmed_pct"] == 39.0 and rows[0]["tasks_pct"] == {"1": 71.2, "12.2": 40.0}
     code, _, err = cli("set-reference", "--work", "1", "--scope", "страна", "--not-confirmed", "10")
     assert code == 1 and "не распознан" in err
     code, _, err = cli("set-reference", "--work", "1", "--scope", "россия", "--marks", "2=abc")
@@ -93,7 +93,7 @@ def test_reference_rows_from_the_command_line(cli) -> None:
 
 @pytest.mark.parametrize("argv", [
     ["set-task", "--work", "1", "--task", "1", "--level", "Б"], ["import-tasks", "f.csv", "--work", "1"],
-    ["set-threshold", "boundary_alpha", "0.01"], ["reset-thresholds"], ["import-thresholds", "t.json"],
+    ["set-threshold", "alpha", "0.01"], ["reset-thresholds"], ["import-thresholds", "t.json"],
     ["set-reference", "--work", "1", "--scope", "регион", "--not-confirmed", "10"],
 ])
 def test_an_expert_cannot_change_the_analysis_data(cli, school_store, argv) -> None:
@@ -105,7 +105,7 @@ def test_an_expert_cannot_change_the_analysis_data(cli, school_store, argv) -> N
     assert school_store.scalar("SELECT COUNT(*) FROM reference_rows") == 0
     assert all(t.level is None for t in get_work(school_store, 1).tasks)
     code, out, _ = cli("thresholds")                       # reading stays open
-    assert code == 0 and "boundary_alpha" in out
+    assert code == 0 and "alpha" in out
 
 
 def test_the_new_commands_have_russian_help(cli, capsys) -> None:

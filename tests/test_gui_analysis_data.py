@@ -110,22 +110,22 @@ def test_thresholds_are_changed_reset_and_exchanged_in_their_dialog(qtbot, windo
 
     dialog = ThresholdsDialog(window.ctx, parent=window)
     qtbot.addWidget(dialog)
-    row = [t.key for t in dialog.items].index("task_basic_red_pct")
+    row = [t.key for t in dialog.items].index("basic_red")
     dialog.table.item(row, VALUE).setText("55,5")
     dialog.table.item(row, SOURCE).setText("Приказ УО № 5")
     dialog.save()
     assert "Сохранено порогов: 1" in dialog.message.text()
-    assert thresholds.values(window.ctx.store)["task_basic_red_pct"] == 55.5
+    assert thresholds.values(window.ctx.store)["basic_red"] == 55.5
     assert dialog.table.item(row, STATE).text() == "изменено"
     dialog.table.item(row, VALUE).setText("сто")
     dialog.save()
-    assert "нужно число" in dialog.message.text() and thresholds.values(window.ctx.store)["task_basic_red_pct"] == 55.5
+    assert "нужно число" in dialog.message.text() and thresholds.values(window.ctx.store)["basic_red"] == 55.5
     dialog.reload()
     dialog.export_to(tmp_path / "пороги")
     assert json.loads((tmp_path / "пороги.json").read_text(encoding="utf-8"))["format"] == thresholds.FILE_FORMAT
     dialog.table.selectRow(row)
     dialog.reset_selected()
-    assert thresholds.values(window.ctx.store)["task_basic_red_pct"] == 57
+    assert thresholds.values(window.ctx.store)["basic_red"] == 57
     dialog.import_from(tmp_path / "пороги.json")
     assert dialog.table.item(row, STATE).text() == "изменено муниципалитетом"
     messages.answer(True)
@@ -144,12 +144,14 @@ def test_reference_rows_are_entered_in_their_dialog(qtbot, window, work_id, mess
     for mark, value in zip("2345", ("13,4", "44,2", "36,3", "6,1")):
         dialog.marks[mark].setText(value)
     dialog.not_confirmed.setText("39")
+    dialog.mean.setText("58,3")
     dialog.tasks.item(0, 1).setText("71,5")
     dialog.source.setText("Аналитика ФИС ОКО")
     dialog.save()
     assert "Сохранено: регион" in dialog.message.text() and "регион (2025)" in dialog.summary.text()
     row = references.list_references(window.ctx.store, work_id)[0]
-    assert (row.scope, row.year, row.marks["3"], row.tasks, row.not_confirmed) == ("region", 2025, 44.2, {"1": 71.5}, 39)
+    assert (row.scope, row.year, row.marks["3"], row.tasks, row.not_confirmed, row.mean_pct) == (
+        "region", 2025, 44.2, {"1": 71.5}, 39, 58.3)
     dialog.marks["5"].setText("60")
     dialog.save()
     assert "в сумме" in dialog.message.text()

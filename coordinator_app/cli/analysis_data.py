@@ -92,7 +92,9 @@ def _reference_from(args: argparse.Namespace, scope: str) -> references.Referenc
     tasks = {k: references.parse_pct(v, f"задание {k}") for k, v in references.parse_pairs(args.tasks).items()}
     not_confirmed = (references.parse_pct(args.not_confirmed, "«не подтвердили»")
                      if args.not_confirmed is not None else None)
-    return references.ReferenceRow(args.work, scope, args.year, marks, tasks, not_confirmed, args.source or "")
+    mean = references.parse_pct(args.mean, "средний процент выполнения") if args.mean is not None else None
+    return references.ReferenceRow(args.work, scope, args.year, marks, tasks, not_confirmed, args.source or "",
+                                   mean_pct=mean)
 
 
 def _reference_line(row: references.ReferenceRow) -> str:
@@ -104,6 +106,8 @@ def _reference_line(row: references.ReferenceRow) -> str:
         parts.append("отметки " + ", ".join(f"«{k}» {pct(v)} %" for k, v in row.marks.items()))
     if row.not_confirmed is not None:
         parts.append(f"не подтвердили {pct(row.not_confirmed)} %")
+    if row.mean_pct is not None:
+        parts.append(f"средний процент выполнения {pct(row.mean_pct)} %")
     if row.tasks:
         parts.append("задания " + ", ".join(f"{k}: {pct(v)} %" for k, v in row.tasks.items()))
     if row.source:
@@ -197,6 +201,7 @@ def _args_set_reference(p: argparse.ArgumentParser) -> None:
     p.add_argument("--marks", metavar="2=..,3=..,4=..,5=..", help="доли отметок в %%: 2=13,4;3=44,2;4=36,3;5=6,1")
     p.add_argument("--tasks", metavar="1=..,2=..", help="выполнение заданий в %%: 1=71,2;2=65")
     p.add_argument("--not-confirmed", metavar="PCT", help="доля «не подтвердили» в %%")
+    p.add_argument("--mean", metavar="PCT", help="средний процент выполнения работы (от максимального балла)")
     p.add_argument("--source", metavar="ТЕКСТ", help="откуда цифры (например, «Аналитика ФИС ОКО, 2025»)")
     p.add_argument("--clear", action="store_true", help="удалить эталонные данные этого уровня")
     p.set_defaults(func=cmd_set_reference)

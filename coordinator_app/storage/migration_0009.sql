@@ -29,6 +29,7 @@ CREATE TABLE reference_rows (
     pct4           REAL CHECK (pct4 IS NULL OR pct4 BETWEEN 0 AND 100),
     pct5           REAL CHECK (pct5 IS NULL OR pct5 BETWEEN 0 AND 100),
     not_confirmed  REAL CHECK (not_confirmed IS NULL OR not_confirmed BETWEEN 0 AND 100),
+    mean_pct       REAL CHECK (mean_pct IS NULL OR mean_pct BETWEEN 0 AND 100),   -- mean % of the maximum
     source         TEXT NOT NULL DEFAULT '',
     changed_at     TEXT NOT NULL,
     UNIQUE (work_id, scope)

@@ -76,6 +76,7 @@ class ReferenceDialog(QDialog):
         self.year.setSpecialValueText("не указан")
         self.marks = {m: QLineEdit() for m in MARKS}
         self.not_confirmed = QLineEdit()
+        self.mean = QLineEdit()
         self.source = QLineEdit()
         self.source.setPlaceholderText("например, «Аналитика ФИС ОКО, 2025»")
         form = QFormLayout()
@@ -86,8 +87,10 @@ class ReferenceDialog(QDialog):
             form.addRow(f"Доля «{mark}», %:", field)
         self.not_confirmed.setPlaceholderText("%")
         form.addRow("«Не подтвердили», %:", self.not_confirmed)
+        self.mean.setPlaceholderText("% от максимального балла")
+        form.addRow("Средний % выполнения:", self.mean)
         form.addRow("Источник:", self.source)
-        for field in (*self.marks.values(), self.not_confirmed, self.source):
+        for field in (*self.marks.values(), self.not_confirmed, self.mean, self.source):
             field.setReadOnly(self.read_only)
         self.year.setEnabled(not self.read_only)
         return form
@@ -138,6 +141,7 @@ class ReferenceDialog(QDialog):
         for mark, field in self.marks.items():
             field.setText(pct_text(row.marks.get(mark)) if row else "")
         self.not_confirmed.setText(pct_text(row.not_confirmed) if row else "")
+        self.mean.setText(pct_text(row.mean_pct) if row else "")
         self.source.setText(row.source if row else "")
         for index, task in enumerate(self.work.tasks):
             self.tasks.item(index, 1).setText(pct_text(row.tasks.get(task.task_id)) if row else "")
@@ -152,9 +156,10 @@ class ReferenceDialog(QDialog):
                 tasks[task.task_id] = references.parse_pct(text, f"задание {task.task_id}")
         not_confirmed = (references.parse_pct(self.not_confirmed.text(), "«не подтвердили»")
                          if self.not_confirmed.text().strip() else None)
+        mean = references.parse_pct(self.mean.text(), "средний % выполнения") if self.mean.text().strip() else None
         year = self.year.value() if self.year.value() != self.year.minimum() else None
         return ReferenceRow(self.work.id, self.scope.currentData(), year, marks, tasks, not_confirmed,
-                            self.source.text())
+                            self.source.text(), mean_pct=mean)
 
     # -- changing -----------------------------------------------------------------------------------
     def _done(self, text: str) -> None:
