@@ -1,7 +1,10 @@
 """The small bundled catalogue of work structures (`resources/catalogue/works.json`).
 
 Only works whose structure and scale could be sourced are listed; each entry names its source.
-Task rows are `[id, max]` or `[id, max, part]`.
+Task rows are `[id, max]` or `[id, max, part]`. An entry may give its tasks' levels (Б/П/В) as
+`"levels": {"1": "Б", …}` only together with `"levels_source"`, the document that states them (a
+work's description or ФИС ОКО's «Уровень сложности задания»); without a source no level is given
+— none is guessed from a task's number or maximum.
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ class CatalogueEntry:
     def to_definition(self, work_date: dt.date, classes: list[str] | None = None) -> WorkDef:
         return WorkDef(
             subject=self.subject, grade=self.grade, work_date=work_date,
-            tasks=[TaskDef(t.task_id, t.max_score, t.part) for t in self.tasks],
+            tasks=[TaskDef(t.task_id, t.max_score, t.part, t.level) for t in self.tasks],
             parts=max(t.part for t in self.tasks), scale=list(self.scale) if self.scale else None,
             classes=list(classes or []), source="catalogue",
         )
@@ -48,10 +51,13 @@ def load_catalogue() -> tuple[CatalogueEntry, ...]:
     data = json.loads(resource_path("catalogue", "works.json").read_text(encoding="utf-8"))
     entries = []
     for item in data["works"]:
-        tasks = tuple(TaskDef(str(t[0]), int(t[1]), int(t[2]) if len(t) > 2 else 1) for t in item["tasks"])
+        levels = item.get("levels") if item.get("levels_source") else None
+        tasks = tuple(TaskDef(str(t[0]), int(t[1]), int(t[2]) if len(t) > 2 else 1,
+                              (levels or {}).get(str(t[0]))) for t in item["tasks"])
         entries.append(CatalogueEntry(
             id=item["id"], subject=item["subject"], grade=int(item["grade"]), year=int(item["year"]),
-            tasks=tasks, scale=tuple(item["scale"]) if item.get("scale") else None, source=item["source"],
+            tasks=tasks, scale=tuple(item["scale"]) if item.get("scale") else None,
+            source=item["source"] + (f"; уровни заданий: {item['levels_source']}" if levels else ""),
         ))
     return tuple(entries)
 

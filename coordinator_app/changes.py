@@ -25,6 +25,8 @@ class Topic(str, Enum):
     EXPERTS = "experts"
     MODE = "mode"
     EXPORTS = "exports"
+    THRESHOLDS = "thresholds"      # the analysis thresholds
+    REFERENCES = "references"      # a work's reference rows (Russia, region, municipality)
 
     def __str__(self) -> str:
         return self.value

@@ -22,6 +22,7 @@ from .names import class_display, normalize_class_name
 from .qr_payload import new_work_key
 from .storage import Store, now_iso
 from .students import NeedsConfirmation
+from .task_levels import ValueProblem, clean_requirement, parse_level
 from .words import counted
 
 MARKS = ("3", "4", "5")
@@ -33,6 +34,9 @@ class TaskDef:
     task_id: str
     max_score: int
     part: int = 1
+    level: str | None = None           # «Б», «П», «В»; None: not known
+    open_answer: bool | None = None    # scored by an expert's judgement («развёрнутый ответ»); None: not known
+    requirement: str = ""              # the checked requirement («проверяемое умение»)
 
 
 @dataclass
@@ -97,7 +101,8 @@ class Work:
             "grade": self.grade,
             "date": self.work_date.isoformat(),
             "parts": self.parts,
-            "tasks": [{"id": t.task_id, "max": t.max_score, "part": t.part} for t in self.tasks],
+            "tasks": [{"id": t.task_id, "max": t.max_score, "part": t.part, "level": t.level,
+                       "open": t.open_answer, "requirement": t.requirement or None} for t in self.tasks],
             "max_total": self.max_total,
             "scale": self.scale,
             "classes": [name for _, name in self.classes],
@@ -240,6 +245,19 @@ def _pages_problems(pages: Any) -> list[str]:
     return []
 
 
+def _clean_task(task: TaskDef, problems: list[str]) -> TaskDef:
+    """The task with its number normalised and its level and requirement checked."""
+    task_id = normalize_task_id(task.task_id)
+    try:
+        level = parse_level(task.level)
+        requirement = clean_requirement(task.requirement)
+    except ValueProblem as err:
+        problems.append(f"Задание «{task_id}»: {err}.")
+        level, requirement = None, ""
+    open_answer = None if task.open_answer is None else bool(task.open_answer)
+    return TaskDef(task_id, int(task.max_score), int(task.part), level, open_answer, requirement)
+
+
 def validate_work(defn: WorkDef) -> WorkDef:
     problems: list[str] = []
     subject = " ".join(defn.subject.split())
@@ -247,7 +265,7 @@ def validate_work(defn: WorkDef) -> WorkDef:
         problems.append("Укажите предмет.")
     if not 4 <= int(defn.grade) <= 11:
         problems.append(f"Параллель {defn.grade}: ВПР пишут в 4–11 классах.")
-    tasks = [TaskDef(normalize_task_id(t.task_id), int(t.max_score), int(t.part)) for t in defn.tasks]
+    tasks = [_clean_task(t, problems) for t in defn.tasks]
     problems += _task_problems(tasks)
     parts = _parts(defn.parts, tasks)
     scale = list(defn.scale) if defn.scale else None
@@ -369,7 +387,9 @@ def create_work(store: Store, defn: WorkDef) -> tuple[int, Changes]:
                 "created_at": stamp, "updated_at": stamp,
             }).last_pk
             db["work_tasks"].insert_all(
-                {"work_id": work_id, "position": i, "task_id": t.task_id, "max_score": t.max_score, "part": t.part}
+                {"work_id": work_id, "position": i, "task_id": t.task_id, "max_score": t.max_score, "part": t.part,
+                 "level": t.level, "open_answer": None if t.open_answer is None else int(t.open_answer),
+                 "requirement": t.requirement or None}
                 for i, t in enumerate(clean.tasks, start=1)
             )
             for class_id in _class_ids(store, clean.classes):
@@ -391,7 +411,8 @@ def get_work(store: Store, work_id: int) -> Work:
     if row is None:
         raise UserError(f"Работа № {work_id} не найдена.")
     tasks = [
-        TaskDef(r["task_id"], r["max_score"], r["part"])
+        TaskDef(r["task_id"], r["max_score"], r["part"], r["level"],
+                None if r["open_answer"] is None else bool(r["open_answer"]), r["requirement"] or "")
         for r in store.query("SELECT * FROM work_tasks WHERE work_id = ? ORDER BY position", [work_id])
     ]
     classes = [

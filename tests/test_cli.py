@@ -57,7 +57,7 @@ def test_whole_flow_from_an_empty_dir_to_printed_documents(cli: Cli, pupils_file
     work = cli.json("add-work", "--subject", "Русский язык", "--grade", "4", "--date", "2026-04-21",
                     "--template", str(template), "--scale", "10,16,21", "--classes", "4А,4Б")
     assert work["id"] == 1 and work["max_total"] == 24 and work["parts"] == 1
-    assert {"id": "9.1", "max": 1, "part": 1} in work["tasks"]
+    assert {"id": "9.1", "max": 1, "part": 1, "level": None, "open": None, "requirement": None} in work["tasks"]
 
     works = cli.json("list", "works")
     assert works[0]["scale"] == [10, 16, 21] and works[0]["date"] == "2026-04-21"
@@ -202,7 +202,7 @@ def test_a_command_parses_alike_with_only_its_own_subparser_built() -> None:
     from coordinator_app.cli import _COMMANDS, _command_in, build_parser
 
     whole = build_parser()
-    assert len(_COMMANDS) == 37       # every command is checked below
+    assert len(_COMMANDS) == 47       # every command is checked below
     everything = ["--work", "3", "--out", "o", "--code", "1", "--task", "1", "--value", "1", "--mark", "5",
                   "--days", "3", "--date", "2026-01-01", "--tasks", "1:1", "--school", "s", "--login", "l", "f"]
     for name in _COMMANDS:

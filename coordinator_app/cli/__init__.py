@@ -39,6 +39,10 @@ _COMMANDS: dict[str, str] = {
     "verify-archive": "backup", "verify": "backup", "import-codes": "codes", "set-variant": "codes",
     "attach-criteria": "works", "experts": "school", "second-check": "scores", "set-class": "school",
     "set-textbook": "works", "export-form": "exports", "export-package": "exports", "verify-package": "exports",
+    "set-task": "analysis_data", "import-tasks": "analysis_data", "thresholds": "analysis_data",
+    "set-threshold": "analysis_data", "reset-thresholds": "analysis_data", "export-thresholds": "analysis_data",
+    "import-thresholds": "analysis_data", "set-reference": "analysis_data", "references": "analysis_data",
+    "analysis": "analysis",
 }
 
 
@@ -166,6 +170,10 @@ _COORDINATOR_ONLY: dict[str | tuple[str, str], str] = {
     "attach-criteria": "критерии оценивания", "set-class": "номера классов", "set-textbook": "учебники классов",
     "assign-codes": "выдача кодов", ("second-check", "create"): "создание выборки",
     ("second-check", "settle"): "решение комиссии", ("second-check", "protocol"): "протокол перепроверки",
+    "set-task": "описание заданий", "import-tasks": "описание заданий", "set-threshold": "пороги анализа",
+    "reset-thresholds": "пороги анализа", "import-thresholds": "пороги анализа",
+    "set-reference": "эталонные данные", "analysis": "анализ результатов",
+    ("second-check", "agreement"): "согласованность перепроверки",
 }
 
 

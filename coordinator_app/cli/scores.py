@@ -115,9 +115,15 @@ def _check_status(store: Store, args: argparse.Namespace) -> None:
     output(args, [p.as_dict() for p in report.participants], "\n".join(lines))
 
 
+def _check_agreement(store: Store, args: argparse.Namespace) -> None:
+    from .analysis import agreement_report  # start-up: the statistics only for this action
+
+    agreement_report(store, args)
+
+
 _CHECK_ACTIONS: dict[str, Callable[[Store, argparse.Namespace], None]] = {
     "create": _check_create, "score": _check_score, "settle": _check_settle, "protocol": _check_protocol,
-    "status": _check_status,
+    "status": _check_status, "agreement": _check_agreement,
 }
 
 
@@ -165,11 +171,13 @@ def _args_set_journal_mark(p: argparse.ArgumentParser) -> None:
     p.set_defaults(func=cmd_set_journal_mark)
 
 
-@COMMANDS.command("second-check", "перепроверка вторым экспертом: create, score, status, settle, protocol")
+@COMMANDS.command("second-check",
+                  "перепроверка вторым экспертом: create, score, status, settle, protocol, agreement")
 def _args_second_check(p: argparse.ArgumentParser) -> None:
-    p.add_argument("action", choices=["create", "score", "status", "settle", "protocol"],
+    p.add_argument("action", choices=["create", "score", "status", "settle", "protocol", "agreement"],
                    help="create — выборка; score — балл второго эксперта; status — расхождения; "
-                        "settle — решение комиссии; protocol — протокол перепроверки (PDF)")
+                        "settle — решение комиссии; protocol — протокол перепроверки (PDF); "
+                        "agreement — согласованность с проверкой школы")
     p.add_argument("--work", type=int, required=True, help="номер работы (его показывает list works)")
     p.add_argument("--share", type=float, metavar="PCT", help="доля работ в выборке, %% (для create)")
     p.add_argument("--codes", help="коды через запятую (для create)")

@@ -64,6 +64,8 @@ MIGRATIONS: list[Migration] = [
     Migration(6, "pupils' dates of birth", _sql_file("migration_0006.sql")),
     Migration(7, "keep-until date per stored page and audio file; retention guards", _sql_file("migration_0007.sql")),
     Migration(8, "the audit log as a hash chain", lambda db: _chain_audit_log(db)),
+    Migration(9, "task levels, open answers and requirements; analysis thresholds; reference rows",
+              _sql_file("migration_0009.sql")),
 ]
 
 

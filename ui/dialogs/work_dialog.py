@@ -1,4 +1,10 @@
-"""Create a work (from the ФИС ОКО template, the catalogue or by hand) or edit an existing one."""
+"""Create a work (from the ФИС ОКО template, the catalogue or by hand) or edit an existing one.
+
+Besides its number, maximum and part, each task has what the analysis needs: its level (Б/П/В),
+whether the answer is «развёрнутый» (scored by an expert's judgement) and the checked requirement;
+they are typed in the table or imported from a task-description file («Импорт описания заданий…»),
+and saved with the work.
+"""
 
 from __future__ import annotations
 
@@ -36,6 +42,9 @@ from coordinator_app.changes import Changes
 from coordinator_app.classes import list_classes
 from coordinator_app.errors import UserError
 from coordinator_app.storage import Store
+from coordinator_app.task_info import TaskInfo, merge_infos, read_task_file, set_tasks, task_infos
+from coordinator_app.task_levels import LEVEL_NAMES, LEVELS
+from coordinator_app.words import counted
 from coordinator_app.works import (
     MAX_PAGES_PER_WORK,
     TaskDef,
@@ -57,6 +66,10 @@ from ..widgets import fit_to_screen
 SUBJECTS = ["Русский язык", "Математика", "Окружающий мир", "История", "Обществознание", "География", "Биология",
             "Физика", "Химия", "Литература", "Английский язык", "Немецкий язык", "Французский язык", "Информатика"]
 TEMPLATE, CATALOGUE, MANUAL = "template", "catalogue", "manual"
+#: The task table's columns.
+ID_COL, MAX_COL, PART_COL, LEVEL_COL, OPEN_COL, REQUIREMENT_COL = range(6)
+_LEVEL_CHOICES = [("—", None)] + [(level, level) for level in LEVELS]
+_OPEN_CHOICES = [("—", None), ("да", True), ("нет", False)]
 
 
 class WorkDialog(QDialog):
@@ -69,7 +82,7 @@ class WorkDialog(QDialog):
         self.created_id: int | None = None
         self.changes = None
         self.setWindowTitle(f"Работа «{work.title}»" if work else "Новая работа")
-        fit_to_screen(self, 780, 820)
+        fit_to_screen(self, 1040, 820)
 
         self.source_box = self._source_box()
         form = self._fields_form()
@@ -188,9 +201,19 @@ class WorkDialog(QDialog):
 
     def _tasks_box(self) -> QGroupBox:
         """The table of tasks (number, maximum, part) with its buttons and the total."""
-        self.tasks = QTableWidget(0, 3)
-        self.tasks.setHorizontalHeaderLabels(["Задание", "Макс. балл", "Часть"])
+        self.tasks = QTableWidget(0, 6)
+        self.tasks.setHorizontalHeaderLabels(["Задание", "Макс. балл", "Часть", "Уровень", "Развёрнутый ответ",
+                                              "Проверяемое умение"])
         self.tasks.horizontalHeader().setStretchLastSection(True)
+        header_tips = {LEVEL_COL: "Уровень сложности: " + ", ".join(f"{k} — {v}" for k, v in LEVEL_NAMES.items()),
+                       OPEN_COL: "Да — задание с развёрнутым ответом, его оценивает эксперт по критериям",
+                       REQUIREMENT_COL: "Проверяемое умение из описания работы (для «типичных затруднений»)"}
+        for column, tip in header_tips.items():
+            self.tasks.horizontalHeaderItem(column).setToolTip(tip)
+        metrics = self.tasks.horizontalHeader().fontMetrics()
+        for column in range(REQUIREMENT_COL):    # each title whole, the requirement takes the rest
+            title = self.tasks.horizontalHeaderItem(column).text()
+            self.tasks.horizontalHeader().resizeSection(column, max(64, metrics.horizontalAdvance(title) + 24))
         self.tasks.setMinimumHeight(140)
         self.tasks.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.tasks.itemChanged.connect(lambda _: self._update_total())
@@ -198,13 +221,19 @@ class WorkDialog(QDialog):
         self.add_task.clicked.connect(lambda: self._add_task_row(TaskDef(str(self.tasks.rowCount() + 1), 1, 1)))
         self.remove_task = QPushButton("Удалить задание")
         self.remove_task.clicked.connect(self._remove_task_rows)
+        self.import_tasks = QPushButton("Импорт описания заданий…")
+        self.import_tasks.setToolTip("Таблица .xlsx или .csv: номер задания и проверяемое умение; если есть — "
+                                     "уровень и развёрнутый ответ")
+        self.import_tasks.clicked.connect(self.choose_task_file)
         self.total = QLabel()
         task_buttons = QHBoxLayout()
         task_buttons.addWidget(self.add_task)
         task_buttons.addWidget(self.remove_task)
+        task_buttons.addWidget(self.import_tasks)
         task_buttons.addStretch(1)
         task_buttons.addWidget(self.total)
-        tasks_box = QGroupBox("Задания (номер, максимальный балл, часть работы)")
+        tasks_box = QGroupBox("Задания (номер, максимальный балл, часть работы; для анализа — уровень, "
+                              "развёрнутый ответ, проверяемое умение)")
         tasks_layout = QVBoxLayout(tasks_box)
         tasks_layout.addWidget(self.tasks)
         tasks_layout.addLayout(task_buttons)
@@ -219,9 +248,7 @@ class WorkDialog(QDialog):
         self.add_task.setEnabled(editable)
         self.remove_task.setEnabled(editable)
         self.grade.setEnabled(mode != CATALOGUE)
-        triggers = (QAbstractItemView.EditTrigger.AllEditTriggers if editable
-                    else QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.tasks.setEditTriggers(triggers)
+        self._set_structure_editable(editable)
         notes = {
             TEMPLATE: "Задания, максимальные баллы, части и необязательные столбцы читаются из заголовка формы. "
                       "Файл формы сохраняется вместе с работой, чтобы позже заполнить его результатами.",
@@ -305,11 +332,39 @@ class WorkDialog(QDialog):
                 if self.classes.item(i).flags() & Qt.ItemFlag.ItemIsUserCheckable
                 and self.classes.item(i).checkState() == Qt.CheckState.Checked]
 
+    def _set_structure_editable(self, editable: bool) -> None:
+        """Number, maximum and part are typed only for a work made by hand and not yet saved; the
+        analysis columns always."""
+        self.structure_editable = editable
+        for row in range(self.tasks.rowCount()):
+            self._lock_structure(row)
+
+    def _lock_structure(self, row: int) -> None:
+        for col in (ID_COL, MAX_COL, PART_COL):
+            item = self.tasks.item(row, col)
+            if item is not None:
+                flags = item.flags() | Qt.ItemFlag.ItemIsEditable
+                item.setFlags(flags if getattr(self, "structure_editable", True) else flags & ~Qt.ItemFlag.ItemIsEditable)
+
+    @staticmethod
+    def _combo(choices: list[tuple[str, object]], value: object) -> QComboBox:
+        combo = QComboBox()
+        for text, data in choices:
+            combo.addItem(text, data)
+        combo.setCurrentIndex(next((i for i, (_, data) in enumerate(choices) if data == value), 0))
+        return combo
+
     def _add_task_row(self, task: TaskDef) -> None:
         row = self.tasks.rowCount()
         self.tasks.insertRow(row)
         for col, value in enumerate((task.task_id, task.max_score, task.part)):
             self.tasks.setItem(row, col, QTableWidgetItem(str(value)))
+        self._lock_structure(row)
+        self.tasks.setCellWidget(row, LEVEL_COL, self._combo(_LEVEL_CHOICES, task.level))
+        self.tasks.setCellWidget(row, OPEN_COL, self._combo(_OPEN_CHOICES, task.open_answer))
+        requirement = QTableWidgetItem(task.requirement)
+        requirement.setToolTip(task.requirement)
+        self.tasks.setItem(row, REQUIREMENT_COL, requirement)
         self._update_total()
 
     def _remove_task_rows(self) -> None:
@@ -331,12 +386,19 @@ class WorkDialog(QDialog):
             if value:
                 box.setValue(value)
 
+    def _analysis_fields(self, row: int) -> tuple[str | None, bool | None, str]:
+        """The level, «развёрнутый ответ» and requirement of the table's row."""
+        level, open_answer = (self.tasks.cellWidget(row, col) for col in (LEVEL_COL, OPEN_COL))
+        item = self.tasks.item(row, REQUIREMENT_COL)
+        return (level.currentData() if level else None, open_answer.currentData() if open_answer else None,
+                item.text().strip() if item else "")
+
     def _read_tasks(self) -> list[TaskDef]:
         tasks, problems = [], []
         for row in range(self.tasks.rowCount()):
             cells = [(self.tasks.item(row, c).text().strip() if self.tasks.item(row, c) else "") for c in range(3)]
             try:
-                tasks.append(TaskDef(cells[0], int(cells[1]), int(cells[2] or 1)))
+                tasks.append(TaskDef(cells[0], int(cells[1]), int(cells[2] or 1), *self._analysis_fields(row)))
             except ValueError:
                 problems.append(f"строка {row + 1}: максимальный балл и часть — целые числа")
         if problems:
@@ -360,8 +422,8 @@ class WorkDialog(QDialog):
         self._fill_classes({name for _, name in work.classes})
         self._set_scale(work.scale)
         self.pages.setValue(work.pages_per_work or 0)
+        self._set_structure_editable(False)
         self._set_tasks(work.tasks)
-        self.tasks.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.add_task.setVisible(False)
         self.remove_task.setVisible(False)
 
@@ -372,6 +434,8 @@ class WorkDialog(QDialog):
             if self.template_def is None:
                 raise UserError("Выберите файл формы сбора результатов ФИС ОКО.")
             defn = self.template_def
+            for row, task in enumerate(defn.tasks):
+                task.level, task.open_answer, task.requirement = self._analysis_fields(row)
             defn.subject, defn.work_date, defn.scale = self.subject.currentText(), work_date, scale
             defn.grade, defn.classes = self.grade.value(), self.selected_classes()
             defn.pages_per_work = self.pages.value() or None
@@ -391,9 +455,43 @@ class WorkDialog(QDialog):
     def _update(self, store: Store) -> Changes:
         assert self.work is not None
         scale = [b.value() for b in self.scale] if self.scale_known.isChecked() else None
-        return update_work(store, self.work.id, subject=self.subject.currentText(),
-                           work_date=self.date.date().toPython(), scale=scale, classes=self.selected_classes(),
-                           pages_per_work=self.pages.value() or None)
+        infos = task_infos(self._read_tasks())
+        with store.atomic():                    # the work and its tasks' descriptions together
+            changes = update_work(store, self.work.id, subject=self.subject.currentText(),
+                                  work_date=self.date.date().toPython(), scale=scale, classes=self.selected_classes(),
+                                  pages_per_work=self.pages.value() or None)
+            return changes | set_tasks(store, self.work.id, infos)
+
+    # -- the task-description file ------------------------------------------------------------------
+    def choose_task_file(self) -> None:
+        name, _ = QFileDialog.getOpenFileName(self, "Описание заданий", str(Path.home()),
+                                              "Таблицы (*.xlsx *.csv);;Все файлы (*)")
+        if name:
+            self.load_task_file(Path(name))
+
+    def load_task_file(self, path: Path) -> None:
+        """Read the file off the GUI thread; its levels and requirements fill the table (all or
+        nothing: a problem in any row leaves the table as it was and says which rows)."""
+        self.error.clear()
+
+        def job(ctx: TaskContext) -> tuple[list[TaskInfo], list[str]]:
+            return read_task_file(path)
+
+        ChangeOp(self.ctx, self, job).success(self._apply_task_file) \
+            .failure(lambda err: self.error.setText(str(err))) \
+            .run_in_background("Чтение описания заданий", cancellable=False)
+
+    def _apply_task_file(self, read: tuple[list[TaskInfo], list[str]]) -> None:
+        infos, where = read
+        try:
+            tasks = self._read_tasks()
+            merged = merge_infos(tasks, infos, where)
+        except UserError as err:
+            self.error.setText(str(err))
+            return
+        self._set_tasks([merged.get(t.task_id, t) for t in tasks])
+        self.source_note.setText(f"Описание заданий прочитано ({counted(len(infos), 'строка', 'строки', 'строк')}): "
+                                 "проверьте таблицу и сохраните работу.")
 
     def _create(self, store: Store) -> tuple[int, Changes]:
         defn = self.definition()

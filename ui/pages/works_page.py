@@ -11,6 +11,8 @@ from coordinator_app.works import Work, delete_work, get_work, list_works
 
 from .. import style
 from ..context import AppContext
+from ..dialogs.reference_dialog import ReferenceDialog
+from ..dialogs.thresholds_dialog import ThresholdsDialog
 from ..dialogs.work_dialog import WorkDialog
 from ..loader import PageLoader
 from ..ops import ChangeOp
@@ -74,10 +76,19 @@ class WorksPage(QWidget):
         self.delete_button = QPushButton("Удалить")
         self.delete_button.setShortcut(QKeySequence.StandardKey.Delete)
         self.delete_button.clicked.connect(self.delete_work)
+        # The analysis's data, until the «Анализ» step opens these dialogs itself.
+        self.thresholds_button = QPushButton("Пороги анализа…")
+        self.thresholds_button.setToolTip("Пороги, с которыми «Анализ» сравнивает результаты; файл муниципалитета")
+        self.thresholds_button.clicked.connect(self.edit_thresholds)
+        self.references_button = QPushButton("Эталонные данные…")
+        self.references_button.setToolTip("Результаты России, региона, муниципалитета для сравнения с этой работой")
+        self.references_button.clicked.connect(self.edit_references)
         toolbar = QHBoxLayout()
         for b in (self.from_template, self.from_catalogue, self.manual, self.edit_button, self.delete_button):
             toolbar.addWidget(b)
         toolbar.addStretch(1)
+        toolbar.addWidget(self.thresholds_button)
+        toolbar.addWidget(self.references_button)
 
         self.details = QLabel("Выберите работу, чтобы увидеть её задания.")
         self.details.setWordWrap(True)
@@ -96,7 +107,8 @@ class WorksPage(QWidget):
         layout.addWidget(splitter, 1)
         self.subscription = ctx.bus.subscribe(self, (Topic.WORKS, Topic.PARTICIPANTS, Topic.CLASSES),
                                               lambda _changes: self.reload())
-        self.loader = PageLoader(self, overlay=self.table.viewport(), guard=[self.edit_button, self.delete_button])
+        self.loader = PageLoader(self, overlay=self.table.viewport(),
+                                 guard=[self.edit_button, self.delete_button, self.references_button])
         self.reload()
 
     def reload(self) -> None:
@@ -126,10 +138,12 @@ class WorksPage(QWidget):
         work = self.selected()
         self.edit_button.setEnabled(work is not None)
         self.delete_button.setEnabled(work is not None)
+        self.references_button.setEnabled(work is not None)
         if work is None:
             self.details.setText("Выберите работу, чтобы увидеть её задания.")
             return
         parts = []
+        levels = sum(1 for t in work.tasks if t.level)
         for part in range(1, work.parts + 1):
             tasks = ", ".join(f"{t.task_id} ({t.max_score} б.)" for t in work.tasks if t.part == part)
             parts.append((f"<b>Часть {part}:</b> " if work.parts > 1 else "<b>Задания:</b> ") + tasks)
@@ -141,8 +155,10 @@ class WorksPage(QWidget):
             extras.append("допускается «не пройд.»")
         scale = (f"«3» от {work.scale[0]}, «4» от {work.scale[1]}, «5» от {work.scale[2]}" if work.scale
                  else style.error_html("не задана — внесите из критериев оценивания", bold=False))
+        described = (f"<br><b>Для анализа:</b> уровень указан у {levels} из {len(work.tasks)} заданий, проверяемое "
+                     f"умение — у {sum(1 for t in work.tasks if t.requirement)}")
         self.details.setText(f"<b>{work.title}</b> — максимум {work.max_total} б.<br>" + "<br>".join(parts)
-                             + f"<br><b>Шкала:</b> {scale}<br>" + _sentence("; ".join(extras)))
+                             + f"<br><b>Шкала:</b> {scale}" + described + "<br>" + _sentence("; ".join(extras)))
 
     def new_work(self, mode: str) -> None:
         WorkDialog(self.ctx, mode=mode, parent=self).exec()     # the dialog publishes what it saved
@@ -152,6 +168,14 @@ class WorksPage(QWidget):
         if work is None:
             return
         WorkDialog(self.ctx, work=get_work(self.ctx.store, work.id), parent=self).exec()
+
+    def edit_thresholds(self) -> None:
+        ThresholdsDialog(self.ctx, parent=self).exec()
+
+    def edit_references(self) -> None:
+        work = self.selected()
+        if work is not None:
+            ReferenceDialog(self.ctx, work.id, parent=self).exec()
 
     def delete_work(self) -> None:
         work = self.selected()

@@ -1,0 +1,79 @@
+"""Command line, «Анализ»: the signs of non-objective scoring in a work, a class or the year, before
+ФИС ОКО sees them; and how well the second check agreed with the school's scoring."""
+
+from __future__ import annotations
+
+import argparse
+
+from ..analysis.indicators import JournalComparison, MarksSummary
+from ..analysis.report import as_json, summary_sentences
+from ..analysis.sentences import num
+from ..errors import UserError
+from ..work_analysis import analyse, analyse_all, second_check_agreement
+from .common import EXIT_OK, CommandTable, data_store, output
+
+COMMANDS = CommandTable()
+
+_LEVEL = {"red": "[!]", "yellow": "[?]", "green": "[ok]", "grey": "[–]"}
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{num(value)} %"
+
+
+def _marks_lines(m: MarksSummary) -> list[str]:
+    marks = "; ".join(f"«{k}» — {m.counts.get(k, 0)} ({_pct(m.pct.get(k))})" for k in (2, 3, 4, 5))
+    return [f"Участников с полной проверкой: {m.n} ({m.reliability}).",
+            f"Отметки: {marks}.",
+            f"Успеваемость {_pct(m.success_pct)}, качество {_pct(m.quality_pct)}, средний балл "
+            f"{'—' if m.mean_score is None else num(m.mean_score, 2)}."]
+
+
+def _journal_line(j: JournalComparison) -> str:
+    if not j.compared:
+        return "Сравнение с журналом: нет отметок по журналу."
+    return (f"Сравнение с журналом ({j.compared}): понизили {_pct(j.lower_pct)}, подтвердили {_pct(j.equal_pct)}, "
+            f"повысили {_pct(j.higher_pct)}; не подтвердили {_pct(j.not_confirmed_pct)}.")
+
+
+def _signs(analysis, **kwargs) -> list[str]:
+    signs = summary_sentences(analysis, **kwargs)
+    return [f"{_LEVEL.get(s.level, '')} {s.text}" for s in signs] or ["Признаков, требующих анализа, не найдено."]
+
+
+def cmd_analysis(args: argparse.Namespace) -> int:
+    if args.year == (args.work is not None):
+        raise UserError("Укажите работу (--work ID) или весь год (--year).")
+    if args.year and args.class_name:
+        raise UserError("Класс (--class) задаётся только для одной работы (--work).")
+    with data_store(args) as store:
+        analysis = analyse_all(store) if args.year else analyse(store, args.work, args.class_name)
+    if args.year:
+        lines = [f"Работ со шкалой: {len(analysis.works)}."]
+        lines += [f"  {a.label}: {a.marks.n} участников ({a.marks.reliability})" for a in analysis.works]
+    else:
+        title = analysis.label + (f", класс {args.class_name}" if args.class_name else "")
+        lines = [title, *_marks_lines(analysis.marks), _journal_line(analysis.journal)]
+    output(args, as_json(analysis), "\n".join([*lines, "", "Светофор:", *_signs(analysis)]))
+    return EXIT_OK
+
+
+def agreement_report(store, args: argparse.Namespace) -> None:
+    """`second-check agreement`: the school's scoring against the second check of the same works."""
+    agreement, thresholds = second_check_agreement(store, args.work)
+    ci = "" if agreement.ci95 is None else f" (95 % ДИ {num(agreement.ci95[0], 2)} … {num(agreement.ci95[1], 2)})"
+    lines = [f"Пар работ: {agreement.pairs} ({agreement.reliability}).",
+             f"Средняя разность суммы баллов (школа − перепроверка): "
+             f"{'—' if agreement.mean_signed_diff is None else num(agreement.mean_signed_diff, 2, signed=True)}{ci}.",
+             f"Точное совпадение суммы: {_pct(agreement.exact_agreement_pct)}; объективно оценённых работ: "
+             f"{_pct(agreement.objective_pct)}.",
+             f"Отметка выше после перепроверки: {agreement.marks_up}, ниже: {agreement.marks_down}."]
+    output(args, as_json(agreement), "\n".join([*lines, "", *_signs(agreement, thresholds=thresholds)]))
+
+
+@COMMANDS.command("analysis", "анализ объективности: отметки, журнал, границы, задания — до загрузки в ФИС ОКО")
+def _args_analysis(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--work", type=int, help="номер работы (его показывает list works)")
+    p.add_argument("--year", action="store_true", help="все работы года (границы — суммарно)")
+    p.add_argument("--class", dest="class_name", metavar="КЛАСС", help="только этот класс работы, например 5А")
+    p.set_defaults(func=cmd_analysis)

@@ -1,0 +1,103 @@
+"""«Анализ» from the store: a work's (or the year's) results handed to the pure statistics of
+`coordinator_app.analysis`, with the thresholds and reference rows the coordinator set.
+
+Reads only. A participant counts when present and scored in every task (the final scores: the
+commission's round over the school's). «X» and «не пройд.» count 0 points. A journal mark 2–5 is
+compared, «нет отметки» is not. A work without a scale has no marks, so it cannot be analysed,
+and the message says where to set one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from . import references, task_info, thresholds
+from .analysis.agreement import Agreement, agreement
+from .analysis.model import Reference, Result, Scale, TaskInfo, Thresholds, WorkData
+from .analysis.report import WorkAnalysis, YearAnalysis, analyse_work, analyse_year
+from .errors import UserError
+from .scoring import ScoreRow, points, score_sheet
+from .storage import Store
+from .works import Work, get_work, list_works
+
+NO_SCALE = ("У работы «{title}» не задана шкала перевода баллов в отметку: без неё нет отметок и анализа. "
+            "Задайте шкалу в карточке работы («Работы» → «Изменить»).")
+
+
+@dataclass(frozen=True)
+class WorkInputs:
+    """What the statistics take for one work."""
+
+    work: Work
+    results: tuple[Result, ...]
+    tasks: tuple[TaskInfo, ...]
+    scale: Scale
+    thresholds: Thresholds
+    reference: Reference
+
+
+def scale_of(work: Work) -> Scale:
+    if not work.scale or len(work.scale) != 3:
+        raise UserError(NO_SCALE.format(title=work.title))
+    min3, min4, min5 = work.scale
+    return Scale(min3, min4, min5, work.max_total)
+
+
+def _mark(text: str | None) -> int | None:
+    return int(text) if text in ("2", "3", "4", "5") else None
+
+
+def result_of(row: ScoreRow, task_ids: list[str]) -> Result:
+    """One row of the score sheet as the statistics take it."""
+    scores = {t: (None if row.scores.get(t) is None else points(row.scores.get(t))) for t in task_ids}
+    complete = row.status == "scored"
+    return Result(code=row.code, class_name=row.class_name, total=row.total if complete else None,
+                  mark=_mark(row.mark), journal=_mark(row.journal_mark), scores=scores, complete=complete,
+                  absent=row.absent)
+
+
+def work_inputs(store: Store, work_id: int, *, round: int | None = None) -> WorkInputs:
+    """The work's results (final scores, or one `round`'s), tasks, scale, thresholds and references."""
+    work = get_work(store, work_id)
+    scale = scale_of(work)
+    task_ids = [t.task_id for t in work.tasks]
+    sheet = score_sheet(store, work_id, round or 1, final=round is None, experts=False)
+    return WorkInputs(work, tuple(result_of(row, task_ids) for row in sheet), task_info.analysis_tasks(work.tasks),
+                      scale, thresholds.model(store), references.model(store, work_id, thresholds.corridor(store)))
+
+
+def analyse(store: Store, work_id: int, class_name: str | None = None) -> WorkAnalysis:
+    """Every indicator of the work, or of one of its classes."""
+    given = work_inputs(store, work_id)
+    if class_name is not None and class_name not in {r.class_name for r in given.results}:
+        raise UserError(f"В работе «{given.work.title}» нет класса «{class_name}».")
+    return analyse_work(given.results, given.tasks, given.scale, given.thresholds, given.reference,
+                        class_name=class_name, label=given.work.title)
+
+
+def analysable_works(store: Store) -> list[Work]:
+    """Works of the store with a scale (the others have no marks to analyse)."""
+    return [w for w in list_works(store) if w.scale and len(w.scale) == 3]
+
+
+def analyse_all(store: Store) -> YearAnalysis:
+    """The year: every work with a scale, the boundaries pooled over them."""
+    works = analysable_works(store)
+    if not works:
+        raise UserError("Нет работ со шкалой перевода баллов в отметку: анализировать нечего.")
+    data = []
+    for work in works:
+        given = work_inputs(store, work.id)
+        data.append(WorkData(work.title, given.results, given.tasks, given.scale))
+    return analyse_year(data, thresholds.model(store))
+
+
+def second_check_agreement(store: Store, work_id: int) -> tuple[Agreement, Thresholds]:
+    """The school's scoring (round 1) against the second check (round 2) of the same works."""
+    school = work_inputs(store, work_id, round=1)
+    second = work_inputs(store, work_id, round=2)
+    checked = [r for r in second.results if r.counted]
+    if not checked:
+        raise UserError(f"Во второй проверке работы «{school.work.title}» ещё нет ни одной полностью проверенной "
+                        "работы: согласованность считать не по чему.")
+    return agreement(school.results, checked, school.tasks, school.scale, school.thresholds), school.thresholds

@@ -1,0 +1,125 @@
+"""«Анализ» from the command line (issue 14): a work's signs read from the store, the year pooled,
+the second check's agreement; a work without a scale and expert mode are refused with a reason."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from itertools import product
+
+import pytest
+
+from coordinator_app.access import set_expert_mode, set_pin
+from coordinator_app.cli import main
+from coordinator_app.codes import assign_codes, list_participants
+from coordinator_app.scoring import set_journal_mark, set_scores
+from coordinator_app.second_check import create_check
+from coordinator_app.storage import Store
+from coordinator_app.works import TaskDef, WorkDef, create_work
+from tests.conftest import add_pupils
+
+SYLLABLES = ["Ан", "Бор", "Вел", "Гор", "Дем", "Ер", "Жук"]
+# 40 works: eleven at 14 points and none at 15, the lowest «5» — the valley of OBJECTIVITY.md §8.
+TOTALS = [3, 4, 6, 7, 8, 8, 9, 9, 10, 10, 11, 11, 11, 12, 12, 12, 13, 13, 13, 13, 14, 14, 14, 14, 14, 14, 14, 14,
+          14, 14, 14, 16, 16, 17, 17, 18, 18, 19, 19, 20]
+
+
+def _split(total: int) -> list[int]:
+    """A total over four tasks of at most 5 points."""
+    return [min(5, max(0, total - 5 * i)) for i in range(4)]
+
+
+def _mark(total: int) -> int:
+    return 5 if total >= 15 else 4 if total >= 10 else 3 if total >= 5 else 2
+
+
+@pytest.fixture
+def scored(school_store: Store) -> Store:
+    names = [a + b.lower() + "ов" for a, b in product(SYLLABLES, SYLLABLES)][: len(TOTALS)]
+    add_pupils(school_store, [(name, "Иван", "", "5А" if i % 2 else "5Б") for i, name in enumerate(names)])
+    work_id, _ = create_work(school_store, WorkDef("Математика", 5, dt.date(2026, 4, 15),
+                                                   [TaskDef(str(i), 5) for i in range(1, 5)], scale=[5, 10, 15],
+                                                   classes=["5А", "5Б"]))
+    assign_codes(school_store, work_id)
+    codes = sorted(p.code for p in list_participants(school_store, work_id))
+    cells = [(code, str(task), points) for code, total in zip(codes, TOTALS)
+             for task, points in enumerate(_split(total), start=1)]
+    set_scores(school_store, work_id, cells)
+    for i, (code, total) in enumerate(zip(codes, TOTALS)):
+        mark = _mark(total)
+        journal = mark if i % 10 else (mark + 2 if mark <= 3 else mark - 2)     # every tenth: a gap of 2
+        set_journal_mark(school_store, work_id, code, str(journal))
+    return school_store
+
+
+def run(store: Store, capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(["--data-dir", str(store.data_dir), *argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_analysis_of_a_work_finds_the_valley_at_the_lowest_five(scored, capsys) -> None:
+    code, out, err = run(scored, capsys, "--json", "analysis", "--work", "1")
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["n"] == 40 and data["reliability"] == "приблизительно"
+    assert data["marks"] == {"2": 2, "3": 6, "4": 23, "5": 9}
+    five = next(b for b in data["boundaries"] if b["mark"] == 5)
+    assert (five["score"], five["at"], five["below"], five["flag"]) == (15, 0, 11, "valley")
+    assert five["p_valley"] == pytest.approx(0.5 ** 11)
+    assert data["journal"]["compared"] == 40 and len(data["journal"]["gap2"]) == 4
+    assert [c["class"] for c in data["classes"]] == ["5А", "5Б"]
+
+
+def test_analysis_in_words_says_the_valley_and_the_journal(scored, capsys) -> None:
+    code, out, err = run(scored, capsys, "analysis", "--work", "1")
+    assert code == 0, err
+    assert "Участников с полной проверкой: 40 (приблизительно)." in out
+    assert "провал" in out and "Требует анализа" in out
+    assert "Сравнение с журналом (40)" in out
+
+
+def test_a_class_and_the_year(scored, capsys) -> None:
+    code, out, err = run(scored, capsys, "--json", "analysis", "--work", "1", "--class", "5А")
+    assert code == 0, err and json.loads(out)["n"] == 20
+    code, out, err = run(scored, capsys, "--json", "analysis", "--year")
+    assert code == 0, err
+    pooled = json.loads(out)["pooled"]
+    assert pooled["at"] >= 0 and pooled["below"] >= 11
+    code, _, err = run(scored, capsys, "analysis", "--work", "1", "--class", "9Я")
+    assert code == 1 and "нет класса «9Я»" in err
+    code, _, err = run(scored, capsys, "analysis")
+    assert code == 1 and "Укажите работу (--work ID) или весь год (--year)." in err
+
+
+def test_a_work_without_a_scale_is_refused_with_where_to_set_one(school_store, capsys) -> None:
+    create_work(school_store, WorkDef("История", 5, dt.date(2026, 4, 16), [TaskDef("1", 2)]))
+    code, _, err = run(school_store, capsys, "analysis", "--work", "1")
+    assert code == 1 and "не задана шкала перевода баллов в отметку" in err and "«Работы» → «Изменить»" in err
+
+
+def test_second_check_agreement_over_the_rechecked_works(scored, capsys) -> None:
+    codes = sorted(p.code for p in list_participants(scored, 1))[:25]
+    create_check(scored, 1, codes=codes)
+    cells = []
+    for code, total in zip(codes, TOTALS):
+        points = _split(total)
+        if points[0] and code in codes[::5]:           # every fifth re-check is one point lower on task 1
+            points[0] -= 1
+        cells += [(code, str(task), p) for task, p in enumerate(points, start=1)]
+    set_scores(scored, 1, cells, round=2)
+    code, out, err = run(scored, capsys, "--json", "second-check", "agreement", "--work", "1")
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["pairs"] == 25 and data["mean_signed_diff"] == pytest.approx(0.2)
+    assert data["exact_agreement_pct"] == 80.0
+    assert [t["id"] for t in data["tasks"]] == ["1", "2", "3", "4"] and data["tasks"][1]["agreement_pct"] == 100.0
+    code, out, _ = run(scored, capsys, "second-check", "agreement", "--work", "1")
+    assert code == 0 and "Пар работ: 25" in out and "Точное совпадение суммы: 80,0 %" in out
+
+
+def test_an_expert_cannot_run_the_analysis(scored, capsys) -> None:
+    set_pin(scored, "1234")
+    set_expert_mode(scored, True)
+    code, _, err = run(scored, capsys, "analysis", "--work", "1")
+    assert code == 1 and "анализ результатов" in err
