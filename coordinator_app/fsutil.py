@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
@@ -105,3 +106,15 @@ def sha256_file(path: Path | str, chunk: int = 1 << 20) -> str:
         while block := src.read(chunk):
             digest.update(block)
     return digest.hexdigest()
+
+
+_UNSAFE = re.compile(r"[^\w\-]+")
+_UNSAFE_KEEPING_DOTS = re.compile(r"[^\w.\-]+")
+
+
+def safe_file_name(text: str, *, dots: bool = False) -> str:
+    """`text` as a part of a file name on any system: letters of any alphabet, digits and «-» (and
+    «.» with `dots`) kept, every run of anything else one «_», none at either end; «_» if nothing
+    is left. Nothing Windows forbids (`<>:"/\\|?*`, control characters, a trailing dot) survives."""
+    pattern = _UNSAFE_KEEPING_DOTS if dots else _UNSAFE
+    return pattern.sub("_", str(text)).strip("._" if dots else "_").rstrip(".") or "_"

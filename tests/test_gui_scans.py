@@ -31,7 +31,12 @@ from tests.fixtures.scan_pages import plain_page, save_jpeg, save_pdf, title_pag
 PUPILS = [("Абрамов", "Кирилл", "Олегович", "4А"), ("Борисова", "Мария", "", "4А"),
           ("Васильев", "Глеб", "", "4А"), ("Григорьева", "Софья", "", "4Б"), ("Данилов", "Егор", "", "4Б")]
 NAMES = [p[0] for p in PUPILS] + [p[1] for p in PUPILS if p[1]]
-SHOTS = Path("/tmp")
+SHOTS = Path()      # each test's own folder (the `shots` fixture), set below
+
+
+@pytest.fixture(autouse=True)
+def _screenshots_in_the_test_folder(shots: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(globals(), "SHOTS", shots)
 
 
 def _make_work(store: Store, date: dt.date, subject: str = "Русский язык") -> int:

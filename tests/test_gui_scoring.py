@@ -46,7 +46,12 @@ PUPILS = [("Абрамов", "Кирилл", "Олегович", "4А"), ("Бо�
 SURNAMES = [p[0] for p in PUPILS]
 TASKS = [TaskDef("1", 2), TaskDef("2", 1), TaskDef("3", 2)]     # max total 5
 SCALE = [2, 3, 5]                                                # «3» from 2, «4» from 3, «5» from 5
-SHOTS = Path("/tmp")
+SHOTS = Path()      # each test's own folder (the `shots` fixture), set below
+
+
+@pytest.fixture(autouse=True)
+def _screenshots_in_the_test_folder(shots: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(globals(), "SHOTS", shots)
 SCORING = 5                                                      # the row of «6. Проверка»
 
 

@@ -28,7 +28,7 @@ from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QLabel, QWidget
 from shiboken6 import isValid
 
-from . import messages
+from . import messages, style
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +42,7 @@ class _Overlay(QLabel):
         super().__init__("Загрузка…", over)
         self.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
-        self.setStyleSheet("QLabel { color: #555; font-size: 12pt; background: rgba(255, 255, 255, 190); }")
+        self.setStyleSheet(style.LOADING_STYLE)
         self.hide()
         over.installEventFilter(self)
 

@@ -22,7 +22,7 @@ from collections import OrderedDict
 from pathlib import Path
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QImageReader, QKeyEvent, QKeySequence, QPainter, QPixmap, QTransform, QWheelEvent
+from PySide6.QtGui import QImageReader, QKeyEvent, QKeySequence, QPainter, QPixmap, QTransform, QWheelEvent
 from PySide6.QtWidgets import (
     QFrame,
     QGraphicsPixmapItem,
@@ -39,6 +39,8 @@ from PySide6.QtWidgets import (
 
 from coordinator_app.errors import UserError
 from coordinator_app.scans.pages import Page, image_file, rotate_page
+
+from . import style
 
 MIN_ZOOM, MAX_ZOOM = 0.03, 8.0
 ZOOM_STEP = 1.25
@@ -141,7 +143,7 @@ class ScanView(QGraphicsView):
         self.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
         self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
         self.setResizeAnchor(QGraphicsView.ViewportAnchor.AnchorViewCenter)
-        self.setBackgroundBrush(QColor("#5f6368"))
+        self.setBackgroundBrush(style.color(style.VIEWER_BACKGROUND))
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.setAcceptDrops(False)           # files dropped here go to the page (import)
         self.setMinimumSize(200, 200)
@@ -344,13 +346,13 @@ class ScanViewer(QWidget):
         self.header.setStyleSheet("QLabel#scanHeader { font-size: 12pt; font-weight: bold; }")
         self.header.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.info = ElidedLabel()
-        self.info.setStyleSheet("color: #555")
+        self.info.setStyleSheet(style.MUTED_STYLE)
 
         self.view = ScanView(self.cache, self)
         self.placeholder = QLabel(empty_text)
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.placeholder.setWordWrap(True)
-        self.placeholder.setStyleSheet("color: #666; font-size: 11pt; background: #f3f3f3; padding: 24px")
+        self.placeholder.setStyleSheet(style.VIEWER_PLACEHOLDER_STYLE)
         self.stack = QStackedWidget()
         self.stack.addWidget(self.placeholder)
         self.stack.addWidget(self.view)

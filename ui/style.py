@@ -29,6 +29,29 @@ EXPERT_BADGE_STYLE = f"color: white; background: {EXPERT_BADGE}; padding: 1px 8p
 NAVIGATION_STYLE = "QListWidget#navigation { font-size: 11pt; } QListWidget#navigation::item { padding: 8px; }"
 
 
+# -- the scoring step: its grid, its cells, the «Ход проверки» banner -------------------------------
+TOTAL_COLUMN = "#eef3fb"          # the total and mark columns of the grid
+TOTAL_TEXT = "#1a3d7c"
+CELL_ERROR_BACKGROUND = "#fdecea"  # a score that cannot be saved
+CELL_EMPTY_BACKGROUND = "#fff8dc"  # a task not scored yet
+CELL_ERROR_STYLE = f"QLineEdit {{ border: 2px solid {ERROR}; background: {CELL_ERROR_BACKGROUND}; }}"
+CELL_EMPTY_STYLE = f"QLineEdit {{ background: {CELL_EMPTY_BACKGROUND}; }}"
+TOTAL_STYLE = f"font-size: 14pt; font-weight: bold; color: {TOTAL_TEXT}"
+GRID_STYLE = ("QTableView { gridline-color: #c8c8c8; } "
+              "QTableView::item:selected { background: #cfe3ff; color: black; }")
+# the banner's background and text colour by the work's state
+BANNER_READY = "#e3f4e4; color: #1b5e20"
+BANNER_EMPTY = "#fdecea; color: #8a1c1c"
+BANNER_MISSING = "#fff3c4; color: #6d4c00"
+
+# -- the scans step -----------------------------------------------------------------------------------
+WAITING_TAB = "#a04000"           # a queue's tab with pages waiting in it
+VIEWER_BACKGROUND = "#5f6368"     # around a scanned page
+VIEWER_PLACEHOLDER_STYLE = "color: #666; font-size: 11pt; background: #f3f3f3; padding: 24px"
+THUMBNAIL_PLACEHOLDER = "#dddddd"  # a page whose picture is still being made
+LOADING_STYLE = f"QLabel {{ color: {MUTED}; font-size: 12pt; background: rgba(255, 255, 255, 190); }}"
+
+
 # -- table cells --------------------------------------------------------------------------------------
 def color(name: str) -> QColor:
     """A colour of this module for a model's background or foreground role."""

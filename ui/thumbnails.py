@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QColor, QIcon, QPixmap, QTransform
+from PySide6.QtGui import QIcon, QPixmap, QTransform
 
 from coordinator_app.scans.pages import Page
 from coordinator_app.storage import Store
+
+from . import style
 
 MAX_CACHED = 600
 
@@ -24,7 +26,7 @@ class ThumbnailCache:
             pixmap = QPixmap(str(self.store.path(page.thumb_path)))
             if pixmap.isNull():          # a missing thumbnail shows as a grey card, never an error
                 pixmap = QPixmap(self.placeholder)
-                pixmap.fill(QColor("#dddddd"))
+                pixmap.fill(style.color(style.THUMBNAIL_PLACEHOLDER))
             elif page.rotation:
                 pixmap = pixmap.transformed(QTransform().rotate(page.rotation),
                                             Qt.TransformationMode.SmoothTransformation)

@@ -27,6 +27,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from ..fsutil import safe_file_name
+
 FORMAT = "vpr-coordinator-package/1"
 MANIFEST = "manifest.json"
 SUMS = "SHA256SUMS"
@@ -46,21 +48,15 @@ def os_junk(rel: str) -> bool:
 # -- names ----------------------------------------------------------------------------------------------
 
 
-def _safe(text: str) -> str:
-    """Letters (any alphabet), digits, «-», «.», «_»; runs of anything else become one «_»."""
-    cleaned = re.sub(r"[^\w.\-]+", "_", text, flags=re.UNICODE).strip("._")
-    return cleaned or "_"
-
-
 def package_name(subject: str, grade: int, date: dt.date, login: str) -> str:
-    return f"ВПР_{_safe(subject)}_{grade}кл_{date.isoformat()}_{_safe(login)}"
+    return f"ВПР_{safe_file_name(subject, dots=True)}_{grade}кл_{date.isoformat()}_{safe_file_name(login, dots=True)}"
 
 
 def criteria_name(variant: str | None, number: int, original: str) -> str:
     """A criteria file's neutral name: by variant and number, with the original's extension."""
     ext = Path(original).suffix.lower().lstrip(".")
     ext = ext if re.fullmatch(r"[a-z0-9]{1,8}", ext or "") else "bin"
-    stem = f"criteria_variant{_safe(variant)}" if variant else "criteria"
+    stem = f"criteria_variant{safe_file_name(variant, dots=True)}" if variant else "criteria"
     return f"{stem}_{number}.{ext}"
 
 

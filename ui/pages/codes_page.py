@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -32,6 +31,7 @@ from coordinator_app.codes import (
     set_absent,
 )
 from coordinator_app.errors import UserError
+from coordinator_app.fsutil import safe_file_name
 from coordinator_app.works import Work, get_work, list_works
 
 from .. import context, style
@@ -42,10 +42,6 @@ from ..ops import ChangeOp
 from ..table_model import Column, RecordTableModel, SearchProxy
 from ..tasks import TaskContext
 from ..widgets import fit_columns, page_title, search_field, table_view
-
-
-def _safe(text: str) -> str:
-    return re.sub(r"[^\w\-]+", "_", text).strip("_")
 
 
 def _read_work(store, work_id: int | None) -> tuple[Work | None, list[Participant]]:
@@ -324,7 +320,7 @@ class CodesPage(QWidget):
     def default_name(self, kind: str) -> str:
         assert self.work is not None
         names = {"protocol": "Протокол", "slips": "Коды", "labels": "Наклейки"}
-        return f"{names[kind]}_{_safe(self.work.subject)}_{self.work.grade}кл_{self.work.work_date:%Y-%m-%d}.pdf"
+        return f"{names[kind]}_{safe_file_name(self.work.subject)}_{self.work.grade}кл_{self.work.work_date:%Y-%m-%d}.pdf"
 
     def ask_path(self, kind: str) -> Path | None:
         suggested = str(self.ctx.documents_dir / self.default_name(kind))

@@ -47,6 +47,7 @@ from coordinator_app.changes import Changes, Topic
 from coordinator_app.errors import UserError
 from coordinator_app.form_export import export_form
 from coordinator_app.formats.recheck_package import verify_packages
+from coordinator_app.fsutil import safe_file_name
 from coordinator_app.media.drives import removable_drives
 from coordinator_app.package import export_package
 from coordinator_app.scoring import work_progress
@@ -59,10 +60,6 @@ from ..messages import INTERNAL_ERROR, inform, show_error
 from ..ops import ChangeOp
 from ..tasks import TaskContext
 from ..widgets import page_title
-
-
-def _safe(text: str) -> str:
-    return re.sub(r"[^\w\-]+", "_", text).strip("_")
 
 
 def _size(n: int) -> str:
@@ -325,7 +322,7 @@ class ExportsPage(QWidget):
             return
         work = self.work
         if out is None:
-            suggested = self.ctx.documents_dir / f"Форма_ФИС_ОКО_{_safe(work.subject)}_{work.grade}кл_{work.work_date:%Y-%m-%d}.xlsx"
+            suggested = self.ctx.documents_dir / f"Форма_ФИС_ОКО_{safe_file_name(work.subject)}_{work.grade}кл_{work.work_date:%Y-%m-%d}.xlsx"
             name, _ = QFileDialog.getSaveFileName(self, "Сохранить форму", str(suggested), "Книга Excel (*.xlsx)")
             if not name:
                 return

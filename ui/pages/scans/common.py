@@ -7,11 +7,12 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QObject, QSize, Qt, QTimer
-from PySide6.QtGui import QColor, QKeySequence, QShortcut
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QWidget
 
 from coordinator_app.scans.pages import Page
 
+from ... import style
 from ...scan_viewer import ScanViewer
 from ...style import (
     ABSENT_BACKGROUND,
@@ -27,7 +28,7 @@ __all__ = ["ABSENT_BG", "ABSENT_FG", "ERROR_STYLE", "HINT_STYLE", "MISSING_BG", 
            "WAITING_TAB", "Prefetcher", "bind", "position_of", "who"]
 
 ABSENT_BG, ABSENT_FG, MISSING_BG = color(ABSENT_BACKGROUND), color(ABSENT_TEXT), color(WARNING_ROW)
-WAITING_TAB = QColor("#a04000")        # a queue tab with pages in it (not in ui/style.py yet)
+WAITING_TAB = style.color(style.WAITING_TAB)   # a queue tab with pages in it
 HINT_STYLE = MUTED_STYLE
 NOTE_STYLE = WARNING_STYLE
 PAGE_ID = Qt.ItemDataRole.UserRole

@@ -44,6 +44,7 @@ from ... import messages
 from ...context import AppContext
 from ...dialogs import scan_report_dialog
 from ...loader import PageLoader
+from ...ops import ChangeOp
 from ...scan_viewer import ScanViewer
 from ...tasks import TaskContext
 from ...widgets import page_title
@@ -306,13 +307,14 @@ class ScansPage(QWidget):
 
         def job(task: TaskContext) -> ScanImportReport:
             store = task.open_store()
-            return import_scans(store, paths, work_id=work_id, progress=task.progress,
-                                cancelled=lambda: task.cancelled, workers=workers)
+            report = import_scans(store, paths, work_id=work_id, progress=task.progress,
+                                  cancelled=lambda: task.cancelled, workers=workers)
+            report.changes = report.changes or Changes.of(Topic.SCANS)   # the queues are re-read in any case
+            return report
 
         def done(report: ScanImportReport) -> None:
             self._import_finished()
             self.last_report = report
-            self.subscription.publish(report.changes or Changes.of(Topic.SCANS))
             scan_report_dialog.show_import_report(self, report)
 
         def failed(err: BaseException) -> None:
@@ -324,7 +326,7 @@ class ScansPage(QWidget):
         self.importing = True
         self.import_files_button.setEnabled(False)
         self.import_folder_button.setEnabled(False)
-        self.ctx.tasks.run(self, "Импорт сканов", job, done, failed)
+        ChangeOp(self.ctx, self, job).success(done).failure(failed).run_in_background("Импорт сканов")
 
     def _import_finished(self) -> None:
         self.importing = False

@@ -38,6 +38,7 @@ from ... import messages
 from ...context import AppContext
 from ...dialogs.experts_dialog import ExpertsDialog
 from ...loader import PageLoader
+from ...ops import ChangeOp
 from ...tasks import TaskContext
 from ...widgets import page_title
 from .colours import EXPERT_HINT_STYLE, HINT_STYLE
@@ -376,9 +377,8 @@ class ScoringPage(QWidget):
             return import_form(ctx.open_store(), work_id, path, expert=expert,
                                take_form_class_numbers=take_class_numbers)
 
-        def done(result) -> None:
+        def imported(result) -> None:
             self.last_form_import = result
-            self.ctx.publish(result.changes)
             messages.inform(self, result.summary(), "Форма импортирована")
 
         def failed(err: BaseException) -> None:
@@ -389,7 +389,8 @@ class ScoringPage(QWidget):
                 return
             messages.show_error(self, err, "Форма не импортирована")
 
-        self.ctx.tasks.run(self, "Импорт заполненной формы", job, done, failed, cancellable=False)
+        ChangeOp(self.ctx, self, job).success(imported).failure(failed) \
+            .run_in_background("Импорт заполненной формы", cancellable=False)
 
     def open_experts(self) -> None:
         if self.ctx.expert_mode:

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from coordinator_app.errors import UserError
+from coordinator_app.fsutil import safe_file_name
 from coordinator_app.second_check import (
     Discrepancy,
     RecheckUnfinished,
@@ -41,6 +42,7 @@ from coordinator_app.works import Work
 from ... import context, messages
 from ...context import AppContext
 from ...dialogs.second_check_dialog import SettleDialog
+from ...ops import ChangeOp
 from ...table_model import Column, RecordTableModel
 from ...tasks import TaskContext
 from ...widgets import table_view
@@ -48,11 +50,6 @@ from .cells import error_label
 from .colours import DIFF_FG, ERROR_STYLE, HINT_STYLE, MISSING_BG, OK_STYLE
 from .grid_tab import GridTab
 from .sheet import ScoreSheet, shown
-
-
-def _safe_name(text: str) -> str:
-    """`text` made safe as a part of a file name."""
-    return re.sub(r"[^\w\-]+", "_", text).strip("_")
 
 
 class SecondCheckTab(QWidget):
@@ -316,7 +313,7 @@ class SecondCheckTab(QWidget):
         work = self.work
         if work is None:
             return
-        out = self.ctx.documents_dir / (f"Протокол_перепроверки_{_safe_name(work.subject)}_{work.grade}кл_"
+        out = self.ctx.documents_dir / (f"Протокол_перепроверки_{safe_file_name(work.subject)}_{work.grade}кл_"
                                         f"{work.work_date:%Y-%m-%d}.pdf")
         work_id = work.id
 
@@ -346,7 +343,7 @@ class SecondCheckTab(QWidget):
         self.pdf_button.setEnabled(False)
         self.pdf_status.setStyleSheet(HINT_STYLE)
         self.pdf_status.setText("Создаётся протокол…")
-        self.ctx.tasks.run(self, "Протокол перепроверки", job, done, failed)
+        ChangeOp(self.ctx, self, job).success(done).failure(failed).run_in_background("Протокол перепроверки")
 
     def showEvent(self, event) -> None:  # noqa: N802
         super().showEvent(event)
