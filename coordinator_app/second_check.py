@@ -21,6 +21,16 @@ from .storage import Store, now_iso
 from .words import works as works_text
 from .works import Work, get_work, mark_for
 
+#: The parts of a sample (migration 10): the random part the agreement figures are computed on, the
+#: targeted parts of «Анализ» (works at a flagged boundary, journal gaps of 2 or more, unlikely
+#: answer patterns) and works named by code. A work in several parts counts in the first.
+STRATA = ("random", "boundary", "journal_gap", "guttman", "named")
+STRATUM_TEXT = {"random": "случайная выборка", "boundary": "у границы отметки", "journal_gap": "расхождение с журналом",
+                "guttman": "маловероятный профиль ответов", "named": "по кодам"}
+TARGETED = ("boundary", "journal_gap", "guttman")
+#: At least this share of the works is drawn at random (seed 004 §6.4).
+MIN_RANDOM_SHARE = 0.01
+
 
 @dataclass
 class CheckInfo:
@@ -30,13 +40,14 @@ class CheckInfo:
     share: float | None
     seed: int | None
     codes: list[str]
+    strata: dict[str, list[str]] = field(default_factory=dict)
 
 
 def _random_sample(sheet: list[ScoreRow], share: float, seed: int | None) -> tuple[list[ScoreRow], int]:
     """A random `share` (at least one) of the fully scored works, and the seed that chose them
     (drawn when not given, so that the sample can be repeated)."""
-    if not 0 < share <= 1:
-        raise UserError("Доля выборки — от 1 до 100 %.")
+    if not MIN_RANDOM_SHARE <= share <= 1:
+        raise UserError("Доля случайной выборки — от 1 до 100 % работ (п. 6.4 порядка проведения ВПР: не менее 1 %).")
     scored = [r for r in sheet if r.status == "scored"]
     if not scored:
         raise UserError("В работе ещё нет полностью проверенных работ для перепроверки.")
@@ -45,50 +56,76 @@ def _random_sample(sheet: list[ScoreRow], share: float, seed: int | None) -> tup
     return random.Random(seed).sample(scored, min(count, len(scored))), seed
 
 
-def _add_codes(chosen: list[ScoreRow], by_code: dict[str, ScoreRow], codes: list[str], work: Work) -> None:
-    """The works named by code added to the sample (each once); a code of no present participant
-    is refused."""
+def _add_codes(chosen: dict[int, tuple[ScoreRow, str]], by_code: dict[str, ScoreRow], codes: list[str], work: Work,
+               stratum: str) -> None:
+    """The works named by code added to the sample in `stratum` (a work already in it keeps its
+    first part); a code of no present participant is refused."""
     for code in codes:
         row = by_code.get(code.strip())
         if row is None:
             raise UserError(f"Кода {code.strip()} нет среди присутствовавших участников работы «{work.title}».")
-        if row not in chosen:
-            chosen.append(row)
+        chosen.setdefault(row.participant_id, (row, stratum))
 
 
 def create_check(store: Store, work_id: int, *, share: float | None = None, codes: list[str] | None = None,
-                 seed: int | None = None, expert: str | None = None) -> tuple[int, Changes]:
-    """Choose the works for the second expert: a random share of the scored works (recorded seed)
-    plus any codes given."""
+                 seed: int | None = None, expert: str | None = None,
+                 targeted: dict[str, list[str]] | None = None) -> tuple[int, Changes]:
+    """Choose the works for the second expert: a random share of the scored works (recorded seed),
+    the targeted parts «Анализ» found (`targeted`: part → codes) and any codes given, each work
+    labelled with its part."""
     work = get_work(store, work_id)
     sheet = [r for r in score_sheet(store, work_id) if not r.absent]
-    chosen: list[ScoreRow] = []
+    chosen: dict[int, tuple[ScoreRow, str]] = {}
     if share:
-        chosen, seed = _random_sample(sheet, share, seed)
-    _add_codes(chosen, {r.code: r for r in sheet}, codes or [], work)
+        sampled, seed = _random_sample(sheet, share, seed)
+        chosen.update((r.participant_id, (r, "random")) for r in sampled)
+    by_code = {r.code: r for r in sheet}
+    for stratum, part in (targeted or {}).items():
+        if stratum not in TARGETED:
+            raise UserError(f"Неизвестная часть выборки «{stratum}»: допустимы {', '.join(TARGETED)}.")
+        _add_codes(chosen, by_code, part, work, stratum)
+    _add_codes(chosen, by_code, codes or [], work, "named")
     if not chosen:
-        raise UserError("Укажите долю выборки или коды работ для перепроверки.")
+        raise UserError("Укажите долю выборки, целевые части или коды работ для перепроверки.")
     with store.atomic() as db:
         check_id = db["second_checks"].insert({
             "work_id": work_id, "created_at": now_iso(), "created_by": store.actor, "expert": expert,
             "share": share, "seed": seed if share else None,
         }).last_pk
-        for row in chosen:
-            db.execute("INSERT OR IGNORE INTO second_check_items (check_id, participant_id) VALUES (?, ?)",
-                       [check_id, row.participant_id])
+        for row, stratum in chosen.values():
+            db.execute("INSERT OR IGNORE INTO second_check_items (check_id, participant_id, stratum) VALUES (?, ?, ?)",
+                       [check_id, row.participant_id, stratum])
         audit.record(store, "second_check.create", "second_checks", check_id, work_id=work_id, share=share,
-                     seed=seed if share else None, codes=sorted(r.code for r in chosen), expert=expert)
+                     seed=seed if share else None, codes=sorted(r.code for r, _ in chosen.values()), expert=expert,
+                     strata={s: sorted(r.code for r, t in chosen.values() if t == s) for s in STRATA
+                             if any(t == s for _, t in chosen.values())})
     return int(check_id), Changes.of(Topic.SCORES)
 
 
 def checks(store: Store, work_id: int) -> list[CheckInfo]:
     result = []
     for r in store.query("SELECT * FROM second_checks WHERE work_id = ? ORDER BY id", [work_id]):
-        codes = [x["code"] for x in store.query(
-            """SELECT p.code FROM second_check_items i JOIN participants p ON p.id = i.participant_id
-               WHERE i.check_id = ? ORDER BY CAST(p.code AS INTEGER)""", [r["id"]])]
-        result.append(CheckInfo(r["id"], r["created_at"], r["expert"], r["share"], r["seed"], codes))
+        items = store.query(
+            """SELECT p.code, i.stratum FROM second_check_items i JOIN participants p ON p.id = i.participant_id
+               WHERE i.check_id = ? ORDER BY CAST(p.code AS INTEGER)""", [r["id"]])
+        strata: dict[str, list[str]] = {}
+        for x in items:
+            strata.setdefault(x["stratum"], []).append(x["code"])
+        result.append(CheckInfo(r["id"], r["created_at"], r["expert"], r["share"], r["seed"],
+                                [x["code"] for x in items], strata))
     return result
+
+
+def sample_strata(store: Store, work_id: int) -> dict[str, str]:
+    """Each re-checked work's code → its part of the sample (the first part, over all the work's checks)."""
+    found: dict[str, str] = {}
+    for r in store.query(
+            """SELECT p.code, i.stratum FROM second_check_items i JOIN second_checks c ON c.id = i.check_id
+               JOIN participants p ON p.id = i.participant_id WHERE c.work_id = ? ORDER BY c.id""", [work_id]):
+        current = found.get(r["code"])
+        if current is None or STRATA.index(r["stratum"]) < STRATA.index(current):
+            found[r["code"]] = r["stratum"]
+    return found
 
 
 def sampled_ids(store: Store, work_id: int) -> set[int]:

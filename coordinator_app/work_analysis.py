@@ -17,6 +17,7 @@ from .analysis.model import Reference, Result, Scale, TaskInfo, Thresholds, Work
 from .analysis.report import WorkAnalysis, YearAnalysis, analyse_work, analyse_year
 from .errors import UserError
 from .scoring import ScoreRow, points, score_sheet
+from .second_check import STRATA, sample_strata
 from .storage import Store
 from .works import Work, get_work, list_works
 
@@ -92,12 +93,41 @@ def analyse_all(store: Store) -> YearAnalysis:
     return analyse_year(data, thresholds.model(store))
 
 
-def second_check_agreement(store: Store, work_id: int) -> tuple[Agreement, Thresholds]:
-    """The school's scoring (round 1) against the second check (round 2) of the same works."""
+@dataclass(frozen=True)
+class CheckAgreement:
+    """The second check's agreement: `main` over the random part of the sample (all re-checked works
+    when it has none), and each part of the sample on its own (`parts`: part → its agreement)."""
+
+    main: Agreement
+    over: str                       # "random" or "all"
+    parts: dict[str, Agreement]
+    thresholds: Thresholds
+
+
+def targeted_codes(store: Store, work_id: int) -> dict[str, list[str]]:
+    """The works «Анализ» singles out for a targeted re-check (codes only): at a flagged mark
+    boundary, with a journal gap of 2 marks or more, with an unlikely answer pattern."""
+    found = analyse(store, work_id).second_look
+    return {"boundary": list(found.get("boundary", [])), "journal_gap": list(found.get("journal_gap", [])),
+            "guttman": list(found.get("guttman", []))}
+
+
+def second_check_agreement(store: Store, work_id: int) -> CheckAgreement:
+    """The school's scoring (round 1) against the second check (round 2) of the same works, on the
+    sample's random part, and each part apart."""
     school = work_inputs(store, work_id, round=1)
     second = work_inputs(store, work_id, round=2)
     checked = [r for r in second.results if r.counted]
     if not checked:
         raise UserError(f"Во второй проверке работы «{school.work.title}» ещё нет ни одной полностью проверенной "
                         "работы: согласованность считать не по чему.")
-    return agreement(school.results, checked, school.tasks, school.scale, school.thresholds), school.thresholds
+    strata = sample_strata(store, work_id)
+
+    def over(part: list[Result]) -> Agreement:
+        return agreement(school.results, part, school.tasks, school.scale, school.thresholds)
+
+    parts = {name: over([r for r in checked if strata.get(r.code) == name]) for name in STRATA
+             if any(strata.get(r.code) == name for r in checked)}
+    if "random" in parts:
+        return CheckAgreement(parts["random"], "random", parts, school.thresholds)
+    return CheckAgreement(over(checked), "all", parts, school.thresholds)

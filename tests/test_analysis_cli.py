@@ -112,10 +112,11 @@ def test_second_check_agreement_over_the_rechecked_works(scored, capsys) -> None
     assert code == 0, err
     data = json.loads(out)
     assert data["pairs"] == 25 and data["mean_signed_diff"] == pytest.approx(0.2)
+    assert data["over"] == "all" and data["parts"]["named"]["pairs"] == 25       # named by code: no random part
     assert data["exact_agreement_pct"] == 80.0
     assert [t["id"] for t in data["tasks"]] == ["1", "2", "3", "4"] and data["tasks"][1]["agreement_pct"] == 100.0
     code, out, _ = run(scored, capsys, "second-check", "agreement", "--work", "1")
-    assert code == 0 and "Пар работ: 25" in out and "Точное совпадение суммы: 80,0 %" in out
+    assert code == 0 and "пар работ 25" in out and "Точное совпадение суммы: 80,0 %" in out
 
 
 def test_an_expert_cannot_run_the_analysis(scored, capsys) -> None:
@@ -123,3 +124,47 @@ def test_an_expert_cannot_run_the_analysis(scored, capsys) -> None:
     set_expert_mode(scored, True)
     code, _, err = run(scored, capsys, "analysis", "--work", "1")
     assert code == 1 and "анализ результатов" in err
+
+
+def test_a_sample_has_a_random_part_and_targeted_parts_each_labelled(scored, capsys) -> None:
+    code, out, err = run(scored, capsys, "--json", "second-check", "create", "--work", "1", "--share", "10",
+                         "--seed", "3", "--targeted", "boundary,journal_gap")
+    assert code == 0, err
+    strata = json.loads(out)["strata"]
+    at_boundary = {p.code for p, total in zip(sorted(list_participants(scored, 1), key=lambda p: p.code), TOTALS)
+                   if total in (14, 15)}
+    assert len(strata["random"]) == 4                                  # 10 % of 40
+    assert set(strata["boundary"]) == at_boundary - set(strata["random"])
+    assert len(strata["journal_gap"]) + len(set(strata["random"]) | set(strata["boundary"])) >= 4
+    code, _, err = run(scored, capsys, "second-check", "create", "--work", "1", "--share", "0.5")
+    assert code == 1 and "не менее 1 %" in err
+    code, _, err = run(scored, capsys, "second-check", "create", "--work", "1", "--targeted", "лишнее")
+    assert code == 1 and "Неизвестная часть выборки «лишнее»" in err
+
+
+def test_agreement_is_computed_on_the_random_part_and_the_targeted_part_reported_apart(scored, capsys) -> None:
+    codes = sorted(p.code for p in list_participants(scored, 1))
+    totals = dict(zip(codes, TOTALS))
+    random_part, targeted = codes[:10], codes[20:30]
+    # the parts are labelled directly, so that which works are in the random part is known
+    with scored.atomic() as db:
+        check_id = db["second_checks"].insert({"work_id": 1, "created_at": "2026-04-20T10:00:00", "created_by": "t",
+                                               "share": 0.25, "seed": 1}).last_pk
+        for code in random_part + targeted:
+            pid = scored.scalar("SELECT id FROM participants WHERE work_id = 1 AND code = ?", [code])
+            db.execute("INSERT INTO second_check_items (check_id, participant_id, stratum) VALUES (?, ?, ?)",
+                       [check_id, pid, "random" if code in random_part else "boundary"])
+    cells = []
+    for code in random_part + targeted:
+        points = _split(totals[code])
+        if code in targeted and points[0]:
+            points[0] -= 1                                  # the targeted works were scored a point high
+        cells += [(code, str(task), p) for task, p in enumerate(points, start=1)]
+    set_scores(scored, 1, cells, round=2)
+    code, out, err = run(scored, capsys, "--json", "second-check", "agreement", "--work", "1")
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["over"] == "random" and data["pairs"] == 10 and data["exact_agreement_pct"] == 100.0
+    assert data["parts"]["boundary"]["pairs"] == 10 and data["parts"]["boundary"]["exact_agreement_pct"] < 100
+    code, out, _ = run(scored, capsys, "second-check", "agreement", "--work", "1")
+    assert "случайная часть выборки: пар работ 10" in out and "у границы отметки: пар 10" in out

@@ -286,7 +286,7 @@ def test_a_version_8_store_migrates_to_9_keeping_every_row(data_dir: Path, monke
     old.close()
     monkeypatch.undo()
     store = open_store(data_dir)
-    assert store.schema_version == 9
+    assert store.schema_version == migrations.latest_version() >= 9
     for table, count in tables.items():
         assert store.scalar(f"SELECT COUNT(*) FROM {table}") == count, table
     work = get_work(store, 1)

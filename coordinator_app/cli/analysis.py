@@ -9,7 +9,8 @@ from ..analysis.indicators import JournalComparison, MarksSummary
 from ..analysis.report import as_json, summary_sentences
 from ..analysis.sentences import num
 from ..errors import UserError
-from ..work_analysis import analyse, analyse_all, second_check_agreement
+from ..second_check import STRATUM_TEXT, TARGETED
+from ..work_analysis import analyse, analyse_all, second_check_agreement, targeted_codes
 from .common import EXIT_OK, CommandTable, data_store, output
 
 COMMANDS = CommandTable()
@@ -58,17 +59,44 @@ def cmd_analysis(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _part_json(agreement) -> dict:
+    data = as_json(agreement)
+    keys = ("pairs", "mean_signed_diff", "exact_agreement_pct", "marks_up", "marks_down", "objective_pct")
+    return {key: data[key] for key in keys}
+
+
 def agreement_report(store, args: argparse.Namespace) -> None:
-    """`second-check agreement`: the school's scoring against the second check of the same works."""
-    agreement, thresholds = second_check_agreement(store, args.work)
+    """`second-check agreement`: the school's scoring against the second check of the same works,
+    over the sample's random part, and each part of the sample apart."""
+    found = second_check_agreement(store, args.work)
+    agreement = found.main
     ci = "" if agreement.ci95 is None else f" (95 % ДИ {num(agreement.ci95[0], 2)} … {num(agreement.ci95[1], 2)})"
-    lines = [f"Пар работ: {agreement.pairs} ({agreement.reliability}).",
+    over = "случайная часть выборки" if found.over == "random" else "все перепроверенные работы (случайной части нет)"
+    lines = [f"Согласованность — {over}: пар работ {agreement.pairs} ({agreement.reliability}).",
              f"Средняя разность суммы баллов (школа − перепроверка): "
              f"{'—' if agreement.mean_signed_diff is None else num(agreement.mean_signed_diff, 2, signed=True)}{ci}.",
              f"Точное совпадение суммы: {_pct(agreement.exact_agreement_pct)}; объективно оценённых работ: "
              f"{_pct(agreement.objective_pct)}.",
              f"Отметка выше после перепроверки: {agreement.marks_up}, ниже: {agreement.marks_down}."]
-    output(args, as_json(agreement), "\n".join([*lines, "", *_signs(agreement, thresholds=thresholds)]))
+    if len(found.parts) > 1 or found.over == "all":
+        lines += ["", "По частям выборки:"]
+        lines += [f"  {STRATUM_TEXT[name]}: пар {part.pairs}, точное совпадение {_pct(part.exact_agreement_pct)}, "
+                  f"отметка выше {part.marks_up}, ниже {part.marks_down}" for name, part in found.parts.items()]
+    data = {**as_json(agreement), "over": found.over,
+            "parts": {name: _part_json(part) for name, part in found.parts.items()}}
+    output(args, data, "\n".join([*lines, "", *_signs(agreement, thresholds=found.thresholds)]))
+
+
+def targeted_parts(store, work_id: int, wanted: str | None) -> dict[str, list[str]] | None:
+    """`second-check create --targeted boundary,journal_gap,guttman|all`: those parts' codes from «Анализ»."""
+    if not wanted:
+        return None
+    names = list(TARGETED) if wanted.strip() == "all" else [n.strip() for n in wanted.split(",") if n.strip()]
+    unknown = [n for n in names if n not in TARGETED]
+    if unknown:
+        raise UserError(f"Неизвестная часть выборки «{unknown[0]}»: допустимы {', '.join(TARGETED)} или all.")
+    found = targeted_codes(store, work_id)
+    return {name: found[name] for name in names}
 
 
 @COMMANDS.command("analysis", "анализ объективности: отметки, журнал, границы, задания — до загрузки в ФИС ОКО")

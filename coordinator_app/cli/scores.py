@@ -72,14 +72,20 @@ def _need(args: argparse.Namespace, *names: str) -> None:
 
 
 def _check_create(store: Store, args: argparse.Namespace) -> None:
-    if not args.share and not args.codes:
-        raise UserError("Укажите долю выборки (--share) или коды (--codes).")
+    if not args.share and not args.codes and not args.targeted:
+        raise UserError("Укажите долю выборки (--share), целевые части (--targeted) или коды (--codes).")
+    targeted = None
+    if args.targeted:
+        from .analysis import targeted_parts  # start-up: the statistics only for a targeted sample
+
+        targeted = targeted_parts(store, args.work, args.targeted)
     check_id, _ = second_check.create_check(
         store, args.work, share=(args.share / 100 if args.share else None), codes=csv_list(args.codes),
-        seed=args.seed, expert=args.expert)
+        seed=args.seed, expert=args.expert, targeted=targeted)
     info = next(c for c in second_check.checks(store, args.work) if c.id == check_id)
-    output(args, {"id": check_id, "codes": info.codes, "seed": info.seed},
-           f"Выборка {check_id}: {', '.join(info.codes)}" + (f" (зерно {info.seed})." if info.seed else "."))
+    parts = "; ".join(f"{second_check.STRATUM_TEXT[name]}: {', '.join(codes)}" for name, codes in info.strata.items())
+    output(args, {"id": check_id, "codes": info.codes, "seed": info.seed, "strata": info.strata},
+           f"Выборка {check_id}: {parts}" + (f" (зерно {info.seed})." if info.seed else "."))
 
 
 def _check_score(store: Store, args: argparse.Namespace) -> None:
@@ -181,6 +187,10 @@ def _args_second_check(p: argparse.ArgumentParser) -> None:
     p.add_argument("--work", type=int, required=True, help="номер работы (его показывает list works)")
     p.add_argument("--share", type=float, metavar="PCT", help="доля работ в выборке, %% (для create)")
     p.add_argument("--codes", help="коды через запятую (для create)")
+    p.add_argument("--targeted", metavar="ЧАСТИ",
+                   help="целевые части выборки по «Анализу» (для create): boundary — у границы отметки, "
+                        "journal_gap — расхождение с журналом на 2 и более, guttman — маловероятный профиль; "
+                        "через запятую или all")
     p.add_argument("--seed", type=int, help="зерно случайной выборки (для create)")
     p.add_argument("--code", help="код участника (для score и settle)")
     p.add_argument("--task", help="номер задания (для score и settle)")

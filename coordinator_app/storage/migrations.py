@@ -66,6 +66,8 @@ MIGRATIONS: list[Migration] = [
     Migration(8, "the audit log as a hash chain", lambda db: _chain_audit_log(db)),
     Migration(9, "task levels, open answers and requirements; analysis thresholds; reference rows",
               _sql_file("migration_0009.sql")),
+    Migration(10, "the second check's sample in labelled parts (random, targeted, named)",
+              _sql_file("migration_0010.sql")),
 ]
 
 
