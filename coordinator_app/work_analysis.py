@@ -131,3 +131,21 @@ def second_check_agreement(store: Store, work_id: int) -> CheckAgreement:
     if "random" in parts:
         return CheckAgreement(parts["random"], "random", parts, school.thresholds)
     return CheckAgreement(over(checked), "all", parts, school.thresholds)
+
+
+def _scorer(row: ScoreRow) -> str:
+    """Who scored a work in the school's round: the expert who entered most of its cells."""
+    entered = [e for e in row.experts.values() if e]
+    return max(sorted(set(entered)), key=entered.count) if entered else "—"
+
+
+def agreement_by_expert(store: Store, work_id: int) -> dict[str, Agreement]:
+    """The second check's agreement per school expert (who scored each re-checked work). For the
+    coordinator only and only when asked: results are not for rating teachers (seed 004 §1.3)."""
+    found = second_check_agreement(store, work_id)
+    school = work_inputs(store, work_id, round=1)
+    second = [r for r in work_inputs(store, work_id, round=2).results if r.counted]
+    scorer = {row.code: _scorer(row) for row in score_sheet(store, work_id, 1)}
+    experts = sorted({scorer.get(r.code, "—") for r in second})
+    return {expert: agreement(school.results, [r for r in second if scorer.get(r.code, "—") == expert],
+                              school.tasks, school.scale, found.thresholds) for expert in experts}

@@ -168,3 +168,19 @@ def test_agreement_is_computed_on_the_random_part_and_the_targeted_part_reported
     assert data["parts"]["boundary"]["pairs"] == 10 and data["parts"]["boundary"]["exact_agreement_pct"] < 100
     code, out, _ = run(scored, capsys, "second-check", "agreement", "--work", "1")
     assert "случайная часть выборки: пар работ 10" in out and "у границы отметки: пар 10" in out
+
+
+def test_agreement_per_school_expert_only_when_asked(scored, capsys) -> None:
+    codes = sorted(p.code for p in list_participants(scored, 1))
+    create_check(scored, 1, codes=codes[:6])
+    totals = dict(zip(codes, TOTALS))
+    # three works re-entered by another expert (the same totals, the points on other tasks)
+    set_scores(scored, 1, [(code, str(t), p) for code in codes[:3]
+                           for t, p in enumerate(reversed(_split(totals[code])), start=1)], expert="Петрова А. И.")
+    set_scores(scored, 1, [(code, str(t), p) for code in codes[:6] for t, p in enumerate(_split(totals[code]), start=1)],
+               round=2)
+    code, out, err = run(scored, capsys, "--json", "second-check", "agreement", "--work", "1")
+    assert code == 0, err and "experts" not in json.loads(out)
+    code, out, err = run(scored, capsys, "--json", "second-check", "agreement", "--work", "1", "--by-expert")
+    experts = json.loads(out)["experts"]
+    assert experts["Петрова А. И."]["pairs"] == 3 and sum(e["pairs"] for e in experts.values()) == 6

@@ -10,7 +10,7 @@ from ..analysis.report import as_json, summary_sentences
 from ..analysis.sentences import num
 from ..errors import UserError
 from ..second_check import STRATUM_TEXT, TARGETED
-from ..work_analysis import analyse, analyse_all, second_check_agreement, targeted_codes
+from ..work_analysis import agreement_by_expert, analyse, analyse_all, second_check_agreement, targeted_codes
 from .common import EXIT_OK, CommandTable, data_store, output
 
 COMMANDS = CommandTable()
@@ -84,6 +84,13 @@ def agreement_report(store, args: argparse.Namespace) -> None:
                   f"отметка выше {part.marks_up}, ниже {part.marks_down}" for name, part in found.parts.items()]
     data = {**as_json(agreement), "over": found.over,
             "parts": {name: _part_json(part) for name, part in found.parts.items()}}
+    if args.by_expert:
+        by_expert = agreement_by_expert(store, args.work)
+        data["experts"] = {name: _part_json(part) for name, part in by_expert.items()}
+        lines += ["", "По экспертам школы (только для координатора; не для оценки работы учителей):"]
+        lines += [f"  {name}: пар {part.pairs}, средняя разность "
+                  f"{'—' if part.mean_signed_diff is None else num(part.mean_signed_diff, 2, signed=True)}, "
+                  f"точное совпадение {_pct(part.exact_agreement_pct)}" for name, part in by_expert.items()]
     output(args, data, "\n".join([*lines, "", *_signs(agreement, thresholds=found.thresholds)]))
 
 

@@ -199,4 +199,6 @@ def _args_second_check(p: argparse.ArgumentParser) -> None:
     p.add_argument("--reason", help="причина решения комиссии (для settle)")
     p.add_argument("--out", metavar="FILE.pdf", help="куда сохранить протокол (для protocol)")
     p.add_argument("--unfinished", action="store_true", help="напечатать протокол незаконченной перепроверки")
+    p.add_argument("--by-expert", action="store_true",
+                   help="согласованность по экспертам школы (для agreement; только для координатора)")
     p.set_defaults(func=cmd_second_check)
