@@ -13,6 +13,7 @@ from PySide6.QtCore import QRegularExpression, Qt, Signal
 from PySide6.QtGui import QRegularExpressionValidator
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QComboBox,
     QHBoxLayout,
     QLabel,
@@ -28,6 +29,7 @@ from PySide6.QtWidgets import (
 from coordinator_app.errors import UserError
 from coordinator_app.fsutil import safe_file_name
 from coordinator_app.second_check import (
+    STRATUM_TEXT,
     Discrepancy,
     RecheckUnfinished,
     TaskDiff,
@@ -37,6 +39,7 @@ from coordinator_app.second_check import (
     make_recheck_pdf,
     sampled_ids,
 )
+from coordinator_app.work_analysis import targeted_codes
 from coordinator_app.works import Work
 
 from ... import context, messages
@@ -93,6 +96,11 @@ class SecondCheckTab(QWidget):
                              "было повторить. Пусто — программа выберет сама.")
         self.codes = QLineEdit()
         self.codes.setPlaceholderText("и/или коды через запятую")
+        self.targeted = QCheckBox("+ целевые по «Анализу»")
+        self.targeted.setToolTip("Добавить в выборку, отдельными частями, работы, которые «Анализ» отмечает: у "
+                                 "границы отметки с признаком пика или провала, с расхождением с журналом на 2 и "
+                                 "более, с маловероятным профилем ответов. Согласованность считается по случайной "
+                                 "части, целевые части — отдельно.")
         self.expert_box = QComboBox()
         self.expert_box.setMinimumWidth(200)
         self.expert_box.setToolTip("Второй эксперт: баллы перепроверки сохраняются от его имени")
@@ -108,6 +116,7 @@ class SecondCheckTab(QWidget):
         sample_row.addWidget(QLabel("зерно:"))
         sample_row.addWidget(self.seed)
         sample_row.addWidget(self.codes, 1)
+        sample_row.addWidget(self.targeted)
         row = QHBoxLayout()
         row.addWidget(self.sample_controls, 1)
         row.addWidget(QLabel("Второй эксперт:"))
@@ -232,8 +241,9 @@ class SecondCheckTab(QWidget):
         lines = []
         for number, c in enumerate(info, start=1):
             how = (f"{c.share * 100:g} % проверенных работ, зерно {c.seed}" if c.share else "выбранные коды")
+            parts = "; ".join(f"{STRATUM_TEXT[name]}: {', '.join(codes)}" for name, codes in c.strata.items())
             lines.append(f"Выборка {number} ({c.created_at[:10]}): {how}; второй эксперт: {c.expert or 'не указан'}; "
-                         f"работ: {len(c.codes)} — коды {', '.join(c.codes)}")
+                         f"работ: {len(c.codes)} — {parts}")
         self.checks_label.setText("\n".join(lines) if lines else
                                   "Выборки ещё нет. Укажите долю (и, если нужно, зерно) или коды работ и нажмите "
                                   "«Создать выборку».")
@@ -250,16 +260,34 @@ class SecondCheckTab(QWidget):
         codes = [c for c in re.split(r"[\s,;]+", self.codes.text()) if c]
         seed = int(self.seed.text()) if self.seed.text().strip() else None
         share = self.share.value() / 100 or None
-        try:
-            _, changes = create_check(self.ctx.store, work.id, share=share, codes=codes or None, seed=seed,
-                                      expert=self.expert())
-        except UserError as err:
-            self.sample_error.setText(err.message)
-            return
-        self.sample_error.clear()
-        self.codes.clear()
-        self.published.emit(changes)
-        self.reload()
+        expert, work_id, targeted = self.expert(), work.id, self.targeted.isChecked()
+
+        def sample(store):
+            parts = targeted_codes(store, work_id) if targeted else None
+            return create_check(store, work_id, share=share, codes=codes or None, seed=seed, expert=expert,
+                                targeted=parts)
+
+        def made(_result) -> None:
+            self.sample_error.clear()
+            self.codes.clear()
+            self.reload()
+
+        def failed(err: BaseException) -> None:
+            self.sample_error.setText(err.message if isinstance(err, UserError) else
+                                      f"Выборка не создана: {err}. Подробности записаны в журнал.")
+
+        page = self.parentWidget()          # the change is the page's, shown by this tab's own reload
+        while page is not None and not hasattr(page, "subscription"):
+            page = page.parentWidget()
+
+        def configured(op) -> ChangeOp:
+            return ChangeOp(self.ctx, self, op, initiator=page).shown().success(made).failure(failed)
+
+        if targeted:        # the analysis of the work first: off the GUI thread
+            configured(lambda task: sample(task.open_store())).run_in_background("Выборка для перепроверки",
+                                                                                   cancellable=False)
+        else:
+            configured(sample).run()
 
     def refresh_discrepancies(self) -> None:
         work = self.work
