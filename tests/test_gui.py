@@ -72,7 +72,7 @@ def test_first_run_wizard_saves_the_school_and_refuses_a_bad_login(qtbot, store)
 def test_main_window_shows_the_steps_and_switches_with_the_keyboard(qtbot, window) -> None:
     titles = [window.nav.item(i).text() for i in range(window.nav.count())]
     assert titles == ["1. Школа", "2. Классы и ученики", "3. Работы", "4. Коды и протокол", "5. Сканы", "6. Проверка",
-                      "7. Выгрузка"]
+                      "7. Выгрузка", "8. Анализ"]
     qtbot.keyClick(window, Qt.Key.Key_3, Qt.KeyboardModifier.ControlModifier)
     assert window.stack.currentWidget() is window.pages["Работы"]
     assert "МБОУ СОШ № 7" in window.school_label.text()

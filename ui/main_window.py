@@ -107,6 +107,7 @@ class MainWindow(QMainWindow):
             ("Сканы", QStyle.StandardPixmap.SP_FileIcon, "scans", "ScansPage"),
             ("Проверка", QStyle.StandardPixmap.SP_DialogApplyButton, "scoring", "ScoringPage"),
             ("Выгрузка", QStyle.StandardPixmap.SP_DriveFDIcon, "exports_page", "ExportsPage"),
+            ("Анализ", QStyle.StandardPixmap.SP_FileDialogInfoView, "analysis", "AnalysisPage"),
         ]
         # Pages are built when first shown: start-up builds only the page the user sees.
         self.pages = _LazyPages(self)

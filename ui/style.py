@@ -52,6 +52,18 @@ THUMBNAIL_PLACEHOLDER = "#dddddd"  # a page whose picture is still being made
 LOADING_STYLE = f"QLabel {{ color: {MUTED}; font-size: 12pt; background: rgba(255, 255, 255, 190); }}"
 
 
+# -- «Анализ»: signs and charts (grey-scale safe: every chart also labels what its colour says) ------
+SIGN_COLOURS = {"red": "#c62828", "yellow": "#f9a825", "green": "#2e7d32", "grey": "#9e9e9e"}
+CHART_BAR = "#5c7cba"              # a plain bar
+CHART_PEAK = "#c62828"             # the bar at a flagged boundary b
+CHART_BELOW = "#ef8f00"            # the bar at b − 1
+CHART_LINE = "#333333"             # axes, boundary lines, captions
+CHART_GRID = "#d0d0d0"
+CHART_TEXT_ON_DARK = "#ffffff"    # a label on a dark bar
+MARK_COLOURS = {2: "#d32f2f", 3: "#f9a825", 4: "#7cb342", 5: "#2e7d32"}
+STATUS_COLOURS = {"green": "#66bb6a", "yellow": "#ffca28", "red": "#ef5350", None: "#b0b0b0"}
+
+
 # -- table cells --------------------------------------------------------------------------------------
 def color(name: str) -> QColor:
     """A colour of this module for a model's background or foreground role."""

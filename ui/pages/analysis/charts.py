@@ -1,0 +1,182 @@
+"""The «Анализ» step's charts, drawn with QPainter from plain numbers (no store, no statistics).
+
+QPainter costs nothing at start-up and nothing in the bundle (Qt is there anyway); every chart
+writes what its colours say (numbers, labels, the boundary's mark), so it reads in grey too.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent, QPen
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from ... import style
+
+MARGIN_LEFT, MARGIN_RIGHT, MARGIN_TOP, MARGIN_BOTTOM = 44, 12, 18, 30
+
+
+class _Chart(QWidget):
+    """A chart of fixed height that takes the width it is given."""
+
+    def __init__(self, height: int, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._height = height
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.setFixedHeight(height)
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        return QSize(900, self._height)
+
+    def plot_rect(self) -> QRectF:
+        return QRectF(MARGIN_LEFT, MARGIN_TOP, max(1, self.width() - MARGIN_LEFT - MARGIN_RIGHT),
+                      max(1, self.height() - MARGIN_TOP - MARGIN_BOTTOM))
+
+    def painter(self) -> QPainter:
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        font = QFont(self.font())
+        font.setPointSizeF(max(7.5, font.pointSizeF() - 1))
+        painter.setFont(font)
+        return painter
+
+    def empty(self, painter: QPainter, text: str = "Нет данных") -> None:
+        painter.setPen(QColor(style.MUTED))
+        painter.drawText(QRectF(self.rect()), Qt.AlignmentFlag.AlignCenter, text)
+
+
+class Histogram(_Chart):
+    """Works by primary score: one bar per score, the mark boundaries as dashed lines labelled with
+    their mark, the bars at a flagged boundary b (and b − 1) coloured and numbered."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(230, parent)
+        self.counts: dict[int, int] = {}
+        self.max_score = 0
+        self.boundaries: list[tuple[int, int, str | None]] = []      # (mark, lowest score, flag)
+
+    def set_data(self, counts: dict[int, int], max_score: int, boundaries: list[tuple[int, int, str | None]]) -> None:
+        self.counts, self.max_score, self.boundaries = dict(counts), max_score, list(boundaries)
+        self.update()
+
+    def bar_x(self, score: int) -> float:
+        """The left edge of the bar of `score` (tests read it)."""
+        plot = self.plot_rect()
+        return plot.left() + score * plot.width() / (self.max_score + 1)
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
+        painter = self.painter()
+        if not self.counts or self.max_score <= 0:
+            self.empty(painter)
+            return
+        plot, top = self.plot_rect(), max(self.counts.values()) or 1
+        width = plot.width() / (self.max_score + 1)
+        flagged = {b: flag for _, b, flag in self.boundaries if flag}
+        for score in range(self.max_score + 1):
+            n = self.counts.get(score, 0)
+            height = plot.height() * n / top
+            colour = (style.CHART_PEAK if score in flagged else
+                      style.CHART_BELOW if score + 1 in flagged else style.CHART_BAR)
+            painter.fillRect(QRectF(self.bar_x(score) + 1, plot.bottom() - height, max(1.0, width - 2), height),
+                             QColor(colour))
+            if n and (score in flagged or score + 1 in flagged):
+                painter.setPen(QColor(style.CHART_LINE))
+                painter.drawText(QRectF(self.bar_x(score), plot.bottom() - height - 16, width, 14),
+                                 Qt.AlignmentFlag.AlignCenter, str(n))
+        self._axes(painter, plot, top, width)
+        self._boundaries(painter, plot)
+
+    def _axes(self, painter: QPainter, plot: QRectF, top: int, width: float) -> None:
+        painter.setPen(QPen(QColor(style.CHART_LINE), 1))
+        painter.drawLine(plot.bottomLeft(), plot.bottomRight())
+        step = max(1, round(self.max_score / 20))
+        for score in range(0, self.max_score + 1, step):
+            painter.drawText(QRectF(self.bar_x(score), plot.bottom() + 2, width * step, 14),
+                             Qt.AlignmentFlag.AlignLeft, str(score))
+        painter.drawText(QRectF(0, plot.top() - 4, MARGIN_LEFT - 6, 14), Qt.AlignmentFlag.AlignRight, str(top))
+        painter.drawText(QRectF(plot.left(), plot.bottom() + 14, plot.width(), 14), Qt.AlignmentFlag.AlignCenter,
+                         "первичный балл")
+
+    def _boundaries(self, painter: QPainter, plot: QRectF) -> None:
+        pen = QPen(QColor(style.CHART_LINE), 1, Qt.PenStyle.DashLine)
+        for mark, score, flag in self.boundaries:
+            x = self.bar_x(score)
+            painter.setPen(pen)
+            painter.drawLine(int(x), int(plot.top()), int(x), int(plot.bottom()))
+            label = f"«{mark}»" + (" пик" if flag == "peak" else " провал" if flag == "valley" else "")
+            painter.drawText(QRectF(x + 3, plot.top() - 16, 120, 14), Qt.AlignmentFlag.AlignLeft, label)
+
+
+class StackedMarks(_Chart):
+    """100 % stacked bars of «2»–«5», one row per group (a class, the work), with the % written in."""
+
+    ROW = 24
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(60, parent)
+        self.rows: list[tuple[str, dict[int, float]]] = []
+
+    def set_data(self, rows: list[tuple[str, dict[int, float]]]) -> None:
+        self.rows = list(rows)
+        self._height = max(60, 16 + self.ROW * len(self.rows))
+        self.setFixedHeight(self._height)
+        self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
+        painter = self.painter()
+        if not self.rows:
+            self.empty(painter)
+            return
+        left, right = 70.0, self.width() - 12.0
+        for i, (name, pct) in enumerate(self.rows):
+            y = 8 + i * self.ROW
+            painter.setPen(QColor(style.CHART_LINE))
+            painter.drawText(QRectF(0, y, left - 6, self.ROW - 4), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                             name)
+            x = left
+            for mark in (2, 3, 4, 5):
+                share = (pct.get(mark) or 0) / 100
+                width = (right - left) * share
+                painter.fillRect(QRectF(x, y, width, self.ROW - 4), QColor(style.MARK_COLOURS[mark]))
+                if width > 34:
+                    painter.setPen(QColor(style.CHART_TEXT_ON_DARK if mark in (2, 5) else style.CHART_LINE))
+                    painter.drawText(QRectF(x, y, width, self.ROW - 4), Qt.AlignmentFlag.AlignCenter,
+                                     f"«{mark}» {round(share * 100)}%")
+                x += width
+
+
+class TaskBars(_Chart):
+    """% выполнения per task, coloured by status, with the 60 % (Б) and 30 % (П/В) lines."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(210, parent)
+        self.tasks: list[tuple[str, float | None, str | None, str | None]] = []   # id, %, status, level
+
+    def set_data(self, tasks: list[tuple[str, float | None, str | None, str | None]]) -> None:
+        self.tasks = list(tasks)
+        self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
+        painter = self.painter()
+        if not self.tasks:
+            self.empty(painter)
+            return
+        plot = self.plot_rect()
+        width = plot.width() / len(self.tasks)
+        for i, (task_id, pct, status, level) in enumerate(self.tasks):
+            x = plot.left() + i * width
+            height = plot.height() * min(pct or 0, 100) / 100
+            painter.fillRect(QRectF(x + 2, plot.bottom() - height, max(1.0, width - 4), height),
+                             QColor(style.STATUS_COLOURS.get(status, style.STATUS_COLOURS[None])))
+            painter.setPen(QColor(style.CHART_LINE))
+            if pct is not None:
+                painter.drawText(QRectF(x, plot.bottom() - height - 15, width, 14), Qt.AlignmentFlag.AlignCenter,
+                                 f"{round(pct)}%")
+            painter.drawText(QRectF(x, plot.bottom() + 2, width, 14), Qt.AlignmentFlag.AlignCenter, task_id)
+            if level:
+                painter.drawText(QRectF(x, plot.bottom() + 14, width, 14), Qt.AlignmentFlag.AlignCenter, level)
+        for line in (60, 30):           # the lines of «достаточно» for Б and for П/В, over the bars
+            y = plot.bottom() - plot.height() * line / 100
+            painter.setPen(QPen(QColor(style.CHART_LINE), 1, Qt.PenStyle.DashLine))
+            painter.drawLine(int(plot.left()), int(y), int(plot.right()), int(y))
+            painter.drawText(QRectF(0, y - 7, MARGIN_LEFT - 6, 14), Qt.AlignmentFlag.AlignRight, f"{line}%")
+        painter.drawLine(plot.bottomLeft(), plot.bottomRight())

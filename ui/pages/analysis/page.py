@@ -1,0 +1,307 @@
+"""«Анализ»: the signs of non-objective scoring that the municipality and FIOKO look for, on the
+school's own data, before the form goes to ФИС ОКО (issue 14).
+
+The work (or the whole year) and a class are chosen at the top; the «светофор» says each sign in
+one sentence; below, each indicator with its numbers and its chart. Everything is read and
+computed by a worker (`PageLoader`): the page's GUI thread only shows the result. Coordinator
+only: expert mode never shows this step.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QComboBox,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from coordinator_app.analysis.report import WorkAnalysis, YearAnalysis, summary_sentences
+from coordinator_app.analysis.sentences import num
+from coordinator_app.changes import Topic
+from coordinator_app.errors import UserError
+from coordinator_app.second_check import create_check
+from coordinator_app.work_analysis import analysable_works, analyse, analyse_all
+
+from ... import style
+from ...context import AppContext
+from ...dialogs.reference_dialog import ReferenceDialog
+from ...dialogs.thresholds_dialog import ThresholdsDialog
+from ...loader import PageLoader
+from ...ops import ChangeOp
+from ...widgets import page_title
+from .charts import Histogram, StackedMarks, TaskBars
+
+YEAR = -1          # the work box's «Все работы года»
+_WORDS = {"lower": "Понизили (Отметка < Отметка по журналу)", "equal": "Подтвердили (Отметка = Отметке по журналу)",
+          "higher": "Повысили (Отметка > Отметка по журналу)"}
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{num(value)} %"
+
+
+def _read(store, work_id: int | None, class_name: str | None) -> dict[str, Any]:
+    """Off the GUI thread: the works that can be analysed and the analysis asked for."""
+    works = analysable_works(store)
+    result: dict[str, Any] = {"works": works, "analysis": None, "error": None}
+    if work_id is None and works:
+        work_id = works[0].id
+    try:
+        if work_id == YEAR:
+            result["analysis"] = analyse_all(store)
+        elif work_id is not None:
+            result["analysis"] = analyse(store, work_id, class_name)
+    except UserError as err:
+        result["error"] = err.message
+    result["work_id"] = work_id
+    return result
+
+
+def _section(title: str, *widgets: QWidget) -> QGroupBox:
+    box = QGroupBox(title)
+    layout = QVBoxLayout(box)
+    for widget in widgets:
+        layout.addWidget(widget)
+    return box
+
+
+def _label() -> QLabel:
+    label = QLabel()
+    label.setWordWrap(True)
+    label.setTextFormat(Qt.TextFormat.RichText)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    return label
+
+
+class AnalysisPage(QWidget):
+    def __init__(self, ctx: AppContext) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.analysis: WorkAnalysis | YearAnalysis | None = None
+        self.work_id: int | None = None
+        self._filling = False
+        layout = QVBoxLayout(self)
+        layout.addWidget(page_title("Анализ", "Признаки необъективного оценивания, которые ищут муниципалитет и "
+                                               "ФИОКО, — на данных школы, до загрузки формы в ФИС ОКО. Это признаки, "
+                                               "требующие анализа, а не выводы о классе или учителе."))
+        layout.addLayout(self._choosers())
+        self.signs = _label()
+        layout.addWidget(self.signs)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(self._sections())
+        layout.addWidget(scroll, 1)
+        self.subscription = ctx.bus.subscribe(
+            self, (Topic.SCORES, Topic.WORKS, Topic.PARTICIPANTS, Topic.THRESHOLDS, Topic.REFERENCES),
+            lambda _changes: self.reload())
+        self.loader = PageLoader(self, overlay=scroll.viewport(), guard=[self.boundary_button])
+        self.reload()
+
+    # -- building -----------------------------------------------------------------------------------
+    def _choosers(self) -> QHBoxLayout:
+        self.work_box = QComboBox()
+        self.work_box.setMinimumWidth(380)
+        self.work_box.currentIndexChanged.connect(self._work_chosen)
+        self.class_box = QComboBox()
+        self.class_box.setMinimumWidth(120)
+        self.class_box.currentIndexChanged.connect(self._class_chosen)
+        thresholds = QPushButton("Пороги анализа…")
+        thresholds.clicked.connect(lambda: ThresholdsDialog(self.ctx, self).exec())
+        self.references_button = QPushButton("Эталонные данные…")
+        self.references_button.clicked.connect(self._references)
+        row = QHBoxLayout()
+        row.addWidget(QLabel("Работа:"))
+        row.addWidget(self.work_box, 1)
+        row.addWidget(QLabel("Класс:"))
+        row.addWidget(self.class_box)
+        row.addWidget(thresholds)
+        row.addWidget(self.references_button)
+        return row
+
+    def _sections(self) -> QWidget:
+        self.marks_text, self.journal_text, self.boundary_text, self.tasks_text, self.year_text = (
+            _label(), _label(), _label(), _label(), _label())
+        self.stacked, self.histogram, self.task_bars = StackedMarks(), Histogram(), TaskBars()
+        self.boundary_button = QPushButton("Отобрать пограничные работы на перепроверку")
+        self.boundary_button.setToolTip("Работы с баллом b и b − 1 у границ с признаком пика или провала — в выборку "
+                                        "второй проверки, отдельной частью «у границы отметки»")
+        self.boundary_button.clicked.connect(self.sample_boundary_works)
+        inner = QWidget()
+        layout = QVBoxLayout(inner)
+        self.year_box = _section("Работы года", self.year_text)
+        self.work_sections = [
+            _section("Отметки", self.marks_text, self.stacked),
+            _section("Сравнение с журналом", self.journal_text),
+            _section("Границы отметок", self.histogram, self.boundary_text, self.boundary_button),
+            _section("Задания", self.task_bars, self.tasks_text),
+        ]
+        for box in [self.year_box, *self.work_sections]:
+            layout.addWidget(box)
+        layout.addStretch(1)
+        return inner
+
+    # -- loading ------------------------------------------------------------------------------------
+    def reload(self) -> None:
+        self.subscription.forget()
+        work_id, class_name = self.work_id, self.class_box.currentData()
+        self.loader.load(lambda store: _read(store, work_id, class_name), self._apply)
+
+    def is_loading(self) -> bool:
+        return self.loader.is_loading()
+
+    def _apply(self, data: dict[str, Any]) -> None:
+        self._fill_works(data["works"], data["work_id"])
+        self.work_id = data["work_id"]
+        self.analysis = data["analysis"]
+        if data["error"] or self.analysis is None:
+            self.signs.setText(style.error_html(escape(data["error"]), bold=False) if data["error"] else
+                               "Нет работ со шкалой перевода баллов в отметку: анализировать нечего. Задайте шкалу в "
+                               "карточке работы («Работы» → «Изменить»).")
+            for box in [self.year_box, *self.work_sections]:
+                box.hide()
+            return
+        self._show_signs()
+        if isinstance(self.analysis, YearAnalysis):
+            self._show_year(self.analysis)
+        else:
+            self._show_work(self.analysis)
+
+    def _fill_works(self, works, chosen: int | None) -> None:
+        self._filling = True
+        self.work_box.clear()
+        for work in works:
+            self.work_box.addItem(work.title, work.id)
+        if works:
+            self.work_box.addItem("Все работы года", YEAR)
+        index = self.work_box.findData(chosen)
+        self.work_box.setCurrentIndex(max(index, 0))
+        self._filling = False
+
+    def _fill_classes(self, analysis: WorkAnalysis | None) -> None:
+        self._filling = True
+        chosen = self.class_box.currentData()
+        self.class_box.clear()
+        self.class_box.addItem("Все классы", None)
+        for name, _ in (analysis.classes if analysis is not None and analysis.class_name is None else []):
+            self.class_box.addItem(name, name)
+        if analysis is not None and analysis.class_name is not None:
+            self.class_box.addItem(analysis.class_name, analysis.class_name)
+        self.class_box.setCurrentIndex(max(self.class_box.findData(chosen), 0))
+        self.class_box.setEnabled(analysis is not None)
+        self._filling = False
+
+    # -- showing ------------------------------------------------------------------------------------
+    def _show_signs(self) -> None:
+        signs = summary_sentences(self.analysis)
+        if not signs:
+            self.signs.setText(style.ok_html("Признаков, требующих анализа, не найдено."))
+            return
+        self.signs.setText("<br>".join(
+            f"<span style='color:{style.SIGN_COLOURS.get(s.level, style.MUTED)}'>●</span> {escape(s.text)}"
+            for s in signs))
+
+    def _show_year(self, year: YearAnalysis) -> None:
+        self._fill_classes(None)
+        self.year_box.show()
+        for box in self.work_sections:
+            box.hide()
+        rows = "".join(f"<tr><td>{escape(a.label)}</td><td align=right>{a.marks.n}</td><td>{a.marks.reliability}</td>"
+                       + "".join(f"<td align=right>{_pct(a.marks.pct.get(m))}</td>" for m in (2, 3, 4, 5)) + "</tr>"
+                       for a in year.works)
+        p = year.pooled
+        self.year_text.setText(
+            "<table cellspacing=0 cellpadding=3><tr><th align=left>Работа</th><th>N</th><th>Надёжность</th>"
+            "<th>«2»</th><th>«3»</th><th>«4»</th><th>«5»</th></tr>" + rows + "</table>"
+            f"<p>Все границы всех работ вместе: на границе — {p.at}, на балл ниже — {p.below}.</p>")
+
+    def _show_work(self, analysis: WorkAnalysis) -> None:
+        self._fill_classes(analysis)
+        self.year_box.hide()
+        for box in self.work_sections:
+            box.show()
+        self._show_marks(analysis)
+        self._show_journal(analysis)
+        self._show_boundaries(analysis)
+        self._show_tasks(analysis)
+
+    def _show_marks(self, a: WorkAnalysis) -> None:
+        m = a.marks
+        cells = "".join(f"<td align=right>{m.counts.get(k, 0)} ({_pct(m.pct.get(k))})</td>" for k in (2, 3, 4, 5))
+        self.marks_text.setText(
+            f"<p>Участников с полной проверкой: <b>{m.n}</b> — {m.reliability}.</p>"
+            "<table cellspacing=0 cellpadding=3><tr><th>«2»</th><th>«3»</th><th>«4»</th><th>«5»</th>"
+            f"<th>Успеваемость</th><th>Качество</th><th>Средний балл</th></tr><tr>{cells}"
+            f"<td align=right>{_pct(m.success_pct)}</td><td align=right>{_pct(m.quality_pct)}</td>"
+            f"<td align=right>{'—' if m.mean_score is None else num(m.mean_score, 2)}</td></tr></table>")
+        rows = [(name, summary.pct) for name, summary in a.classes] if a.class_name is None else []
+        self.stacked.set_data(rows + [("Всего", m.pct)])
+
+    def _show_journal(self, a: WorkAnalysis) -> None:
+        j = a.journal
+        if not j.compared:
+            self.journal_text.setText("Отметок по журналу нет: сравнивать не с чем.")
+            return
+        lines = [escape(f"{_WORDS[key]}: {count} ({_pct(pct)})") for key, count, pct in (
+            ("lower", j.lower, j.lower_pct), ("equal", j.equal, j.equal_pct), ("higher", j.higher, j.higher_pct))]
+        warning = (style.error_html(f"Не подтвердили {_pct(j.not_confirmed_pct)} — больше 50 %: признак, по которому "
+                                    "школу включают в муниципальную перепроверку.") if j.trigger else
+                   f"Не подтвердили {_pct(j.not_confirmed_pct)}.")
+        gaps = ", ".join(j.gap2) if j.gap2 else "нет"
+        self.journal_text.setText(f"<p>Сравнено: {j.compared} ({j.reliability}).<br>" + "<br>".join(lines) +
+                                  f"</p><p>{warning}</p><p>Коды с расхождением на 2 отметки и более: {gaps}</p>")
+
+    def _show_boundaries(self, a: WorkAnalysis) -> None:
+        self.histogram.set_data(a.histogram, a.scale.max_total, [(b.mark, b.score, b.flag) for b in a.boundaries])
+        lines = []
+        for b in a.boundaries:
+            flag = {"peak": "пик", "valley": "провал"}.get(b.flag or "", "без признаков")
+            lines.append(f"Граница «{b.mark}» ({b.score} б.): на границе {b.at}, на балл ниже {b.below} — {flag}.")
+        self.boundary_text.setText("<br>".join(lines))
+        self.boundary_button.setEnabled(a.class_name is None and bool(a.second_look.get("boundary")))
+
+    def _show_tasks(self, a: WorkAnalysis) -> None:
+        self.task_bars.set_data([(t.id, t.pct, t.status, t.level) for t in a.tasks])
+        hard = [f"{escape(t.id)} ({_pct(t.pct)}){': ' + escape(t.requirement) if t.requirement else ''}"
+                for t in a.difficulties]
+        levels = "" if any(t.level for t in a.tasks) else (
+            "<br>Уровни заданий (Б/П/В) не указаны: цвета не ставятся. Укажите их в карточке работы.")
+        self.tasks_text.setText("Типичные затруднения: " + ("; ".join(hard) if hard else "нет") + levels)
+
+    # -- actions ------------------------------------------------------------------------------------
+    def _work_chosen(self, _index: int) -> None:
+        if not self._filling:
+            self.work_id = self.work_box.currentData()
+            self._filling = True
+            self.class_box.setCurrentIndex(0)
+            self._filling = False
+            self.reload()
+
+    def _class_chosen(self, _index: int) -> None:
+        if not self._filling:
+            self.reload()
+
+    def _references(self) -> None:
+        if self.work_id not in (None, YEAR):
+            ReferenceDialog(self.ctx, self.work_id, self).exec()
+
+    def sample_boundary_works(self) -> None:
+        """The works at b and b − 1 of the flagged boundaries into the second check's sample."""
+        analysis = self.analysis
+        if not isinstance(analysis, WorkAnalysis) or self.work_id in (None, YEAR):
+            return
+        codes, work_id = list(analysis.second_look.get("boundary", [])), self.work_id
+        ChangeOp(self.ctx, self, lambda store: create_check(store, work_id, targeted={"boundary": codes})) \
+            .confirm(f"Добавить в выборку второй проверки {len(codes)} работ у границ с признаком пика или провала?",
+                     yes="Добавить") \
+            .success(lambda _r: self.signs.setText(
+                self.signs.text() + "<br>" + style.ok_html(f"В выборку второй проверки добавлено работ: {len(codes)}."))) \
+            .run()
