@@ -9,13 +9,17 @@ and the message says where to set one.
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from . import references, task_info, thresholds
 from .analysis.agreement import Agreement, agreement
 from .analysis.model import Reference, Result, Scale, TaskInfo, Thresholds, WorkData
 from .analysis.report import WorkAnalysis, YearAnalysis, analyse_work, analyse_year
 from .errors import UserError
+from .school import default_academic_year, require_school
 from .scoring import ScoreRow, points, score_sheet
 from .second_check import STRATA, sample_strata
 from .storage import Store
@@ -149,3 +153,27 @@ def agreement_by_expert(store: Store, work_id: int) -> dict[str, Agreement]:
     experts = sorted({scorer.get(r.code, "—") for r in second})
     return {expert: agreement(school.results, [r for r in second if scorer.get(r.code, "—") == expert],
                               school.tasks, school.scale, found.thresholds) for expert in experts}
+
+
+def write_report(store: Store, out: Path | str, *, work_id: int | None = None, class_name: str | None = None,
+                 progress: Callable[[int, int], None] | None = None) -> Path:
+    """The «Справка по результатам ВПР» of one work (or class), or of the year without `work_id`,
+    as PDF: no names, no codes — what the school may publish."""
+    from .formats.pdf.analysis_report import ReportHeader, analysis_report_pdf  # start-up: reportlab
+    from .formats.pdf.common import write_pdf
+
+    out = Path(out)
+    if out.suffix.lower() != ".pdf":
+        raise UserError(f"Справка сохраняется в PDF: укажите файл с расширением .pdf (а не «{out.name}»).")
+    school = require_school(store)
+    year = analyse_all(store) if work_id is None else None
+    analyses = year.works if year is not None else [analyse(store, work_id, class_name)]
+    header = ReportHeader(school.name, school.academic_year or default_academic_year(),
+                          dt.date.today().strftime("%d.%m.%Y"))
+    if progress:
+        progress(1, 2)
+    titles = {t.key: t.definition.title for t in thresholds.list_thresholds(store)}
+    write_pdf(out, analysis_report_pdf(header, analyses, year=year, threshold_titles=titles))
+    if progress:
+        progress(2, 2)
+    return out

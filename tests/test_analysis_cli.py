@@ -15,6 +15,7 @@ from coordinator_app.codes import assign_codes, list_participants
 from coordinator_app.scoring import set_journal_mark, set_scores
 from coordinator_app.second_check import create_check
 from coordinator_app.storage import Store
+from coordinator_app.students import list_students
 from coordinator_app.works import TaskDef, WorkDef, create_work
 from tests.conftest import add_pupils
 
@@ -184,3 +185,24 @@ def test_agreement_per_school_expert_only_when_asked(scored, capsys) -> None:
     code, out, err = run(scored, capsys, "--json", "second-check", "agreement", "--work", "1", "--by-expert")
     experts = json.loads(out)["experts"]
     assert experts["Петрова А. И."]["pairs"] == 3 and sum(e["pairs"] for e in experts.values()) == 6
+
+
+def test_the_report_says_the_signs_draws_the_valley_and_holds_no_name_or_code(scored, capsys, tmp_path) -> None:
+    from tests.pdf_helpers import page_texts
+
+    def pdf_text(path) -> str:
+        return " ".join(" ".join(page_texts(path)).split())
+
+    out = tmp_path / "справка.pdf"
+    code, printed, err = run(scored, capsys, "report", "--work", "1", "--out", str(out))
+    assert code == 0, err and "Справка сохранена" in printed
+    text = pdf_text(out)
+    assert "Справка по результатам ВПР" in text and "провал" in text and "Понизили (Отметка < Отметка по журналу)" in text
+    assert "Распределение первичных баллов" in text and "Пороги анализа и их источники" in text
+    codes = {p.code for p in list_participants(scored, 1)}
+    surnames = {s.surname for s in list_students(scored)}
+    assert not [c for c in codes if c in text] and not [s for s in surnames if s in text]
+    code, _, err = run(scored, capsys, "report", "--year", "--out", str(tmp_path / "год.pdf"))
+    assert code == 0, err and "Все работы года" in pdf_text(tmp_path / "год.pdf")
+    code, _, err = run(scored, capsys, "report", "--work", "1", "--out", str(tmp_path / "справка.xlsx"))
+    assert code == 1 and "Справка сохраняется в PDF" in err

@@ -88,7 +88,7 @@ def test_pages_run_use_cases_through_change_op() -> None:
 
 # Files and the stick are pure: a reader or writer of a file format, or the stick's write path,
 # never reaches the store or a use-case (the use-cases call them, not the other way round).
-PURE_PACKAGES = ("formats", "media")
+PURE_PACKAGES = ("formats", "media", "analysis")
 PURE_MAY_IMPORT = {"coordinator_app", "coordinator_app.errors", "coordinator_app.words", "coordinator_app.resources",
                    "coordinator_app.fsutil", "coordinator_app.qr_payload", "coordinator_app.names",
                    "coordinator_app.catalogue"}

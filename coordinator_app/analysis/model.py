@@ -74,7 +74,7 @@ def _t(default: Any, unit: str, source: str) -> Any:
 
 
 _FIOKO = "ФИОКО, «Рекомендации для ОО» 2026"
-_PROP = "предложение методики (OBJECTIVITY.md)"
+_PROP = "методика программы «ВПР-Координатор»"
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,14 @@ from ..analysis.report import as_json, summary_sentences
 from ..analysis.sentences import num
 from ..errors import UserError
 from ..second_check import STRATUM_TEXT, TARGETED
-from ..work_analysis import agreement_by_expert, analyse, analyse_all, second_check_agreement, targeted_codes
+from ..work_analysis import (
+    agreement_by_expert,
+    analyse,
+    analyse_all,
+    second_check_agreement,
+    targeted_codes,
+    write_report,
+)
 from .common import EXIT_OK, CommandTable, data_store, output
 
 COMMANDS = CommandTable()
@@ -106,9 +113,27 @@ def targeted_parts(store, work_id: int, wanted: str | None) -> dict[str, list[st
     return {name: found[name] for name in names}
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    if args.year == (args.work is not None):
+        raise UserError("Укажите работу (--work ID) или весь год (--year).")
+    with data_store(args) as store:
+        path = write_report(store, args.out, work_id=args.work, class_name=args.class_name)
+    output(args, {"file": str(path)}, f"Справка сохранена: {path}.")
+    return EXIT_OK
+
+
 @COMMANDS.command("analysis", "анализ объективности: отметки, журнал, границы, задания — до загрузки в ФИС ОКО")
 def _args_analysis(p: argparse.ArgumentParser) -> None:
     p.add_argument("--work", type=int, help="номер работы (его показывает list works)")
     p.add_argument("--year", action="store_true", help="все работы года (границы — суммарно)")
     p.add_argument("--class", dest="class_name", metavar="КЛАСС", help="только этот класс работы, например 5А")
     p.set_defaults(func=cmd_analysis)
+
+
+@COMMANDS.command("report", "«Справка по результатам ВПР» (PDF, без имён и кодов) по работе или за год")
+def _args_report(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--work", type=int, help="номер работы (его показывает list works)")
+    p.add_argument("--year", action="store_true", help="все работы года")
+    p.add_argument("--class", dest="class_name", metavar="КЛАСС", help="только этот класс работы")
+    p.add_argument("--out", required=True, metavar="FILE.pdf", help="куда сохранить справку")
+    p.set_defaults(func=cmd_report)
