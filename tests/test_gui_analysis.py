@@ -85,3 +85,9 @@ def test_the_page_scrolled_down(qtbot, page, shots: Path) -> None:
     scroll.verticalScrollBar().setValue(scroll.verticalScrollBar().maximum())
     page.window().grab().save(str(shots / "analysis_bottom.png"))
     assert "Понизили (Отметка &lt; Отметка по журналу): 1" in page.journal_text.text()
+
+
+def test_the_report_button_writes_the_pdf_off_the_gui_thread(qtbot, page, tmp_path: Path, opened) -> None:
+    page.make_report(tmp_path / "справка.pdf")
+    qtbot.waitUntil(lambda: hasattr(page, "last_report"), timeout=30000)
+    assert page.last_report.read_bytes().startswith(b"%PDF") and opened == [tmp_path / "справка.pdf"]

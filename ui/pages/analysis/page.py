@@ -10,6 +10,7 @@ only: expert mode never shows this step.
 from __future__ import annotations
 
 from html import escape
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -28,10 +29,11 @@ from coordinator_app.analysis.report import WorkAnalysis, YearAnalysis, summary_
 from coordinator_app.analysis.sentences import num
 from coordinator_app.changes import Topic
 from coordinator_app.errors import UserError
+from coordinator_app.fsutil import safe_file_name
 from coordinator_app.second_check import create_check
-from coordinator_app.work_analysis import analysable_works, analyse, analyse_all
+from coordinator_app.work_analysis import analysable_works, analyse, analyse_all, write_report
 
-from ... import style
+from ... import context, style
 from ...context import AppContext
 from ...dialogs.reference_dialog import ReferenceDialog
 from ...dialogs.thresholds_dialog import ThresholdsDialog
@@ -118,6 +120,10 @@ class AnalysisPage(QWidget):
         thresholds.clicked.connect(lambda: ThresholdsDialog(self.ctx, self).exec())
         self.references_button = QPushButton("Эталонные данные…")
         self.references_button.clicked.connect(self._references)
+        self.report_button = QPushButton("Справка (PDF)")
+        self.report_button.setToolTip("«Справка по результатам ВПР» выбранной работы или года: без имён и кодов, "
+                                      "её можно публиковать")
+        self.report_button.clicked.connect(lambda: self.make_report())
         row = QHBoxLayout()
         row.addWidget(QLabel("Работа:"))
         row.addWidget(self.work_box, 1)
@@ -125,6 +131,7 @@ class AnalysisPage(QWidget):
         row.addWidget(self.class_box)
         row.addWidget(thresholds)
         row.addWidget(self.references_button)
+        row.addWidget(self.report_button)
         return row
 
     def _sections(self) -> QWidget:
@@ -288,6 +295,23 @@ class AnalysisPage(QWidget):
     def _class_chosen(self, _index: int) -> None:
         if not self._filling:
             self.reload()
+
+    def make_report(self, out: Path | None = None) -> None:
+        """The справка of the chosen work (and class) or of the year, written off the GUI thread and opened."""
+        if self.work_id is None:
+            return
+        work_id = None if self.work_id == YEAR else self.work_id
+        class_name = self.class_box.currentData() if work_id is not None else None
+        name = "год" if work_id is None else safe_file_name(self.work_box.currentText())
+        out = out or self.ctx.documents_dir / f"Справка_ВПР_{name}{'_' + class_name if class_name else ''}.pdf"
+
+        def done(path: Path) -> None:
+            self.last_report = path
+            context.open_path(path)
+
+        ChangeOp(self.ctx, self, lambda task: write_report(task.open_store(), out, work_id=work_id,
+                                                           class_name=class_name, progress=task.progress)) \
+            .success(done).run_in_background("Справка по результатам ВПР")
 
     def _references(self) -> None:
         if self.work_id not in (None, YEAR):
