@@ -13,11 +13,13 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from . import references, task_info, thresholds
 from .analysis.agreement import Agreement, agreement
 from .analysis.model import Reference, Result, Scale, TaskInfo, Thresholds, WorkData
 from .analysis.report import WorkAnalysis, YearAnalysis, analyse_work, analyse_year
+from .codes import list_participants
 from .errors import UserError
 from .school import default_academic_year, require_school
 from .scoring import ScoreRow, points, score_sheet
@@ -176,4 +178,30 @@ def write_report(store: Store, out: Path | str, *, work_id: int | None = None, c
     write_pdf(out, analysis_report_pdf(header, analyses, year=year, threshold_titles=titles))
     if progress:
         progress(2, 2)
+    return out
+
+
+def write_class_list(store: Store, work_id: int, out: Path | str, class_name: str | None = None) -> Path:
+    """The class teacher's list of the work's results with the pupils' names (one class to a page),
+    for the school's own use."""
+    from .formats.pdf.class_list import ClassRow, class_list_pdf  # start-up: reportlab
+    from .formats.pdf.common import write_pdf
+
+    out = Path(out)
+    if out.suffix.lower() != ".pdf":
+        raise UserError(f"Список сохраняется в PDF: укажите файл с расширением .pdf (а не «{out.name}»).")
+    work = get_work(store, work_id)
+    task_ids = [t.task_id for t in work.tasks]
+    results = {row.code: result_of(row, task_ids) for row in score_sheet(store, work_id, final=True, experts=False)}
+    by_class: dict[str, list[Any]] = {}
+    for p in list_participants(store, work_id):
+        if class_name is not None and p.class_name != class_name:
+            continue
+        r = results.get(p.code)
+        by_class.setdefault(p.class_name, []).append(ClassRow(
+            p.who, p.code, r.total if r else None, r.mark if r else None, r.journal if r else None, p.absent))
+    if not by_class:
+        raise UserError(f"В работе «{work.title}» нет класса «{class_name}»." if class_name else
+                        f"В работе «{work.title}» ещё нет участников.")
+    write_pdf(out, class_list_pdf(work.title, sorted(by_class.items())))
     return out

@@ -206,3 +206,19 @@ def test_the_report_says_the_signs_draws_the_valley_and_holds_no_name_or_code(sc
     assert code == 0, err and "Все работы года" in pdf_text(tmp_path / "год.pdf")
     code, _, err = run(scored, capsys, "report", "--work", "1", "--out", str(tmp_path / "справка.xlsx"))
     assert code == 1 and "Справка сохраняется в PDF" in err
+
+
+def test_the_class_list_has_the_names_and_says_it_stays_at_school(scored, capsys, tmp_path) -> None:
+    from tests.pdf_helpers import page_texts
+
+    out = tmp_path / "5А.pdf"
+    code, printed, err = run(scored, capsys, "class-list", "--work", "1", "--class", "5А", "--out", str(out))
+    assert code == 0, err and "персональные данные" in printed
+    text = " ".join(" ".join(page_texts(out)).split())
+    pupils = [p for p in list_participants(scored, 1) if p.class_name == "5А"]
+    assert all(p.surname in text for p in pupils) and "Не выносить за пределы школы" in text
+    assert not any(p.surname in text for p in list_participants(scored, 1) if p.class_name == "5Б")
+    set_pin(scored, "1234")
+    set_expert_mode(scored, True)
+    code, _, err = run(scored, capsys, "class-list", "--work", "1", "--out", str(tmp_path / "x.pdf"))
+    assert code == 1 and "список с именами" in err

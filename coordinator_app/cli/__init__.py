@@ -42,7 +42,7 @@ _COMMANDS: dict[str, str] = {
     "set-task": "analysis_data", "import-tasks": "analysis_data", "thresholds": "analysis_data",
     "set-threshold": "analysis_data", "reset-thresholds": "analysis_data", "export-thresholds": "analysis_data",
     "import-thresholds": "analysis_data", "set-reference": "analysis_data", "references": "analysis_data",
-    "analysis": "analysis", "report": "analysis",
+    "analysis": "analysis", "report": "analysis", "class-list": "analysis",
 }
 
 
@@ -173,6 +173,7 @@ _COORDINATOR_ONLY: dict[str | tuple[str, str], str] = {
     "set-task": "описание заданий", "import-tasks": "описание заданий", "set-threshold": "пороги анализа",
     "reset-thresholds": "пороги анализа", "import-thresholds": "пороги анализа",
     "set-reference": "эталонные данные", "analysis": "анализ результатов", "report": "справка по результатам",
+    "class-list": "список с именами",
     ("second-check", "agreement"): "согласованность перепроверки",
 }
 

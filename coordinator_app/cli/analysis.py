@@ -16,6 +16,7 @@ from ..work_analysis import (
     analyse_all,
     second_check_agreement,
     targeted_codes,
+    write_class_list,
     write_report,
 )
 from .common import EXIT_OK, CommandTable, data_store, output
@@ -122,6 +123,14 @@ def cmd_report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_class_list(args: argparse.Namespace) -> int:
+    with data_store(args) as store:
+        path = write_class_list(store, args.work, args.out, args.class_name)
+    output(args, {"file": str(path)}, f"Список с именами сохранён: {path}. Он содержит персональные данные — "
+                                      "не выносите его за пределы школы.")
+    return EXIT_OK
+
+
 @COMMANDS.command("analysis", "анализ объективности: отметки, журнал, границы, задания — до загрузки в ФИС ОКО")
 def _args_analysis(p: argparse.ArgumentParser) -> None:
     p.add_argument("--work", type=int, help="номер работы (его показывает list works)")
@@ -137,3 +146,11 @@ def _args_report(p: argparse.ArgumentParser) -> None:
     p.add_argument("--class", dest="class_name", metavar="КЛАСС", help="только этот класс работы")
     p.add_argument("--out", required=True, metavar="FILE.pdf", help="куда сохранить справку")
     p.set_defaults(func=cmd_report)
+
+
+@COMMANDS.command("class-list", "результаты работы по классам с именами — для классного руководителя (PDF)")
+def _args_class_list(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--work", type=int, required=True, help="номер работы (его показывает list works)")
+    p.add_argument("--class", dest="class_name", metavar="КЛАСС", help="только этот класс")
+    p.add_argument("--out", required=True, metavar="FILE.pdf", help="куда сохранить список")
+    p.set_defaults(func=cmd_class_list)
