@@ -119,7 +119,7 @@ def test_a_score_typed_while_exports_is_hidden_is_shown_there_when_the_user_swit
 def test_no_hidden_page_is_rebuilt_while_scores_are_typed_with_every_page_opened(qtbot, window) -> None:
     open_every_page(qtbot, window)
     pages = {title: page for title, page in window.pages.built.items() if title != "Проверка"}
-    assert set(pages) == {"Школа", "Классы и ученики", "Работы", "Коды и протокол", "Сканы", "Выгрузка"}
+    assert set(pages) == {"Школа", "Классы и ученики", "Работы", "Коды и протокол", "Сканы", "Выгрузка", "Анализ"}
     counted = {title: reloads(page) for title, page in pages.items()}
     window.nav.setCurrentRow(SCORING)
     wait_settled(qtbot, window)
