@@ -160,13 +160,14 @@ def agreement_by_expert(store: Store, work_id: int) -> dict[str, Agreement]:
 def write_report(store: Store, out: Path | str, *, work_id: int | None = None, class_name: str | None = None,
                  progress: Callable[[int, int], None] | None = None) -> Path:
     """The «Справка по результатам ВПР» of one work (or class), or of the year without `work_id`,
-    as PDF: no names, no codes — what the school may publish."""
+    as PDF (or its tables as XLSX, by the file's extension): no names, no codes — what the school
+    may publish."""
     from .formats.pdf.analysis_report import ReportHeader, analysis_report_pdf  # start-up: reportlab
     from .formats.pdf.common import write_pdf
 
     out = Path(out)
-    if out.suffix.lower() != ".pdf":
-        raise UserError(f"Справка сохраняется в PDF: укажите файл с расширением .pdf (а не «{out.name}»).")
+    if out.suffix.lower() not in (".pdf", ".xlsx"):
+        raise UserError(f"Справка сохраняется в PDF или XLSX: укажите файл .pdf или .xlsx (а не «{out.name}»).")
     school = require_school(store)
     year = analyse_all(store) if work_id is None else None
     analyses = year.works if year is not None else [analyse(store, work_id, class_name)]
@@ -174,8 +175,13 @@ def write_report(store: Store, out: Path | str, *, work_id: int | None = None, c
                           dt.date.today().strftime("%d.%m.%Y"))
     if progress:
         progress(1, 2)
-    titles = {t.key: t.definition.title for t in thresholds.list_thresholds(store)}
-    write_pdf(out, analysis_report_pdf(header, analyses, year=year, threshold_titles=titles))
+    if out.suffix.lower() == ".xlsx":
+        from .formats.analysis_xlsx import write_analysis_xlsx
+
+        write_analysis_xlsx(out, school.name, analyses, year)
+    else:
+        titles = {t.key: t.definition.title for t in thresholds.list_thresholds(store)}
+        write_pdf(out, analysis_report_pdf(header, analyses, year=year, threshold_titles=titles))
     if progress:
         progress(2, 2)
     return out

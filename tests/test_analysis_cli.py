@@ -204,8 +204,25 @@ def test_the_report_says_the_signs_draws_the_valley_and_holds_no_name_or_code(sc
     assert not [c for c in codes if c in text] and not [s for s in surnames if s in text]
     code, _, err = run(scored, capsys, "report", "--year", "--out", str(tmp_path / "год.pdf"))
     assert code == 0, err and "Все работы года" in pdf_text(tmp_path / "год.pdf")
-    code, _, err = run(scored, capsys, "report", "--work", "1", "--out", str(tmp_path / "справка.xlsx"))
-    assert code == 1 and "Справка сохраняется в PDF" in err
+    code, _, err = run(scored, capsys, "report", "--work", "1", "--out", str(tmp_path / "справка.docx"))
+    assert code == 1 and "Справка сохраняется в PDF или XLSX" in err
+
+
+def test_the_report_s_tables_as_xlsx_reopen_with_the_figures_and_no_name(scored, capsys, tmp_path) -> None:
+    from openpyxl import load_workbook
+
+    out = tmp_path / "справка.xlsx"
+    code, _, err = run(scored, capsys, "report", "--work", "1", "--out", str(out))
+    assert code == 0, err
+    book = load_workbook(out)
+    assert book.sheetnames == ["Справка", "Отметки", "Журнал", "Границы", "Задания"]
+    total = [r for r in book["Отметки"].iter_rows(values_only=True) if r[1] == "Всего"][0]
+    assert total[2] == 40 and total[7] == 22.5                                   # N, % «5»
+    five = [r for r in book["Границы"].iter_rows(values_only=True) if r[1] == 5][0]
+    assert five[3:5] == (0, 11) and five[7] == "провал"
+    cells = " ".join(str(v) for ws in book for row in ws.iter_rows(values_only=True) for v in row if v is not None)
+    assert not any(s.surname in cells for s in list_students(scored))
+    assert not any(p.code in cells for p in list_participants(scored, 1))
 
 
 def test_the_class_list_has_the_names_and_says_it_stays_at_school(scored, capsys, tmp_path) -> None:

@@ -139,12 +139,12 @@ def _args_analysis(p: argparse.ArgumentParser) -> None:
     p.set_defaults(func=cmd_analysis)
 
 
-@COMMANDS.command("report", "«Справка по результатам ВПР» (PDF, без имён и кодов) по работе или за год")
+@COMMANDS.command("report", "«Справка по результатам ВПР» (PDF или XLSX, без имён и кодов) по работе или за год")
 def _args_report(p: argparse.ArgumentParser) -> None:
     p.add_argument("--work", type=int, help="номер работы (его показывает list works)")
     p.add_argument("--year", action="store_true", help="все работы года")
     p.add_argument("--class", dest="class_name", metavar="КЛАСС", help="только этот класс работы")
-    p.add_argument("--out", required=True, metavar="FILE.pdf", help="куда сохранить справку")
+    p.add_argument("--out", required=True, metavar="FILE.pdf|FILE.xlsx", help="куда сохранить справку (PDF или таблицы XLSX)")
     p.set_defaults(func=cmd_report)
 
 
