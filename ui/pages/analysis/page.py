@@ -21,6 +21,8 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QScrollArea,
+    QTableWidget,
+    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -39,7 +41,7 @@ from ...dialogs.reference_dialog import ReferenceDialog
 from ...dialogs.thresholds_dialog import ThresholdsDialog
 from ...loader import PageLoader
 from ...ops import ChangeOp
-from ...widgets import page_title
+from ...widgets import fit_columns, page_title
 from .charts import Histogram, StackedMarks, TaskBars
 
 YEAR = -1          # the work box's «Все работы года»
@@ -144,7 +146,12 @@ class AnalysisPage(QWidget):
         self.boundary_button.clicked.connect(self.sample_boundary_works)
         inner = QWidget()
         layout = QVBoxLayout(inner)
-        self.year_box = _section("Работы года", self.year_text)
+        self.year_table = QTableWidget(0, 7)
+        self.year_table.setHorizontalHeaderLabels(["Работа", "N", "Надёжность", "«2»", "«3»", "«4»", "«5»"])
+        self.year_table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.year_table.verticalHeader().setVisible(False)
+        self.year_table.setMinimumHeight(320)
+        self.year_box = _section("Работы года", self.year_table, self.year_text)
         self.work_sections = [
             _section("Отметки", self.marks_text, self.stacked),
             _section("Сравнение с журналом", self.journal_text),
@@ -221,14 +228,15 @@ class AnalysisPage(QWidget):
         self.year_box.show()
         for box in self.work_sections:
             box.hide()
-        rows = "".join(f"<tr><td>{escape(a.label)}</td><td align=right>{a.marks.n}</td><td>{a.marks.reliability}</td>"
-                       + "".join(f"<td align=right>{_pct(a.marks.pct.get(m))}</td>" for m in (2, 3, 4, 5)) + "</tr>"
-                       for a in year.works)
+        # A table widget, not rich text: a word-wrapped label lays a 30-row table out again and again.
+        self.year_table.setRowCount(len(year.works))
+        for row, a in enumerate(year.works):
+            cells = [a.label, str(a.marks.n), a.marks.reliability, *(_pct(a.marks.pct.get(m)) for m in (2, 3, 4, 5))]
+            for column, text in enumerate(cells):
+                self.year_table.setItem(row, column, QTableWidgetItem(text))
+        fit_columns(self.year_table)
         p = year.pooled
-        self.year_text.setText(
-            "<table cellspacing=0 cellpadding=3><tr><th align=left>Работа</th><th>N</th><th>Надёжность</th>"
-            "<th>«2»</th><th>«3»</th><th>«4»</th><th>«5»</th></tr>" + rows + "</table>"
-            f"<p>Все границы всех работ вместе: на границе — {p.at}, на балл ниже — {p.below}.</p>")
+        self.year_text.setText(f"Все границы всех работ вместе: на границе — {p.at}, на балл ниже — {p.below}.")
 
     def _show_work(self, analysis: WorkAnalysis) -> None:
         self._fill_classes(analysis)
