@@ -91,3 +91,10 @@ def test_the_report_button_writes_the_pdf_off_the_gui_thread(qtbot, page, tmp_pa
     page.make_report(tmp_path / "справка.pdf")
     qtbot.waitUntil(lambda: hasattr(page, "last_report"), timeout=30000)
     assert page.last_report.read_bytes().startswith(b"%PDF") and opened == [tmp_path / "справка.pdf"]
+
+
+def test_the_journal_heat_map_holds_the_4x4_table(qtbot, page) -> None:
+    table = page.heat.table
+    assert len(table) == 4 and sum(map(sum, table)) == 40
+    assert sum(table[i][i] for i in range(4)) == 36                 # «подтвердили» on the diagonal
+    assert not page.heat.grab().isNull()

@@ -180,3 +180,48 @@ class TaskBars(_Chart):
             painter.drawLine(int(plot.left()), int(y), int(plot.right()), int(y))
             painter.drawText(QRectF(0, y - 7, MARGIN_LEFT - 6, 14), Qt.AlignmentFlag.AlignRight, f"{line}%")
         painter.drawLine(plot.bottomLeft(), plot.bottomRight())
+
+
+class HeatMap(_Chart):
+    """The 4×4 table journal mark × ВПР mark: each cell's count written on a shade of its share,
+    the diagonal (the same mark) framed."""
+
+    CELL_W, CELL_H = 64, 26
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(40 + 4 * self.CELL_H + 20, parent)
+        self.table: list[list[int]] = []
+
+    def set_data(self, table: list[list[int]]) -> None:
+        self.table = [list(row) for row in table]
+        self.update()
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        return QSize(140 + 4 * self.CELL_W, self._height)
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
+        painter = self.painter()
+        if not self.table or not any(any(row) for row in self.table):
+            self.empty(painter, "Нет отметок по журналу")
+            return
+        top = max(max(row) for row in self.table) or 1
+        left, upper = 130.0, 22.0
+        painter.setPen(QColor(style.CHART_LINE))
+        painter.drawText(QRectF(left, 0, 4 * self.CELL_W, 18), Qt.AlignmentFlag.AlignCenter, "отметка ВПР")
+        for i, journal in enumerate((2, 3, 4, 5)):
+            y = upper + i * self.CELL_H
+            painter.drawText(QRectF(0, y, left - 6, self.CELL_H), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                             f"по журналу «{journal}»")
+            for j in range(4):
+                x, n = left + j * self.CELL_W, self.table[i][j]
+                shade = QColor(style.CHART_BAR)
+                shade.setAlphaF(0.08 + 0.8 * n / top)
+                painter.fillRect(QRectF(x, y, self.CELL_W - 2, self.CELL_H - 2), shade)
+                if i == j:
+                    painter.setPen(QPen(QColor(style.CHART_LINE), 2))
+                    painter.drawRect(QRectF(x, y, self.CELL_W - 2, self.CELL_H - 2))
+                painter.setPen(QColor(style.CHART_LINE))
+                painter.drawText(QRectF(x, y, self.CELL_W - 2, self.CELL_H - 2), Qt.AlignmentFlag.AlignCenter, str(n))
+        for j, mark in enumerate((2, 3, 4, 5)):
+            painter.drawText(QRectF(left + j * self.CELL_W, upper + 4 * self.CELL_H, self.CELL_W, 16),
+                             Qt.AlignmentFlag.AlignCenter, f"«{mark}»")

@@ -42,7 +42,7 @@ from ...dialogs.thresholds_dialog import ThresholdsDialog
 from ...loader import PageLoader
 from ...ops import ChangeOp
 from ...widgets import fit_columns, page_title
-from .charts import Histogram, StackedMarks, TaskBars
+from .charts import HeatMap, Histogram, StackedMarks, TaskBars
 
 YEAR = -1          # the work box's «Все работы года»
 _WORDS = {"lower": "Понизили (Отметка < Отметка по журналу)", "equal": "Подтвердили (Отметка = Отметке по журналу)",
@@ -139,7 +139,7 @@ class AnalysisPage(QWidget):
     def _sections(self) -> QWidget:
         self.marks_text, self.journal_text, self.boundary_text, self.tasks_text, self.year_text = (
             _label(), _label(), _label(), _label(), _label())
-        self.stacked, self.histogram, self.task_bars = StackedMarks(), Histogram(), TaskBars()
+        self.stacked, self.histogram, self.task_bars, self.heat = StackedMarks(), Histogram(), TaskBars(), HeatMap()
         self.boundary_button = QPushButton("Отобрать пограничные работы на перепроверку")
         self.boundary_button.setToolTip("Работы с баллом b и b − 1 у границ с признаком пика или провала — в выборку "
                                         "второй проверки, отдельной частью «у границы отметки»")
@@ -154,7 +154,7 @@ class AnalysisPage(QWidget):
         self.year_box = _section("Работы года", self.year_table, self.year_text)
         self.work_sections = [
             _section("Отметки", self.marks_text, self.stacked),
-            _section("Сравнение с журналом", self.journal_text),
+            _section("Сравнение с журналом", self.journal_text, self.heat),
             _section("Границы отметок", self.histogram, self.boundary_text, self.boundary_button),
             _section("Задания", self.task_bars, self.tasks_text),
         ]
@@ -262,6 +262,7 @@ class AnalysisPage(QWidget):
 
     def _show_journal(self, a: WorkAnalysis) -> None:
         j = a.journal
+        self.heat.set_data(j.table)
         if not j.compared:
             self.journal_text.setText("Отметок по журналу нет: сравнивать не с чем.")
             return
