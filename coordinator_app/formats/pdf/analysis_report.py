@@ -101,6 +101,22 @@ def task_bars(a: WorkAnalysis, width: float = WIDTH, height: float = 45 * mm) ->
     return d
 
 
+def journal_heat_table(a: WorkAnalysis, st) -> Table:
+    """The 4×4 table journal mark × ВПР mark: counts on shades of their share, the diagonal (the
+    same mark) framed — readable in grey by its numbers."""
+    table = a.journal.table
+    top = max((max(row) for row in table), default=0) or 1
+    data = [["по журналу \\ ВПР", "«2»", "«3»", "«4»", "«5»"]]
+    data += [[f"«{journal}»", *(str(n) for n in row)] for journal, row in zip((2, 3, 4, 5), table)]
+    shades = [("BACKGROUND", (j + 1, i + 1), (j + 1, i + 1), colors.Color(0.36, 0.49, 0.73, alpha=0.1 + 0.7 * n / top))
+              for i, row in enumerate(table) for j, n in enumerate(row)]
+    diagonal = [("BOX", (i + 1, i + 1), (i + 1, i + 1), 1.2, colors.black) for i in range(4)]
+    grid = Table(data, colWidths=[30 * mm] + [16 * mm] * 4, hAlign="LEFT")
+    grid.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), FONT, 8.5), ("ALIGN", (1, 0), (-1, -1), "CENTER"),
+                              ("GRID", (0, 0), (-1, -1), 0.3, colors.grey), *shades, *diagonal]))
+    return grid
+
+
 def _table(rows: list[list[str]], st, widths: list[float]) -> Table:
     data = [[Paragraph(escape(c), st["head"] if r == 0 else st["note"]) for c in row] for r, row in enumerate(rows)]
     table = Table(data, colWidths=widths, hAlign="LEFT", repeatRows=1)
@@ -123,13 +139,14 @@ def _work_story(a: WorkAnalysis, st) -> list:
     story += [Paragraph(f"{_SIGN.get(s.level, '·')} {escape(s.text)}", st["note"]) for s in summary_sentences(a)] or [
         Paragraph("Признаков, требующих анализа, не найдено.", st["note"])]
     story += [Spacer(1, 3 * mm), Paragraph("Статистика по отметкам", st["value"]),
-              _table(_marks_rows(a), st, [18 * mm, 10 * mm, 32 * mm] + [15 * mm] * 4 + [26 * mm, 19 * mm, 15 * mm])]
+              _table(_marks_rows(a), st, [17 * mm, 9 * mm, 27 * mm] + [14 * mm] * 4 + [29 * mm, 22 * mm, 15 * mm])]
     if j.compared:
         story += [Spacer(1, 3 * mm), Paragraph("Сравнение отметок с отметками по журналу", st["value"]),
                   _table([["Понизили (Отметка < Отметка по журналу)", "Подтвердили (Отметка = Отметке по журналу)",
                            "Повысили (Отметка > Отметка по журналу)", "Не подтвердили"],
                           [f"{j.lower} ({_pct(j.lower_pct)})", f"{j.equal} ({_pct(j.equal_pct)})",
-                           f"{j.higher} ({_pct(j.higher_pct)})", _pct(j.not_confirmed_pct)]], st, [WIDTH / 4] * 4)]
+                           f"{j.higher} ({_pct(j.higher_pct)})", _pct(j.not_confirmed_pct)]], st, [WIDTH / 4] * 4),
+                  Spacer(1, 2 * mm), journal_heat_table(a, st)]
     story += [Spacer(1, 3 * mm), KeepTogether([Paragraph("Распределение первичных баллов", st["value"]), histogram(a)])]
     story += [Spacer(1, 3 * mm), KeepTogether([Paragraph("Выполнение заданий, %", st["value"]), task_bars(a)])]
     hard = [f"{t.id} ({_pct(t.pct)})" + (f": {t.requirement}" if t.requirement else "") for t in a.difficulties]
