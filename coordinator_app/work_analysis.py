@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from . import references, task_info, thresholds
-from .analysis.agreement import Agreement, agreement
+from .analysis.agreement import Agreement, agreement, bland_altman
 from .analysis.model import Reference, Result, Scale, TaskInfo, Thresholds, WorkData
 from .analysis.report import WorkAnalysis, YearAnalysis, analyse_work, analyse_year
 from .codes import list_participants
@@ -211,3 +211,10 @@ def write_class_list(store: Store, work_id: int, out: Path | str, class_name: st
                         f"В работе «{work.title}» ещё нет участников.")
     write_pdf(out, class_list_pdf(work.title, sorted(by_class.items())))
     return out
+
+
+def second_check_points(store: Store, work_id: int) -> dict[str, Any] | None:
+    """The Bland–Altman chart of the second check (every re-checked work), None before one exists."""
+    school = work_inputs(store, work_id, round=1)
+    second = [r for r in work_inputs(store, work_id, round=2).results if r.counted]
+    return bland_altman(school.results, second) if second else None

@@ -98,3 +98,25 @@ def test_the_journal_heat_map_holds_the_4x4_table(qtbot, page) -> None:
     assert len(table) == 4 and sum(map(sum, table)) == 40
     assert sum(table[i][i] for i in range(4)) == 36                 # «подтвердили» on the diagonal
     assert not page.heat.grab().isNull()
+
+
+def test_the_mark_groups_and_the_second_check_are_shown(qtbot, page, scored, shots: Path) -> None:  # noqa: F811
+    from coordinator_app.codes import list_participants
+    from coordinator_app.scoring import set_scores
+    from coordinator_app.second_check import create_check
+    from tests.test_analysis_cli import _split
+
+    assert page.groups_chart.groups and all(n >= 10 for _, n, _ in page.groups_chart.groups)
+    assert "Группы меньше 10 работ не показаны" in page.groups_text.text()
+    assert "Второй проверки этой работы ещё нет" in page.second_text.text()
+    codes = sorted(p.code for p in list_participants(scored, 1))[:20]
+    create_check(scored, 1, codes=codes)
+    totals = dict(zip(sorted(p.code for p in list_participants(scored, 1)), TOTALS))
+    set_scores(scored, 1, [(c, str(t), p) for c in codes for t, p in enumerate(_split(totals[c]), start=1)], round=2)
+    page.reload()
+    wait_settled(qtbot, page)
+    assert "Пар работ: 20" in page.second_text.text() and len(page.bland_altman.points) == 20
+    from PySide6.QtWidgets import QScrollArea
+
+    page.findChild(QScrollArea).ensureWidgetVisible(page.bland_altman)
+    page.groups_chart.window().grab().save(str(shots / "analysis_groups.png"))

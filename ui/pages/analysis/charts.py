@@ -225,3 +225,104 @@ class HeatMap(_Chart):
         for j, mark in enumerate((2, 3, 4, 5)):
             painter.drawText(QRectF(left + j * self.CELL_W, upper + 4 * self.CELL_H, self.CELL_W, 16),
                              Qt.AlignmentFlag.AlignCenter, f"«{mark}»")
+
+
+class MarkGroupLines(_Chart):
+    """% выполнения of each task within each ВПР-mark group: one line per group («2»…«5»), each
+    labelled at its end; a crossing that the permutation test keeps is circled."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(210, parent)
+        self.tasks: list[str] = []
+        self.groups: list[tuple[int, int, dict[str, float | None]]] = []    # mark, n, task → %
+        self.crossings: list[tuple[str, int]] = []                          # task, the lower group's mark
+
+    def set_data(self, tasks: list[str], groups: list[tuple[int, int, dict[str, float | None]]],
+                 crossings: list[tuple[str, int]]) -> None:
+        self.tasks, self.groups, self.crossings = list(tasks), list(groups), list(crossings)
+        self.update()
+
+    def point(self, task_index: int, pct: float) -> tuple[float, float]:
+        plot = self.plot_rect()
+        step = plot.width() / max(1, len(self.tasks))
+        return plot.left() + (task_index + 0.5) * step, plot.bottom() - plot.height() * min(pct, 100) / 100
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
+        painter = self.painter()
+        if not self.tasks or not self.groups:
+            self.empty(painter, "Группы по отметкам слишком малы (нужно не меньше 10 работ)")
+            return
+        plot = self.plot_rect()
+        painter.setPen(QColor(style.CHART_LINE))
+        painter.drawLine(plot.bottomLeft(), plot.bottomRight())
+        for i, task in enumerate(self.tasks):
+            x, _ = self.point(i, 0)
+            painter.drawText(QRectF(x - 20, plot.bottom() + 2, 40, 14), Qt.AlignmentFlag.AlignCenter, task)
+        for mark, n, pcts in self.groups:
+            pen = QPen(QColor(style.MARK_COLOURS[mark]), 2)
+            painter.setPen(pen)
+            points = [self.point(i, pcts[t]) for i, t in enumerate(self.tasks) if pcts.get(t) is not None]
+            for (x1, y1), (x2, y2) in zip(points, points[1:]):
+                painter.drawLine(int(x1), int(y1), int(x2), int(y2))
+            if points:
+                painter.drawText(QRectF(points[-1][0] + 4, points[-1][1] - 7, 60, 14), Qt.AlignmentFlag.AlignLeft,
+                                 f"«{mark}» ({n})")
+        painter.setPen(QPen(QColor(style.CHART_PEAK), 2))
+        for task, lower in self.crossings:
+            group = next((pcts for mark, _, pcts in self.groups if mark == lower), {})
+            if task in self.tasks and group.get(task) is not None:
+                x, y = self.point(self.tasks.index(task), group[task])
+                painter.drawEllipse(QRectF(x - 8, y - 8, 16, 16))
+
+
+class BlandAltman(_Chart):
+    """The second check: each re-checked work at (mean of the two totals, school − re-check), the
+    mean difference and its ±1.96 SD limits as lines, each labelled."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(210, parent)
+        self.points: list[tuple[float, float]] = []
+        self.lines: list[tuple[str, float]] = []
+
+    def set_data(self, points: list[tuple[float, float]], mean: float | None, lo: float | None,
+                 hi: float | None) -> None:
+        self.points = list(points)
+        merged: dict[float, list[str]] = {}          # lines at one height (no spread) share one label
+        for name, value in (("среднее", mean), ("−1,96 SD", lo), ("+1,96 SD", hi)):
+            if value is not None:
+                merged.setdefault(round(value, 2), []).append(name)
+        self.lines = [(" = ".join(names), value) for value, names in merged.items()]
+        self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
+        painter = self.painter()
+        if not self.points:
+            self.empty(painter, "Второй проверки ещё нет")
+            return
+        plot = self.plot_rect()
+        xs = [x for x, _ in self.points]
+        ys = [y for _, y in self.points] + [v for _, v in self.lines] + [0.0]
+        x0, x1 = min(xs) - 1, max(xs) + 1
+        y0, y1 = min(ys) - 1, max(ys) + 1
+
+        def at(x: float, y: float) -> tuple[float, float]:
+            return (plot.left() + (x - x0) / (x1 - x0) * plot.width(),
+                    plot.bottom() - (y - y0) / (y1 - y0) * plot.height())
+
+        painter.setPen(QPen(QColor(style.CHART_GRID), 1))
+        zero = at(x0, 0)[1]
+        painter.drawLine(int(plot.left()), int(zero), int(plot.right()), int(zero))
+        for name, value in self.lines:
+            y = at(x0, value)[1]
+            painter.setPen(QPen(QColor(style.CHART_LINE), 1, Qt.PenStyle.DashLine))
+            painter.drawLine(int(plot.left()), int(y), int(plot.right()), int(y))
+            painter.drawText(QRectF(plot.right() - 260, y - 15, 260, 14), Qt.AlignmentFlag.AlignRight,
+                             f"{name}: {value:+.2f}".replace(".", ","))
+        painter.setBrush(QColor(style.CHART_BAR))
+        painter.setPen(Qt.PenStyle.NoPen)
+        for x, y in self.points:
+            px, py = at(x, y)
+            painter.drawEllipse(QRectF(px - 3, py - 3, 6, 6))
+        painter.setPen(QColor(style.CHART_LINE))
+        painter.drawText(QRectF(plot.left(), plot.bottom() + 14, plot.width(), 14), Qt.AlignmentFlag.AlignCenter,
+                         "среднее двух сумм баллов; по вертикали — школа − перепроверка")

@@ -33,7 +33,14 @@ from coordinator_app.changes import Topic
 from coordinator_app.errors import UserError
 from coordinator_app.fsutil import safe_file_name
 from coordinator_app.second_check import create_check
-from coordinator_app.work_analysis import analysable_works, analyse, analyse_all, write_report
+from coordinator_app.work_analysis import (
+    analysable_works,
+    analyse,
+    analyse_all,
+    second_check_agreement,
+    second_check_points,
+    write_report,
+)
 
 from ... import context, style
 from ...context import AppContext
@@ -42,7 +49,7 @@ from ...dialogs.thresholds_dialog import ThresholdsDialog
 from ...loader import PageLoader
 from ...ops import ChangeOp
 from ...widgets import fit_columns, page_title
-from .charts import HeatMap, Histogram, StackedMarks, TaskBars
+from .charts import BlandAltman, HeatMap, Histogram, MarkGroupLines, StackedMarks, TaskBars
 
 YEAR = -1          # the work box's «Все работы года»
 _WORDS = {"lower": "Понизили (Отметка < Отметка по журналу)", "equal": "Подтвердили (Отметка = Отметке по журналу)",
@@ -64,10 +71,19 @@ def _read(store, work_id: int | None, class_name: str | None) -> dict[str, Any]:
             result["analysis"] = analyse_all(store)
         elif work_id is not None:
             result["analysis"] = analyse(store, work_id, class_name)
+            result["second"] = _second_check(store, work_id)
     except UserError as err:
         result["error"] = err.message
     result["work_id"] = work_id
     return result
+
+
+def _second_check(store, work_id: int) -> tuple[Any, dict[str, Any]] | None:
+    """The second check's agreement (over its random part) and its Bland–Altman points, if any."""
+    points = second_check_points(store, work_id)
+    if points is None:
+        return None
+    return second_check_agreement(store, work_id).main, points
 
 
 def _section(title: str, *widgets: QWidget) -> QGroupBox:
@@ -140,6 +156,8 @@ class AnalysisPage(QWidget):
         self.marks_text, self.journal_text, self.boundary_text, self.tasks_text, self.year_text = (
             _label(), _label(), _label(), _label(), _label())
         self.stacked, self.histogram, self.task_bars, self.heat = StackedMarks(), Histogram(), TaskBars(), HeatMap()
+        self.groups_chart, self.bland_altman = MarkGroupLines(), BlandAltman()
+        self.groups_text, self.second_text = _label(), _label()
         self.boundary_button = QPushButton("Отобрать пограничные работы на перепроверку")
         self.boundary_button.setToolTip("Работы с баллом b и b − 1 у границ с признаком пика или провала — в выборку "
                                         "второй проверки, отдельной частью «у границы отметки»")
@@ -157,6 +175,8 @@ class AnalysisPage(QWidget):
             _section("Сравнение с журналом", self.journal_text, self.heat),
             _section("Границы отметок", self.histogram, self.boundary_text, self.boundary_button),
             _section("Задания", self.task_bars, self.tasks_text),
+            _section("Группы по отметкам", self.groups_chart, self.groups_text),
+            _section("Вторая проверка", self.second_text, self.bland_altman),
         ]
         for box in [self.year_box, *self.work_sections]:
             layout.addWidget(box)
@@ -188,6 +208,7 @@ class AnalysisPage(QWidget):
             self._show_year(self.analysis)
         else:
             self._show_work(self.analysis)
+            self._show_second(data.get("second"))
 
     def _fill_works(self, works, chosen: int | None) -> None:
         self._filling = True
@@ -247,6 +268,7 @@ class AnalysisPage(QWidget):
         self._show_journal(analysis)
         self._show_boundaries(analysis)
         self._show_tasks(analysis)
+        self._show_groups(analysis)
 
     def _show_marks(self, a: WorkAnalysis) -> None:
         m = a.marks
@@ -291,6 +313,33 @@ class AnalysisPage(QWidget):
         levels = "" if any(t.level for t in a.tasks) else (
             "<br>Уровни заданий (Б/П/В) не указаны: цвета не ставятся. Укажите их в карточке работы.")
         self.tasks_text.setText("Типичные затруднения: " + ("; ".join(hard) if hard else "нет") + levels)
+
+    def _show_groups(self, a: WorkAnalysis) -> None:
+        minimum = a.thresholds.group_min_n
+        groups = [(g.mark, g.n, g.tasks_pct) for g in a.groups if g.n >= minimum]
+        shown = [c for c in a.crossings if c.shown]
+        self.groups_chart.set_data([t.id for t in a.tasks], groups, [(c.task, c.lower_mark) for c in shown])
+        small = [f"«{g.mark}» ({g.n})" for g in a.groups if g.n < minimum]
+        lines = [f"Пересечение: задание {escape(c.task)} — группа «{c.lower_mark}» выполнила на {num(c.diff_pp)} п.п. "
+                 f"лучше группы «{c.higher_mark}» (p = {num(c.p, 3)}). Требует анализа." for c in shown]
+        if small:
+            lines.append(f"Группы меньше {minimum} работ не показаны: {', '.join(small)}.")
+        self.groups_text.setText("<br>".join(lines) or "Пересечений групп нет.")
+
+    def _show_second(self, second: tuple[Any, dict[str, Any]] | None) -> None:
+        if second is None:
+            self.second_text.setText("Второй проверки этой работы ещё нет (или ни одна работа в ней не проверена "
+                                     "полностью).")
+            self.bland_altman.set_data([], None, None, None)
+            return
+        agreement, points = second
+        diff = "—" if agreement.mean_signed_diff is None else num(agreement.mean_signed_diff, 2, signed=True)
+        self.second_text.setText(
+            f"Пар работ: {agreement.pairs} ({agreement.reliability}). Средняя разность суммы (школа − перепроверка): "
+            f"{diff}; точное совпадение: {_pct(agreement.exact_agreement_pct)}; объективно оценённых: "
+            f"{_pct(agreement.objective_pct)}; отметка выше после перепроверки: {agreement.marks_up}, ниже: "
+            f"{agreement.marks_down}.")
+        self.bland_altman.set_data(points["points"], points["mean"], points["lo"], points["hi"])
 
     # -- actions ------------------------------------------------------------------------------------
     def _work_chosen(self, _index: int) -> None:
