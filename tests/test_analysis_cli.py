@@ -199,6 +199,7 @@ def test_the_report_says_the_signs_draws_the_valley_and_holds_no_name_or_code(sc
     text = pdf_text(out)
     assert "Справка по результатам ВПР" in text and "провал" in text and "Понизили (Отметка < Отметка по журналу)" in text
     assert "Распределение первичных баллов" in text and "Пороги анализа и их источники" in text
+    assert "Выполнение заданий по группам отметок" in text and "«4» (23)" in text
     codes = {p.code for p in list_participants(scored, 1)}
     surnames = {s.surname for s in list_students(scored)}
     assert not [c for c in codes if c in text] and not [s for s in surnames if s in text]

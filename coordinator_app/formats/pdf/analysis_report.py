@@ -101,6 +101,35 @@ def task_bars(a: WorkAnalysis, width: float = WIDTH, height: float = 45 * mm) ->
     return d
 
 
+_MARK = {2: colors.Color(0.83, 0.18, 0.18), 3: colors.Color(0.98, 0.66, 0.15), 4: colors.Color(0.49, 0.7, 0.26),
+         5: colors.Color(0.18, 0.49, 0.2)}
+_DASH = {2: [1, 1.5], 3: [4, 2], 4: [6, 2, 1, 2], 5: None}      # in grey the lines differ by their dashes
+
+
+def mark_group_lines(a: WorkAnalysis, width: float = WIDTH, height: float = 45 * mm) -> Drawing | None:
+    """% выполнения per task within each ВПР-mark group of at least the minimum size, one line per
+    group (colour and dash), labelled at its end; None when no group is big enough."""
+    groups = [g for g in a.groups if g.n >= a.thresholds.group_min_n]
+    if not groups or not a.tasks:
+        return None
+    d = Drawing(width, height)
+    left, bottom = 10 * mm, 8 * mm
+    plot_w, plot_h = width - left - 22 * mm, height - bottom - 4 * mm
+    step = plot_w / len(a.tasks)
+    for i, t in enumerate(a.tasks):
+        d.add(String(left + (i + 0.5) * step, bottom - 3.5 * mm, t.id, fontName=FONT, fontSize=6.5,
+                     textAnchor="middle"))
+    for g in groups:
+        points = [(left + (i + 0.5) * step, bottom + plot_h * min(g.tasks_pct[t.id], 100) / 100)
+                  for i, t in enumerate(a.tasks) if g.tasks_pct.get(t.id) is not None]
+        for (x1, y1), (x2, y2) in zip(points, points[1:]):
+            d.add(Line(x1, y1, x2, y2, strokeColor=_MARK[g.mark], strokeWidth=1.4, strokeDashArray=_DASH[g.mark]))
+        if points:
+            d.add(String(points[-1][0] + 2, points[-1][1] - 2, f"«{g.mark}» ({g.n})", fontName=FONT, fontSize=7))
+    d.add(Line(left, bottom, left + plot_w, bottom, strokeColor=colors.black, strokeWidth=0.5))
+    return d
+
+
 def journal_heat_table(a: WorkAnalysis, st) -> Table:
     """The 4×4 table journal mark × ВПР mark: counts on shades of their share, the diagonal (the
     same mark) framed — readable in grey by its numbers."""
@@ -151,6 +180,14 @@ def _work_story(a: WorkAnalysis, st) -> list:
     story += [Spacer(1, 3 * mm), KeepTogether([Paragraph("Выполнение заданий, %", st["value"]), task_bars(a)])]
     hard = [f"{t.id} ({_pct(t.pct)})" + (f": {t.requirement}" if t.requirement else "") for t in a.difficulties]
     story.append(Paragraph("Типичные затруднения: " + escape("; ".join(hard) if hard else "нет"), st["note"]))
+    lines = mark_group_lines(a)
+    if lines is not None:
+        shown = [c for c in a.crossings if c.shown]
+        story += [Spacer(1, 3 * mm), KeepTogether([Paragraph("Выполнение заданий по группам отметок, %", st["value"]),
+                                                   lines])]
+        story += [Paragraph(escape(f"Пересечение: задание {c.task} — группа «{c.lower_mark}» выполнила на "
+                                   f"{num(c.diff_pp)} п.п. лучше группы «{c.higher_mark}» (p = {num(c.p, 3)}). "
+                                   "Требует анализа."), st["note"]) for c in shown]
     return story
 
 
