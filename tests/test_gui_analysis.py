@@ -120,3 +120,13 @@ def test_the_mark_groups_and_the_second_check_are_shown(qtbot, page, scored, sho
 
     page.findChild(QScrollArea).ensureWidgetVisible(page.bland_altman)
     page.groups_chart.window().grab().save(str(shots / "analysis_groups.png"))
+
+
+def test_the_region_s_task_figures_mark_the_task_bars(qtbot, page, scored) -> None:  # noqa: F811
+    from coordinator_app.references import ReferenceRow, set_reference
+
+    set_reference(scored, ReferenceRow(1, "region", 2025, tasks={"1": 80.0, "2": 70.0, "3": 50.0, "4": 20.0}))
+    page.reload()
+    wait_settled(qtbot, page)
+    assert page.task_bars.reference == {"1": 80.0, "2": 70.0, "3": 50.0, "4": 20.0}
+    assert "эталонных данных" in page.tasks_text.text()

@@ -150,9 +150,11 @@ class TaskBars(_Chart):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(210, parent)
         self.tasks: list[tuple[str, float | None, str | None, str | None]] = []   # id, %, status, level
+        self.reference: dict[str, float] = {}                                   # task → the reference's %
 
-    def set_data(self, tasks: list[tuple[str, float | None, str | None, str | None]]) -> None:
-        self.tasks = list(tasks)
+    def set_data(self, tasks: list[tuple[str, float | None, str | None, str | None]],
+                 reference: dict[str, float] | None = None) -> None:
+        self.tasks, self.reference = list(tasks), dict(reference or {})
         self.update()
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
@@ -171,6 +173,11 @@ class TaskBars(_Chart):
             if pct is not None:
                 painter.drawText(QRectF(x, plot.bottom() - height - 15, width, 14), Qt.AlignmentFlag.AlignCenter,
                                  f"{round(pct)}%")
+            if task_id in self.reference:          # the reference (region, …) as a black tick across the bar
+                y = plot.bottom() - plot.height() * min(self.reference[task_id], 100) / 100
+                painter.setPen(QPen(QColor(style.CHART_LINE), 3))
+                painter.drawLine(int(x + width * 0.2), int(y), int(x + width * 0.8), int(y))
+                painter.setPen(QColor(style.CHART_LINE))
             painter.drawText(QRectF(x, plot.bottom() + 2, width, 14), Qt.AlignmentFlag.AlignCenter, task_id)
             if level:
                 painter.drawText(QRectF(x, plot.bottom() + 14, width, 14), Qt.AlignmentFlag.AlignCenter, level)

@@ -307,12 +307,15 @@ class AnalysisPage(QWidget):
         self.boundary_button.setEnabled(a.class_name is None and bool(a.second_look.get("boundary")))
 
     def _show_tasks(self, a: WorkAnalysis) -> None:
-        self.task_bars.set_data([(t.id, t.pct, t.status, t.level) for t in a.tasks])
+        self.task_bars.set_data([(t.id, t.pct, t.status, t.level) for t in a.tasks],
+                                {t.id: t.reference_pct for t in a.tasks if t.reference_pct is not None})
         hard = [f"{escape(t.id)} ({_pct(t.pct)}){': ' + escape(t.requirement) if t.requirement else ''}"
                 for t in a.difficulties]
         levels = "" if any(t.level for t in a.tasks) else (
             "<br>Уровни заданий (Б/П/В) не указаны: цвета не ставятся. Укажите их в карточке работы.")
-        self.tasks_text.setText("Типичные затруднения: " + ("; ".join(hard) if hard else "нет") + levels)
+        reference = ("<br>Черта поперёк столбца — выполнение задания в эталонных данных."
+                     if any(t.reference_pct is not None for t in a.tasks) else "")
+        self.tasks_text.setText("Типичные затруднения: " + ("; ".join(hard) if hard else "нет") + levels + reference)
 
     def _show_groups(self, a: WorkAnalysis) -> None:
         minimum = a.thresholds.group_min_n
