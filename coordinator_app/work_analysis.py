@@ -181,7 +181,14 @@ def write_report(store: Store, out: Path | str, *, work_id: int | None = None, c
         write_analysis_xlsx(out, school.name, analyses, year)
     else:
         titles = {t.key: t.definition.title for t in thresholds.list_thresholds(store)}
-        write_pdf(out, analysis_report_pdf(header, analyses, year=year, threshold_titles=titles))
+        ids = [work_id] if work_id is not None else [w.id for w in analysable_works(store)]
+        seconds = {}
+        for wid, analysis in zip(ids, analyses):
+            points = second_check_points(store, wid)
+            if points is not None:
+                seconds[analysis.label] = (second_check_agreement(store, wid).main, points)
+        write_pdf(out, analysis_report_pdf(header, analyses, year=year, threshold_titles=titles,
+                                           second_checks=seconds))
     if progress:
         progress(2, 2)
     return out

@@ -240,3 +240,21 @@ def test_the_class_list_has_the_names_and_says_it_stays_at_school(scored, capsys
     set_expert_mode(scored, True)
     code, _, err = run(scored, capsys, "class-list", "--work", "1", "--out", str(tmp_path / "x.pdf"))
     assert code == 1 and "список с именами" in err
+
+
+def test_the_report_shows_the_second_check_and_the_reference_ticks(scored, capsys, tmp_path) -> None:
+    from coordinator_app.references import ReferenceRow, set_reference
+    from tests.pdf_helpers import page_texts
+
+    codes = sorted(p.code for p in list_participants(scored, 1))
+    totals = dict(zip(codes, TOTALS))
+    create_check(scored, 1, codes=codes[:20])
+    set_scores(scored, 1, [(c, str(t), p) for c in codes[:20] for t, p in enumerate(_split(totals[c]), start=1)],
+               round=2)
+    set_reference(scored, ReferenceRow(1, "region", 2025, tasks={"1": 80.0, "2": 70.0, "3": 50.0, "4": 20.0}))
+    out = tmp_path / "справка.pdf"
+    code, _, err = run(scored, capsys, "report", "--work", "1", "--out", str(out))
+    assert code == 0, err
+    text = " ".join(" ".join(page_texts(out)).split())
+    assert "Вторая проверка Пар работ: 20" in text and "точное совпадение суммы: 100,0 %" in text
+    assert "школа − перепроверка" in text

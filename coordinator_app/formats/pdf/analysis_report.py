@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 from xml.sax.saxutils import escape
 
 from reportlab.graphics.shapes import Drawing, Line, Rect, String
@@ -88,6 +89,9 @@ def task_bars(a: WorkAnalysis, width: float = WIDTH, height: float = 45 * mm) ->
         d.add(Rect(x + 1, bottom, max(0.5, step - 2), h, fillColor=_STATUS.get(t.status, _STATUS[None]),
                    strokeColor=None))
         middle = x + step / 2
+        if t.reference_pct is not None:        # the reference (region, …): a black tick across the bar
+            y = bottom + plot_h * min(t.reference_pct, 100) / 100
+            d.add(Line(x + step * 0.2, y, x + step * 0.8, y, strokeColor=colors.black, strokeWidth=2))
         if t.pct is not None:
             d.add(String(middle, bottom + h + 1.5, f"{round(t.pct)}", fontName=FONT, fontSize=6.5,
                          textAnchor="middle"))
@@ -130,6 +134,38 @@ def mark_group_lines(a: WorkAnalysis, width: float = WIDTH, height: float = 45 *
     return d
 
 
+def bland_altman_drawing(points: dict, width: float = WIDTH, height: float = 45 * mm) -> Drawing | None:
+    """The second check: each re-checked work at (mean of the two totals, school − re-check), the
+    mean difference and its ±1.96 SD limits dashed and labelled."""
+    pts = points.get("points") or []
+    if not pts:
+        return None
+    lines = [(name, v) for name, v in (("среднее", points.get("mean")), ("−1,96 SD", points.get("lo")),
+                                       ("+1,96 SD", points.get("hi"))) if v is not None]
+    xs, ys = [x for x, _ in pts], [y for _, y in pts] + [v for _, v in lines] + [0.0]
+    x0, x1, y0, y1 = min(xs) - 1, max(xs) + 1, min(ys) - 1, max(ys) + 1
+    d = Drawing(width, height)
+    left, bottom = 10 * mm, 8 * mm
+    plot_w, plot_h = width - left - 30 * mm, height - bottom - 4 * mm
+
+    def at(x: float, y: float) -> tuple[float, float]:
+        return left + (x - x0) / (x1 - x0) * plot_w, bottom + (y - y0) / (y1 - y0) * plot_h
+
+    seen: set[float] = set()
+    for name, value in lines:
+        _, y = at(x0, value)
+        d.add(Line(left, y, left + plot_w, y, strokeColor=colors.black, strokeWidth=0.5, strokeDashArray=[2, 2]))
+        if round(value, 2) not in seen:
+            d.add(String(left + plot_w + 2, y - 2, f"{name}: {num(value, 2, signed=True)}", fontName=FONT, fontSize=6.5))
+            seen.add(round(value, 2))
+    for x, y in pts:
+        px, py = at(x, y)
+        d.add(Rect(px - 1.2, py - 1.2, 2.4, 2.4, fillColor=_BAR, strokeColor=None))
+    d.add(String(left + plot_w / 2, 0.5 * mm, "среднее двух сумм баллов; по вертикали — школа − перепроверка",
+                 fontName=FONT, fontSize=7, textAnchor="middle"))
+    return d
+
+
 def journal_heat_table(a: WorkAnalysis, st) -> Table:
     """The 4×4 table journal mark × ВПР mark: counts on shades of their share, the diagonal (the
     same mark) framed — readable in grey by its numbers."""
@@ -162,7 +198,21 @@ def _marks_rows(a: WorkAnalysis) -> list[list[str]]:
                      for name, m in groups]
 
 
-def _work_story(a: WorkAnalysis, st) -> list:
+def _second_story(second: tuple[Any, dict] | None, st) -> list:
+    """The second check of the work: how far the school's scoring agreed with it, and its plot."""
+    if second is None:
+        return []
+    g, points = second
+    diff = "—" if g.mean_signed_diff is None else num(g.mean_signed_diff, 2, signed=True)
+    text = (f"Пар работ: {g.pairs} ({g.reliability}). Средняя разность суммы баллов (школа − перепроверка): {diff}; "
+            f"точное совпадение суммы: {_pct(g.exact_agreement_pct)}; объективно оценённых работ: "
+            f"{_pct(g.objective_pct)}; отметка выше после перепроверки: {g.marks_up}, ниже: {g.marks_down}.")
+    story: list = [Spacer(1, 3 * mm), Paragraph("Вторая проверка", st["value"]), Paragraph(escape(text), st["note"])]
+    drawing = bland_altman_drawing(points)
+    return story + ([drawing] if drawing is not None else [])
+
+
+def _work_story(a: WorkAnalysis, st, second: tuple[Any, dict] | None = None) -> list:
     j = a.journal
     story: list = [Paragraph(escape(a.label + (f", класс {a.class_name}" if a.class_name else "")), st["title"])]
     story += [Paragraph(f"{_SIGN.get(s.level, '·')} {escape(s.text)}", st["note"]) for s in summary_sentences(a)] or [
@@ -188,7 +238,7 @@ def _work_story(a: WorkAnalysis, st) -> list:
         story += [Paragraph(escape(f"Пересечение: задание {c.task} — группа «{c.lower_mark}» выполнила на "
                                    f"{num(c.diff_pp)} п.п. лучше группы «{c.higher_mark}» (p = {num(c.p, 3)}). "
                                    "Требует анализа."), st["note"]) for c in shown]
-    return story
+    return story + _second_story(second, st)
 
 
 def _thresholds_story(a: WorkAnalysis | YearAnalysis, st, titles: dict[str, str]) -> list:
@@ -201,9 +251,11 @@ def _thresholds_story(a: WorkAnalysis | YearAnalysis, st, titles: dict[str, str]
 
 
 def analysis_report_pdf(header: ReportHeader, analyses: Sequence[WorkAnalysis], *,
-                        year: YearAnalysis | None = None, threshold_titles: dict[str, str] | None = None) -> bytes:
+                        year: YearAnalysis | None = None, threshold_titles: dict[str, str] | None = None,
+                        second_checks: dict[str, tuple[Any, dict]] | None = None) -> bytes:
     """The справка: one section per work (its analysis), a year summary first when `year` is given;
-    the thresholds named by `threshold_titles` (key → Russian title)."""
+    the thresholds named by `threshold_titles` (key → Russian title); a work's second check (its
+    agreement and Bland–Altman points, by the work's label) in `second_checks`."""
     st = styles()
     story: list = [Paragraph(escape(f"{TITLE}. {header.school}, {header.year} учебный год"), st["title"]),
                    Paragraph(escape(f"Составлена {header.made} программой по данным школы до загрузки в ФИС ОКО. "
@@ -217,7 +269,7 @@ def analysis_report_pdf(header: ReportHeader, analyses: Sequence[WorkAnalysis], 
     for number, analysis in enumerate(analyses):
         if number:
             story.append(Spacer(1, 8 * mm))
-        story += _work_story(analysis, st)
+        story += _work_story(analysis, st, (second_checks or {}).get(analysis.label))
     if analyses:
         story += _thresholds_story(year or analyses[0], st, threshold_titles or {})
 
