@@ -95,6 +95,17 @@ def grade4(school_store: Store) -> Store:
 
 
 @pytest.fixture(autouse=True)
+def _collect_on_main_thread():
+    """As in the program (`ui.gc_guard`): cycles are collected on the main thread only, between
+    tests, never inside a worker that happens to allocate while a test's widgets are garbage."""
+    from ui.gc_guard import collect_due, take_over_collection
+
+    take_over_collection()
+    yield
+    collect_due()
+
+
+@pytest.fixture(autouse=True)
 def messages(monkeypatch: pytest.MonkeyPatch):
     """Every test: the program's message boxes are recorded, not shown (`ui.messages.presenter`),
     so no test waits on a modal box. A test that expects a question sets its answer

@@ -20,6 +20,7 @@ from coordinator_app.storage import open_store
 from coordinator_app.storage.lock import DataDirLock
 
 from . import messages
+from .gc_guard import GuiThreadCollector
 
 log = logging.getLogger(__name__)
 SMOKE_TEST_MS = 800
@@ -37,6 +38,8 @@ def _application() -> QApplication:
     if icon.exists():
         app.setWindowIcon(QIcon(str(icon)))
     install_russian_qt(app)
+    if getattr(app, "_vpr_collector", None) is None:
+        app._vpr_collector = GuiThreadCollector(app)  # type: ignore[attr-defined]
     return app
 
 
