@@ -68,6 +68,8 @@ MIGRATIONS: list[Migration] = [
               _sql_file("migration_0009.sql")),
     Migration(10, "the second check's sample in labelled parts (random, targeted, named)",
               _sql_file("migration_0010.sql")),
+    Migration(11, "results returned by ФИС ОКО; school years; pupils who left",
+              _sql_file("migration_0011.sql")),
 ]
 
 
