@@ -43,6 +43,7 @@ _COMMANDS: dict[str, str] = {
     "set-threshold": "analysis_data", "reset-thresholds": "analysis_data", "export-thresholds": "analysis_data",
     "import-thresholds": "analysis_data", "set-reference": "analysis_data", "references": "analysis_data",
     "analysis": "analysis", "report": "analysis", "class-list": "analysis",
+    "import-results": "results", "reconciliation": "results",
 }
 
 
@@ -168,7 +169,8 @@ _COORDINATOR_ONLY: dict[str | tuple[str, str], str] = {
     "add-work": "создание работ", "edit-work": "изменение работ", "import-form": "импорт формы",
     "export-form": "выгрузка формы", "export-package": "пакет перепроверки", "experts": "список экспертов",
     "attach-criteria": "критерии оценивания", "set-class": "номера классов", "set-textbook": "учебники классов",
-    "assign-codes": "выдача кодов", ("second-check", "create"): "создание выборки",
+    "assign-codes": "выдача кодов", "import-results": "импорт результатов ФИС ОКО",
+    "reconciliation": "сверка с ФИС ОКО", ("second-check", "create"): "создание выборки",
     ("second-check", "settle"): "решение комиссии", ("second-check", "protocol"): "протокол перепроверки",
     "set-task": "описание заданий", "import-tasks": "описание заданий", "set-threshold": "пороги анализа",
     "reset-thresholds": "пороги анализа", "import-thresholds": "пороги анализа",

@@ -11,6 +11,7 @@ CREATE TABLE result_imports (
     title         TEXT NOT NULL DEFAULT '',          -- «ВПР 2026 Русский язык 4 класс»
     school_group  TEXT NOT NULL DEFAULT '',
     rows          INTEGER NOT NULL CHECK (rows >= 0),
+    school_row    TEXT,                              -- JSON: the school's group row (counts, %)
     imported_at   TEXT NOT NULL,
     UNIQUE (work_id, kind)
 );
