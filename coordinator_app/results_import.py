@@ -32,6 +32,7 @@ from . import audit, references
 from .changes import Changes, Topic
 from .errors import UserError
 from .storage import Store, now_iso
+from .students import NeedsConfirmation
 from .task_info import TaskInfo, set_tasks
 from .works import TaskDef, Work, WorkDef, create_work, get_work, list_works, mark_for, normalize_task_id
 
@@ -184,13 +185,18 @@ def _check_work_fits(work: Work, head: Any) -> None:
         raise UserError(f"Отчёт не относится к работе «{work.title}»: ничего не импортировано.", details=problems)
 
 
+class NoWorkForResults(NeedsConfirmation):
+    """«Индивидуальные результаты» of a work the program does not have: confirmed, a past work is
+    created from the report (GUI: a question; CLI: --create-work)."""
+
+
 def _no_work(head: Any, kind: str) -> UserError:
     what = f"«{head.subject} {head.grade} класс»" + (f" от {head.date:%d.%m.%Y}" if head.date else "")
     if kind == INDIVIDUAL:
-        return UserError(
-            f"В программе нет работы {what}, к которой относится отчёт. Выберите работу вручную, а если это "
-            "результаты прошлых лет — создайте по отчёту работу без сканов («Создать работу по отчёту», "
-            "в командной строке: --create-work).")
+        return NoWorkForResults(
+            f"В программе нет работы {what}, к которой относится отчёт. Если это результаты прошлых лет, "
+            "создайте по отчёту работу без сканов: её результаты войдут в «Динамику» (в командной строке — "
+            "ключ --create-work). Если работа есть, но с другой датой или предметом, укажите её номер (--work).")
     return UserError(
         f"В программе нет работы {what}, к которой относится отчёт. Выберите работу вручную; для прошлых лет "
         "сначала импортируйте «Индивидуальные результаты» этой работы — по ним создаётся работа без сканов.")
@@ -279,6 +285,34 @@ def _record_import(store: Store, work: Work, kind: str, path: Path, digest: str,
         "work_id": work.id, "kind": kind, "file_name": path.name, "sha256": digest, "title": title,
         "school_group": group, "rows": rows, "imported_at": now_iso(),
         "school_row": json.dumps(school_row, ensure_ascii=False) if school_row is not None else None})
+
+
+@dataclass
+class ResultsBatch:
+    """Several reports imported one after another (each all or nothing)."""
+
+    results: list[ResultsImport]
+    changes: Changes = field(default_factory=Changes)
+
+    def summary(self) -> str:
+        return "\n".join(r.summary() for r in self.results)
+
+
+def import_results_files(store: Store, paths: list[Path | str], *, create_work: bool = False,
+                         progress: Callable[[int, int], None] | None = None) -> ResultsBatch:
+    """The reports chosen together, «Индивидуальные результаты» first (a past work they create
+    takes the other reports of the same work)."""
+    from .formats.fisoko.analytics import read_report
+
+    reports = sorted(((Path(p), read_report(p).head.kind) for p in paths), key=lambda pk: pk[1] != INDIVIDUAL)
+    batch = ResultsBatch([])
+    for n, (path, _kind) in enumerate(reports):
+        result = import_results(store, path, create_work=create_work)
+        batch.results.append(result)
+        batch.changes = batch.changes | result.changes
+        if progress:
+            progress(n + 1, len(reports))
+    return batch
 
 
 def _apply_individual(store: Store, work: Work, report: Any, path: Path, digest: str, created: bool) -> ResultsImport:

@@ -16,6 +16,7 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
+    QFileDialog,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -32,6 +33,7 @@ from coordinator_app.analysis.sentences import num
 from coordinator_app.changes import Topic
 from coordinator_app.errors import UserError
 from coordinator_app.fsutil import safe_file_name
+from coordinator_app.results_import import Reconciliation, import_results_files, reconcile, write_reconciliation
 from coordinator_app.second_check import create_check
 from coordinator_app.work_analysis import (
     analysable_works,
@@ -42,7 +44,7 @@ from coordinator_app.work_analysis import (
     write_report,
 )
 
-from ... import context, style
+from ... import context, messages, style
 from ...context import AppContext
 from ...dialogs.reference_dialog import ReferenceDialog
 from ...dialogs.thresholds_dialog import ThresholdsDialog
@@ -72,6 +74,7 @@ def _read(store, work_id: int | None, class_name: str | None) -> dict[str, Any]:
         elif work_id is not None:
             result["analysis"] = analyse(store, work_id, class_name)
             result["second"] = _second_check(store, work_id)
+            result["reconciliation"] = reconcile(store, work_id)
     except UserError as err:
         result["error"] = err.message
     result["work_id"] = work_id
@@ -129,7 +132,7 @@ class AnalysisPage(QWidget):
     # -- building -----------------------------------------------------------------------------------
     def _choosers(self) -> QHBoxLayout:
         self.work_box = QComboBox()
-        self.work_box.setMinimumWidth(380)
+        self.work_box.setMinimumWidth(300)
         self.work_box.currentIndexChanged.connect(self._work_chosen)
         self.class_box = QComboBox()
         self.class_box.setMinimumWidth(120)
@@ -142,6 +145,11 @@ class AnalysisPage(QWidget):
         self.report_button.setToolTip("«Справка по результатам ВПР» выбранной работы или года: без имён и кодов, "
                                       "её можно публиковать")
         self.report_button.clicked.connect(lambda: self.make_report())
+        self.results_button = QPushButton("Отчёты ФИС ОКО…")
+        self.results_button.setToolTip("Импорт отчётов из раздела «Аналитика» ФИС ОКО: «Индивидуальные результаты», "
+                                       "«Статистика по отметкам», «Сравнение отметок с отметками по журналу» — "
+                                       "сверка с данными школы, эталонные данные, работы прошлых лет")
+        self.results_button.clicked.connect(lambda: self.import_reports())
         row = QHBoxLayout()
         row.addWidget(QLabel("Работа:"))
         row.addWidget(self.work_box, 1)
@@ -150,6 +158,7 @@ class AnalysisPage(QWidget):
         row.addWidget(thresholds)
         row.addWidget(self.references_button)
         row.addWidget(self.report_button)
+        row.addWidget(self.results_button)
         return row
 
     def _sections(self) -> QWidget:
@@ -170,7 +179,24 @@ class AnalysisPage(QWidget):
         self.year_table.verticalHeader().setVisible(False)
         self.year_table.setMinimumHeight(320)
         self.year_box = _section("Работы года", self.year_table, self.year_text)
+        self.reconcile_text = _label()
+        self.reconcile_table = QTableWidget(0, 4)
+        self.reconcile_table.setHorizontalHeaderLabels(["Код участника", "Что различается", "В данных школы",
+                                                        "В ФИС ОКО"])
+        self.reconcile_table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.reconcile_table.verticalHeader().setVisible(False)
+        self.reconcile_table.setMinimumHeight(160)
+        self.reconcile_button = QPushButton("Сверка для муниципалитета (PDF)")
+        self.reconcile_button.setToolTip("Все расхождения с ФИС ОКО с графой «Пояснение»: коды участников, без ФИО")
+        self.reconcile_button.clicked.connect(lambda: self.save_reconciliation())
+        buttons = QWidget()
+        button_row = QHBoxLayout(buttons)
+        button_row.setContentsMargins(0, 0, 0, 0)
+        button_row.addWidget(self.reconcile_button)
+        button_row.addStretch(1)
+        self.reconcile_box = _section("Сверка с ФИС ОКО", self.reconcile_text, self.reconcile_table, buttons)
         self.work_sections = [
+            self.reconcile_box,
             _section("Отметки", self.marks_text, self.stacked),
             _section("Сравнение с журналом", self.journal_text, self.heat),
             _section("Границы отметок", self.histogram, self.boundary_text, self.boundary_button),
@@ -209,6 +235,7 @@ class AnalysisPage(QWidget):
         else:
             self._show_work(self.analysis)
             self._show_second(data.get("second"))
+            self._show_reconciliation(data.get("reconciliation"))
 
     def _fill_works(self, works, chosen: int | None) -> None:
         self._filling = True
@@ -329,6 +356,27 @@ class AnalysisPage(QWidget):
             lines.append(f"Группы меньше {minimum} работ не показаны: {', '.join(small)}.")
         self.groups_text.setText("<br>".join(lines) or "Пересечений групп нет.")
 
+    def _show_reconciliation(self, found: Reconciliation | None) -> None:
+        self.reconciliation = found
+        if found is None or not found.kinds:
+            self.reconcile_text.setText("Отчёты ФИС ОКО по этой работе ещё не импортированы. Когда ФИС ОКО вернёт "
+                                        "результаты, скачайте их в разделе «Аналитика» и импортируйте кнопкой "
+                                        "«Отчёты ФИС ОКО…»: программа сверит их с данными школы.")
+            self.reconcile_table.hide()
+            self.reconcile_button.hide()
+            return
+        kinds = ", ".join(f"«{k['title']}»" for k in found.kinds.values())
+        text = escape(found.summary())
+        self.reconcile_text.setText(f"Импортировано: {escape(kinds)}.<br>" +
+                                    (style.error_html(text, bold=False) if found.differences else style.ok_html(text)))
+        self.reconcile_table.setVisible(bool(found.differences))
+        self.reconcile_button.show()
+        self.reconcile_table.setRowCount(len(found.differences))
+        for row, d in enumerate(found.differences):
+            for column, value in enumerate((d.code or "школа в целом", d.field_text, d.school or "—", d.fisoko or "—")):
+                self.reconcile_table.setItem(row, column, QTableWidgetItem(value))
+        fit_columns(self.reconcile_table)
+
     def _show_second(self, second: tuple[Any, dict[str, Any]] | None) -> None:
         if second is None:
             self.second_text.setText("Второй проверки этой работы ещё нет (или ни одна работа в ней не проверена "
@@ -390,3 +438,34 @@ class AnalysisPage(QWidget):
             .success(lambda _r: self.signs.setText(
                 self.signs.text() + "<br>" + style.ok_html(f"В выборку второй проверки добавлено работ: {len(codes)}."))) \
             .run()
+
+    def import_reports(self, paths: list[Path] | None = None) -> None:
+        """Reports of ФИС ОКО's «Аналитика» into their works, off the GUI thread; a report of a work
+        the program does not have asks to create it as a past work."""
+        if paths is None:
+            names, _ = QFileDialog.getOpenFileNames(self, "Отчёты ФИС ОКО", str(Path.home()), "Excel (*.xlsx)")
+            paths = [Path(n) for n in names]
+        if not paths:
+            return
+        chosen = list(paths)
+        ChangeOp(self.ctx, self, lambda task: import_results_files(task.open_store(), chosen, progress=task.progress),
+                 error_title="Отчёт ФИС ОКО не импортирован") \
+            .if_asked(lambda task: import_results_files(task.open_store(), chosen, create_work=True,
+                                                        progress=task.progress), title="Работа прошлых лет",
+                      yes="Создать работу") \
+            .success(lambda batch: messages.inform(self, batch.summary(), "Отчёты ФИС ОКО")) \
+            .run_in_background("Импорт отчётов ФИС ОКО")
+
+    def save_reconciliation(self, out: Path | None = None) -> None:
+        """The reconciliation of the chosen work as a PDF for the municipality, written off the GUI thread and opened."""
+        if self.work_id in (None, YEAR):
+            return
+        work_id = self.work_id
+        out = out or self.ctx.documents_dir / f"Сверка_ФИС_ОКО_{safe_file_name(self.work_box.currentText())}.pdf"
+
+        def done(path: Path) -> None:
+            self.last_reconciliation = path
+            context.open_path(path)
+
+        ChangeOp(self.ctx, self, lambda task: write_reconciliation(task.open_store(), work_id, out)) \
+            .success(done).run_in_background("Сверка с ФИС ОКО")
