@@ -34,15 +34,63 @@ from .widgets import fit_to_screen
 
 
 def _warm_imports(modules: list[str]) -> None:
-    """Import modules the window will need soon (the page modules, sqlite-utils for the first
-    write), one by one on a background thread, so the first page open or the first saved score does
-    not pay for the import on the GUI thread. An import that fails here fails again, and is reported,
-    where it is really needed."""
+    """Import modules the window will need soon — never a Qt one — on a background thread, so the
+    first page open or the first saved score does not pay for them on the GUI thread. An import
+    that fails here fails again, and is reported, where it is really needed.
+
+    Qt's classes must be defined on the GUI thread: a page module subclassing a widget imported
+    here raced the GUI thread inside Shiboken and crashed the process (seen as a segfault at
+    `class PageStrip(QListWidget)`). So the thread imports the domain the pages use
+    (`domain_modules`), and `_WarmPages` imports the page modules themselves on the GUI thread."""
     for name in modules:
         try:
             importlib.import_module(name)
         except Exception:  # noqa: BLE001 - the real import reports it
             pass
+
+
+def domain_modules() -> list[str]:
+    """Every module of the domain (`coordinator_app`, without its command line): what the pages
+    import besides Qt. Listed by the package's finder, not imported: safe off the GUI thread, and
+    the same in the PyInstaller build, whose importer lists packages too."""
+    import pkgutil
+
+    import coordinator_app
+
+    return [m.name for m in pkgutil.walk_packages(coordinator_app.__path__, "coordinator_app.")
+            if not m.name.startswith(("coordinator_app.cli", "coordinator_app.__main__"))]
+
+
+class _WarmPages:
+    """After the thread has imported what the pages need, the page modules themselves, one per turn
+    of the GUI thread's event loop (each a few milliseconds once its libraries are loaded)."""
+
+    def __init__(self, thread: threading.Thread, modules: list[str]) -> None:
+        self.thread, self.modules = thread, list(modules)
+        self.timer = QTimer()
+        self.timer.setInterval(20)
+        self.timer.timeout.connect(self._step)
+
+    def start(self) -> None:
+        self.thread.start()
+        self.timer.start()
+
+    def _step(self) -> None:
+        if self.thread.is_alive():
+            return
+        if not self.modules:
+            self.timer.stop()
+            return
+        try:
+            importlib.import_module(self.modules.pop(0))
+        except Exception:  # noqa: BLE001 - the real import reports it
+            pass
+
+    def join(self, timeout: float | None = None) -> None:
+        """Tests: wait for the thread, then import what is left (on the calling, GUI, thread)."""
+        self.thread.join(timeout)
+        while self.modules:
+            self._step()
 
 
 class _LazyPages:
@@ -123,10 +171,11 @@ class MainWindow(QMainWindow):
             self.addAction(action)
         self.nav.currentRowChanged.connect(self._show_step)
         # Start-up imports only what the first page needs; the rest is imported in the background.
-        self._warm = threading.Thread(
-            target=_warm_imports, name="warm-imports", daemon=True,
-            args=(["sqlite_utils", "coordinator_app.formats.pdf.labels"]      # the first write; «Школа»
-                  + [f"ui.pages.{module}" for _, _, module, _ in steps] + ["coordinator_app.package"],))
+        pages = [f"ui.pages.{module}" for _, _, module, _ in steps]
+        domain = ["sqlite_utils", "coordinator_app.formats.pdf.labels", "coordinator_app.package"]  # the first write
+        self._warm = _WarmPages(threading.Thread(
+            target=lambda: _warm_imports(domain + domain_modules()),
+            name="warm-imports", daemon=True), pages)
         self._warm_queued = False
 
         splitter = QSplitter()
