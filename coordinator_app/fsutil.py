@@ -112,9 +112,22 @@ _UNSAFE = re.compile(r"[^\w\-]+")
 _UNSAFE_KEEPING_DOTS = re.compile(r"[^\w.\-]+")
 
 
-def safe_file_name(text: str, *, dots: bool = False) -> str:
+#: Names Windows reserves for devices, whatever the extension («CON.pdf» opens the console).
+_WINDOWS_DEVICES = frozenset({"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$",
+                              *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))})
+#: The longest part a name gets from `safe_file_name`: a work's title with a class and a date
+#: stays readable, and a folder path plus the name stays far under Windows's 260 characters.
+MAX_NAME_PART = 80
+
+
+def safe_file_name(text: str, *, dots: bool = False, max_len: int = MAX_NAME_PART) -> str:
     """`text` as a part of a file name on any system: letters of any alphabet, digits and «-» (and
     «.» with `dots`) kept, every run of anything else one «_», none at either end; «_» if nothing
-    is left. Nothing Windows forbids (`<>:"/\\|?*`, control characters, a trailing dot) survives."""
+    is left; at most `max_len` characters. Nothing Windows forbids (`<>:"/\\|?*`, control
+    characters, a trailing dot, a device name such as «CON» or «COM1») survives."""
     pattern = _UNSAFE_KEEPING_DOTS if dots else _UNSAFE
-    return pattern.sub("_", str(text)).strip("._" if dots else "_").rstrip(".") or "_"
+    name = pattern.sub("_", str(text)).strip("._" if dots else "_").rstrip(".") or "_"
+    name = name[:max_len].rstrip("._") or "_"
+    if name.split(".")[0].upper() in _WINDOWS_DEVICES:
+        name = "_" + name
+    return name

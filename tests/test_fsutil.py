@@ -25,3 +25,15 @@ def test_dots_are_kept_only_where_asked_and_never_at_the_end() -> None:
     assert safe_file_name("вариант 1.2", dots=True) == "вариант_1.2"
     assert safe_file_name("Иностранный язык (англ.).", dots=True) == "Иностранный_язык_англ"
     assert safe_file_name("..", dots=True) == "_"
+
+
+@pytest.mark.parametrize(("text", "name"), [("CON", "_CON"), ("nul", "_nul"), ("COM1", "_COM1"), ("lpt9", "_lpt9"),
+                                            ("CONSOLE", "CONSOLE"), ("Конспект", "Конспект")])
+def test_a_windows_device_name_never_becomes_a_file_name(text: str, name: str) -> None:
+    assert safe_file_name(text) == name
+    assert safe_file_name(f"{text}.pdf", dots=True) == f"{name}.pdf"
+
+
+def test_a_long_title_is_cut_to_a_bounded_name() -> None:
+    name = safe_file_name("Очень длинное название работы " * 20)
+    assert len(name) <= 80 and not name.endswith("_") and name.startswith("Очень_длинное")
