@@ -635,3 +635,20 @@ def test_the_scans_page_names_participants_whose_page_count_differs(qtbot, windo
     import_and_wait(qtbot, page, [labelled_folder(work, tmp_path / "batch")])     # 2, 3 and 1 pages; work: 3
     qtbot.waitUntil(lambda: "Число страниц не как в работе (3): 40001 — 2, 40003 — 1." in page.participants.summary.text(),
                     timeout=5000)
+
+
+def test_a_refused_rotation_is_shown_and_the_page_stays_as_it_was(qtbot, window, page, work, tmp_path: Path,
+                                                                    monkeypatch, said) -> None:
+    import ui.scan_viewer
+    from coordinator_app.errors import UserError
+
+    import_and_wait(qtbot, page, [labelled_folder(work, tmp_path / "batch")])
+    viewer = page.participants.viewer
+
+    def refused(_store, _page_id, _degrees):
+        raise UserError("Страница не найдена: её удалили в другом окне. Обновите список.")
+
+    monkeypatch.setattr(ui.scan_viewer, "rotate_page", refused)
+    viewer.rotate()
+    assert said[-1] == "Страница не найдена: её удалили в другом окне. Обновите список."
+    assert viewer.view.rotation == 0 and viewer.page.rotation == 0

@@ -37,10 +37,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from coordinator_app.errors import UserError
 from coordinator_app.scans.pages import Page, image_file, rotate_page
 
 from . import style
+from .ops import ChangeOp
 
 MIN_ZOOM, MAX_ZOOM = 0.03, 8.0
 ZOOM_STEP = 1.25
@@ -330,7 +330,6 @@ class ScanViewer(QWidget):
     """
 
     rotated = Signal(object)        # the Page, with its new rotation
-    rotate_failed = Signal(str)
 
     def __init__(self, ctx=None, parent: QWidget | None = None, cache: PixmapCache | None = None,
                  empty_text: str = "Выберите страницу") -> None:
@@ -472,15 +471,15 @@ class ScanViewer(QWidget):
         page = self.page
         if page is None or self.ctx is None:
             return
-        try:
-            changes = rotate_page(self.ctx.store, page.id, degrees)
-        except UserError as err:
-            self.rotate_failed.emit(err.message)
-            return
-        page.rotation = (page.rotation + degrees) % 360
-        self.view.set_rotation(page.rotation)
-        self.rotated.emit(page)
-        self.ctx.publish(changes)
+
+        def turned(_changes: object) -> None:
+            page.rotation = (page.rotation + degrees) % 360
+            self.view.set_rotation(page.rotation)
+            self.rotated.emit(page)
+
+        # A refusal (the page purged or deleted meanwhile) is shown; the view stays as it was.
+        ChangeOp(self.ctx, self, lambda store: rotate_page(store, page.id, degrees),
+                 error_title="Страница не повёрнута").success(turned).run()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         """Keys while the viewer has the focus (pages also bind them for the whole tab)."""
