@@ -69,8 +69,28 @@ def work_inputs(store: Store, work_id: int, *, round: int | None = None) -> Work
     scale = scale_of(work)
     task_ids = [t.task_id for t in work.tasks]
     sheet = score_sheet(store, work_id, round or 1, final=round is None, experts=False)
-    return WorkInputs(work, tuple(result_of(row, task_ids) for row in sheet), task_info.analysis_tasks(work.tasks),
+    results = tuple(result_of(row, task_ids) for row in sheet)
+    if not sheet and round is None:
+        results = official_results_of(store, work)
+    return WorkInputs(work, results, task_info.analysis_tasks(work.tasks),
                       scale, thresholds.model(store), references.model(store, work_id, thresholds.corridor(store)))
+
+
+def official_results_of(store: Store, work: Work) -> tuple[Result, ...]:
+    """A past work imported from ФИС ОКО (no participants, no scans): its results as ФИС ОКО returned
+    them («Индивидуальные результаты»), each class by its number («класс № 1»)."""
+    import json
+
+    task_ids = [t.task_id for t in work.tasks]
+    found = []
+    for r in store.query("SELECT * FROM official_results WHERE work_id = ? ORDER BY code", [work.id]):
+        cells = json.loads(r["scores"])
+        scores = {t: points(cells[t]) if cells.get(t) is not None else None for t in task_ids}
+        complete = all(v is not None for v in scores.values())
+        found.append(Result(code=r["code"], class_name=f"класс № {r['class_ordinal']}" if r["class_ordinal"] else "—",
+                            total=r["primary_score"] if complete else None, mark=_mark(r["mark"]),
+                            journal=_mark(r["journal_mark"]), scores=scores, complete=complete))
+    return tuple(found)
 
 
 def analyse(store: Store, work_id: int, class_name: str | None = None) -> WorkAnalysis:

@@ -278,6 +278,11 @@ def test_a_scale_is_taken_only_when_the_rows_pin_it_exactly(school_store, tmp_pa
             for i, t in enumerate(totals, 1)]
     result = import_results(school_store, write_individual(tmp_path / "f1.xlsx", past, rows), create_work=True)
     assert get_work(school_store, result.work_id).scale == [10, 16, 21]
+    from coordinator_app.work_analysis import analyse
+
+    analysis = analyse(school_store, result.work_id)          # «Анализ» of the past work: ФИС ОКО's results
+    assert analysis.marks.n == 7 and analysis.marks.counts == {2: 1, 3: 2, 4: 2, 5: 2}
+    assert [name for name, _ in analysis.classes] == ["класс № 1"]
 
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "samples" / "fisoko_exports"
