@@ -56,7 +56,7 @@ def add_class(store: Store, raw_name: str) -> tuple[int, Changes]:
 def list_classes(store: Store, grade: int | None = None) -> list[ClassInfo]:
     rows = store.query(
         """SELECT c.id, c.grade, c.letter, c.ordinal,
-                  (SELECT COUNT(*) FROM students s WHERE s.class_id = c.id) AS pupils
+                  (SELECT COUNT(*) FROM students s WHERE s.class_id = c.id AND s.left_at IS NULL) AS pupils
            FROM classes c ORDER BY c.grade, c.letter"""
     )
     result: list[ClassInfo] = []

@@ -24,6 +24,7 @@ from .changes import Changes, Topic
 from .errors import UserError
 from .formats.fisoko.vocabulary import is_code
 from .names import class_display, name_key, normalize_class_name
+from .school_years import OPEN_WORKS_SQL, academic_year_of, closed_work_ids, closed_years, require_open
 from .storage import Store
 from .students import get_student, namesake_birth_dates
 from .works import Work, get_work, list_works
@@ -97,12 +98,12 @@ class AssignResult:
 
 def _pupils_in_order(store: Store, class_ids: list[int] | None = None) -> list[dict[str, Any]]:
     sql = """SELECT s.id, s.code, s.class_id, c.grade, c.letter FROM students s
-             JOIN classes c ON c.id = s.class_id"""
+             JOIN classes c ON c.id = s.class_id WHERE s.left_at IS NULL"""
     params: list[Any] = []
     if class_ids is not None:
         if not class_ids:
             return []
-        sql += f" WHERE s.class_id IN ({','.join('?' * len(class_ids))})"
+        sql += f" AND s.class_id IN ({','.join('?' * len(class_ids))})"
         params = list(class_ids)
     sql += " ORDER BY c.grade, c.letter, s.surname COLLATE RU, s.name COLLATE RU, s.patronymic COLLATE RU, s.id"
     return store.query(sql, params)
@@ -137,7 +138,10 @@ def assign_codes(store: Store, work_id: int | None = None) -> AssignResult:
             if not per_year:
                 raise UserError("Коды выдаются для каждой работы отдельно (так задано в настройках): укажите работу.")
             _assign_year_codes(store, _pupils_in_order(store), result)
+            closed = closed_years(store)
             for work in list_works(store):
+                if academic_year_of(work.work_date) in closed:
+                    continue                    # a closed year's lists stay as they were
                 class_ids = [cid for cid, _ in work.classes]
                 pupils = _pupils_in_order(store, class_ids) if class_ids else []
                 if pupils:
@@ -146,6 +150,7 @@ def assign_codes(store: Store, work_id: int | None = None) -> AssignResult:
                     result.works += int(result.participants_added > before)
             result.changes = Changes.of(Topic.STUDENTS, Topic.PARTICIPANTS)
             return result
+        require_open(store, work_id)
         work = get_work(store, work_id)
         class_ids = [cid for cid, _ in work.classes]
         if not class_ids:
@@ -211,13 +216,16 @@ def set_student_code(store: Store, student_id: int, code: str) -> Changes:
     holder = store.one("SELECT id FROM students WHERE code = ? AND id != ?", [code, student_id])
     if holder:
         raise UserError(f"Код {code} уже выдан другому ученику. Коды не должны повторяться.")
+    closed = json.dumps(closed_work_ids(store))
     clash = store.scalar(
-        "SELECT COUNT(*) FROM participants WHERE code = ? AND student_id != ?", [code, student_id])
+        f"SELECT COUNT(*) FROM participants WHERE code = ? AND student_id != ? AND {OPEN_WORKS_SQL}",
+        [code, student_id, closed])
     if clash:
         raise UserError(f"Код {code} уже использован в протоколе работы другим участником.")
     with store.atomic() as db:
         db["students"].update(student_id, {"code": code})
-        db.execute("UPDATE participants SET code = ? WHERE student_id = ?", [code, student_id])
+        db.execute(f"UPDATE participants SET code = ? WHERE student_id = ? AND {OPEN_WORKS_SQL}",
+                   [code, student_id, closed])
         if int(code) > _last_given(store, student.grade, None):
             _remember(store, student.grade, None, int(code))
         audit.record(store, "code.override", "students", student_id, old=student.code, new=code)
@@ -293,6 +301,7 @@ def _participant_row(store: Store, work_id: int, code: str) -> dict[str, Any]:
 
 
 def set_absent(store: Store, work_id: int, code: str, absent: bool = True) -> Changes:
+    require_open(store, work_id)
     row = _participant_row(store, work_id, code)
     if bool(row["absent"]) == absent:
         return Changes()
@@ -306,6 +315,7 @@ def set_absent(store: Store, work_id: int, code: str, absent: bool = True) -> Ch
 
 
 def set_variant(store: Store, work_id: int, code: str, part: int, variant: str | None) -> Changes:
+    require_open(store, work_id)
     work = get_work(store, work_id)
     if part not in range(1, work.parts + 1):
         raise UserError(f"У работы {work.parts} часть(и); части {part} нет.")
@@ -322,6 +332,7 @@ def set_variant(store: Store, work_id: int, code: str, part: int, variant: str |
 
 def distribute_variants(store: Store, work_id: int, variants: int = 2, overwrite: bool = False) -> Changes:
     """Alternate variants 1, 2, 1, 2 … within each class in code order (every part the same)."""
+    require_open(store, work_id)
     work = get_work(store, work_id)
     if variants < 1:
         raise UserError("Число вариантов должно быть не меньше 1.")
@@ -404,7 +415,7 @@ class _CodeListMatcher:
         self.by_short: dict[str, list[dict[str, Any]]] = {}
         for p in store.query(
                 """SELECT s.id, s.surname, s.name, s.patronymic, s.code, c.id AS class_id, c.grade, c.letter
-                   FROM students s JOIN classes c ON c.id = s.class_id
+                   FROM students s JOIN classes c ON c.id = s.class_id WHERE s.left_at IS NULL
                    ORDER BY c.grade, c.letter, s.surname COLLATE RU, s.name COLLATE RU, s.patronymic COLLATE RU,
                             s.id"""):
             self.by_full.setdefault(name_key(p["surname"], p["name"], p["patronymic"]), []).append(p)
@@ -503,10 +514,10 @@ def _year_code_problem(store: Store, match: CodeMatch, mine: set[int]) -> str:
     if holder and holder["id"] not in mine:
         return f"код {match.code} уже у ученика {holder['surname']} {holder['name']}, которого нет в файле"
     used = store.one(
-        """SELECT p.code FROM participants p WHERE p.student_id = ? AND p.code != ?
+        f"""SELECT p.code FROM participants p WHERE p.student_id = ? AND p.code != ? AND p.{OPEN_WORKS_SQL}
            AND (EXISTS (SELECT 1 FROM scores s WHERE s.participant_id = p.id)
                 OR EXISTS (SELECT 1 FROM scan_pages g WHERE g.participant_id = p.id)) LIMIT 1""",
-        [match.student_id, match.code])
+        [match.student_id, match.code, json.dumps(closed_work_ids(store))])
     if used:
         return f"у ученика уже есть баллы или сканы под кодом {used['code']}: код не меняется"
     return ""
@@ -547,15 +558,17 @@ def apply_code_import(store: Store, plan: CodeImport) -> Changes:
         raise UserError("Коды не импортированы: в файле есть ошибки.", details=[r.text() for r in plan.problems])
     with store.atomic() as db:
         if plan.work_id is None:
+            closed = json.dumps(closed_work_ids(store))
             for match in plan.rows:       # free the codes first: two pupils may swap theirs
                 db.execute("UPDATE students SET code = NULL WHERE id = ?", [match.student_id])
-                db.execute("UPDATE participants SET code = '#' || id WHERE student_id = ? AND code != ?",
-                           [match.student_id, match.code])
+                db.execute(f"UPDATE participants SET code = '#' || id WHERE student_id = ? AND code != ? "
+                           f"AND {OPEN_WORKS_SQL}", [match.student_id, match.code, closed])
             for match in plan.rows:
                 db.execute("UPDATE students SET code = ? WHERE id = ?", [match.code, match.student_id])
-                db.execute("UPDATE participants SET code = ? WHERE student_id = ? AND code LIKE '#%'",
-                           [match.code, match.student_id])
+                db.execute(f"UPDATE participants SET code = ? WHERE student_id = ? AND code LIKE '#%' "
+                           f"AND {OPEN_WORKS_SQL}", [match.code, match.student_id, closed])
         else:
+            require_open(store, plan.work_id)
             work = get_work(store, plan.work_id)
             for match in plan.rows:
                 db.execute("UPDATE participants SET code = '#' || id WHERE work_id = ? AND student_id = ?",

@@ -18,6 +18,7 @@ from .attachments import set_textbook
 from .changes import Changes, Topic
 from .classes import list_classes, set_ordinal
 from .errors import UserError
+from .school_years import require_open
 from .scoring import _write
 from .storage import Store
 from .works import get_work
@@ -115,6 +116,7 @@ def import_form(store: Store, work_id: int, path: Path | str, *, expert: str | N
     """A filled form into the work, all or nothing. `partial`: rows whose task cells are partly
     empty are imported too; their empty cells stay as they are (unscored) instead of being an
     error."""
+    require_open(store, work_id)
     work = get_work(store, work_id)
     checked = _check(store, work, path, partial=partial, take_numbers=take_form_class_numbers)
     result = FormImportResult(rows=len(checked.form.rows))

@@ -75,6 +75,10 @@ def require_school(store: Store) -> School:
 def save_school(store: Store, school: School) -> Changes:
     clean = validate(school)
     old = get_school(store)
+    if old is not None and clean.academic_year != old.academic_year and store.scalar(
+            "SELECT 1 FROM school_years WHERE year = ? AND closed_at IS NOT NULL", [clean.academic_year]):
+        raise UserError(f"Учебный год {clean.academic_year} закрыт: вернуться в него нельзя. Его работы "
+                        "открываются только для просмотра (выбор года в окне программы).")
     stamp = now_iso()
     with store.atomic() as db:
         if old is None:

@@ -21,6 +21,7 @@ from .changes import Changes, Topic
 from .errors import UserError, quoted
 from .formats.fisoko.vocabulary import MARKS, NO_MARK, NOT_PASSED, X, is_not_passed, is_x
 from .names import class_display, normalize_gender
+from .school_years import require_open
 from .storage import Store, now_iso
 from .works import TaskDef, Work, get_work, mark_for, normalize_task_id
 
@@ -226,6 +227,7 @@ def _write(store: Store, work: Work, participant: dict[str, Any], task: TaskDef,
 
 def set_score(store: Store, work_id: int, code: str, task_id: str, value: Any, *, expert: str | None = None,
               round: int = 1, reason: str | None = None) -> Changes:
+    require_open(store, work_id)
     work = get_work(store, work_id)
     task = _task(work, task_id)
     clean = normalize_value(value, task, work.allows_not_passed)
@@ -249,6 +251,7 @@ def set_scores(store: Store, work_id: int, cells: list[tuple[str, str, Any]], *,
                round: int = 1) -> Changes:
     """Many cells at once (a pasted range): all valid → one transaction; any invalid → nothing
     is written and every problem is listed."""
+    require_open(store, work_id)
     work = get_work(store, work_id)
     prepared, problems = [], []
     participants: dict[str, dict[str, Any]] = {}
@@ -273,6 +276,7 @@ def set_scores(store: Store, work_id: int, cells: list[tuple[str, str, Any]], *,
 
 
 def set_journal_mark(store: Store, work_id: int, code: str, mark: Any) -> Changes:
+    require_open(store, work_id)
     text = "" if mark is None else str(mark).strip()
     if isinstance(mark, float) and mark.is_integer():
         text = str(int(mark))
@@ -291,6 +295,7 @@ def set_journal_mark(store: Store, work_id: int, code: str, mark: Any) -> Change
 
 
 def set_gender(store: Store, work_id: int, code: str, gender: Any) -> Changes:
+    require_open(store, work_id)
     value = normalize_gender(gender)
     participant = _participant(store, work_id, code)
     student_id = store.scalar("SELECT student_id FROM participants WHERE id = ?", [participant["id"]])

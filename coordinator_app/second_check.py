@@ -16,6 +16,7 @@ from typing import Any
 from . import audit
 from .changes import Changes, Topic
 from .errors import UserError
+from .school_years import require_open
 from .scoring import ScoreRow, points, score_sheet, set_score
 from .storage import Store, now_iso
 from .words import works as works_text
@@ -73,6 +74,7 @@ def create_check(store: Store, work_id: int, *, share: float | None = None, code
     """Choose the works for the second expert: a random share of the scored works (recorded seed),
     the targeted parts «Анализ» found (`targeted`: part → codes) and any codes given, each work
     labelled with its part."""
+    require_open(store, work_id)
     work = get_work(store, work_id)
     sheet = [r for r in score_sheet(store, work_id) if not r.absent]
     chosen: dict[int, tuple[ScoreRow, str]] = {}
@@ -251,6 +253,7 @@ def discrepancies(store: Store, work_id: int) -> DiscrepancyReport:
 def settle(store: Store, work_id: int, code: str, task_id: str, value: Any, reason: str,
            expert: str | None = None) -> Changes:
     """The commission's final score for one task (round 3, with a reason); rounds 1 and 2 stay."""
+    require_open(store, work_id)
     return set_score(store, work_id, code, task_id, value, round=3, reason=reason, expert=expert)
 
 

@@ -80,9 +80,11 @@ def _student(row: dict[str, Any]) -> Student:
     return Student(**row)
 
 
-def list_students(store: Store, class_id: int | None = None, search: str = "") -> list[Student]:
+def list_students(store: Store, class_id: int | None = None, search: str = "", *,
+                  left: bool = False) -> list[Student]:
+    """The school's pupils now (`left=True`: those marked as left, kept for past works)."""
     sql = f"SELECT {STUDENT_COLUMNS} FROM students s JOIN classes c ON c.id = s.class_id"
-    where, params = [], []
+    where, params = ["s.left_at IS NOT NULL" if left else "s.left_at IS NULL"], []
     if class_id is not None:
         where.append("s.class_id = ?")
         params.append(class_id)
@@ -127,6 +129,11 @@ def _clean_fields(surname: str, name: str, patronymic: str, gender: str | None) 
     return fields
 
 
+def _school_year(store: Store) -> str | None:
+    """The current school year: a pupil added, moved or named by a list now is this year's pupil."""
+    return store.scalar("SELECT academic_year FROM school WHERE id = 1")
+
+
 def add_student(
     store: Store, surname: str, name: str, patronymic: str, class_name: str, gender: str | None = None
 ) -> tuple[int, Changes]:
@@ -135,7 +142,8 @@ def add_student(
     with store.atomic() as db:
         class_id = ensure_class(store, class_name)
         student_id = db["students"].insert(
-            {**fields, "class_id": class_id, "code": None, "created_at": stamp, "updated_at": stamp}
+            {**fields, "class_id": class_id, "code": None, "created_at": stamp, "updated_at": stamp,
+             "listed_year": _school_year(store)}
         ).last_pk
         audit.record(store, "student.create", "students", student_id, class_id=class_id, gender=fields["gender"])
     return int(student_id), Changes.of(Topic.STUDENTS, Topic.CLASSES)
@@ -186,7 +194,8 @@ def move_student(store: Store, student_id: int, class_name: str) -> Changes:
         new_code = None
     with store.atomic() as db:
         class_id = ensure_class(store, class_name)
-        db["students"].update(student_id, {"class_id": class_id, "code": new_code, "updated_at": now_iso()})
+        db["students"].update(student_id, {"class_id": class_id, "code": new_code, "updated_at": now_iso(),
+                                           "listed_year": _school_year(store)})
         audit.record(
             store, "student.move", "students", student_id,
             old_class=student.class_name, new_class=class_display(grade, letter),
@@ -237,6 +246,7 @@ class ImportResult:
     unchanged: int = 0
     classes_created: list[str] = field(default_factory=list)
     not_in_file: int = 0
+    not_in_new_lists: int = 0          # last year's pupils no list of the new year has named yet
     changes: Changes = field(default_factory=Changes)
 
     def as_dict(self) -> dict[str, Any]:
@@ -247,6 +257,7 @@ class ImportResult:
             "unchanged": self.unchanged,
             "classes_created": self.classes_created,
             "not_in_file": self.not_in_file,
+            "not_in_new_lists": self.not_in_new_lists,
         }
 
     def summary(self) -> str:
@@ -257,6 +268,9 @@ class ImportResult:
             text += " Новые классы: " + ", ".join(self.classes_created) + "."
         if self.not_in_file:
             text += f" Учеников нет в файле (оставлены как были): {self.not_in_file}."
+        if self.not_in_new_lists:
+            text += (f" Учеников прошлого года, которых пока нет ни в одном списке нового года: "
+                     f"{self.not_in_new_lists}. Когда импортируете все списки, отметьте их выбывшими.")
         return text
 
 
@@ -275,10 +289,12 @@ def _refuse_problem_rows(parsed: ParsedPupilList) -> None:
         raise UserError("В файле нет ни одного ученика.")
 
 
-def _match_rows(existing: list[Student], rows: list[Any]) -> tuple[list[tuple[Any, Student | None]], set[int]]:
+def _match_rows(existing: list[Student], rows: list[Any],
+                carried: set[int] | None = None) -> tuple[list[tuple[Any, Student | None]], set[int]]:
     """Each row's pupil already stored (None: a new pupil), and the ids matched: first by ФИО in
     the same class, then by ФИО in the grade when exactly one pupil there and one row in the file
-    have it (a pupil moved to a parallel class)."""
+    have it (a pupil moved to a parallel class), then — for the pupils carried over from last year
+    (`carried`), the new year's lists — by ФИО one grade lower, unique on both sides (moved up)."""
     by_class: dict[tuple[int, str, str], list[Student]] = defaultdict(list)
     by_grade: dict[tuple[int, str], list[Student]] = defaultdict(list)
     for s in existing:
@@ -299,18 +315,26 @@ def _match_rows(existing: list[Student], rows: list[Any]) -> tuple[list[tuple[An
     file_grade_counts: dict[tuple[int, str], int] = defaultdict(int)
     for row, key in leftovers:
         file_grade_counts[(row.grade, key)] += 1
+    unmatched = []
     for row, key in leftovers:
         candidates = [s for s in by_grade[(row.grade, key)] if s.id not in matched]
         if len(candidates) == 1 and file_grade_counts[(row.grade, key)] == 1:
             matched.add(candidates[0].id)
             plan.append((row, candidates[0]))
         else:
+            unmatched.append((row, key))
+    for row, key in unmatched:
+        below = [s for s in by_grade[(row.grade - 1, key)] if s.id not in matched and s.id in (carried or ())]
+        if len(below) == 1 and file_grade_counts[(row.grade, key)] == 1:
+            matched.add(below[0].id)
+            plan.append((row, below[0]))
+        else:
             plan.append((row, None))
     return plan, matched
 
 
 def _update_pupil(store: Store, db: Any, row: Any, student: Student, class_id: int, stamp: str,
-                  result: ImportResult) -> None:
+                  result: ImportResult, carried: bool = False) -> None:
     """A stored pupil as the list has them now: ФИО, gender, date of birth, class (a move)."""
     update: dict[str, Any] = {}
     before = {"surname": student.surname, "name": student.name, "patronymic": student.patronymic,
@@ -327,6 +351,9 @@ def _update_pupil(store: Store, db: Any, row: Any, student: Student, class_id: i
     if moved:
         update["class_id"] = class_id
         changed["class"] = [student.class_name, class_display(row.grade, row.letter)]
+    if carried:                        # named by a list of the new year: not a leaver
+        db.execute("UPDATE students SET listed_year = (SELECT academic_year FROM school WHERE id = 1) "
+                   "WHERE id = ?", [student.id])
     if not update:
         result.unchanged += 1
         return
@@ -342,8 +369,11 @@ def _update_pupil(store: Store, db: Any, row: Any, student: Student, class_id: i
 def import_pupils(store: Store, parsed: ParsedPupilList) -> ImportResult:
     """Save a parsed list, all or nothing. A list with any row problem is refused whole."""
     _refuse_problem_rows(parsed)
+    from .school_years import carried_over
+
     existing = list_students(store)
-    plan, matched = _match_rows(existing, parsed.rows)
+    carried = carried_over(store)
+    plan, matched = _match_rows(existing, parsed.rows, carried)
     known_classes = {(c["grade"], c["letter"]) for c in store.query("SELECT grade, letter FROM classes")}
     result = ImportResult()
     stamp = now_iso()
@@ -354,17 +384,18 @@ def import_pupils(store: Store, parsed: ParsedPupilList) -> ImportResult:
                 result.classes_created.append(class_display(row.grade, row.letter))
             class_id = ensure_class(store, class_display(row.grade, row.letter))
             if student is not None:
-                _update_pupil(store, db, row, student, class_id, stamp, result)
+                _update_pupil(store, db, row, student, class_id, stamp, result, student.id in carried)
                 continue
             new_id = db["students"].insert(
                 {"surname": row.surname, "name": row.name, "patronymic": row.patronymic, "gender": row.gender,
                  "class_id": class_id, "code": None, "birth_date": row.birth_date, "created_at": stamp,
-                 "updated_at": stamp}
+                 "updated_at": stamp, "listed_year": _school_year(store)}
             ).last_pk
             audit.record(store, "student.import", "students", new_id, class_id=class_id, source=parsed.source.name)
             result.created += 1
         audit.record(store, "students.import", "students", None, file=parsed.source.name, **result.as_dict())
     result.not_in_file = len(existing) - len(matched)
+    result.not_in_new_lists = len(carried_over(store)) if carried else 0
     result.changes = Changes.of(Topic.STUDENTS, Topic.CLASSES)
     return result
 

@@ -20,6 +20,7 @@ from .errors import UserError
 from .fsutil import atomic_copy
 from .names import class_display, normalize_class_name
 from .qr_payload import new_work_key
+from .school_years import require_open, require_open_date
 from .storage import Store, now_iso
 from .students import NeedsConfirmation
 from .task_levels import ValueProblem, clean_requirement, parse_level
@@ -360,6 +361,8 @@ def _class_ids(store: Store, names: list[str]) -> list[int]:
 
 def create_work(store: Store, defn: WorkDef) -> tuple[int, Changes]:
     clean = validate_work(defn)
+    if clean.source != "results":          # a past work imported from ФИС ОКО belongs to a past year
+        require_open_date(store, clean.work_date)
     _class_ids(store, clean.classes)  # refuse unknown classes before copying any file
     same = store.one("SELECT id FROM works WHERE subject = ? AND grade = ? AND work_date = ?",
                      [clean.subject, clean.grade, clean.work_date.isoformat()])
@@ -477,6 +480,7 @@ def update_work(
     pages_per_work: int | None | bool = False,
 ) -> Changes:
     """Edit what may change after creation. `scale=False`, `pages_per_work=False` leave them as is."""
+    require_open(store, work_id)
     work = get_work(store, work_id)
     defn = WorkDef(
         subject=subject if subject is not None else work.subject, grade=work.grade,
@@ -509,6 +513,7 @@ def update_work(
 
 
 def delete_work(store: Store, work_id: int, *, force: bool = False) -> Changes:
+    require_open(store, work_id)
     work = get_work(store, work_id)
     stored = int(store.scalar("SELECT COUNT(*) FROM scan_pages WHERE work_id = ?", [work_id])) + int(
         store.scalar("SELECT COUNT(*) FROM audio_files WHERE work_id = ?", [work_id]))

@@ -96,6 +96,10 @@ class Store:
                 raise
         except sqlite3.OperationalError as err:
             raise _environment_error(err, self.data_dir) from err
+        except sqlite3.IntegrityError as err:
+            if CLOSED_YEAR in str(err):       # a write the use-case's own check did not stop
+                raise _environment_error(err, self.data_dir) from err
+            raise
         except OSError as err:        # a file written inside the transaction
             if is_disk_full(err):
                 raise StorageError(disk_full_message(self.data_dir)) from err
@@ -152,8 +156,14 @@ def _low_on_space(data_dir: Path) -> bool:
         return False
 
 
+#: The message of the triggers that keep a closed school year read-only (migration 12).
+CLOSED_YEAR = "closed school year: read-only"
+
+
 def _environment_error(err: sqlite3.Error, data_dir: Path) -> StorageError:
     text = str(err).lower()
+    if CLOSED_YEAR in text:
+        return StorageError("Учебный год этой работы закрыт: его работы, участники и баллы только для просмотра.")
     code = getattr(err, "sqlite_errorcode", 0) & 0xFF
     if "locked" in text or "busy" in text:
         return StorageError("База данных занята другой программой. Подождите и повторите.")

@@ -70,6 +70,7 @@ MIGRATIONS: list[Migration] = [
               _sql_file("migration_0010.sql")),
     Migration(11, "results returned by ФИС ОКО; school years; pupils who left",
               _sql_file("migration_0011.sql")),
+    Migration(12, "a closed school year is read-only", _sql_file("migration_0012.sql")),
 ]
 
 
