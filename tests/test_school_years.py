@@ -189,3 +189,26 @@ def test_a_closed_year_s_scans_still_follow_their_retention(school_store, tmp_pa
     purge_work(store, work_id)
     assert store.scalar("SELECT COUNT(*) FROM scan_pages") == 0
     assert len(list_participants(store, work_id)) == 2          # the closed year's protocol stays
+
+
+def test_the_command_line_lists_years_starts_the_next_and_marks_leavers(last_year, tmp_path, capsys) -> None:
+    import json
+
+    from coordinator_app.cli import main
+
+    store, _ = last_year
+    d = ["--data-dir", str(store.data_dir)]
+    assert main([*d, "new-year", "--year", "2026/2027"]) == 0
+    assert "Начат учебный год 2026/2027" in capsys.readouterr().out
+    assert main([*d, "--json", "years"]) == 0
+    assert [(y["year"], y["closed"]) for y in json.loads(capsys.readouterr().out)] == [
+        ("2026/2027", False), ("2025/2026", True)]
+    import_pupils(store, read_pupil_list(_list(tmp_path, [("5А", "Алексеев", "Артём")])))
+    assert main([*d, "mark-left"]) == 0
+    out = capsys.readouterr().out
+    assert "Нет ни в одном списке нового года: 4" in out and "Борисова" in out
+    assert main([*d, "mark-left", "--apply"]) == 0 and "Отмечены выбывшими: 4" in capsys.readouterr().out
+    assert [s.surname for s in list_students(store)] == ["Алексеев"]
+    assert main([*d, "list", "works", "--year", "2026/2027"]) == 0 and capsys.readouterr().out.strip() == "Список пуст."
+    assert main([*d, "set-score", "--work", "1", "--code", "40001", "--task", "1", "--value", "0"]) == 1
+    assert "Учебный год 2025/2026 закрыт" in capsys.readouterr().err

@@ -94,6 +94,11 @@ def _list_students(store: Store, args: argparse.Namespace) -> tuple[list[Any], s
 
 def _list_works(store: Store, args: argparse.Namespace) -> tuple[list[Any], str]:
     works = list_works(store)
+    if getattr(args, "year", None):
+        from ..school_years import academic_year_of, parse_year
+
+        year = parse_year(args.year)
+        works = [w for w in works if academic_year_of(w.work_date) == year]
     return [w.as_dict() for w in works], "\n".join(
         f"{w.id:<4} {w.title}; заданий {len(w.tasks)}, максимум {w.max_total} б.; "
         f"классы: {', '.join(n for _, n in w.classes) or '—'}" for w in works)
@@ -177,6 +182,7 @@ def _args_list(p: argparse.ArgumentParser) -> None:
     p.add_argument("what", choices=["classes", "students", "works", "participants"],
                    help="что показать: classes — классы, students — ученики, works — работы, participants — участники работы")
     p.add_argument("--work", type=int, help="работа (для participants)")
+    p.add_argument("--year", help="учебный год (для works), например 2025/2026; без него — все годы")
     p.set_defaults(func=cmd_list)
 
 
