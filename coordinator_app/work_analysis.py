@@ -102,14 +102,14 @@ def analyse(store: Store, work_id: int, class_name: str | None = None) -> WorkAn
                         class_name=class_name, label=given.work.title)
 
 
-def analysable_works(store: Store) -> list[Work]:
-    """Works of the store with a scale (the others have no marks to analyse)."""
-    return [w for w in list_works(store) if w.scale and len(w.scale) == 3]
+def analysable_works(store: Store, year: str | None = None) -> list[Work]:
+    """Works of the store (of the school year `year`) with a scale (the others have no marks to analyse)."""
+    return [w for w in list_works(store, year) if w.scale and len(w.scale) == 3]
 
 
-def analyse_all(store: Store) -> YearAnalysis:
-    """The year: every work with a scale, the boundaries pooled over them."""
-    works = analysable_works(store)
+def analyse_all(store: Store, year: str | None = None) -> YearAnalysis:
+    """The year: every work with a scale (of the school year `year`, or all), the boundaries pooled over them."""
+    works = analysable_works(store, year)
     if not works:
         raise UserError("Нет работ со шкалой перевода баллов в отметку: анализировать нечего.")
     data = []
@@ -178,10 +178,10 @@ def agreement_by_expert(store: Store, work_id: int) -> dict[str, Agreement]:
 
 
 def write_report(store: Store, out: Path | str, *, work_id: int | None = None, class_name: str | None = None,
-                 progress: Callable[[int, int], None] | None = None) -> Path:
-    """The «Справка по результатам ВПР» of one work (or class), or of the year without `work_id`,
-    as PDF (or its tables as XLSX, by the file's extension): no names, no codes — what the school
-    may publish."""
+                 progress: Callable[[int, int], None] | None = None, year: str | None = None) -> Path:
+    """The «Справка по результатам ВПР» of one work (or class), or of the school year `year` (the
+    current one by default) without `work_id`, as PDF (or its tables as XLSX, by the file's
+    extension): no names, no codes — what the school may publish."""
     from .formats.pdf.analysis_report import ReportHeader, analysis_report_pdf  # start-up: reportlab
     from .formats.pdf.common import write_pdf
 
@@ -189,10 +189,14 @@ def write_report(store: Store, out: Path | str, *, work_id: int | None = None, c
     if out.suffix.lower() not in (".pdf", ".xlsx"):
         raise UserError(f"Справка сохраняется в PDF или XLSX: укажите файл .pdf или .xlsx (а не «{out.name}»).")
     school = require_school(store)
-    year = analyse_all(store) if work_id is None else None
+    school_year = year or school.academic_year or default_academic_year()
+    if work_id is not None:
+        from .school_years import academic_year_of
+
+        school_year = academic_year_of(get_work(store, work_id).work_date)
+    year = analyse_all(store, school_year) if work_id is None else None
     analyses = year.works if year is not None else [analyse(store, work_id, class_name)]
-    header = ReportHeader(school.name, school.academic_year or default_academic_year(),
-                          dt.date.today().strftime("%d.%m.%Y"))
+    header = ReportHeader(school.name, school_year, dt.date.today().strftime("%d.%m.%Y"))
     if progress:
         progress(1, 2)
     if out.suffix.lower() == ".xlsx":
@@ -201,7 +205,7 @@ def write_report(store: Store, out: Path | str, *, work_id: int | None = None, c
         write_analysis_xlsx(out, school.name, analyses, year)
     else:
         titles = {t.key: t.definition.title for t in thresholds.list_thresholds(store)}
-        ids = [work_id] if work_id is not None else [w.id for w in analysable_works(store)]
+        ids = [work_id] if work_id is not None else [w.id for w in analysable_works(store, school_year)]
         seconds = {}
         for wid, analysis in zip(ids, analyses):
             points = second_check_points(store, wid)

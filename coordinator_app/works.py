@@ -437,8 +437,13 @@ def get_work(store: Store, work_id: int) -> Work:
     )
 
 
-def list_works(store: Store) -> list[Work]:
-    ids = [r["id"] for r in store.query("SELECT id FROM works ORDER BY work_date, grade, subject, id")]
+def list_works(store: Store, year: str | None = None) -> list[Work]:
+    """The works in date order; with `year` («2025/2026»), that school year's only."""
+    from .school_years import academic_year_of
+
+    rows = store.query("SELECT id, work_date FROM works ORDER BY work_date, grade, subject, id")
+    ids = [r["id"] for r in rows
+           if year is None or academic_year_of(dt.date.fromisoformat(r["work_date"])) == year]
     return [get_work(store, i) for i in ids]
 
 

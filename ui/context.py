@@ -19,6 +19,8 @@ class AppContext:
     tasks: TaskRunner
     data_dir: Path
     expert_mode: bool = False   # an expert checks works by code: pupils' names are never shown
+    #: The school year whose works the pages show (chosen in the main window; None: the current one).
+    year: str | None = None
 
     def publish(self, changes: Changes) -> None:
         self.bus.publish(changes)

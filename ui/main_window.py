@@ -9,6 +9,8 @@ from pathlib import Path
 from PySide6.QtCore import QSettings, QSize, Qt, QTimer, QUrl
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence, QPaintEvent
 from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
@@ -16,12 +18,14 @@ from PySide6.QtWidgets import (
     QSplitter,
     QStackedWidget,
     QStyle,
+    QVBoxLayout,
     QWidget,
 )
 
 from coordinator_app import APP_TITLE, __version__
 from coordinator_app.changes import Changes, Topic
 from coordinator_app.school import get_school
+from coordinator_app.school_years import current_year, list_years
 from coordinator_app.storage import Store
 
 from . import messages, style
@@ -179,8 +183,18 @@ class MainWindow(QMainWindow):
         self._warm_queued = False
 
         splitter = QSplitter()
-        splitter.addWidget(self.nav)
-        splitter.addWidget(self.stack)
+        splitter.addWidget(self._year_panel())
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 0, 0, 0)
+        right_layout.setSpacing(0)
+        self.year_banner = QLabel()
+        self.year_banner.setStyleSheet(style.PAST_YEAR_BANNER_STYLE)
+        self.year_banner.setWordWrap(True)
+        self.year_banner.hide()
+        right_layout.addWidget(self.year_banner)
+        right_layout.addWidget(self.stack, 1)
+        splitter.addWidget(right)
         splitter.setStretchFactor(1, 1)
         splitter.setChildrenCollapsible(False)
         self.setCentralWidget(splitter)
@@ -193,6 +207,7 @@ class MainWindow(QMainWindow):
         self._build_menu()
         self.bus.changed.connect(self._on_changes)
         self.reload_school()
+        self.reload_years()
         start = 1 if get_school(store) else 0
         self.nav.setCurrentRow(start if self.expert.allows_row(start) else self.pages.specs["Проверка"][0])
         self._settings = QSettings(str(data_dir / "window.ini"), QSettings.Format.IniFormat)
@@ -201,6 +216,94 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         else:
             fit_to_screen(self, 1200, 760)
+
+    # -- school years ----------------------------------------------------------------------------
+    def _year_panel(self) -> QWidget:
+        """The navigation with the one place where the school year is chosen above it."""
+        panel = QWidget()
+        layout = QVBoxLayout(panel)
+        layout.setContentsMargins(0, 0, 0, 0)
+        row = QHBoxLayout()
+        row.setContentsMargins(6, 4, 6, 4)
+        row.addWidget(QLabel("Учебный год:"))
+        self.year_box = QComboBox()
+        self.year_box.setToolTip("Работы какого учебного года показывать. Прошлые годы — только для просмотра.")
+        self.year_box.currentIndexChanged.connect(self._year_chosen)
+        row.addWidget(self.year_box, 1)
+        layout.addLayout(row)
+        layout.addWidget(self.nav, 1)
+        panel.setMinimumWidth(self.nav.minimumWidth())
+        panel.setMaximumWidth(self.nav.maximumWidth())
+        return panel
+
+    def reload_years(self) -> None:
+        """The years in the chooser: every year the store knows, the one shown kept."""
+        years = list_years(self.ctx.store)
+        if self.ctx.year is None:                   # at start: the current year
+            self.ctx.year = next((y.year for y in years if y.current), None)
+        shown = self.ctx.year
+        self.year_box.blockSignals(True)
+        self.year_box.clear()
+        for y in years:
+            self.year_box.addItem(y.text, y.year)
+        current = next((y.year for y in years if y.current), None)
+        index = self.year_box.findData(shown if shown is not None else current)
+        self.year_box.setCurrentIndex(max(index, 0))
+        self.year_box.blockSignals(False)
+        self._show_year_banner()
+
+    def choose_year(self, year: str) -> None:
+        index = self.year_box.findData(year)
+        if index >= 0:
+            self.year_box.setCurrentIndex(index)
+
+    def _year_chosen(self, _index: int) -> None:
+        chosen = self.year_box.currentData()
+        if chosen is None or chosen == self.ctx.year:
+            return
+        self.ctx.year = chosen
+        self._show_year_banner()
+        self.bus.publish(Changes.of(Topic.WORKS, Topic.PARTICIPANTS, Topic.SCORES))
+
+    def _show_year_banner(self) -> None:
+        years = {y.year: y for y in list_years(self.ctx.store)}
+        shown = years.get(self.ctx.year) if self.ctx.year else None
+        if shown is None or shown.current:
+            self.year_banner.hide()
+            return
+        if shown.closed:
+            text = f"{shown.year} — учебный год закрыт: его работы, баллы и анализ только для просмотра."
+        else:
+            text = (f"{shown.year} — прошлый учебный год: его работы только для просмотра (результаты, "
+                    "импортированные из ФИС ОКО).")
+        self.year_banner.setText(text)
+        self.year_banner.show()
+
+    def start_new_year(self) -> None:
+        """«Новый учебный год»: asked first; works left unscored ask once more."""
+        from coordinator_app.school_years import next_year, start_new_year
+
+        current = current_year(self.ctx.store)
+        if current is None:
+            return
+        target = next_year(current)
+
+        def start(store, force: bool = False):  # noqa: ANN001, ANN202 - the use-case's types
+            result = start_new_year(store, target, force=force)
+            self.ctx.year = result.current          # before the change is published: pages show the new year
+            return result
+
+        def started(result) -> None:  # noqa: ANN001 - NewYearResult
+            self.reload_years()
+            messages.inform(self, result.summary(), "Новый учебный год")
+
+        ChangeOp(self.ctx, self, start) \
+            .confirm(f"Начать учебный год {target}? Год {current} закроется: его работы, баллы и анализ останутся "
+                     "только для просмотра, коды учеников сбросятся (в новом году коды выдаются заново). Перед "
+                     "этим стоит сделать резервную копию.", title="Новый учебный год", yes=f"Начать {target}") \
+            .if_asked(lambda store: start(store, force=True), title="Новый учебный год",
+                      yes="Всё равно начать") \
+            .success(started).run()
 
     def go_to_step(self, row: int) -> None:
         if self.expert.allows_row(row):
@@ -217,6 +320,10 @@ class MainWindow(QMainWindow):
         open_docs = file_menu.addAction("Открыть папку документов")
         open_docs.triggered.connect(lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.ctx.documents_dir))))
         self.name_revealing_actions += [open_dir, open_docs]   # the protocol PDFs and the database have names
+        file_menu.addSeparator()
+        new_year = file_menu.addAction("Новый учебный год…")
+        new_year.triggered.connect(self.start_new_year)
+        self.name_revealing_actions.append(new_year)      # the coordinator's: never in expert mode
         file_menu.addSeparator()
         quit_action = file_menu.addAction("Выход")
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
@@ -289,6 +396,8 @@ class MainWindow(QMainWindow):
     def _on_changes(self, changes: Changes, _initiator: object = None, _shown: bool = False) -> None:
         if changes.touches(Topic.SCHOOL):
             self.reload_school()
+        if changes.touches(Topic.SCHOOL) or changes.touches(Topic.WORKS):
+            self.reload_years()
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
         super().paintEvent(event)

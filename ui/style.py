@@ -43,6 +43,8 @@ GRID_STYLE = ("QTableView { gridline-color: #c8c8c8; } "
 BANNER_READY = "#e3f4e4; color: #1b5e20"
 BANNER_EMPTY = "#fdecea; color: #8a1c1c"
 BANNER_MISSING = "#fff3c4; color: #6d4c00"
+#: The main window's banner when a past school year is shown (read-only).
+PAST_YEAR_BANNER_STYLE = "background: #fff3c4; color: #6d4c00; padding: 6px 10px; font-weight: bold"
 
 # -- the scans step -----------------------------------------------------------------------------------
 WAITING_TAB = "#a04000"           # a queue's tab with pages waiting in it

@@ -9,6 +9,7 @@ from ..analysis.indicators import JournalComparison, MarksSummary
 from ..analysis.report import as_json, summary_sentences
 from ..analysis.sentences import num
 from ..errors import UserError
+from ..school_years import current_year
 from ..second_check import STRATUM_TEXT, TARGETED
 from ..work_analysis import (
     agreement_by_expert,
@@ -56,7 +57,8 @@ def cmd_analysis(args: argparse.Namespace) -> int:
     if args.year and args.class_name:
         raise UserError("Класс (--class) задаётся только для одной работы (--work).")
     with data_store(args) as store:
-        analysis = analyse_all(store) if args.year else analyse(store, args.work, args.class_name)
+        analysis = analyse_all(store, current_year(store)) if args.year else analyse(store, args.work,
+                                                                                     args.class_name)
     if args.year:
         lines = [f"Работ со шкалой: {len(analysis.works)}."]
         lines += [f"  {a.label}: {a.marks.n} участников ({a.marks.reliability})" for a in analysis.works]

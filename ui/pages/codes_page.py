@@ -50,10 +50,10 @@ def _read_work(store, work_id: int | None) -> tuple[Work | None, list[Participan
     return get_work(store, work_id), list_participants(store, work_id)
 
 
-def _read_page(store, keep: int | None) -> dict:
+def _read_page(store, keep: int | None, year: str | None = None) -> dict:
     """The works, the label layout and one work's participants: `keep` if it is still there, else
     the first work (as the work box falls back to its first item)."""
-    works = list_works(store)
+    works = list_works(store, year)
     ids = [w.id for w in works]
     work_id = keep if keep in ids else (ids[0] if ids else None)
     work, participants = _read_work(store, work_id)
@@ -183,7 +183,8 @@ class CodesPage(QWidget):
         """Read the works, the label layout and the chosen work's participants off the GUI thread."""
         self.subscription.forget()
         keep = self.work_box.currentData() if self.work_box.count() else None
-        self.loader.load(lambda store: _read_page(store, keep), self._apply_page)
+        year = self.ctx.year
+        self.loader.load(lambda store: _read_page(store, keep, year), self._apply_page)
 
     def is_loading(self) -> bool:
         return self.loader.is_loading()

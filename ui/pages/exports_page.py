@@ -255,7 +255,7 @@ class ExportsPage(QWidget):
         keep = self.work.id if self.work else None
         self.work_box.blockSignals(True)
         self.work_box.clear()
-        for w in list_works(self.ctx.store):
+        for w in list_works(self.ctx.store, self.ctx.year):
             self.work_box.addItem(f"№ {w.id}. {w.title}", w.id)
         if keep is not None and self.work_box.findData(keep) >= 0:
             self.work_box.setCurrentIndex(self.work_box.findData(keep))

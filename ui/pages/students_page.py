@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 from coordinator_app.changes import Topic
 from coordinator_app.classes import add_class, delete_class, list_classes, set_ordinal
 from coordinator_app.codes import set_student_code
+from coordinator_app.school_years import mark_left, not_in_new_lists
 from coordinator_app.students import Student, delete_student, list_students, move_student
 
 from ..context import AppContext
@@ -139,7 +140,15 @@ class StudentsPage(QWidget):
         right_layout.addLayout(self._toolbar())
         right_layout.addWidget(self.table, 1)
         self.count_label = QLabel()
-        right_layout.addWidget(self.count_label)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.count_label, 1)
+        self.leavers_button = QPushButton()
+        self.leavers_button.setToolTip("Ученики прошлого года, которых нет ни в одном списке нового года: отметить "
+                                       "выбывшими (они останутся в работах прошлых лет)")
+        self.leavers_button.clicked.connect(self.mark_leavers)
+        self.leavers_button.hide()
+        bottom.addWidget(self.leavers_button)
+        right_layout.addLayout(bottom)
         return right
 
     # -- data -----------------------------------------------------------------------------------
@@ -176,6 +185,9 @@ class StudentsPage(QWidget):
         self.class_list.setCurrentItem(current)
         self.class_list.blockSignals(False)
         self._class_changed()
+        self.leavers = not_in_new_lists(self.ctx.store)
+        self.leavers_button.setText(f"Нет в списках нового года: {len(self.leavers)} — отметить выбывшими…")
+        self.leavers_button.setVisible(bool(self.leavers))
 
     def _class_changed(self) -> None:
         class_id = self._current_class_id()
@@ -258,6 +270,20 @@ class StudentsPage(QWidget):
                 .if_asked(lambda store, s=student: delete_student(store, s.id, force=True), yes="Удалить",
                           destructive=True) \
                 .run()
+
+    def mark_leavers(self) -> None:
+        """Last year's pupils no list of the new year names: confirmed, marked as left."""
+        pupils = list(self.leavers)
+        if not pupils:
+            return
+        names = "\n".join(f"{p.class_name} — {p.fio}" for p in pupils[:30])
+        more = f"\n… и ещё {len(pupils) - 30}" if len(pupils) > 30 else ""
+        ChangeOp(self.ctx, self, lambda store: mark_left(store, [p.id for p in pupils])) \
+            .confirm(f"Этих учеников прошлого года нет ни в одном импортированном списке нового года:\n\n{names}{more}"
+                     "\n\nОтметить их выбывшими? Они исчезнут из списков и протоколов нового года, но останутся в "
+                     "работах прошлых лет. Если импортированы ещё не все списки, сначала импортируйте их.",
+                     title="Выбывшие ученики", yes="Отметить выбывшими") \
+            .run()
 
     def add_class(self) -> None:
         name, ok = QInputDialog.getText(self, "Добавить класс", "Класс (например, 4А):")

@@ -19,7 +19,8 @@ from ..ops import ChangeOp
 from ..table_model import Column, RecordTableModel, SearchProxy
 from ..widgets import fit_columns, page_title, table_view
 
-SOURCES = {"template": "шаблон ФИС ОКО", "catalogue": "каталог", "manual": "вручную"}
+SOURCES = {"template": "шаблон ФИС ОКО", "catalogue": "каталог", "manual": "вручную",
+           "results": "результаты ФИС ОКО"}
 
 
 def _sentence(text: str) -> str:
@@ -30,10 +31,10 @@ def _scale_text(work: Work) -> str:
     return "/".join(str(x) for x in work.scale) if work.scale else "не задана"
 
 
-def _read_works(store) -> tuple[dict[int, int], list[Work]]:
+def _read_works(store, year: str | None = None) -> tuple[dict[int, int], list[Work]]:
     counts = {r["work_id"]: r["n"] for r in store.query(
         "SELECT work_id, COUNT(*) AS n FROM participants GROUP BY work_id")}
-    return counts, list_works(store)
+    return counts, list_works(store, year)
 
 
 class WorksPage(QWidget):
@@ -114,7 +115,8 @@ class WorksPage(QWidget):
     def reload(self) -> None:
         """Read the works off the GUI thread; `_apply` shows them."""
         self.subscription.forget()
-        self.loader.load(_read_works, self._apply)
+        year = self.ctx.year
+        self.loader.load(lambda store: _read_works(store, year), self._apply)
 
     def is_loading(self) -> bool:
         return self.loader.is_loading()

@@ -62,15 +62,15 @@ def _pct(value: float | None) -> str:
     return "—" if value is None else f"{num(value)} %"
 
 
-def _read(store, work_id: int | None, class_name: str | None) -> dict[str, Any]:
-    """Off the GUI thread: the works that can be analysed and the analysis asked for."""
-    works = analysable_works(store)
+def _read(store, work_id: int | None, class_name: str | None, year: str | None = None) -> dict[str, Any]:
+    """Off the GUI thread: the works of the school year that can be analysed and the analysis asked for."""
+    works = analysable_works(store, year)
     result: dict[str, Any] = {"works": works, "analysis": None, "error": None}
-    if work_id is None and works:
-        work_id = works[0].id
+    if work_id != YEAR and work_id not in {w.id for w in works}:      # none yet, or of another year
+        work_id = works[0].id if works else None
     try:
         if work_id == YEAR:
-            result["analysis"] = analyse_all(store)
+            result["analysis"] = analyse_all(store, year)
         elif work_id is not None:
             result["analysis"] = analyse(store, work_id, class_name)
             result["second"] = _second_check(store, work_id)
@@ -212,8 +212,8 @@ class AnalysisPage(QWidget):
     # -- loading ------------------------------------------------------------------------------------
     def reload(self) -> None:
         self.subscription.forget()
-        work_id, class_name = self.work_id, self.class_box.currentData()
-        self.loader.load(lambda store: _read(store, work_id, class_name), self._apply)
+        work_id, class_name, year = self.work_id, self.class_box.currentData(), self.ctx.year
+        self.loader.load(lambda store: _read(store, work_id, class_name, year), self._apply)
 
     def is_loading(self) -> bool:
         return self.loader.is_loading()
@@ -418,7 +418,8 @@ class AnalysisPage(QWidget):
             self.last_report = path
             context.open_path(path)
 
-        ChangeOp(self.ctx, self, lambda task: write_report(task.open_store(), out, work_id=work_id,
+        year = self.ctx.year
+        ChangeOp(self.ctx, self, lambda task: write_report(task.open_store(), out, work_id=work_id, year=year,
                                                            class_name=class_name, progress=task.progress)) \
             .success(done).run_in_background("Справка по результатам ВПР")
 

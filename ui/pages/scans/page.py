@@ -82,10 +82,10 @@ def _read_work(store: Store, work_id: int | None, expert: bool) -> dict:
             "queue_sizes": (queue_size(store, "unassigned", chosen), queue_size(store, "conflict", chosen))}
 
 
-def _read_page(store: Store, keep: int | None, first_time: bool, expert: bool) -> dict:
+def _read_page(store: Store, keep: int | None, first_time: bool, expert: bool, year: str | None = None) -> dict:
     """The works, whether any is past its retention, and the work to show: `keep` if it is still
     there («Все работы» if the user chose it), else the first work."""
-    works = list_works(store)
+    works = list_works(store, year)
     ids = [w.id for w in works]
     if not first_time and keep is None:
         work_id = None
@@ -190,7 +190,8 @@ class ScansPage(QWidget):
         # «Все работы» stays chosen only if the user chose it while there were works to choose from.
         first_time = self.work_box.count() <= 1
         expert = self.ctx.expert_mode
-        self.loader.load(lambda store: _read_page(store, keep, first_time, expert), self._apply_page)
+        year = self.ctx.year
+        self.loader.load(lambda store: _read_page(store, keep, first_time, expert, year), self._apply_page)
 
     def is_loading(self) -> bool:
         return self.loader.is_loading()

@@ -72,9 +72,9 @@ def _read_work(store, work_id: int | None) -> dict:
             "second": SecondCheckTab.read(store, work)}
 
 
-def _read_page(store, keep: int | None) -> dict:
+def _read_page(store, keep: int | None, year: str | None = None) -> dict:
     """The works and the one to show: `keep` if it is still there, else the first."""
-    works = list_works(store)
+    works = list_works(store, year)
     ids = [w.id for w in works]
     return {"works": works, **_read_work(store, keep if keep in ids else (ids[0] if ids else None))}
 
@@ -194,7 +194,8 @@ class ScoringPage(QWidget):
         self.subscription.forget()
         keep = self.work_box.currentData() if self.work_box.count() else None
         self._remember_focus()
-        self.loader.load(lambda store: _read_page(store, keep), self._apply_page)
+        year = self.ctx.year
+        self.loader.load(lambda store: _read_page(store, keep, year), self._apply_page)
 
     def _remember_focus(self) -> None:
         """The score cell being typed in, to come back to after a reload rebuilds the cells."""

@@ -1,0 +1,78 @@
+"""School years in the window (issue 15): «Новый учебный год» from the menu, the year chosen in one
+place above the steps filters every page's works, a past year is shown with a read-only banner and
+refuses changes in words, last year's pupils not in the new lists are confirmed as left."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from coordinator_app.formats.pupil_list import parse_pupil_list
+from coordinator_app.students import import_pupils, list_students
+from tests._gui_helpers import wait_settled
+from tests.test_school_years import _list, last_year  # noqa: F401 - the fixture
+
+WORKS, STUDENTS = 2, 1
+
+
+@pytest.fixture
+def window(qtbot, last_year, data_dir: Path):  # noqa: F811 - the fixture imported above
+    from ui.main_window import MainWindow
+
+    store, _ = last_year
+    win = MainWindow(store, data_dir)
+    qtbot.addWidget(win)
+    win.resize(1366, 728)
+    win.show()
+    qtbot.waitExposed(win)
+    win.nav.setCurrentRow(WORKS)
+    wait_settled(qtbot, win)
+    return win
+
+
+def _works_shown(qtbot, win) -> int:
+    page = win.pages["Работы"]
+    wait_settled(qtbot, page)
+    return page.proxy.rowCount()
+
+
+def test_the_new_year_is_started_from_the_menu_and_last_year_stays_browsable(qtbot, window, messages, shots) -> None:
+    assert window.year_box.currentText() == "2025/2026 (текущий)" and window.year_banner.isHidden()
+    assert _works_shown(qtbot, window) == 1
+    messages.answer(True)
+    window.start_new_year()
+    assert "Начать учебный год 2026/2027?" in messages.asked[0]
+    assert "Начат учебный год 2026/2027" in messages.informed[-1]
+    assert window.year_box.currentText() == "2026/2027 (текущий)"
+    assert [window.year_box.itemText(i) for i in range(window.year_box.count())] == [
+        "2026/2027 (текущий)", "2025/2026 (закрыт)"]
+    assert _works_shown(qtbot, window) == 0
+    window.choose_year("2025/2026")
+    assert _works_shown(qtbot, window) == 1
+    assert window.year_banner.isVisible() and "учебный год закрыт" in window.year_banner.text()
+    window.grab().save(str(shots / "past_year.png"))
+    page = window.pages["Работы"]
+    page.table.selectRow(0)
+    messages.answer(True)
+    page.delete_work()
+    assert "Учебный год 2025/2026 закрыт" in messages.errors[-1]
+    assert _works_shown(qtbot, window) == 1
+
+
+def test_last_year_s_pupils_missing_from_the_new_lists_are_confirmed_as_left(qtbot, window, last_year, messages,  # noqa: F811
+                                                                              tmp_path) -> None:
+    store, _ = last_year
+    messages.answer(True)
+    window.start_new_year()
+    import_pupils(store, parse_pupil_list(_list(tmp_path, [("5А", "Алексеев", "Артём"), ("5А", "Борисова", "Белла")])))
+    window.nav.setCurrentRow(STUDENTS)
+    page = window.pages["Классы и ученики"]
+    page.reload()
+    assert page.leavers_button.isVisible()
+    assert page.leavers_button.text() == "Нет в списках нового года: 3 — отметить выбывшими…"
+    messages.answer(True)
+    page.mark_leavers()
+    assert "Григорьева" in messages.asked[-1] and "Алексеев" not in messages.asked[-1]
+    assert sorted(s.surname for s in list_students(store)) == ["Алексеев", "Борисова"]
+    assert page.leavers_button.isHidden()
