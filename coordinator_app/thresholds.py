@@ -74,6 +74,8 @@ _CORE: dict[str, tuple[str, float, float]] = {
     "objective_target_pct": ("Цель: доля объективно оценённых работ — от", 0, 100),
     "kappa_min_pairs": ("Каппа по заданию — при парах от", 2, 10000),
     "sign_test_below": ("Знаковый тест — при парах меньше", 2, 10000),
+    "dynamics_fail_pp": ("Динамика: рост доли «2» за год — от", 0, 100),
+    "dynamics_good_pp": ("Динамика: изменение доли «4»+«5» за год — от", 0, 100),
 }
 _CORRIDOR_SOURCE = "муниципальный коридор [REGIONAL]; по умолчанию не задан"
 #: The municipal corridor (`analysis.model.Corridor`): no defaults.

@@ -110,6 +110,8 @@ class Thresholds:
     objective_target_pct: float = _t(90.0, "%", "Республика Хакасия, приказ 08.02.2023 № 100-128, прил. 2")
     kappa_min_pairs: int = _t(20, "пар", f"{_PROP} §5.2: взвешенная κ при ≥ 20 парах и max ≥ 2")
     sign_test_below: int = _t(20, "пар", f"{_PROP} §5.1: знаковый тест при n < 20")
+    dynamics_fail_pp: float = _t(10.0, "п.п.", f"{_FIOKO}, §2: рост доли «2» на 10 п.п. — отрицательная динамика")
+    dynamics_good_pp: float = _t(20.0, "п.п.", f"{_PROP} §3 I-5: изменение доли «4»+«5» на 20 п.п. и более")
 
     @property
     def boundary_alpha(self) -> float:

@@ -44,7 +44,7 @@ _COMMANDS: dict[str, str] = {
     "import-thresholds": "analysis_data", "set-reference": "analysis_data", "references": "analysis_data",
     "analysis": "analysis", "report": "analysis", "class-list": "analysis",
     "import-results": "results", "reconciliation": "results",
-    "years": "years", "new-year": "years", "mark-left": "years",
+    "years": "years", "new-year": "years", "mark-left": "years", "dynamics": "analysis",
 }
 
 
@@ -171,7 +171,7 @@ _COORDINATOR_ONLY: dict[str | tuple[str, str], str] = {
     "export-form": "выгрузка формы", "export-package": "пакет перепроверки", "experts": "список экспертов",
     "attach-criteria": "критерии оценивания", "set-class": "номера классов", "set-textbook": "учебники классов",
     "assign-codes": "выдача кодов", "import-results": "импорт результатов ФИС ОКО",
-    "reconciliation": "сверка с ФИС ОКО", "new-year": "новый учебный год", "mark-left": "выбывшие ученики", ("second-check", "create"): "создание выборки",
+    "reconciliation": "сверка с ФИС ОКО", "new-year": "новый учебный год", "dynamics": "динамика результатов", "mark-left": "выбывшие ученики", ("second-check", "create"): "создание выборки",
     ("second-check", "settle"): "решение комиссии", ("second-check", "protocol"): "протокол перепроверки",
     "set-task": "описание заданий", "import-tasks": "описание заданий", "set-threshold": "пороги анализа",
     "reset-thresholds": "пороги анализа", "import-thresholds": "пороги анализа",

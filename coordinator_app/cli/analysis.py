@@ -156,3 +156,35 @@ def _args_class_list(p: argparse.ArgumentParser) -> None:
     p.add_argument("--class", dest="class_name", metavar="КЛАСС", help="только этот класс")
     p.add_argument("--out", required=True, metavar="FILE.pdf", help="куда сохранить список")
     p.set_defaults(func=cmd_class_list)
+
+
+def cmd_dynamics(args: argparse.Namespace) -> int:
+    from .. import dynamics
+
+    if (args.subject is None) != (args.grade is None):
+        raise UserError("Укажите предмет и класс вместе (--subject «Русский язык» --grade 4) или ни того, ни другого.")
+    with data_store(args) as store:
+        if args.subject is not None:
+            found = {"subjects": [dynamics.subject_over_years(store, args.subject, args.grade)], "cohorts": []}
+        else:
+            found = dynamics.overview(store)
+    lines = []
+    for s in found["subjects"]:
+        lines.append(f"{s.subject}, {s.grade} класс:")
+        lines += [f"  {y.year}: N = {y.n}; " + ", ".join(f"«{m}» {num(y.pct(m) or 0, 1)} %" for m in (2, 3, 4, 5))
+                  for y in s.years]
+        lines += [f"  {c.sentence()}" for c in s.changes]
+        if len(s.years) < 2:
+            lines.append("  Динамика появится, когда будут результаты хотя бы за два учебных года.")
+    lines += [c.sentence() for c in found["cohorts"]]
+    data = {"subjects": [s.as_dict() for s in found["subjects"]], "cohorts": [c.as_dict() for c in found["cohorts"]]}
+    output(args, data, "\n".join(lines) or "Динамики пока нет: нужны результаты одного предмета и класса хотя бы "
+                                           "за два учебных года (импортируйте прошлогодние «Индивидуальные результаты»).")
+    return EXIT_OK
+
+
+@COMMANDS.command("dynamics", "динамика по годам: доли отметок одного предмета и класса, те же ученики через год")
+def _args_dynamics(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--subject", help="предмет, например «Русский язык» (вместе с --grade)")
+    p.add_argument("--grade", type=int, help="класс (параллель), например 4")
+    p.set_defaults(func=cmd_dynamics)
