@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 from coordinator_app.analysis.report import WorkAnalysis, YearAnalysis, summary_sentences
 from coordinator_app.analysis.sentences import num
 from coordinator_app.changes import Topic
+from coordinator_app.dynamics import WorkDynamics, work_dynamics
 from coordinator_app.errors import UserError
 from coordinator_app.fsutil import safe_file_name
 from coordinator_app.results_import import Reconciliation, import_results_files, reconcile, write_reconciliation
@@ -75,6 +76,7 @@ def _read(store, work_id: int | None, class_name: str | None, year: str | None =
             result["analysis"] = analyse(store, work_id, class_name)
             result["second"] = _second_check(store, work_id)
             result["reconciliation"] = reconcile(store, work_id)
+            result["dynamics"] = work_dynamics(store, work_id)
     except UserError as err:
         result["error"] = err.message
     result["work_id"] = work_id
@@ -167,6 +169,7 @@ class AnalysisPage(QWidget):
         self.stacked, self.histogram, self.task_bars, self.heat = StackedMarks(), Histogram(), TaskBars(), HeatMap()
         self.groups_chart, self.bland_altman = MarkGroupLines(), BlandAltman()
         self.groups_text, self.second_text = _label(), _label()
+        self.dynamics_text, self.cohort_text, self.dynamics_chart = _label(), _label(), StackedMarks()
         self.boundary_button = QPushButton("Отобрать пограничные работы на перепроверку")
         self.boundary_button.setToolTip("Работы с баллом b и b − 1 у границ с признаком пика или провала — в выборку "
                                         "второй проверки, отдельной частью «у границы отметки»")
@@ -203,6 +206,7 @@ class AnalysisPage(QWidget):
             _section("Задания", self.task_bars, self.tasks_text),
             _section("Группы по отметкам", self.groups_chart, self.groups_text),
             _section("Вторая проверка", self.second_text, self.bland_altman),
+            _section("Динамика", self.dynamics_text, self.dynamics_chart, self.cohort_text),
         ]
         for box in [self.year_box, *self.work_sections]:
             layout.addWidget(box)
@@ -236,6 +240,7 @@ class AnalysisPage(QWidget):
             self._show_work(self.analysis)
             self._show_second(data.get("second"))
             self._show_reconciliation(data.get("reconciliation"))
+            self._show_dynamics(data.get("dynamics"))
 
     def _fill_works(self, works, chosen: int | None) -> None:
         self._filling = True
@@ -376,6 +381,33 @@ class AnalysisPage(QWidget):
             for column, value in enumerate((d.code or "школа в целом", d.field_text, d.school or "—", d.fisoko or "—")):
                 self.reconcile_table.setItem(row, column, QTableWidgetItem(value))
         fit_columns(self.reconcile_table)
+
+    def _show_dynamics(self, found: WorkDynamics | None) -> None:
+        if found is None:
+            return
+        d = found.subject
+        if len(d.years) < 2:
+            self.dynamics_text.setText(
+                "Динамика появится, когда в программе будут результаты этого предмета и класса хотя бы за два учебных "
+                "года: импортируйте прошлогодние «Индивидуальные результаты» ФИС ОКО (кнопка «Отчёты ФИС ОКО…») — "
+                "по ним создаётся работа прошлого года без сканов.")
+            self.dynamics_chart.hide()
+        else:
+            rows = "".join(
+                f"<tr><td>{escape(y.year)}</td><td align=right>{y.n}</td>"
+                + "".join(f"<td align=right>{_pct(y.pct(m))}</td>" for m in (2, 3, 4, 5)) + "</tr>" for y in d.years)
+            lines = [(style.error_html(escape(c.sentence()), bold=False) if c.negative or c.sharp else escape(c.sentence()))
+                     for c in d.changes]
+            self.dynamics_text.setText(
+                f"<p>{escape(d.subject)}, {d.grade} класс, по учебным годам:</p><table cellspacing=0 cellpadding=3>"
+                "<tr><th>Год</th><th>N</th><th>«2»</th><th>«3»</th><th>«4»</th><th>«5»</th></tr>"
+                f"{rows}</table><p>" + "<br>".join(lines) + "</p>")
+            self.dynamics_chart.set_data([(y.year, {m: y.pct(m) or 0.0 for m in (2, 3, 4, 5)}) for y in d.years])
+            self.dynamics_chart.show()
+        c = found.cohort
+        self.cohort_text.setText(escape(c.sentence()) if c is not None else
+                                 "Те же ученики год назад: в программе нет работы по этому предмету в предыдущем классе "
+                                 "прошлого учебного года с результатами учеников.")
 
     def _show_second(self, second: tuple[Any, dict[str, Any]] | None) -> None:
         if second is None:
