@@ -218,29 +218,68 @@ def write_report(store: Store, out: Path | str, *, work_id: int | None = None, c
     return out
 
 
-def write_class_list(store: Store, work_id: int, out: Path | str, class_name: str | None = None) -> Path:
-    """The class teacher's list of the work's results with the pupils' names (one class to a page),
-    for the school's own use."""
-    from .formats.pdf.class_list import ClassRow, class_list_pdf  # start-up: reportlab
-    from .formats.pdf.common import write_pdf
+def _legend(work: Work) -> list[Any]:
+    from .formats.pdf.class_list import TaskLegend
 
-    out = Path(out)
-    if out.suffix.lower() != ".pdf":
-        raise UserError(f"Список сохраняется в PDF: укажите файл с расширением .pdf (а не «{out.name}»).")
+    return [TaskLegend(t.task_id, t.max_score, t.level, t.requirement) for t in work.tasks]
+
+
+def class_rows(store: Store, work_id: int, class_name: str | None = None) -> tuple[Work, list[tuple[str, list[Any]]]]:
+    """The work's results by class, with the pupils' names (for the school's own lists)."""
+    from .formats.pdf.class_list import ClassRow
+
     work = get_work(store, work_id)
     task_ids = [t.task_id for t in work.tasks]
-    results = {row.code: result_of(row, task_ids) for row in score_sheet(store, work_id, final=True, experts=False)}
+    sheet = {row.code: row for row in score_sheet(store, work_id, final=True, experts=False)}
     by_class: dict[str, list[Any]] = {}
     for p in list_participants(store, work_id):
         if class_name is not None and p.class_name != class_name:
             continue
-        r = results.get(p.code)
+        row = sheet.get(p.code)
+        r = result_of(row, task_ids) if row else None
         by_class.setdefault(p.class_name, []).append(ClassRow(
-            p.who, p.code, r.total if r else None, r.mark if r else None, r.journal if r else None, p.absent))
+            p.who, p.code, r.total if r else None, r.mark if r else None, r.journal if r else None, p.absent,
+            {t: row.scores.get(t) for t in task_ids} if row else {}))
     if not by_class:
         raise UserError(f"В работе «{work.title}» нет класса «{class_name}»." if class_name else
                         f"В работе «{work.title}» ещё нет участников.")
-    write_pdf(out, class_list_pdf(work.title, sorted(by_class.items())))
+    return work, sorted(by_class.items())
+
+
+def write_class_list(store: Store, work_id: int, out: Path | str, class_name: str | None = None) -> Path:
+    """The class teacher's list of the work's results with the pupils' names and every task's score
+    (one class to a page or sheet), as PDF or XLSX by the file's extension, for the school's own use."""
+    out = Path(out)
+    if out.suffix.lower() not in (".pdf", ".xlsx"):
+        raise UserError(f"Список сохраняется в PDF или XLSX: укажите файл .pdf или .xlsx (а не «{out.name}»).")
+    work, classes = class_rows(store, work_id, class_name)
+    if out.suffix.lower() == ".xlsx":
+        from .formats.class_list_xlsx import write_class_list_xlsx  # start-up: openpyxl
+
+        return write_class_list_xlsx(out, work.title, classes, _legend(work))
+    from .formats.pdf.class_list import class_list_pdf  # start-up: reportlab
+    from .formats.pdf.common import write_pdf
+
+    write_pdf(out, class_list_pdf(work.title, classes, _legend(work)))
+    return out
+
+
+def write_parent_slips(store: Store, work_id: int, out: Path | str, class_name: str | None = None) -> Path:
+    """A slip for the family of every pupil who wrote the work (scored in full), several to a page."""
+    from .formats.pdf.common import write_pdf
+    from .formats.pdf.parent_slips import ParentSlip, parent_slips_pdf  # start-up: reportlab
+
+    out = Path(out)
+    if out.suffix.lower() != ".pdf":
+        raise UserError(f"Листки сохраняются в PDF: укажите файл .pdf (а не «{out.name}»).")
+    work, classes = class_rows(store, work_id, class_name)
+    slips = [ParentSlip(r.pupil, name, r.scores, r.total, r.mark) for name, rows in classes for r in rows
+             if not r.absent and r.total is not None]
+    if not slips:
+        raise UserError(f"В работе «{work.title}»{' (класс ' + class_name + ')' if class_name else ''} нет ни одного "
+                        "ученика с полностью проверенной работой: листкам нечего показать.")
+    school = require_school(store)
+    write_pdf(out, parent_slips_pdf(school.name, work.title, slips, _legend(work), work.scale, work.max_total))
     return out
 
 

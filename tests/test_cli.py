@@ -202,7 +202,7 @@ def test_a_command_parses_alike_with_only_its_own_subparser_built() -> None:
     from coordinator_app.cli import _COMMANDS, _command_in, build_parser
 
     whole = build_parser()
-    assert len(_COMMANDS) == 55       # every command is checked below
+    assert len(_COMMANDS) == 56       # every command is checked below
     everything = ["--work", "3", "--out", "o", "--code", "1", "--task", "1", "--value", "1", "--mark", "5",
                   "--days", "3", "--date", "2026-01-01", "--tasks", "1:1", "--school", "s", "--login", "l", "f"]
     for name in _COMMANDS:

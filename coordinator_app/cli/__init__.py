@@ -45,6 +45,7 @@ _COMMANDS: dict[str, str] = {
     "analysis": "analysis", "report": "analysis", "class-list": "analysis",
     "import-results": "results", "reconciliation": "results",
     "years": "years", "new-year": "years", "mark-left": "years", "dynamics": "analysis",
+    "parent-slips": "analysis",
 }
 
 
@@ -176,7 +177,7 @@ _COORDINATOR_ONLY: dict[str | tuple[str, str], str] = {
     "set-task": "описание заданий", "import-tasks": "описание заданий", "set-threshold": "пороги анализа",
     "reset-thresholds": "пороги анализа", "import-thresholds": "пороги анализа",
     "set-reference": "эталонные данные", "analysis": "анализ результатов", "report": "справка по результатам",
-    "class-list": "список с именами",
+    "class-list": "список с именами", "parent-slips": "листки для родителей с именами",
     ("second-check", "agreement"): "согласованность перепроверки",
 }
 

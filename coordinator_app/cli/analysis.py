@@ -150,12 +150,31 @@ def _args_report(p: argparse.ArgumentParser) -> None:
     p.set_defaults(func=cmd_report)
 
 
-@COMMANDS.command("class-list", "результаты работы по классам с именами — для классного руководителя (PDF)")
+@COMMANDS.command("class-list", "результаты работы по классам с именами и баллами за задания — для классного "
+                                "руководителя (PDF или XLSX)")
 def _args_class_list(p: argparse.ArgumentParser) -> None:
     p.add_argument("--work", type=int, required=True, help="номер работы (его показывает list works)")
     p.add_argument("--class", dest="class_name", metavar="КЛАСС", help="только этот класс")
-    p.add_argument("--out", required=True, metavar="FILE.pdf", help="куда сохранить список")
+    p.add_argument("--out", required=True, metavar="FILE.pdf|FILE.xlsx", help="куда сохранить список")
     p.set_defaults(func=cmd_class_list)
+
+
+def cmd_parent_slips(args: argparse.Namespace) -> int:
+    from ..work_analysis import write_parent_slips
+
+    with data_store(args) as store:
+        path = write_parent_slips(store, args.work, args.out, args.class_name)
+    output(args, {"file": str(path)}, f"Листки для родителей сохранены: {path}. В них персональные данные — "
+                                      "каждый листок отдаётся только семье ученика.")
+    return EXIT_OK
+
+
+@COMMANDS.command("parent-slips", "листки для родителей: задания, что они проверяют, баллы и отметка ученика (PDF)")
+def _args_parent_slips(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--work", type=int, required=True, help="номер работы (его показывает list works)")
+    p.add_argument("--class", dest="class_name", metavar="КЛАСС", help="только этот класс")
+    p.add_argument("--out", required=True, metavar="FILE.pdf", help="куда сохранить листки")
+    p.set_defaults(func=cmd_parent_slips)
 
 
 def cmd_dynamics(args: argparse.Namespace) -> int:

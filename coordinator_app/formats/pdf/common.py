@@ -116,10 +116,11 @@ def draw_footer(canv: Canvas, page: int, total: int, extra: str = "") -> None:
     left = APP_TITLE + (f" · {extra}" if extra else "")
     margin = 15 * mm
     # Never let a long title run into the page number.
-    max_w = PAGE_W - 2 * margin - (30 * mm if total > 1 else 0)
+    width = canv._pagesize[0]          # the page's own width: a landscape page is wider than A4's
+    max_w = width - 2 * margin - (30 * mm if total > 1 else 0)
     canv.drawString(margin, FOOTER_Y, ellipsize(left, FONT, FOOTER_FONT_SIZE, max_w))
     if total > 1:
-        canv.drawRightString(PAGE_W - margin, FOOTER_Y, f"Стр. {page} из {total}")
+        canv.drawRightString(width - margin, FOOTER_Y, f"Стр. {page} из {total}")
     canv.restoreState()
 
 
