@@ -94,3 +94,16 @@ def test_a_bad_report_is_one_clear_message_and_nothing_changes(qtbot, page, uplo
     bad.write_text("no")
     _import(qtbot, page, bad)
     assert messages.errors and "не читается как файл Excel" in messages.errors[-1]
+
+
+def test_the_lists_with_names_are_in_the_more_menu_and_written_off_the_gui_thread(qtbot, page, tmp_path, opened) -> None:
+    from tests.pdf_helpers import page_texts
+
+    texts = [a.text() for a in page.more_button.menu().actions() if a.text()]
+    assert texts == ["Пороги анализа…", "Эталонные данные…", "Список класса с результатами (с ФИО)…",
+                     "Листки для родителей (с ФИО)…"]
+    page.make_class_list(tmp_path / "список.xlsx")
+    qtbot.waitUntil(lambda: len(opened) == 1, timeout=30000)
+    page.make_parent_slips(tmp_path / "листки.pdf")
+    qtbot.waitUntil(lambda: len(opened) == 2, timeout=30000)
+    assert opened[0].suffix == ".xlsx" and "Алексеев" in " ".join(page_texts(opened[1]))

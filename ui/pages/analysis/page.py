@@ -20,10 +20,12 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
+    QMenu,
     QPushButton,
     QScrollArea,
     QTableWidget,
     QTableWidgetItem,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -42,6 +44,8 @@ from coordinator_app.work_analysis import (
     analyse_all,
     second_check_agreement,
     second_check_points,
+    write_class_list,
+    write_parent_slips,
     write_report,
 )
 
@@ -139,10 +143,6 @@ class AnalysisPage(QWidget):
         self.class_box = QComboBox()
         self.class_box.setMinimumWidth(120)
         self.class_box.currentIndexChanged.connect(self._class_chosen)
-        thresholds = QPushButton("Пороги анализа…")
-        thresholds.clicked.connect(lambda: ThresholdsDialog(self.ctx, self).exec())
-        self.references_button = QPushButton("Эталонные данные…")
-        self.references_button.clicked.connect(self._references)
         self.report_button = QPushButton("Справка (PDF)")
         self.report_button.setToolTip("«Справка по результатам ВПР» выбранной работы или года: без имён и кодов, "
                                       "её можно публиковать")
@@ -157,10 +157,19 @@ class AnalysisPage(QWidget):
         row.addWidget(self.work_box, 1)
         row.addWidget(QLabel("Класс:"))
         row.addWidget(self.class_box)
-        row.addWidget(thresholds)
-        row.addWidget(self.references_button)
         row.addWidget(self.report_button)
         row.addWidget(self.results_button)
+        self.more_button = QToolButton()
+        self.more_button.setText("Ещё")
+        self.more_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        more = QMenu(self.more_button)
+        more.addAction("Пороги анализа…", lambda: ThresholdsDialog(self.ctx, self).exec())
+        more.addAction("Эталонные данные…", self._references)
+        more.addSeparator()
+        self.class_list_action = more.addAction("Список класса с результатами (с ФИО)…", lambda: self.make_class_list())
+        self.slips_action = more.addAction("Листки для родителей (с ФИО)…", lambda: self.make_parent_slips())
+        self.more_button.setMenu(more)
+        row.addWidget(self.more_button)
         return row
 
     def _sections(self) -> QWidget:
@@ -188,7 +197,6 @@ class AnalysisPage(QWidget):
                                                         "В ФИС ОКО"])
         self.reconcile_table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.reconcile_table.verticalHeader().setVisible(False)
-        self.reconcile_table.setMinimumHeight(160)
         self.reconcile_button = QPushButton("Сверка для муниципалитета (PDF)")
         self.reconcile_button.setToolTip("Все расхождения с ФИС ОКО с графой «Пояснение»: коды участников, без ФИО")
         self.reconcile_button.clicked.connect(lambda: self.save_reconciliation())
@@ -381,6 +389,9 @@ class AnalysisPage(QWidget):
             for column, value in enumerate((d.code or "школа в целом", d.field_text, d.school or "—", d.fisoko or "—")):
                 self.reconcile_table.setItem(row, column, QTableWidgetItem(value))
         fit_columns(self.reconcile_table)
+        table = self.reconcile_table              # as tall as its rows, up to ten; then it scrolls
+        rows = min(len(found.differences), 10)
+        table.setFixedHeight(table.horizontalHeader().height() + rows * table.verticalHeader().defaultSectionSize() + 6)
 
     def _show_dynamics(self, found: WorkDynamics | None) -> None:
         if found is None:
@@ -502,3 +513,38 @@ class AnalysisPage(QWidget):
 
         ChangeOp(self.ctx, self, lambda task: write_reconciliation(task.open_store(), work_id, out)) \
             .success(done).run_in_background("Сверка с ФИС ОКО")
+
+    def _names_target(self, title: str, stem: str, filters: str) -> tuple[int, str | None, Path] | None:
+        """The work, the class and the file for a document with names (asked with a save dialog)."""
+        if self.work_id in (None, YEAR):
+            messages.show_error(self, "Выберите одну работу (не «Все работы года»): списки с именами делаются по работе.")
+            return None
+        class_name = self.class_box.currentData()
+        suggested = self.ctx.documents_dir / f"{stem}_{safe_file_name(self.work_box.currentText())}" \
+                                              f"{'_' + class_name if class_name else ''}.pdf"
+        name, _ = QFileDialog.getSaveFileName(self, title, str(suggested), filters)
+        return (self.work_id, class_name, Path(name)) if name else None
+
+    def make_class_list(self, out: Path | None = None) -> None:
+        """The class teacher's list with names and every task (PDF or XLSX), off the GUI thread, opened."""
+        target = (self.work_id, self.class_box.currentData(), out) if out is not None else \
+            self._names_target("Список класса с результатами", "Список_класса", "PDF (*.pdf);;Excel (*.xlsx)")
+        if target is None or target[0] in (None, YEAR):
+            return
+        work_id, class_name, path = target
+        ChangeOp(self.ctx, self, lambda task: write_class_list(task.open_store(), work_id, path, class_name)) \
+            .success(lambda written: self._opened(written)).run_in_background("Список класса с результатами")
+
+    def make_parent_slips(self, out: Path | None = None) -> None:
+        """A slip for every pupil's family, off the GUI thread, opened."""
+        target = (self.work_id, self.class_box.currentData(), out) if out is not None else \
+            self._names_target("Листки для родителей", "Листки_для_родителей", "PDF (*.pdf)")
+        if target is None or target[0] in (None, YEAR):
+            return
+        work_id, class_name, path = target
+        ChangeOp(self.ctx, self, lambda task: write_parent_slips(task.open_store(), work_id, path, class_name)) \
+            .success(lambda written: self._opened(written)).run_in_background("Листки для родителей")
+
+    def _opened(self, path: Path) -> None:
+        self.last_document = path
+        context.open_path(path)
