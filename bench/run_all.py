@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-OPT_IN = {"year_store", "analysis_store", "analysis_page"}   # run only when named (they need a built store)
+OPT_IN = {"year_store", "analysis_store", "analysis_page", "year_switch"}   # run only when named (they need a built store)
 
 
 def scripts() -> list[Path]:

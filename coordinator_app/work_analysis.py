@@ -25,7 +25,7 @@ from .school import default_academic_year, require_school
 from .scoring import ScoreRow, points, score_sheet
 from .second_check import STRATA, sample_strata
 from .storage import Store
-from .works import Work, get_work, list_works
+from .works import Work, get_work
 
 NO_SCALE = ("У работы «{title}» не задана шкала перевода баллов в отметку: без неё нет отметок и анализа. "
             "Задайте шкалу в карточке работы («Работы» → «Изменить»).")
@@ -104,7 +104,9 @@ def analyse(store: Store, work_id: int, class_name: str | None = None) -> WorkAn
 
 def analysable_works(store: Store, year: str | None = None) -> list[Work]:
     """Works of the store (of the school year `year`) with a scale (the others have no marks to analyse)."""
-    return [w for w in list_works(store, year) if w.scale and len(w.scale) == 3]
+    from .works import works_for_view
+
+    return [w for w in works_for_view(store, year) if w.scale and len(w.scale) == 3]
 
 
 def analyse_all(store: Store, year: str | None = None) -> YearAnalysis:

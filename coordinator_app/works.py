@@ -447,6 +447,21 @@ def list_works(store: Store, year: str | None = None) -> list[Work]:
     return [get_work(store, i) for i in ids]
 
 
+def works_for_view(store: Store, year: str | None = None) -> list[Work]:
+    """What the pages show: the works of school year `year`, or — `None`, the current view — every
+    work of a year not closed, except past works imported from ФИС ОКО for years before the current
+    one (they are shown under their own year). A school whose year setting lags behind its works'
+    dates still sees them all."""
+    if year is not None:
+        return list_works(store, year)
+    from .school_years import academic_year_of, closed_years, current_year
+
+    closed, current = closed_years(store), current_year(store) or ""
+    return [w for w in list_works(store)
+            if academic_year_of(w.work_date) not in closed
+            and not (w.source == "results" and academic_year_of(w.work_date) < current)]
+
+
 def _check_removed_classes(store: Store, work: Work, clean: WorkDef) -> None:
     """A class leaves a work only while none of its pupils has a code of the work."""
     removed = {n for _, n in work.classes} - set(clean.classes)

@@ -59,3 +59,17 @@ def test_collect_due_follows_the_thresholds() -> None:
         a.append(a)
     del a
     assert collect_due((1, 10**9, 10**9)) >= 50       # past it: the cycles are found
+
+
+def test_a_full_collection_runs_at_most_every_interval(monkeypatch) -> None:
+    import gc
+
+    from ui import gc_guard
+
+    full = []
+    monkeypatch.setattr(gc, "collect", lambda generation=2: full.append(generation) or 0)
+    monkeypatch.setattr(gc, "get_count", lambda: (800, 11, 11))
+    monkeypatch.setattr(gc_guard, "_last_full", 0.0)
+    gc_guard.collect_due((700, 10, 10), full_every_s=3600)
+    gc_guard.collect_due((700, 10, 10), full_every_s=3600)
+    assert full == [0, 1, 2, 0, 1]                    # the second full one waits for the interval

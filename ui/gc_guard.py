@@ -12,16 +12,24 @@ everything that is not in a cycle at once; only cycles wait for the next tick.
 from __future__ import annotations
 
 import gc
+import time
 
 from PySide6.QtCore import QObject, QTimer
 
 #: How often the GUI thread looks at the generation counts.
 INTERVAL_MS = 1000
+#: The least time between two full collections. CPython's own automatic collection defers a full
+#: one until the objects waiting for it are a quarter of the long-lived ones, which Python code
+#: cannot see; a full collection of the window's heap costs 80–120 ms, so it runs at most this often.
+FULL_EVERY_S = 30.0
+_last_full = 0.0
 
 
-def collect_due(threshold: tuple[int, int, int] | None = None) -> int:
+def collect_due(threshold: tuple[int, int, int] | None = None, full_every_s: float = FULL_EVERY_S) -> int:
     """Collect the generations whose counts passed their thresholds, as automatic collection would
-    have. Call on the GUI thread. Returns the number of unreachable objects found."""
+    have (a full collection at most every `full_every_s`). Call on the GUI thread. Returns the
+    number of unreachable objects found."""
+    global _last_full
     t0, t1, t2 = threshold or _thresholds()
     c0, c1, c2 = gc.get_count()
     found = 0
@@ -29,9 +37,18 @@ def collect_due(threshold: tuple[int, int, int] | None = None) -> int:
         found += gc.collect(0)
         if c1 > t1:
             found += gc.collect(1)
-            if c2 > t2:
+            now = time.monotonic()
+            if c2 > t2 and now - _last_full >= full_every_s:
                 found += gc.collect(2)
+                _last_full = now
     return found
+
+
+def freeze_start_up() -> None:
+    """Once the program's modules are all imported: their objects (classes, functions, constants —
+    most of the heap) move to the permanent generation, so a full collection scans only what was
+    made since (80–120 ms → a few ms on a school year's store)."""
+    gc.freeze()
 
 
 _saved_threshold: tuple[int, int, int] | None = None

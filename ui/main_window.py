@@ -32,6 +32,7 @@ from . import messages, style
 from .bus import ChangeBus
 from .context import AppContext
 from .expert_mode import ExpertMode
+from .gc_guard import freeze_start_up
 from .ops import ChangeOp
 from .tasks import TaskRunner
 from .widgets import fit_to_screen
@@ -84,6 +85,7 @@ class _WarmPages:
             return
         if not self.modules:
             self.timer.stop()
+            freeze_start_up()           # every module is loaded: the collector skips them from now on
             return
         try:
             importlib.import_module(self.modules.pop(0))
@@ -239,9 +241,7 @@ class MainWindow(QMainWindow):
     def reload_years(self) -> None:
         """The years in the chooser: every year the store knows, the one shown kept."""
         years = list_years(self.ctx.store)
-        if self.ctx.year is None:                   # at start: the current year
-            self.ctx.year = next((y.year for y in years if y.current), None)
-        shown = self.ctx.year
+        shown = self.ctx.year                       # None: the current year's view
         self.year_box.blockSignals(True)
         self.year_box.clear()
         for y in years:
@@ -259,7 +259,9 @@ class MainWindow(QMainWindow):
 
     def _year_chosen(self, _index: int) -> None:
         chosen = self.year_box.currentData()
-        if chosen is None or chosen == self.ctx.year:
+        if chosen == current_year(self.ctx.store):
+            chosen = None                           # the current view (`works.works_for_view`)
+        if chosen == self.ctx.year:
             return
         self.ctx.year = chosen
         self._show_year_banner()
@@ -290,7 +292,7 @@ class MainWindow(QMainWindow):
 
         def start(store, force: bool = False):  # noqa: ANN001, ANN202 - the use-case's types
             result = start_new_year(store, target, force=force)
-            self.ctx.year = result.current          # before the change is published: pages show the new year
+            self.ctx.year = None                    # before the change is published: pages show the new year
             return result
 
         def started(result) -> None:  # noqa: ANN001 - NewYearResult

@@ -32,7 +32,7 @@ from coordinator_app.codes import (
 )
 from coordinator_app.errors import UserError
 from coordinator_app.fsutil import safe_file_name
-from coordinator_app.works import Work, get_work, list_works
+from coordinator_app.works import Work, get_work, works_for_view
 
 from .. import context, style
 from ..context import AppContext
@@ -53,7 +53,7 @@ def _read_work(store, work_id: int | None) -> tuple[Work | None, list[Participan
 def _read_page(store, keep: int | None, year: str | None = None) -> dict:
     """The works, the label layout and one work's participants: `keep` if it is still there, else
     the first work (as the work box falls back to its first item)."""
-    works = list_works(store, year)
+    works = works_for_view(store, year)
     ids = [w.id for w in works]
     work_id = keep if keep in ids else (ids[0] if ids else None)
     work, participants = _read_work(store, work_id)

@@ -51,7 +51,7 @@ from coordinator_app.fsutil import safe_file_name
 from coordinator_app.media.drives import removable_drives
 from coordinator_app.package import export_package
 from coordinator_app.scoring import work_progress
-from coordinator_app.works import Work, get_work, list_works
+from coordinator_app.works import Work, get_work, works_for_view
 
 from .. import style
 from ..context import AppContext
@@ -255,7 +255,7 @@ class ExportsPage(QWidget):
         keep = self.work.id if self.work else None
         self.work_box.blockSignals(True)
         self.work_box.clear()
-        for w in list_works(self.ctx.store, self.ctx.year):
+        for w in works_for_view(self.ctx.store, self.ctx.year):
             self.work_box.addItem(f"№ {w.id}. {w.title}", w.id)
         if keep is not None and self.work_box.findData(keep) >= 0:
             self.work_box.setCurrentIndex(self.work_box.findData(keep))

@@ -7,7 +7,7 @@ from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSplitter, QVBoxLayout, QWidget
 
 from coordinator_app.changes import Topic
-from coordinator_app.works import Work, delete_work, get_work, list_works
+from coordinator_app.works import Work, delete_work, get_work, works_for_view
 
 from .. import style
 from ..context import AppContext
@@ -34,7 +34,7 @@ def _scale_text(work: Work) -> str:
 def _read_works(store, year: str | None = None) -> tuple[dict[int, int], list[Work]]:
     counts = {r["work_id"]: r["n"] for r in store.query(
         "SELECT work_id, COUNT(*) AS n FROM participants GROUP BY work_id")}
-    return counts, list_works(store, year)
+    return counts, works_for_view(store, year)
 
 
 class WorksPage(QWidget):

@@ -38,7 +38,7 @@ from coordinator_app.codes import list_participants
 from coordinator_app.errors import UserError
 from coordinator_app.scans.pages import page_count_mismatches, queue_size, work_scans
 from coordinator_app.scans.retention import has_expired
-from coordinator_app.works import Work, get_work, list_works
+from coordinator_app.works import Work, get_work, works_for_view
 
 from ... import messages
 from ...context import AppContext
@@ -85,7 +85,7 @@ def _read_work(store: Store, work_id: int | None, expert: bool) -> dict:
 def _read_page(store: Store, keep: int | None, first_time: bool, expert: bool, year: str | None = None) -> dict:
     """The works, whether any is past its retention, and the work to show: `keep` if it is still
     there («Все работы» if the user chose it), else the first work."""
-    works = list_works(store, year)
+    works = works_for_view(store, year)
     ids = [w.id for w in works]
     if not first_time and keep is None:
         work_id = None

@@ -32,7 +32,7 @@ from coordinator_app.errors import UserError
 from coordinator_app.experts import list_experts, work_experts
 from coordinator_app.form_import import ClassNumbersDiffer, import_form
 from coordinator_app.scoring import ScoreRow
-from coordinator_app.works import Work, get_work, list_works
+from coordinator_app.works import Work, get_work, works_for_view
 
 from ... import messages
 from ...context import AppContext
@@ -74,7 +74,7 @@ def _read_work(store, work_id: int | None) -> dict:
 
 def _read_page(store, keep: int | None, year: str | None = None) -> dict:
     """The works and the one to show: `keep` if it is still there, else the first."""
-    works = list_works(store, year)
+    works = works_for_view(store, year)
     ids = [w.id for w in works]
     return {"works": works, **_read_work(store, keep if keep in ids else (ids[0] if ids else None))}
 
