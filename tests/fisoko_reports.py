@@ -51,11 +51,11 @@ def _title(ws, title: str, head: Head, skip: int = 0) -> None:
 
 
 def write_individual(path: Path, head: Head, rows: Sequence[Row], *, shuffle_columns: bool = False,
-                     sheet: str = "РУ 4 Индивидуальные результаты", summary: bool = False) -> Path:
+                     sheet: str = "РУ 4 Индивидуальные результаты", summary: bool = False, extra_title_rows: int = 0) -> Path:
     wb = Workbook()
     ws = wb.active
     ws.title = sheet[:31]
-    _title(ws, "Индивидуальные результаты", head)
+    _title(ws, "Индивидуальные результаты", head, skip=extra_title_rows)
     first = ["ОО", "Муниципалитет", "Название ОО", "Код участника", "Класс", "Вариант"]
     tasks = [f"{t} ({m}б)" for t, m, _l in head.tasks]
     last = ["Первичный балл", "Отметка", "Отметка по журналу"]
@@ -67,7 +67,7 @@ def write_individual(path: Path, head: Head, rows: Sequence[Row], *, shuffle_col
     levels = {6 + i: lv for i, (_t, _m, lv) in enumerate(head.tasks)}
     for new, old in enumerate(order):
         if old in levels:
-            ws.cell(row=7, column=new + 1, value=levels[old])
+            ws.cell(row=7 + extra_title_rows, column=new + 1, value=levels[old])
     ws.append([header[i] for i in order])
     ws.append([f"{SCHOOL} | Кол-во участников: {len(rows)}"])
     for r in rows:

@@ -95,6 +95,19 @@ def test_columns_in_another_order_and_a_summary_under_the_table_are_read(uploade
         [(r.code, r.primary, str(r.mark), str(r.scores[9])) for r in rows]
 
 
+def test_more_title_rows_move_the_table_and_the_rows_are_named_where_they_are(uploaded, tmp_path: Path) -> None:
+    store, work_id = uploaded
+    rows = _rows(store, work_id)
+    rows[0] = dataclasses.replace(rows[0], mark=7)
+    path = write_individual(tmp_path / "f1.xlsx", HEAD, rows, extra_title_rows=3)
+    with pytest.raises(UserError) as err:
+        read_report(path)
+    assert "строка 13, столбец W: отметка «7»" in str(err.value)           # 3 rows lower than usual
+    rows[0] = dataclasses.replace(rows[0], mark=_rows(store, work_id)[0].mark)
+    report = read_report(write_individual(tmp_path / "f1.xlsx", HEAD, rows, extra_title_rows=3))
+    assert report.levels["9.1"] == "П" and len(report.rows) == 10 and report.head.date == dt.date(2026, 4, 22)
+
+
 def test_a_bad_cell_is_named_by_row_and_column_and_nothing_is_imported(uploaded, tmp_path: Path) -> None:
     store, work_id = uploaded
     rows = _rows(store, work_id)
