@@ -42,6 +42,11 @@ def _display(column: Column[Any], record: Any) -> Any:
     return "" if value is None else str(value)
 
 
+def display_text(column: Column[Any], record: Any) -> str | None:
+    """What a cell shows, read without Qt (sizing columns)."""
+    return _display(column, record)
+
+
 def _check_state(column: Column[Any], record: Any) -> Any:
     if column.check is None:
         return None
