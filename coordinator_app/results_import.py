@@ -116,6 +116,7 @@ class ResultsImport:
     references: list[str] = field(default_factory=list)          # scopes written
     reconciliation: Reconciliation | None = None
     changes: Changes = field(default_factory=Changes)
+    school_year: str = ""
 
     @property
     def kind_title(self) -> str:
@@ -132,7 +133,7 @@ class ResultsImport:
         text = f"«{self.kind_title}» импортированы в работу «{self.work_title}»: строк {self.rows}."
         if self.created_work:
             text = (f"Создана работа прошлых лет «{self.work_title}» по отчёту «{self.kind_title}» "
-                    f"(результатов: {self.rows}, без сканов).")
+                    f"(результатов: {self.rows}, без сканов; учебный год {self.school_year}).")
         if self.levels_set:
             text += f" Уровни заданий по ФИС ОКО: {self.levels_set}."
         if self.references:
@@ -270,6 +271,9 @@ def import_results(store: Store, path: Path | str, *, work_id: int | None = None
         progress(2, 3)
     result.created_work = created
     result.work_title = work.title
+    from .school_years import academic_year_of
+
+    result.school_year = academic_year_of(work.work_date)
     result.reconciliation = reconcile(store, work.id)
     result.changes = Changes.of(Topic.WORKS, Topic.REFERENCES, Topic.SCORES) if created else \
         Changes.of(Topic.REFERENCES, Topic.WORKS)
