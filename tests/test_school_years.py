@@ -198,7 +198,10 @@ def test_the_command_line_lists_years_starts_the_next_and_marks_leavers(last_yea
 
     store, _ = last_year
     d = ["--data-dir", str(store.data_dir)]
-    assert main([*d, "new-year", "--year", "2026/2027"]) == 0
+    set_scores(store, 1, [(list_participants(store, 1)[0].code, "1", "")])      # one work left unscored
+    assert main([*d, "new-year"]) == 1
+    assert "повторите команду с --force" in capsys.readouterr().err
+    assert main([*d, "new-year", "--year", "2026/2027", "--force"]) == 0
     assert "Начат учебный год 2026/2027" in capsys.readouterr().out
     assert main([*d, "--json", "years"]) == 0
     assert [(y["year"], y["closed"]) for y in json.loads(capsys.readouterr().out)] == [

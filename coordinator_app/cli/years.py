@@ -20,8 +20,15 @@ def cmd_years(args: argparse.Namespace) -> int:
 
 
 def cmd_new_year(args: argparse.Namespace) -> int:
+    from ..errors import UserError
+    from ..students import NeedsConfirmation
+
     with data_store(args) as store:
-        result = start_new_year(store, args.year, force=args.force)
+        try:
+            result = start_new_year(store, args.year, force=args.force)
+        except NeedsConfirmation as question:
+            raise UserError(question.message.replace("Всё равно начать", "Чтобы всё равно начать")
+                            .rstrip("?") + ", повторите команду с --force.") from None
     output(args, result.as_dict(), result.summary())
     return EXIT_OK
 
