@@ -76,3 +76,16 @@ def test_last_year_s_pupils_missing_from_the_new_lists_are_confirmed_as_left(qtb
     assert "Григорьева" in messages.asked[-1] and "Алексеев" not in messages.asked[-1]
     assert sorted(s.surname for s in list_students(store)) == ["Алексеев", "Борисова"]
     assert page.leavers_button.isHidden()
+
+
+def test_the_leavers_button_fits_under_the_pupils(qtbot, window, last_year, messages, tmp_path, shots) -> None:  # noqa: F811
+    store, _ = last_year
+    messages.answer(True)
+    window.start_new_year()
+    import_pupils(store, parse_pupil_list(_list(tmp_path, [("5А", "Алексеев", "Артём")])))
+    window.nav.setCurrentRow(STUDENTS)
+    page = window.pages["Классы и ученики"]
+    page.reload()
+    button = page.leavers_button
+    assert button.isVisible() and button.width() >= button.sizeHint().width()
+    window.grab().save(str(shots / "leavers.png"))
