@@ -94,6 +94,11 @@ def is_closed(store: Store, year: str) -> bool:
     return bool(store.scalar("SELECT 1 FROM school_years WHERE year = ? AND closed_at IS NOT NULL", [year]))
 
 
+def work_is_closed(store: Store, work_date: dt.date) -> bool:
+    """Whether a work of `work_date` belongs to a closed school year (only to be looked at)."""
+    return is_closed(store, academic_year_of(work_date))
+
+
 def closed_message(year: str) -> str:
     return (f"Учебный год {year} закрыт: его работы только для просмотра. Изменять можно работы "
             "текущего учебного года.")

@@ -13,7 +13,7 @@ from coordinator_app.students import import_pupils, list_students
 from tests._gui_helpers import wait_settled
 from tests.test_school_years import _list, last_year  # noqa: F401 - the fixture
 
-WORKS, STUDENTS = 2, 1
+WORKS, STUDENTS, CODES, SCORING = 2, 1, 3, 5
 
 
 @pytest.fixture
@@ -54,10 +54,50 @@ def test_the_new_year_is_started_from_the_menu_and_last_year_stays_browsable(qtb
     window.grab().save(str(shots / "past_year.png"))
     page = window.pages["Работы"]
     page.table.selectRow(0)
+    assert not page.edit_button.isEnabled() and not page.delete_button.isEnabled()
     messages.answer(True)
-    page.delete_work()
+    page.delete_work()                          # reached some other way, the store still says no
     assert "Учебный год 2025/2026 закрыт" in messages.errors[-1]
     assert _works_shown(qtbot, window) == 1
+
+
+def test_a_closed_year_s_scores_and_codes_are_shown_but_cannot_be_changed(qtbot, window, last_year, messages,  # noqa: F811
+                                                                         shots) -> None:
+    from PySide6.QtCore import Qt
+
+    from coordinator_app.scoring import score_sheet
+
+    store, work_id = last_year
+    messages.answer(True)
+    window.start_new_year()
+    window.choose_year("2025/2026")
+    window.nav.setCurrentRow(SCORING)
+    scoring = window.pages["Проверка"]
+    wait_settled(qtbot, scoring)
+    assert scoring.summary.text().startswith("Учебный год закрыт: баллы только для просмотра. Участников: 4")
+    grid = scoring.grid_tab.model
+    assert grid.rowCount() == 4 and grid.data(grid.index(0, grid.column_of("task", "1"))) == "1"
+    assert not grid.flags(grid.index(0, grid.column_of("task", "1"))) & Qt.ItemFlag.ItemIsEditable
+    scoring.tabs.setCurrentWidget(scoring.participant_tab)
+    cell = scoring.participant_tab.cells[0]
+    assert cell.isReadOnly() and cell.text() == "1"
+    cell.setFocus()
+    qtbot.keyClick(cell, Qt.Key.Key_3)          # one key would score 3 in an open year
+    qtbot.keyClick(cell, Qt.Key.Key_Return)
+    assert scoring.participant_tab.cells[0].text() == "1"
+    assert {r.scores["1"] for r in score_sheet(store, work_id, 1)} == {"1"}
+    assert messages.errors == []                # nothing was tried: no refusal to read
+    window.grab().save(str(shots / "past_year_scoring.png"))
+    assert not scoring.import_form_button.isEnabled()
+    assert not scoring.participant_tab.absent_box.isEnabled()
+    assert not scoring.participant_tab.x_button.isEnabled() and not scoring.task_tab.x_button.isEnabled()
+    assert scoring.expert_hint.text() == ""     # «баллы запишутся от имени…» would promise a write
+    window.nav.setCurrentRow(CODES)
+    codes = window.pages["Коды и протокол"]
+    wait_settled(qtbot, codes)
+    assert not codes.assign_button.isEnabled() and not codes.import_codes_button.isEnabled()
+    assert codes.protocol_button.isEnabled()            # printing the past protocol still works
+    assert "Учебный год этой работы закрыт" in codes.status.text()
 
 
 def test_last_year_s_pupils_missing_from_the_new_lists_are_confirmed_as_left(qtbot, window, last_year, messages,  # noqa: F811

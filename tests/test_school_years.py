@@ -215,3 +215,27 @@ def test_the_command_line_lists_years_starts_the_next_and_marks_leavers(last_yea
     assert main([*d, "list", "works", "--year", "2026/2027"]) == 0 and capsys.readouterr().out.strip() == "Список пуст."
     assert main([*d, "set-score", "--work", "1", "--code", "40001", "--task", "1", "--value", "0"]) == 1
     assert "Учебный год 2025/2026 закрыт" in capsys.readouterr().err
+
+
+def test_a_closed_year_s_work_takes_no_new_pages(last_year, tmp_path: Path) -> None:
+    """A label of last year's work scanned after the year closed is flagged, not filed under it;
+    pages cannot be given to it by hand and no scans can be imported into it."""
+    from coordinator_app.scans.importer import import_scans
+    from coordinator_app.scans.pages import assign_page, queue
+    from coordinator_app.works import get_work
+    from tests.fixtures.scan_pages import save_jpeg, title_page
+
+    store, work_id = last_year
+    work = get_work(store, work_id)
+    code = list_participants(store, work_id)[0].code
+    start_new_year(store)
+    save_jpeg(title_page(code, work_key=work.work_key), tmp_path / "late.jpg")
+    report = import_scans(store, [tmp_path / "late.jpg"], workers=1)
+    assert (report.identified_qr, report.unassigned) == (0, 1)
+    [page] = queue(store, "unassigned")
+    assert page.note == f"наклейка работы закрытого учебного года («Математика, 4 класс, 15.04.2026»), код {code}"
+    with pytest.raises(UserError, match="Учебный год 2025/2026 закрыт"):
+        assign_page(store, page.id, code, work_id)
+    with pytest.raises(UserError, match="Учебный год 2025/2026 закрыт"):
+        import_scans(store, [tmp_path / "late.jpg"], work_id=work_id, workers=1)
+    assert store.scalar("SELECT COUNT(*) FROM scan_pages WHERE participant_id IS NOT NULL") == 0

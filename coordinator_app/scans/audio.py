@@ -10,6 +10,7 @@ from .. import audit
 from ..changes import Changes, Topic
 from ..errors import UserError
 from ..fsutil import sha256_file
+from ..school_years import require_open
 from ..storage import Store, now_iso
 from ..works import get_work
 from . import filestore
@@ -46,6 +47,7 @@ class AudioFile:
 
 def attach_audio(store: Store, work_id: int, code: str, path: Path | str) -> tuple[int, Changes]:
     work = get_work(store, work_id)
+    require_open(store, work_id)
     participant = store.one("SELECT id, code FROM participants WHERE work_id = ? AND code = ?", [work_id, code.strip()])
     if participant is None:
         raise UserError(f"В протоколе работы «{work.title}» нет участника с кодом {code.strip()}.")

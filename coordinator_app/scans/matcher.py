@@ -4,6 +4,7 @@ precedence): the QR label, the file name, the chain of pages following a title p
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from .. import settings
 from ..errors import UserError
 from ..qr_payload import LabelFormatError, LabelPayload, decode_label
 from ..school import require_school
+from ..school_years import closed_work_ids, require_open
 from ..storage import Store
 from .worker import PageResult
 
@@ -74,6 +76,9 @@ class Matcher:
         self.implied_work: int | None = work_id
         if work_id is not None and work_id not in self.work_by_id:
             raise UserError(f"Работа № {work_id} не найдена.")
+        if work_id is not None:
+            require_open(store, work_id)
+        self.closed = set(closed_work_ids(store))       # a closed school year's works take no pages
 
     def _load(self, participant_id: int) -> None:
         if participant_id in self.next_position:
@@ -100,7 +105,8 @@ class Matcher:
 
     def _work_title(self, work_id: int) -> str:
         w = self.work_by_id[work_id]
-        return f"{w['subject']}, {w['grade']} класс, {w['work_date']}"
+        day = dt.date.fromisoformat(w["work_date"])
+        return f"{w['subject']}, {w['grade']} класс, {day:%d.%m.%Y}"
 
     def _label_target(self, payload: LabelPayload) -> tuple[int, int, str] | str:
         """A decoded label's (work_id, participant_id, code), or why it is flagged."""
@@ -109,6 +115,9 @@ class Matcher:
         work = self.works.get(payload.work_key)
         if work is None:
             return f"наклейка работы, которой нет в программе (ключ {payload.work_key}), код {payload.code}"
+        if work["id"] in self.closed:
+            return (f"наклейка работы закрытого учебного года («{self._work_title(work['id'])}»), "
+                    f"код {payload.code}")
         if self.work_id is not None and work["id"] != self.work_id:
             return f"наклейка другой работы («{self._work_title(work['id'])}»), код {payload.code}"
         participant = self.codes.get(work["id"], {}).get(payload.code)

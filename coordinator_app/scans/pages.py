@@ -14,6 +14,7 @@ from .. import audit
 from ..changes import Changes, Topic
 from ..errors import UserError
 from ..names import class_display
+from ..school_years import require_open
 from ..storage import Store
 
 STATUS_RU = {"assigned": "распознана", "unassigned": "нераспознанная", "blank": "пустая", "extra": "лишняя",
@@ -130,6 +131,7 @@ def work_scans(store: Store, work_id: int) -> list[ParticipantScans]:
 
 
 def _participant_by_code(store: Store, work_id: int, code: str) -> dict[str, Any]:
+    require_open(store, work_id)            # a closed school year's pages stay where they are
     row = store.one("SELECT id, code FROM participants WHERE work_id = ? AND code = ?", [work_id, code.strip()])
     if row is None:
         raise UserError(f"В протоколе этой работы нет участника с кодом {code.strip()}.")

@@ -32,6 +32,7 @@ from coordinator_app.codes import (
 )
 from coordinator_app.errors import UserError
 from coordinator_app.fsutil import safe_file_name
+from coordinator_app.school_years import work_is_closed
 from coordinator_app.works import Work, get_work, works_for_view
 
 from .. import context, style
@@ -44,10 +45,12 @@ from ..tasks import TaskContext
 from ..widgets import fit_columns, page_title, search_field, table_view
 
 
-def _read_work(store, work_id: int | None) -> tuple[Work | None, list[Participant]]:
+def _read_work(store, work_id: int | None) -> tuple[Work | None, list[Participant], bool]:
+    """The work, its participants and whether its school year is closed (its codes only looked at)."""
     if work_id is None:
-        return None, []
-    return get_work(store, work_id), list_participants(store, work_id)
+        return None, [], False
+    work = get_work(store, work_id)
+    return work, list_participants(store, work_id), work_is_closed(store, work.work_date)
 
 
 def _read_page(store, keep: int | None, year: str | None = None) -> dict:
@@ -56,8 +59,8 @@ def _read_page(store, keep: int | None, year: str | None = None) -> dict:
     works = works_for_view(store, year)
     ids = [w.id for w in works]
     work_id = keep if keep in ids else (ids[0] if ids else None)
-    work, participants = _read_work(store, work_id)
-    return {"works": works, "work": work, "participants": participants,
+    work, participants, closed = _read_work(store, work_id)
+    return {"works": works, "work": work, "participants": participants, "closed": closed,
             "layout": settings.get(store, "label_layout")}
 
 
@@ -201,7 +204,7 @@ class CodesPage(QWidget):
         index = self.layout_box.findData(data["layout"])
         if index >= 0:
             self.layout_box.setCurrentIndex(index)
-        self._show_work(data["work"], data["participants"])
+        self._show_work(data["work"], data["participants"], data["closed"])
         if wanted is not None and (data["work"] is None or wanted != data["work"].id):
             self.select_work(wanted)
 
@@ -218,13 +221,13 @@ class CodesPage(QWidget):
         work_id = self.work_box.currentData()
         self.loader.load(lambda store: _read_work(store, work_id), self._apply_work)
 
-    def _apply_work(self, data: tuple[Work | None, list[Participant]]) -> None:
+    def _apply_work(self, data: tuple[Work | None, list[Participant], bool]) -> None:
         wanted, self._wanted = self._wanted, None
         self._show_work(*data)
         if wanted is not None and (data[0] is None or wanted != data[0].id):
             self.select_work(wanted)
 
-    def _show_work(self, work: Work | None, participants: list[Participant]) -> None:
+    def _show_work(self, work: Work | None, participants: list[Participant], closed: bool = False) -> None:
         self.work = work
         self.model.set_records(participants)
         fit_columns(self.table)
@@ -240,8 +243,10 @@ class CodesPage(QWidget):
         self._apply_filter()
         has_work = self.work is not None
         has_list = bool(participants)
-        self.assign_button.setEnabled(has_work)
-        for w in (self.variants_button, self.protocol_button, self.slips_button, self.labels_button):
+        self.assign_button.setEnabled(has_work and not closed)
+        self.import_codes_button.setEnabled(has_work and not closed)
+        self.variants_button.setEnabled(has_list and not closed)
+        for w in (self.protocol_button, self.slips_button, self.labels_button):
             w.setEnabled(has_list)
         if not has_work:
             self.status.setText("Работ пока нет. Создайте работу на странице «Работы».")
@@ -249,6 +254,9 @@ class CodesPage(QWidget):
             self.status.setText("У работы не выбраны классы: укажите их на странице «Работы» (кнопка «Изменить…»).")
         elif not has_list:
             self.status.setText("Протокол ещё не составлен: нажмите «Выдать коды».")
+        elif closed:
+            self.status.setText(f"Участников: {len(participants)}. Учебный год этой работы закрыт: коды и протокол "
+                                "только для просмотра и печати.")
         else:
             absent = sum(p.absent for p in participants)
             self.status.setText(f"Участников: {len(participants)}, отсутствовали: {absent}. "

@@ -7,6 +7,7 @@ from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSplitter, QVBoxLayout, QWidget
 
 from coordinator_app.changes import Topic
+from coordinator_app.school_years import closed_work_ids
 from coordinator_app.works import Work, delete_work, get_work, works_for_view
 
 from .. import style
@@ -31,10 +32,11 @@ def _scale_text(work: Work) -> str:
     return "/".join(str(x) for x in work.scale) if work.scale else "не задана"
 
 
-def _read_works(store, year: str | None = None) -> tuple[dict[int, int], list[Work]]:
+def _read_works(store, year: str | None = None) -> tuple[dict[int, int], list[Work], set[int]]:
+    """Participants per work, the works shown and those of closed school years (not to be changed)."""
     counts = {r["work_id"]: r["n"] for r in store.query(
         "SELECT work_id, COUNT(*) AS n FROM participants GROUP BY work_id")}
-    return counts, works_for_view(store, year)
+    return counts, works_for_view(store, year), set(closed_work_ids(store))
 
 
 class WorksPage(QWidget):
@@ -42,6 +44,7 @@ class WorksPage(QWidget):
         super().__init__()
         self.ctx = ctx
         self.participants: dict[int, int] = {}
+        self.closed: set[int] = set()              # works of closed school years
         columns: list[Column[Work]] = [
             Column("№", lambda w: w.id, Qt.AlignmentFlag.AlignRight),
             Column("Предмет", lambda w: w.subject),
@@ -123,7 +126,7 @@ class WorksPage(QWidget):
 
     def _apply(self, data: tuple[dict[int, int], list[Work]]) -> None:
         current = self.selected()
-        self.participants, works = data
+        self.participants, works, self.closed = data
         self.model.set_records(works)
         fit_columns(self.table)
         if current is not None:
@@ -138,8 +141,9 @@ class WorksPage(QWidget):
 
     def _show_details(self) -> None:
         work = self.selected()
-        self.edit_button.setEnabled(work is not None)
-        self.delete_button.setEnabled(work is not None)
+        changeable = work is not None and work.id not in self.closed
+        self.edit_button.setEnabled(changeable)
+        self.delete_button.setEnabled(changeable)
         self.references_button.setEnabled(work is not None)
         if work is None:
             self.details.setText("Выберите работу, чтобы увидеть её задания.")

@@ -90,6 +90,8 @@ class ScoreEdit(QLineEdit):
             self.owner.commit_and_move(self.index, 1, wrap=False)
         elif key == Qt.Key.Key_Up and not event.modifiers():
             self.owner.commit_and_move(self.index, -1, wrap=False)
+        elif self.isReadOnly():
+            super().keyPressEvent(event)        # a closed year's cell: moving and copying only
         elif event.text() in NOT_PASSED_KEYS and not event.modifiers() & Qt.KeyboardModifier.ControlModifier:
             self.owner.not_passed(self.index)
         elif (value := self._one_key_value(event)) is not None:

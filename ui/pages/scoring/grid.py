@@ -169,6 +169,8 @@ class ScoreGridModel(QAbstractTableModel):
         return ""
 
     def editable(self, row: ScoreRow, column: GridColumn) -> bool:
+        if self.sheet.read_only:
+            return False
         if column.kind == "task":
             return not self._absent(row)
         if column.kind == "variant":

@@ -111,7 +111,7 @@ class JournalModel(QAbstractTableModel):
 
     def flags(self, index: Index) -> Qt.ItemFlag:
         flags = Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsEnabled
-        if index.isValid() and self.columns[index.column()][0] in ("journal", "gender"):
+        if index.isValid() and self.columns[index.column()][0] in ("journal", "gender") and not self.sheet.read_only:
             flags |= Qt.ItemFlag.ItemIsEditable
         return flags
 

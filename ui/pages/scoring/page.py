@@ -31,6 +31,7 @@ from coordinator_app.changes import Changes, Topic
 from coordinator_app.errors import UserError
 from coordinator_app.experts import list_experts, work_experts
 from coordinator_app.form_import import ClassNumbersDiffer, import_form
+from coordinator_app.school_years import work_is_closed
 from coordinator_app.scoring import ScoreRow
 from coordinator_app.works import Work, get_work, works_for_view
 
@@ -69,7 +70,8 @@ def _read_work(store, work_id: int | None) -> dict:
     except UserError:
         work = None
     return {"work": work, "sheet": ScoreSheet.read(store, work, 1), "experts": _read_experts(store, work),
-            "second": SecondCheckTab.read(store, work)}
+            "second": SecondCheckTab.read(store, work),
+            "closed": work is not None and work_is_closed(store, work.work_date)}
 
 
 def _read_page(store, keep: int | None, year: str | None = None) -> dict:
@@ -254,11 +256,15 @@ class ScoringPage(QWidget):
         self.class_box.blockSignals(False)
         current = self.participant_tab.current()
         keep_participant = current.participant_id if current is not None and not changed else None
+        self.sheet.read_only = self.sheet2.read_only = data["closed"]
+        for tab in (self.participant_tab, self.task_tab):
+            for widget in (tab.x_button, tab.np_button, tab.one_key_box):
+                widget.setEnabled(not data["closed"])
         self.sheet.apply(self.work, None, data["sheet"])
         if changed or force:
             self.participant_tab.rebuild()
             self.task_tab.rebuild()
-        self.fill_experts(data["experts"])
+        self.fill_experts(data["experts"])          # its hint follows the sheet's read-only state
         self._apply_rows(keep_participant)
         self.second_tab.show_data(self.work, data["second"])
         self._update_summary()
@@ -275,6 +281,8 @@ class ScoringPage(QWidget):
         coordinator = not self.ctx.expert_mode
         for widget in (self.import_form_button, self.experts_button, *self.second_tab.coordinator_widgets):
             widget.setVisible(coordinator)
+        # A work of a closed school year is only looked at (the store refuses changes anyway).
+        self.import_form_button.setEnabled(not self.sheet.read_only)
 
     def visible_rows(self) -> list[ScoreRow]:
         class_id = self.class_box.currentData()
@@ -316,7 +324,7 @@ class ScoringPage(QWidget):
         return self.expert_box.currentData()
 
     def _expert_changed(self) -> None:
-        if self.current_expert() is None:
+        if self.current_expert() is None and not self.sheet.read_only:
             self.expert_hint.setText(f"Эксперт не выбран: баллы запишутся от имени «{self.ctx.store.actor}».")
         else:
             self.expert_hint.clear()
@@ -331,7 +339,8 @@ class ScoringPage(QWidget):
             self.summary.setText("У работы ещё нет участников: выдайте коды на странице «Коды и протокол».")
             return
         counts = self.sheet.counts       # kept by the sheet as cells are written: nothing to count here
-        self.summary.setText(f"Участников: {len(rows)} · проверено: {counts['scored']} · частично: {counts['partial']}"
+        closed = "Учебный год закрыт: баллы только для просмотра. " if self.sheet.read_only else ""
+        self.summary.setText(f"{closed}Участников: {len(rows)} · проверено: {counts['scored']} · частично: {counts['partial']}"
                              f" · не начато: {counts['not_started']} · отсутствовали: {counts['absent']}. "
                              f"Максимум за работу: {self.work.max_total}.")
 

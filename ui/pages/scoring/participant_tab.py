@@ -224,15 +224,19 @@ class ParticipantTab(QWidget):
         """Texts and states from the row. A cell being typed in keeps its text unless `force`.
         Only what differs is touched, so refreshing the row after a score costs about one cell."""
         focus = self.focusWidget() if not force else None
+        read_only = self.sheet.read_only
         for i, cell in enumerate(self.cells):
             self._fill_cell(cell, self.sheet.tasks[i].task_id, row, typing=cell is focus)
+            if cell.isReadOnly() != read_only:
+                cell.setReadOnly(read_only)
         for part, edit in enumerate(self.variant_edits, start=1):
             if edit is not focus or force:
                 set_text(edit, row.variants.get(part) or "" if row else "")
             edit.setEnabled(row is not None and not row.absent)
+            edit.setReadOnly(read_only)
         self.absent_box.blockSignals(True)
         self.absent_box.setChecked(bool(row and row.absent))
-        self.absent_box.setEnabled(row is not None)
+        self.absent_box.setEnabled(row is not None and not read_only)
         self.absent_box.blockSignals(False)
         self._labels(row)
 

@@ -247,7 +247,7 @@ class SecondCheckTab(QWidget):
         self.checks_label.setText("\n".join(lines) if lines else
                                   "Выборки ещё нет. Укажите долю (и, если нужно, зерно) или коды работ и нажмите "
                                   "«Создать выборку».")
-        self.create_button.setEnabled(work is not None)
+        self.create_button.setEnabled(work is not None and not self.sheet.read_only)
         self.grid.setVisible(bool(ids))
         self._stale = True
         if self.inner.currentIndex() == 1 and self.isVisible():
@@ -313,7 +313,7 @@ class SecondCheckTab(QWidget):
                 f"В выборке работ: <b>{len(report.participants)}</b>, второй эксперт проверил полностью: "
                 f"<b>{compared}</b>. Расхождений по заданиям: <b>{len(rows)}</b> (не урегулировано: {unsettled}). "
                 f"Изменился бы итог у <b>{report.changed_totals}</b>, отметка — у <b>{report.changed_marks}</b>.")
-        self.settle_button.setEnabled(bool(rows))
+        self.settle_button.setEnabled(bool(rows) and not self.sheet.read_only)
 
     def settle_current(self, dialog_hook: Callable[[Any], None] | None = None) -> bool:
         if self.ctx.expert_mode:                         # the commission's decision: not an expert's

@@ -76,6 +76,7 @@ class ScoreSheet(QObject):
         self.participant_ids: set[int] | None = None
         self.counts: dict[str, int] = {}      # participants by status, kept up to date cell by cell
         self.one_key = True             # the «one key» setting, read at each load
+        self.read_only = False          # the work belongs to a closed school year: set by the page
         self.expert: Callable[[], str | None] = lambda: None      # who is entering: set by the page
         self.publish: Callable[[Changes], None] = ctx.publish    # the page marks its own changes
 

@@ -214,6 +214,7 @@ class TaskTab(QWidget):
             self.panel.show_participant(None, "")
             return
         self.cell.setEnabled(True)
+        self.cell.setReadOnly(self.sheet.read_only)
         self.cell_label.setText(f"Код {row.code} · задание {task_title(task)}")
         self.cell.setText(shown(row.scores.get(task.task_id)))
         self.cell.setToolTip(expert_tip(row, task.task_id))
