@@ -228,6 +228,8 @@ def not_in_new_lists(store: Store) -> list[Any]:
     from .students import list_students
 
     ids = carried_over(store)
+    if not ids:
+        return []                       # the common case: nothing to list, nothing to read
     return [s for s in list_students(store) if s.id in ids]
 
 
