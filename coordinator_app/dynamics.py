@@ -2,7 +2,8 @@
 over the years, and the same pupils a year later (`analysis.dynamics` computes).
 
 A work's marks are the school's own final scores; a past work imported from ФИС ОКО (no
-participants) gives ФИС ОКО's marks. Works are grouped by subject (case, «ё» and spaces ignored)
+participants) gives ФИС ОКО's marks, or — known from «Статистика по отметкам» alone — the counts
+its school row's % give. Works are grouped by subject (case, «ё» and spaces ignored)
 and grade; a year with two works of the same subject and grade takes the later one. A cohort is a
 work of grade g and the same subject's work of grade g + 1 in the next school year, its pupils
 matched by who they are (a pupil keeps their identity across years and classes).
@@ -10,6 +11,7 @@ matched by who they are (a pupil keeps their identity across years and classes).
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,7 +41,22 @@ def work_marks(store: Store, work: Work) -> list[int] | None:
             return None
         return [r.mark for r in work_inputs(store, work.id).results if r.counted and r.mark is not None]
     rows = store.query("SELECT mark FROM official_results WHERE work_id = ? AND mark IS NOT NULL", [work.id])
-    return [int(r["mark"]) for r in rows] or None
+    return [int(r["mark"]) for r in rows] or marks_from_shares(store, work.id)
+
+
+def marks_from_shares(store: Store, work_id: int) -> list[int] | None:
+    """The marks «Статистика по отметкам» gives the school (its % and N, as ФИС ОКО rounds them back
+    to counts: round(% · N / 100)); None without that report."""
+    row = store.one("SELECT school_row FROM result_imports WHERE work_id = ? AND kind = 'marks'", [work_id])
+    school = json.loads(row["school_row"]) if row and row["school_row"] else None
+    if not school or not school.get("participants"):
+        return None
+    n = int(school["participants"])
+    marks = []
+    for mark in (2, 3, 4, 5):
+        pct = school["marks_pct"].get(str(mark), school["marks_pct"].get(mark))
+        marks += [mark] * round((pct or 0) * n / 100)
+    return marks or None
 
 
 def _groups(store: Store) -> dict[tuple[str, int], dict[str, Work]]:

@@ -34,7 +34,17 @@ from .errors import UserError
 from .storage import Store, now_iso
 from .students import NeedsConfirmation
 from .task_info import TaskInfo, set_tasks
-from .works import TaskDef, Work, WorkDef, create_work, get_work, list_works, mark_for, normalize_task_id
+from .works import (
+    TaskDef,
+    Work,
+    WorkDef,
+    add_past_work_tasks,
+    create_work,
+    get_work,
+    list_works,
+    mark_for,
+    normalize_task_id,
+)
 
 INDIVIDUAL, MARKS, JOURNAL = "individual", "marks", "journal"
 KIND_TITLES = {INDIVIDUAL: "Индивидуальные результаты", MARKS: "Статистика по отметкам",
@@ -187,20 +197,22 @@ def _check_work_fits(work: Work, head: Any) -> None:
 
 
 class NoWorkForResults(NeedsConfirmation):
-    """«Индивидуальные результаты» of a work the program does not have: confirmed, a past work is
-    created from the report (GUI: a question; CLI: --create-work)."""
+    """«Индивидуальные результаты» or «Статистика по отметкам» of a work the program does not have:
+    confirmed, a past work is created from the report (GUI: a question; CLI: --create-work)."""
 
 
 def _no_work(head: Any, kind: str) -> UserError:
     what = f"«{head.subject} {head.grade} класс»" + (f" от {head.date:%d.%m.%Y}" if head.date else "")
-    if kind == INDIVIDUAL:
+    if kind in CREATES_WORK:
+        what_goes = "её результаты" if kind == INDIVIDUAL else "доли отметок школы"
         return NoWorkForResults(
             f"В программе нет работы {what}, к которой относится отчёт. Если это результаты прошлых лет, "
-            "создайте по отчёту работу без сканов: её результаты войдут в «Динамику» (в командной строке — "
+            f"создайте по отчёту работу без сканов: {what_goes} войдут в «Динамику» (в командной строке — "
             "ключ --create-work). Если работа есть, но с другой датой или предметом, укажите её номер (--work).")
     return UserError(
         f"В программе нет работы {what}, к которой относится отчёт. Выберите работу вручную; для прошлых лет "
-        "сначала импортируйте «Индивидуальные результаты» этой работы — по ним создаётся работа без сканов.")
+        "сначала импортируйте «Индивидуальные результаты» или «Статистику по отметкам» этой работы — по ним "
+        "создаётся работа без сканов.")
 
 
 def _scale_from(rows: list[Any]) -> list[int] | None:
@@ -217,15 +229,23 @@ def _scale_from(rows: list[Any]) -> list[int] | None:
     return lows if all(mark_for(lows, p) == str(m) for p, m in pairs) else None
 
 
+#: The reports a past work may be created from: the codes' results, or the school's mark shares alone
+#: (a work with no tasks until its «Индивидуальные результаты» come).
+CREATES_WORK = (INDIVIDUAL, MARKS)
+
+
 def _create_past_work(store: Store, report: Any) -> int:
     head = report.head
     if not (head.subject and head.grade and (head.date or head.year)):
         raise UserError("По отчёту нельзя создать работу: в его заголовке нет предмета, класса или даты "
                         "(«ВПР 2026 Русский язык 4 класс», «Дата:»).")
     date = head.date or dt.date(head.year, 4, 15)
-    tasks = [TaskDef(t, m, level=report.levels.get(t)) for t, m in report.tasks]
-    work_id, _ = create_work(store, WorkDef(head.subject, head.grade, date, tasks, scale=_scale_from(report.rows),
-                                            source="results"))
+    if head.kind == INDIVIDUAL:
+        tasks = [TaskDef(t, m, level=report.levels.get(t)) for t, m in report.tasks]
+        scale = _scale_from(report.rows)
+    else:
+        tasks, scale = [], None                 # known from its «Индивидуальные результаты» later, if ever
+    work_id, _ = create_work(store, WorkDef(head.subject, head.grade, date, tasks, scale=scale, source="results"))
     return work_id
 
 
@@ -254,7 +274,7 @@ def import_results(store: Store, path: Path | str, *, work_id: int | None = None
         _check_work_fits(work, head)
     else:
         work = _match_work(store, head, codes)
-        if work is None and not (create_work and head.kind == INDIVIDUAL):
+        if work is None and not (create_work and head.kind in CREATES_WORK):
             raise _no_work(head, head.kind)
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     with store.atomic():
@@ -304,11 +324,12 @@ class ResultsBatch:
 
 def import_results_files(store: Store, paths: list[Path | str], *, create_work: bool = False,
                          progress: Callable[[int, int], None] | None = None) -> ResultsBatch:
-    """The reports chosen together, «Индивидуальные результаты» first (a past work they create
-    takes the other reports of the same work)."""
+    """The reports chosen together, «Индивидуальные результаты» first, then «Статистика по отметкам»
+    (a past work they create takes the other reports of the same work)."""
     from .formats.fisoko.analytics import read_report
 
-    reports = sorted(((Path(p), read_report(p).head.kind) for p in paths), key=lambda pk: pk[1] != INDIVIDUAL)
+    order = {kind: n for n, kind in enumerate(CREATES_WORK)}
+    reports = sorted(((Path(p), read_report(p).head.kind) for p in paths), key=lambda pk: order.get(pk[1], len(order)))
     batch = ResultsBatch([])
     for n, (path, _kind) in enumerate(reports):
         result = import_results(store, path, create_work=create_work)
@@ -320,6 +341,11 @@ def import_results_files(store: Store, paths: list[Path | str], *, create_work: 
 
 
 def _apply_individual(store: Store, work: Work, report: Any, path: Path, digest: str, created: bool) -> ResultsImport:
+    if work.source == "results" and not work.tasks:     # created from «Статистика по отметкам» alone
+        add_past_work_tasks(store, work.id, [TaskDef(t, m, level=report.levels.get(t)) for t, m in report.tasks],
+                            _scale_from(report.rows))
+        work = get_work(store, work.id)
+        created = True                                  # its levels are the report's, not «changed»
     mine = {t.task_id: t for t in work.tasks}
     theirs = {normalize_task_id(t): m for t, m in report.tasks}
     problems = [f"задания «{t}» нет в работе" for t in theirs if t not in mine]

@@ -179,10 +179,11 @@ def parse_date(text: str) -> dt.date:
 # -- validation --------------------------------------------------------------------------------
 
 
-def _task_problems(tasks: list[TaskDef]) -> list[str]:
-    """Each task needs a number of its own, a positive maximum and a part 1 or 2."""
+def _task_problems(tasks: list[TaskDef], source: str = "manual") -> list[str]:
+    """Each task needs a number of its own, a positive maximum and a part 1 or 2. Only a past work
+    known from «Статистика по отметкам» alone (source «results») may have no tasks yet."""
     problems: list[str] = []
-    if not tasks:
+    if not tasks and source != "results":
         problems.append("В работе нет ни одного задания.")
     seen: set[str] = set()
     for t in tasks:
@@ -267,7 +268,7 @@ def validate_work(defn: WorkDef) -> WorkDef:
     if not 4 <= int(defn.grade) <= 11:
         problems.append(f"Параллель {defn.grade}: ВПР пишут в 4–11 классах.")
     tasks = [_clean_task(t, problems) for t in defn.tasks]
-    problems += _task_problems(tasks)
+    problems += _task_problems(tasks, defn.source)
     parts = _parts(defn.parts, tasks)
     scale = list(defn.scale) if defn.scale else None
     problems += _scale_problems(scale, sum(t.max_score for t in tasks if t.max_score > 0))
@@ -357,6 +358,23 @@ def _class_ids(store: Store, names: list[str]) -> list[int]:
             "или добавьте классы на странице «Классы и ученики»."
         )
     return ids
+
+
+def add_past_work_tasks(store: Store, work_id: int, tasks: list[TaskDef], scale: list[int] | None) -> None:
+    """The tasks (and, if the work has none, the scale) of a past work created without them, from
+    its «Индивидуальные результаты» imported later. Runs inside the caller's transaction."""
+    problems: list[str] = []
+    clean = [_clean_task(t, problems) for t in tasks]
+    problems += _task_problems(clean)
+    if problems:
+        raise UserError("Задания работы не сохранены.", details=problems)
+    db = store.db
+    db["work_tasks"].insert_all(
+        {"work_id": work_id, "position": i, "task_id": t.task_id, "max_score": t.max_score, "part": t.part,
+         "level": t.level, "open_answer": None, "requirement": t.requirement or None}
+        for i, t in enumerate(clean, start=1))
+    db.execute("UPDATE works SET parts = ?, scale = COALESCE(scale, ?), updated_at = ? WHERE id = ?",
+               [_parts(1, clean), json.dumps(scale) if scale else None, now_iso(), work_id])
 
 
 def create_work(store: Store, defn: WorkDef) -> tuple[int, Changes]:

@@ -107,3 +107,35 @@ def test_the_lists_with_names_are_in_the_more_menu_and_written_off_the_gui_threa
     page.make_parent_slips(tmp_path / "листки.pdf")
     qtbot.waitUntil(lambda: len(opened) == 2, timeout=30000)
     assert opened[0].suffix == ".xlsx" and "Алексеев" in " ".join(page_texts(opened[1]))
+
+
+def test_a_past_year_s_mark_shares_alone_become_a_work_every_page_can_show(qtbot, page, tmp_path, messages,
+                                                                           shots) -> None:
+    """«Статистика по отметкам» of 2024 alone: a work without tasks, and each page of that year shows
+    it without an error (nothing to score, nothing to analyse but its marks in «Динамика»)."""
+    from coordinator_app.works import get_work
+
+    store = page.ctx.store
+    past = Head(year=2024, date="18.04.2024", tasks=TASKS)
+    messages.answer(True)
+    _import(qtbot, page, write_marks(tmp_path / "f3_2024.xlsx", past, (89, [12.36, 52.81, 26.97, 7.87])))
+    assert "доли отметок школы войдут в «Динамику»" in messages.asked[-1]
+    assert "Создана работа прошлых лет" in messages.informed[-1]
+    [work] = [w for w in list_works(store) if w.work_date.year == 2024]
+    assert get_work(store, work.id).tasks == []
+    window = page.window()
+    window.choose_year("2023/2024")
+    for row in range(window.nav.count()):
+        window.nav.setCurrentRow(row)
+        wait_settled(qtbot, window)
+    assert not messages.errors
+    scoring = window.pages["Проверка"]
+    assert scoring.summary.text() == "У работы ещё нет участников: выдайте коды на странице «Коды и протокол»."
+    window.choose_year("2025/2026")
+    window.nav.setCurrentRow(ANALYSIS)
+    wait_settled(qtbot, window)
+    assert "2023/2024" in page.dynamics_text.text() and not messages.errors
+    from PySide6.QtWidgets import QScrollArea
+
+    page.findChild(QScrollArea).ensureWidgetVisible(page.dynamics_chart)
+    window.grab().save(str(shots / "dynamics_with_shares.png"))

@@ -310,3 +310,30 @@ def test_the_shared_reconstructions_import_into_a_past_work(school_store) -> Non
     assert marks.work_id == journal.work_id == first.work_id
     region = next(r for r in references.list_references(school_store, first.work_id) if r.scope == "region")
     assert region.marks["2"] == 8.41 and region.not_confirmed == pytest.approx(37.88)
+
+
+def test_last_year_s_mark_shares_alone_make_a_past_work_for_the_dynamics(school_store, tmp_path) -> None:
+    """A school that kept only «Статистика по отметкам» of a past year: a work without tasks whose
+    marks are the counts its % give; its «Индивидуальные результаты», found later, fill the tasks."""
+    from coordinator_app.dynamics import subject_over_years
+
+    past = Head(year=2024, date="18.04.2024", tasks=TASKS)
+    f3 = write_marks(tmp_path / "f3_2024.xlsx", past, (89, [12.36, 52.81, 26.97, 7.87]))
+    with pytest.raises(UserError, match="доли отметок школы войдут в «Динамику»"):
+        import_results(school_store, f3)
+    result = import_results(school_store, f3, create_work=True)
+    work = get_work(school_store, result.work_id)
+    assert result.created_work and "Создана работа прошлых лет" in result.summary()
+    assert (work.subject, work.grade, work.work_date, work.source, work.tasks) == (
+        "Русский язык", 4, dt.date(2024, 4, 18), "results", [])
+    [year] = subject_over_years(school_store, "Русский язык", 4).years
+    assert (year.year, year.n) == ("2023/2024", 89)                 # 11 + 47 + 24 + 7, as ФИС ОКО rounds them
+    assert [year.marks.count(m) for m in (2, 3, 4, 5)] == [11, 47, 24, 7]
+    rows = [Row(f"4{i:04d}", 1, 1, _points(share), sum(_points(share)), 2, 4) for i, share in enumerate(SHARES, 1)]
+    f1 = write_individual(tmp_path / "f1_2024.xlsx", past, rows)
+    later = import_results(school_store, f1)                         # found by subject, grade and date
+    work = get_work(school_store, work.id)
+    assert later.work_id == work.id and not later.created_work and len(list_works(school_store)) == 1
+    assert [(t.task_id, t.max_score, t.level) for t in work.tasks] == [(t, m, lv) for t, m, lv in TASKS]
+    [year] = subject_over_years(school_store, "Русский язык", 4).years
+    assert year.n == len(rows)                                       # the codes' own marks now
