@@ -131,6 +131,7 @@ def test_a_past_year_s_mark_shares_alone_become_a_work_every_page_can_show(qtbot
     assert not messages.errors
     scoring = window.pages["Проверка"]
     assert scoring.summary.text() == "У работы ещё нет участников: выдайте коды на странице «Коды и протокол»."
+    assert page.signs.text().startswith("Работы этого года импортированы из отчётов ФИС ОКО без шкалы")
     window.choose_year("2025/2026")
     window.nav.setCurrentRow(ANALYSIS)
     wait_settled(qtbot, window)

@@ -48,6 +48,7 @@ from coordinator_app.work_analysis import (
     write_parent_slips,
     write_report,
 )
+from coordinator_app.works import works_for_view
 
 from ... import context, messages, style
 from ...context import AppContext
@@ -63,6 +64,10 @@ _WORDS = {"lower": "Понизили (Отметка < Отметка по жу�
           "higher": "Повысили (Отметка > Отметка по журналу)"}
 
 
+PAST_ONLY_TEXT = ("Работы этого года импортированы из отчётов ФИС ОКО без шкалы перевода баллов: разбирать по "
+                  "заданиям и границам нечего. Их доли отметок — в разделе «Динамика» работ текущего года.")
+
+
 def _pct(value: float | None) -> str:
     return "—" if value is None else f"{num(value)} %"
 
@@ -71,6 +76,8 @@ def _read(store, work_id: int | None, class_name: str | None, year: str | None =
     """Off the GUI thread: the works of the school year that can be analysed and the analysis asked for."""
     works = analysable_works(store, year)
     result: dict[str, Any] = {"works": works, "analysis": None, "error": None}
+    if not works:               # past works from ФИС ОКО without a scale: nothing to set, their marks are in «Динамика»
+        result["past_only"] = any(w.source == "results" for w in works_for_view(store, year))
     if work_id != YEAR and work_id not in {w.id for w in works}:      # none yet, or of another year
         work_id = works[0].id if works else None
     try:
@@ -236,6 +243,7 @@ class AnalysisPage(QWidget):
         self.analysis = data["analysis"]
         if data["error"] or self.analysis is None:
             self.signs.setText(style.error_html(escape(data["error"]), bold=False) if data["error"] else
+                               PAST_ONLY_TEXT if data.get("past_only") else
                                "Нет работ со шкалой перевода баллов в отметку: анализировать нечего. Задайте шкалу в "
                                "карточке работы («Работы» → «Изменить»).")
             for box in [self.year_box, *self.work_sections]:
