@@ -41,7 +41,8 @@ def test_page_modules_are_imported_on_the_gui_thread_only(qtbot, school_store, d
         warm = win._warm
         raise AssertionError(f"not imported: {[p for p in pages if f'ui.pages.{p}' not in sys.modules]}; "
                              f"queued {win._warm_queued}, thread alive {warm.thread.is_alive()}, "
-                             f"timer active {warm.timer.isActive()}, left {warm.modules}") from None
+                             f"timer active {warm.timer.isActive()}, left {warm.modules}, "
+                             f"failed {warm.failed}") from None
     win._warm.join(30)
     assert {n for n, _main in recorder.seen} >= {f"ui.pages.{p}" for p in pages}
     assert [n for n, main in recorder.seen if not main] == []

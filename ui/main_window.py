@@ -72,6 +72,7 @@ class _WarmPages:
 
     def __init__(self, thread: threading.Thread, modules: list[str]) -> None:
         self.thread, self.modules = thread, list(modules)
+        self.failed: list[str] = []     # "module: error" of imports that failed here (reported again where needed)
         self.timer = QTimer()
         self.timer.setInterval(20)
         self.timer.timeout.connect(self._step)
@@ -87,10 +88,11 @@ class _WarmPages:
             self.timer.stop()
             freeze_start_up()           # every module is loaded: the collector skips them from now on
             return
+        name = self.modules.pop(0)
         try:
-            importlib.import_module(self.modules.pop(0))
-        except Exception:  # noqa: BLE001 - the real import reports it
-            pass
+            importlib.import_module(name)
+        except Exception as err:  # noqa: BLE001 - the real import reports it
+            self.failed.append(f"{name}: {err!r}")
 
     def join(self, timeout: float | None = None) -> None:
         """Tests: wait for the thread, then import what is left (on the calling, GUI, thread)."""
