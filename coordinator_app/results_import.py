@@ -141,7 +141,10 @@ class ResultsImport:
 
     def summary(self) -> str:
         text = f"«{self.kind_title}» импортированы в работу «{self.work_title}»: строк {self.rows}."
-        if self.created_work:
+        if self.created_work and self.kind == MARKS:
+            text = (f"Создана работа прошлых лет «{self.work_title}» по отчёту «{self.kind_title}» (без заданий "
+                    f"и сканов: доли отметок школы для «Динамики»; учебный год {self.school_year}).")
+        elif self.created_work:
             text = (f"Создана работа прошлых лет «{self.work_title}» по отчёту «{self.kind_title}» "
                     f"(результатов: {self.rows}, без сканов; учебный год {self.school_year}).")
         if self.levels_set:

@@ -132,6 +132,9 @@ def test_a_past_year_s_mark_shares_alone_become_a_work_every_page_can_show(qtbot
     scoring = window.pages["Проверка"]
     assert scoring.summary.text() == "У работы ещё нет участников: выдайте коды на странице «Коды и протокол»."
     assert page.signs.text().startswith("Работы этого года импортированы из отчётов ФИС ОКО без шкалы")
+    works = window.pages["Работы"]
+    works.table.selectRow(0)
+    assert "известны только доли отметок школы" in works.details.text()
     window.choose_year("2025/2026")
     window.nav.setCurrentRow(ANALYSIS)
     wait_settled(qtbot, window)

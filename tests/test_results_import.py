@@ -323,7 +323,7 @@ def test_last_year_s_mark_shares_alone_make_a_past_work_for_the_dynamics(school_
         import_results(school_store, f3)
     result = import_results(school_store, f3, create_work=True)
     work = get_work(school_store, result.work_id)
-    assert result.created_work and "Создана работа прошлых лет" in result.summary()
+    assert result.created_work and "доли отметок школы для «Динамики»" in result.summary()
     assert (work.subject, work.grade, work.work_date, work.source, work.tasks) == (
         "Русский язык", 4, dt.date(2024, 4, 18), "results", [])
     [year] = subject_over_years(school_store, "Русский язык", 4).years

@@ -148,6 +148,11 @@ class WorksPage(QWidget):
         if work is None:
             self.details.setText("Выберите работу, чтобы увидеть её задания.")
             return
+        if not work.tasks:
+            self.details.setText(f"<b>{work.title}</b> — работа прошлых лет по отчёту ФИС ОКО «Статистика по "
+                                 "отметкам»: известны только доли отметок школы (они входят в «Динамику»). Задания "
+                                 "появятся, когда будут импортированы «Индивидуальные результаты» этой работы.")
+            return
         parts = []
         levels = sum(1 for t in work.tasks if t.level)
         for part in range(1, work.parts + 1):
