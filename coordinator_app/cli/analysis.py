@@ -198,7 +198,8 @@ def cmd_dynamics(args: argparse.Namespace) -> int:
     lines += [c.sentence() for c in found["cohorts"]]
     data = {"subjects": [s.as_dict() for s in found["subjects"]], "cohorts": [c.as_dict() for c in found["cohorts"]]}
     output(args, data, "\n".join(lines) or "Динамики пока нет: нужны результаты одного предмета и класса хотя бы "
-                                           "за два учебных года (импортируйте прошлогодние «Индивидуальные результаты» или «Статистику по отметкам»).")
+                                           "за два учебных года (импортируйте прошлогодние «Индивидуальные "
+                                           "результаты» или «Статистику по отметкам»).")
     return EXIT_OK
 
 
