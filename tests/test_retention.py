@@ -156,7 +156,7 @@ def test_nothing_is_offered_before_the_date_nor_for_works_without_scans(school_s
     _make_work(school_store, TODAY - dt.timedelta(days=400), "Математика")       # expired, empty
     save_jpeg(plain_page(seed=1), tmp_path / "40001_1.jpg")
     import_scans(school_store, [tmp_path / "40001_1.jpg"], work_id=recent, workers=1)
-    assert purge_candidates(school_store) == [] and not has_expired(school_store)
+    assert purge_candidates(school_store, TODAY) == [] and not has_expired(school_store, TODAY)
     tomorrow = TODAY + dt.timedelta(days=1)
     assert [c.work.id for c in purge_candidates(school_store, tomorrow)] == [recent]
     assert has_expired(school_store, tomorrow)
