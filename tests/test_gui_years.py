@@ -97,7 +97,10 @@ def test_a_closed_year_s_scores_and_codes_are_shown_but_cannot_be_changed(qtbot,
     wait_settled(qtbot, codes)
     assert not codes.assign_button.isEnabled() and not codes.import_codes_button.isEnabled()
     assert codes.protocol_button.isEnabled()            # printing the past protocol still works
+    absent = codes.model.index(0, [c.title for c in codes.model.columns].index("Отсутствовал"))
+    assert not codes.model.flags(absent) & Qt.ItemFlag.ItemIsUserCheckable
     assert "Учебный год этой работы закрыт" in codes.status.text()
+    window.grab().save(str(shots / "past_year_codes.png"))
 
 
 def test_last_year_s_pupils_missing_from_the_new_lists_are_confirmed_as_left(qtbot, window, last_year, messages,  # noqa: F811

@@ -93,6 +93,7 @@ class RecordTableModel(QAbstractTableModel, Generic[T]):
     def __init__(self, columns: Sequence[Column[T]], parent: Any = None) -> None:
         super().__init__(parent)
         self.columns = list(columns)
+        self.read_only = False          # the check boxes shown but not to be changed (a closed year)
         self.records: list[T] = []
         self._keys: list[str] = []
 
@@ -137,13 +138,13 @@ class RecordTableModel(QAbstractTableModel, Generic[T]):
 
     def flags(self, index: Index) -> Qt.ItemFlag:
         flags = super().flags(index)
-        if index.isValid() and self.columns[index.column()].on_check is not None:
+        if index.isValid() and self.columns[index.column()].on_check is not None and not self.read_only:
             flags |= Qt.ItemFlag.ItemIsUserCheckable
         return flags
 
     def setData(self, index: Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
         column = self.columns[index.column()] if index.isValid() else None
-        if column is None or role != Qt.ItemDataRole.CheckStateRole or column.on_check is None:
+        if column is None or role != Qt.ItemDataRole.CheckStateRole or column.on_check is None or self.read_only:
             return False
         checked = Qt.CheckState(value) == Qt.CheckState.Checked if not isinstance(value, bool) else value
         column.on_check(self.records[index.row()], checked)

@@ -229,6 +229,7 @@ class CodesPage(QWidget):
 
     def _show_work(self, work: Work | None, participants: list[Participant], closed: bool = False) -> None:
         self.work = work
+        self.model.read_only = closed
         self.model.set_records(participants)
         fit_columns(self.table)
         keep = self.class_filter.currentText()
