@@ -54,7 +54,7 @@ def marks_from_shares(store: Store, work_id: int) -> list[int] | None:
     n = int(school["participants"])
     marks = []
     for mark in (2, 3, 4, 5):
-        pct = school["marks_pct"].get(str(mark), school["marks_pct"].get(mark))
+        pct = school["marks_pct"].get(str(mark))          # JSON keys: the marks as text
         marks += [mark] * round((pct or 0) * n / 100)
     return marks or None
 

@@ -360,6 +360,16 @@ def _class_ids(store: Store, names: list[str]) -> list[int]:
     return ids
 
 
+def _insert_tasks(db: Any, work_id: int, tasks: list[TaskDef]) -> None:
+    """A work's tasks in their order (a new work's, or a past work's that had none)."""
+    db["work_tasks"].insert_all(
+        {"work_id": work_id, "position": i, "task_id": t.task_id, "max_score": t.max_score, "part": t.part,
+         "level": t.level, "open_answer": None if t.open_answer is None else int(t.open_answer),
+         "requirement": t.requirement or None}
+        for i, t in enumerate(tasks, start=1)
+    )
+
+
 def add_past_work_tasks(store: Store, work_id: int, tasks: list[TaskDef], scale: list[int] | None) -> None:
     """The tasks (and, if the work has none, the scale) of a past work created without them, from
     its «Индивидуальные результаты» imported later. Runs inside the caller's transaction."""
@@ -369,10 +379,7 @@ def add_past_work_tasks(store: Store, work_id: int, tasks: list[TaskDef], scale:
     if problems:
         raise UserError("Задания работы не сохранены.", details=problems)
     db = store.db
-    db["work_tasks"].insert_all(
-        {"work_id": work_id, "position": i, "task_id": t.task_id, "max_score": t.max_score, "part": t.part,
-         "level": t.level, "open_answer": None, "requirement": t.requirement or None}
-        for i, t in enumerate(clean, start=1))
+    _insert_tasks(db, work_id, clean)
     db.execute("UPDATE works SET parts = ?, scale = COALESCE(scale, ?), updated_at = ? WHERE id = ?",
                [_parts(1, clean), json.dumps(scale) if scale else None, now_iso(), work_id])
 
@@ -407,12 +414,7 @@ def create_work(store: Store, defn: WorkDef) -> tuple[int, Changes]:
                 "allows_not_passed": int(clean.allows_not_passed), "pages_per_work": clean.pages_per_work,
                 "created_at": stamp, "updated_at": stamp,
             }).last_pk
-            db["work_tasks"].insert_all(
-                {"work_id": work_id, "position": i, "task_id": t.task_id, "max_score": t.max_score, "part": t.part,
-                 "level": t.level, "open_answer": None if t.open_answer is None else int(t.open_answer),
-                 "requirement": t.requirement or None}
-                for i, t in enumerate(clean.tasks, start=1)
-            )
+            _insert_tasks(db, work_id, clean.tasks)
             for class_id in _class_ids(store, clean.classes):
                 db["work_classes"].insert({"work_id": work_id, "class_id": class_id})
             audit.record(

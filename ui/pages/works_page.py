@@ -124,7 +124,7 @@ class WorksPage(QWidget):
     def is_loading(self) -> bool:
         return self.loader.is_loading()
 
-    def _apply(self, data: tuple[dict[int, int], list[Work]]) -> None:
+    def _apply(self, data: tuple[dict[int, int], list[Work], set[int]]) -> None:
         current = self.selected()
         self.participants, works, self.closed = data
         self.model.set_records(works)

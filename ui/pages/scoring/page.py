@@ -256,10 +256,7 @@ class ScoringPage(QWidget):
         self.class_box.blockSignals(False)
         current = self.participant_tab.current()
         keep_participant = current.participant_id if current is not None and not changed else None
-        self.sheet.read_only = self.sheet2.read_only = data["closed"]
-        for tab in (self.participant_tab, self.task_tab):
-            for widget in (tab.x_button, tab.np_button, tab.one_key_box):
-                widget.setEnabled(not data["closed"])
+        self.sheet.read_only = self.sheet2.read_only = data["closed"]       # its widgets: `apply_mode`
         self.sheet.apply(self.work, None, data["sheet"])
         if changed or force:
             self.participant_tab.rebuild()
@@ -282,7 +279,10 @@ class ScoringPage(QWidget):
         for widget in (self.import_form_button, self.experts_button, *self.second_tab.coordinator_widgets):
             widget.setVisible(coordinator)
         # A work of a closed school year is only looked at (the store refuses changes anyway).
-        self.import_form_button.setEnabled(not self.sheet.read_only)
+        open_year = not self.sheet.read_only
+        for widget in (self.import_form_button, *(w for tab in (self.participant_tab, self.task_tab)
+                                                  for w in (tab.x_button, tab.np_button, tab.one_key_box))):
+            widget.setEnabled(open_year)
 
     def visible_rows(self) -> list[ScoreRow]:
         class_id = self.class_box.currentData()
